@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/devmem: device-memory buffers for header-split receive.
+ *
+ * This header is the library's table of contents. It mirrors the Linux
+ * page_pool + memory-provider model (net/core/page_pool.c, net/core/devmem.c):
+ *
+ *   dmabuf source      devmem_dmabuf_open("memfd:size=64M") ...   (exporter)
+ *   binding            struct devmem_binding   ~ net_devmem_dmabuf_binding
+ *   chunk              struct devmem_iov       ~ struct net_iov
+ *   chunk area         struct devmem_area      ~ struct net_iov_area
+ *   reference          devmem_ref              ~ netmem_ref
+ *   memory provider    struct devmem_provider_ops ~ memory_provider_ops
+ *   buffer pool        struct devmem_pool      ~ struct page_pool
+ *   bind-rx            devmem_bind_rx()        ~ netdev "bind-rx"
+ *   tokens             devmem_dontneed()       ~ SO_DEVMEM_DONTNEED
+ *   DPDK glue          devmem_mbuf_attach(), devmem_pktmbuf_pool_create_extbuf()
+ *
+ * Every function that can fail returns a negative errno and logs a message
+ * through the "lib.devmem" log type. Nothing on the datapath (pool alloc/put,
+ * fragment alloc, mbuf attach, token grant/return) allocates memory.
+ */
+#ifndef HSPLIT_DEVMEM_H
+#define HSPLIT_DEVMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rte_mbuf;
+struct rte_mempool;
+
+/* ------------------------------------------------------------------ */
+/* dmabuf sources                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Spec grammar, "<kind>:<args>", args are comma-separated key=value:
+ *   memfd:size=64M[,strict=1][,hugetlb=0]   host-memory emulation (runs everywhere)
+ *   udmabuf:size=64M[,strict=1]             memfd + /dev/udmabuf (kernel size limits apply)
+ *   heap:<name>:size=64M[,strict=1]         /dev/dma_heap/<name>, e.g. heap:system:size=64M
+ *   drm:<node>:size=64M[,strict=1]          libdrm dumb buffer exported with PRIME,
+ *                                           e.g. drm:/dev/dri/card0:size=16M
+ *   fd:<n>[,strict=1]                       import a dmabuf fd exported elsewhere (dup'ed)
+ * Sizes take K, M or G suffixes and are rounded up to the page size.
+ * strict=1 (the default) maps the host view PROT_NONE: payload is unreadable.
+ */
+enum devmem_dmabuf_kind {
+	DEVMEM_DMABUF_MEMFD,
+	DEVMEM_DMABUF_UDMABUF,
+	DEVMEM_DMABUF_HEAP,
+	DEVMEM_DMABUF_DRM,
+	DEVMEM_DMABUF_FD,
+};
+
+#define DEVMEM_SYNC_READ  (1u << 0)
+#define DEVMEM_SYNC_WRITE (1u << 1)
+
+struct devmem_dmabuf;
+
+/* Open (create or import) a dmabuf. -ENOENT names a missing exporter. */
+int devmem_dmabuf_open(const char *spec, struct devmem_dmabuf **out);
+/* Take / drop a reference; the last drop unmaps and closes. */
+struct devmem_dmabuf *devmem_dmabuf_get(struct devmem_dmabuf *dmabuf);
+void devmem_dmabuf_put(struct devmem_dmabuf *dmabuf);
+
+int devmem_dmabuf_fd(const struct devmem_dmabuf *dmabuf);
+size_t devmem_dmabuf_size(const struct devmem_dmabuf *dmabuf);
+enum devmem_dmabuf_kind devmem_dmabuf_kind(const struct devmem_dmabuf *dmabuf);
+const char *devmem_dmabuf_kind_name(enum devmem_dmabuf_kind kind);
+/* True for the memfd emulation: the "device memory" is ordinary RAM. */
+bool devmem_dmabuf_is_host_memory(const struct devmem_dmabuf *dmabuf);
+bool devmem_dmabuf_is_strict(const struct devmem_dmabuf *dmabuf);
+/* What an application sees: PROT_NONE in strict mode. */
+void *devmem_dmabuf_host_view(const struct devmem_dmabuf *dmabuf);
+/* What the (emulated) device writes through; tests may verify through it. */
+void *devmem_dmabuf_device_view(const struct devmem_dmabuf *dmabuf);
+/* One line for logs: "udmabuf 64 MiB strict fd=7". */
+const char *devmem_dmabuf_describe(const struct devmem_dmabuf *dmabuf);
+
+/* Bracket CPU access through the device view (DMA_BUF_IOCTL_SYNC; no-op for memfd). */
+int devmem_dmabuf_sync_begin(struct devmem_dmabuf *dmabuf, unsigned int flags);
+int devmem_dmabuf_sync_end(struct devmem_dmabuf *dmabuf, unsigned int flags);
+
+/* ------------------------------------------------------------------ */
+/* references, chunks and areas                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A devmem_ref is one word: the address of a struct devmem_iov with bit 0
+ * set for a device chunk (unreadable), clear for a host buffer (readable),
+ * exactly as netmem_ref tags a net_iov. 0 is "no buffer".
+ */
+typedef uintptr_t devmem_ref;
+#define DEVMEM_REF_IOV_TAG ((uintptr_t)1)
+
+struct devmem_iov;
+struct devmem_area;
+struct devmem_binding;
+struct devmem_pool;
+
+static inline bool devmem_ref_is_device(devmem_ref ref)
+{
+	return (ref & DEVMEM_REF_IOV_TAG) != 0;
+}
+
+static inline struct devmem_iov *devmem_ref_iov(devmem_ref ref)
+{
+	return (struct devmem_iov *)(ref & ~DEVMEM_REF_IOV_TAG);
+}
+
+/* Offset of the chunk in its dmabuf (device) or its IOVA (host buffer). */
+uint64_t devmem_ref_offset(devmem_ref ref);
+/* CPU address of a host buffer; NULL for a device chunk (unreadable). */
+void *devmem_ref_host_addr(devmem_ref ref);
+/* Binding id of a device chunk; 0 for a host buffer. */
+uint32_t devmem_ref_binding_id(devmem_ref ref);
+/* Take one more reference (e.g. a second holder of the same fragment). */
+void devmem_ref_get(devmem_ref ref);
+/* Drop one reference; the last one recycles the chunk into its pool. */
+void devmem_ref_put(devmem_ref ref);
+
+/* ------------------------------------------------------------------ */
+/* bindings                                                            */
+/* ------------------------------------------------------------------ */
+
+#define DEVMEM_CHUNK_SIZE_DEFAULT 4096u
+#define DEVMEM_CHUNK_SIZE_MIN     4096u
+#define DEVMEM_CHUNK_SIZE_MAX     (2u << 20)
+/* One area spans at most this many bytes (the kernel has one per sg entry). */
+#define DEVMEM_AREA_SIZE_DEFAULT  (64u << 20)
+
+struct devmem_binding_params {
+	uint32_t chunk_size; /* power of two, 4 KiB..2 MiB; 0 = default */
+	uint32_t area_size;  /* bytes per area, multiple of chunk_size; 0 = default */
+};
+
+/* Bind a dmabuf: carve it into chunks. Takes its own dmabuf reference. */
+int devmem_binding_create(struct devmem_dmabuf *dmabuf,
+			  const struct devmem_binding_params *params,
+			  struct devmem_binding **out);
+/*
+ * The owner lets go (the kernel's "netlink socket closed"): every queue bound
+ * to it is unbound, and the binding is freed once every pool using it is gone
+ * and every chunk in flight has come back.
+ */
+void devmem_binding_unbind(struct devmem_binding *binding);
+
+uint32_t devmem_binding_id(const struct devmem_binding *binding);
+uint32_t devmem_binding_chunk_size(const struct devmem_binding *binding);
+uint32_t devmem_binding_nr_chunks(const struct devmem_binding *binding);
+uint32_t devmem_binding_nr_free(const struct devmem_binding *binding);
+uint32_t devmem_binding_nr_areas(const struct devmem_binding *binding);
+struct devmem_dmabuf *devmem_binding_dmabuf(const struct devmem_binding *binding);
+/* Number of live bindings in the process (leak checks, telemetry). */
+uint32_t devmem_binding_count_live(void);
+
+/* ------------------------------------------------------------------ */
+/* memory providers                                                    */
+/* ------------------------------------------------------------------ */
+
+/* The six roles of the kernel's struct memory_provider_ops. */
+struct devmem_provider_info {
+	const char *kind;     /* "dmabuf" or "host" */
+	uint32_t binding_id;  /* dmabuf provider: binding id; host: 0 */
+	uint32_t chunk_size;
+	uint32_t nr_chunks;
+	uint32_t nr_free;
+};
+
+struct devmem_provider_ops {
+	/* Pool creation: take what the pool needs; an error fails the creation. */
+	int (*init)(struct devmem_pool *pool);
+	/* Slow-path refill: up to n refs, returns how many (0 = exhausted). */
+	unsigned int (*alloc_refs)(struct devmem_pool *pool, devmem_ref *refs, unsigned int n);
+	/* A buffer leaves the pool for good. */
+	void (*release_ref)(struct devmem_pool *pool, devmem_ref ref);
+	/* Pool teardown, after every buffer has been released. */
+	void (*destroy)(struct devmem_pool *pool);
+	/* Introspection (the kernel's nl_fill). */
+	int (*fill_info)(const struct devmem_pool *pool, struct devmem_provider_info *info);
+	/* The queue the pool serves goes away (the kernel's uninstall). */
+	void (*uninstall)(void *provider_priv, uint16_t port_id, uint16_t queue_id);
+};
+
+/* The dmabuf provider: chunks of a binding. priv = struct devmem_binding *. */
+extern const struct devmem_provider_ops devmem_dmabuf_provider_ops;
+/* The host provider: readable hugepage buffers. priv = struct devmem_host_area *. */
+extern const struct devmem_provider_ops devmem_host_provider_ops;
+
+struct devmem_host_area;
+/* A readable area of host (hugepage, EAL memzone) buffers; needs rte_eal_init(). */
+int devmem_host_area_create(const char *name, uint32_t nr_chunks, uint32_t chunk_size,
+			    int socket_id, struct devmem_host_area **out);
+void devmem_host_area_destroy(struct devmem_host_area *area);
+
+/* ------------------------------------------------------------------ */
+/* buffer pools (page_pool)                                            */
+/* ------------------------------------------------------------------ */
+
+#define DEVMEM_POOL_CACHE_DEFAULT  128u
+#define DEVMEM_POOL_REFILL_DEFAULT 64u
+#define DEVMEM_POOL_CACHE_MAX      1024u
+#define DEVMEM_POOL_RING_DEFAULT   1024u
+/* Fragments are aligned to this many bytes inside a chunk. */
+#define DEVMEM_FRAG_ALIGN_DEFAULT  64u
+
+struct devmem_pool_params {
+	const struct devmem_provider_ops *ops;
+	void *provider_priv;
+	uint32_t cache_size;   /* lockless alloc cache; 0 = 128 */
+	uint32_t refill;       /* slow-path batch; 0 = 64 */
+	uint32_t ring_size;    /* MPSC return ring, power of two; 0 = 1024 */
+	uint32_t frag_align;   /* power of two; 0 = 64 */
+	uint16_t port_id;      /* for logs and uninstall; UINT16_MAX if none */
+	uint16_t queue_id;
+	const char *name;
+};
+
+struct devmem_pool_stats {
+	uint64_t alloc_fast;      /* served from the cache */
+	uint64_t alloc_slow;      /* served by a refill (ring or provider) */
+	uint64_t alloc_empty;     /* refill found nothing: the pool was empty */
+	uint64_t recycle_cached;  /* returned straight into the cache */
+	uint64_t recycle_ring;    /* returned through the MPSC ring */
+	uint64_t recycle_ring_full; /* ring full: handed back to the provider */
+	uint64_t recycle_released;  /* handed back to the provider */
+	uint64_t frag_allocs;     /* fragments carved */
+	uint32_t cached;          /* now in the alloc cache */
+	uint32_t ring;            /* now in the return ring */
+	uint32_t in_flight;       /* held outside the pool (incl. the current frag chunk) */
+	uint32_t hold;            /* ever taken from the provider */
+	uint32_t release;         /* ever given back to the provider */
+};
+
+int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_pool **out);
+/*
+ * Tear down: cached and ringed buffers go back to the provider now; the pool
+ * itself lives on until its in-flight buffers have come back (page_pool's
+ * deferred release). Safe to call with buffers still held by the application.
+ */
+void devmem_pool_destroy(struct devmem_pool *pool);
+
+/*
+ * Fast path. Allocation is for the polling thread only: the thread that
+ * allocates owns the lockless cache (like page_pool's NAPI owner), and its
+ * returns go straight back into it; other threads return through the ring.
+ * Return 0 / the count actually allocated when the pool is empty.
+ */
+devmem_ref devmem_pool_alloc(struct devmem_pool *pool);
+unsigned int devmem_pool_alloc_bulk(struct devmem_pool *pool, devmem_ref *refs, unsigned int n);
+/*
+ * Carve `size` bytes out of the current fragment chunk (elevated refcount:
+ * one refcount update per chunk, not per fragment). Returns the chunk ref
+ * and the fragment's offset inside it; the caller holds one reference.
+ */
+devmem_ref devmem_pool_alloc_frag(struct devmem_pool *pool, uint32_t size, uint32_t *offset);
+/* Give up the partly used fragment chunk (e.g. before a queue stops). */
+void devmem_pool_frag_flush(struct devmem_pool *pool);
+
+/*
+ * Drop the caller's reference (like page_pool_put_netmem()); the last one
+ * recycles the buffer: into the cache on the polling thread, else through
+ * the ring, else back to the provider. Any thread. Same as devmem_ref_put()
+ * but checks the buffer belongs to `pool`.
+ */
+void devmem_pool_put(struct devmem_pool *pool, devmem_ref ref);
+void devmem_pool_put_bulk(struct devmem_pool *pool, const devmem_ref *refs, unsigned int n);
+
+void devmem_pool_get_stats(const struct devmem_pool *pool, struct devmem_pool_stats *stats);
+struct devmem_pool *devmem_ref_pool(devmem_ref ref);
+uint32_t devmem_pool_chunk_size(const struct devmem_pool *pool);
+int devmem_pool_provider_info(const struct devmem_pool *pool, struct devmem_provider_info *info);
+/* Pools torn down but still waiting for buffers (the kernel's "zombies"). */
+uint32_t devmem_pool_count_zombies(void);
+
+/* ------------------------------------------------------------------ */
+/* bind-rx: attaching a binding to receive queues                      */
+/* ------------------------------------------------------------------ */
+
+/* What a driver reports about one of its receive queues. */
+struct devmem_rxq_info {
+	uint16_t nb_rx_queues;      /* queues the port has now */
+	bool split_enabled;         /* header/data split configured on this queue */
+	uint32_t split_threshold;   /* payload bytes kept with the header (must be 0) */
+	bool unreadable_ok;         /* driver can put payload in unreadable memory */
+	bool prog_attached;         /* an XDP-like program sees frames (device-wide) */
+	const char *consumer;       /* another owner of the queue (e.g. "afxdp"), else NULL */
+	bool setup;                 /* queue is set up now (bind applies at once) */
+};
+
+/* The driver's side of the contract (the kernel's queue management ops). */
+struct devmem_rxq_ops {
+	int (*rxq_info)(void *drv, uint16_t queue_id, struct devmem_rxq_info *info);
+	/* Re-create the queue's payload pool so the new provider takes effect. */
+	int (*rxq_restart)(void *drv, uint16_t queue_id);
+};
+
+/* Driver: announce / withdraw a port (withdraw = close: unbinds every queue). */
+int devmem_port_register(uint16_t port_id, const struct devmem_rxq_ops *ops, void *drv);
+void devmem_port_unregister(uint16_t port_id);
+
+/*
+ * Application: bind queues of a port to a binding. Refusals, in the kernel's
+ * order: -EOPNOTSUPP driver has no queue ops, -ERANGE queue out of range,
+ * -EBUSY queue owned by another consumer, -EINVAL split off or threshold not 0,
+ * -EEXIST program attached or queue already bound, -EOPNOTSUPP driver cannot
+ * take unreadable memory, -ENODATA driver ignored the provider. All-or-nothing.
+ */
+int devmem_bind_rx(uint16_t port_id, const uint16_t *queues, unsigned int nb_queues,
+		   struct devmem_binding *binding);
+/* Unbind one queue (the next restart uses ordinary buffers again). */
+int devmem_unbind_rx(uint16_t port_id, uint16_t queue_id);
+
+/* Driver, at queue setup: the binding to install, or NULL. */
+struct devmem_binding *devmem_rxq_binding(uint16_t port_id, uint16_t queue_id);
+/* Driver, once its pool uses the binding (page_pool_check_memory_provider). */
+void devmem_rxq_provider_installed(uint16_t port_id, uint16_t queue_id, struct devmem_pool *pool);
+/* 0 bound and installed, -ENODATA driver ignored it, -EAGAIN not set up yet, -ENOENT unbound. */
+int devmem_rxq_check(uint16_t port_id, uint16_t queue_id);
+
+/* ------------------------------------------------------------------ */
+/* fragments handed to the application, and their tokens               */
+/* ------------------------------------------------------------------ */
+
+/* The bytes are in host memory (the split failed): frag_offset is their address. */
+#define DEVMEM_FRAG_LINEAR (1u << 0)
+
+/* Same fields as the kernel's struct dmabuf_cmsg. */
+struct devmem_frag {
+	uint64_t frag_offset; /* dmabuf offset, or host address when LINEAR */
+	uint32_t frag_size;
+	uint32_t frag_token;
+	uint32_t dmabuf_id;   /* binding id; 0 when LINEAR */
+	uint32_t flags;
+};
+
+/* Same as the kernel's struct dmabuf_token. */
+struct devmem_token_range {
+	uint32_t token_start;
+	uint32_t token_count;
+};
+
+#define DEVMEM_DONTNEED_MAX_RANGES 128u  /* MAX_DONTNEED_TOKENS */
+#define DEVMEM_DONTNEED_MAX_FRAGS  1024u /* MAX_DONTNEED_FRAGS */
+
+struct devmem_token_table;
+
+struct devmem_token_stats {
+	uint64_t granted;
+	uint64_t returned;
+	uint64_t bad_returns;  /* forged, out-of-range or already returned */
+	uint64_t full;         /* grant refused: every token in use */
+	uint32_t held;
+};
+
+/* A per-socket table (the kernel's sk_user_frags) of at most `capacity` tokens. */
+int devmem_token_table_create(uint32_t capacity, struct devmem_token_table **out);
+/* Close: every token still held is returned, then the table is freed. */
+void devmem_token_table_destroy(struct devmem_token_table *table);
+/*
+ * Hand a fragment to the application: the table takes over the caller's
+ * reference on `ref` and fills `frag`. -ENOSPC when every token is in use
+ * (the reference stays with the caller).
+ */
+int devmem_token_grant(struct devmem_token_table *table, devmem_ref ref,
+		       uint32_t offset, uint32_t size, struct devmem_frag *frag);
+/*
+ * SO_DEVMEM_DONTNEED: return tokens by ranges. At most 128 ranges (-EINVAL
+ * beyond) and 1024 fragments per call (stops early); returns the number
+ * freed. Unknown tokens free nothing and are counted.
+ */
+int devmem_dontneed(struct devmem_token_table *table,
+		    const struct devmem_token_range *ranges, unsigned int nb_ranges);
+void devmem_token_get_stats(const struct devmem_token_table *table,
+			    struct devmem_token_stats *stats);
+
+/* ------------------------------------------------------------------ */
+/* DPDK mbuf glue                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Attach [offset, offset+len) of a chunk to mbuf `m` as an external buffer:
+ * buf_addr = the host view (never dereferenced for a device chunk), buf_iova
+ * = dmabuf offset of the chunk. The mbuf takes over the caller's reference;
+ * freeing the mbuf returns the chunk to its pool. -EINVAL on a bad range.
+ */
+int devmem_mbuf_attach(struct rte_mbuf *m, devmem_ref ref, uint32_t offset, uint32_t len);
+/* The chunk behind an mbuf attached by devmem_mbuf_attach(), else 0. */
+devmem_ref devmem_mbuf_ref(const struct rte_mbuf *m);
+
+/*
+ * A pinned-extbuf mbuf pool over a whole (otherwise unused) binding, for
+ * third-party buffer-split PMDs: rte_extmem_register() of the host view and
+ * rte_dev_dma_map() for each listed port. chunk_size must be <= 32 KiB
+ * (an mbuf's data room is 16 bits). Destroy with the function below.
+ */
+int devmem_pktmbuf_pool_create_extbuf(const char *name, struct devmem_binding *binding,
+				      unsigned int cache_size, int socket_id,
+				      const uint16_t *dma_ports, unsigned int nb_dma_ports,
+				      struct rte_mempool **out);
+void devmem_pktmbuf_pool_free_extbuf(struct rte_mempool *mp);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HSPLIT_DEVMEM_H */

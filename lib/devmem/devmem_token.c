@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Tokens: fragments lent to the application, by number, until it says
+ * "don't need" (the kernel's sk_user_frags + SO_DEVMEM_DONTNEED).
+ *
+ * Free token numbers are kept in FIFO order, so a just-returned token is the
+ * last to be reused: a second return of the same token is caught as "already
+ * returned" instead of silently freeing somebody else's fragment.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devmem_private.h"
+
+struct devmem_token_table {
+	rte_spinlock_t lock;
+	uint32_t capacity;
+	uint32_t free_head;   /* next free token to hand out */
+	uint32_t free_count;
+	devmem_ref *slots;    /* token -> chunk; 0 = not granted */
+	uint32_t *free_fifo;  /* capacity entries, circular */
+	struct devmem_token_stats stats;
+};
+
+int devmem_token_table_create(uint32_t capacity, struct devmem_token_table **out)
+{
+	struct devmem_token_table *t;
+	uint32_t i;
+
+	if (!out || capacity == 0 || capacity > (1u << 31))
+		return DEVMEM_FAIL(EINVAL, "token table: capacity %u must be 1..2^31", capacity);
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (t) {
+		t->slots = calloc(capacity, sizeof(*t->slots));
+		t->free_fifo = calloc(capacity, sizeof(*t->free_fifo));
+	}
+	if (!t || !t->slots || !t->free_fifo) {
+		if (t) {
+			free(t->slots);
+			free(t->free_fifo);
+		}
+		free(t);
+		return DEVMEM_FAIL(ENOMEM, "token table: no memory for %u tokens", capacity);
+	}
+	rte_spinlock_init(&t->lock);
+	t->capacity = capacity;
+	for (i = 0; i < capacity; i++)
+		t->free_fifo[i] = i;
+	t->free_count = capacity;
+	*out = t;
+	return 0;
+}
+
+void devmem_token_table_destroy(struct devmem_token_table *t)
+{
+	uint32_t i;
+
+	if (!t)
+		return;
+	/* Closing the socket releases every token still held. */
+	for (i = 0; i < t->capacity; i++)
+		devmem_ref_put(t->slots[i]);
+	free(t->slots);
+	free(t->free_fifo);
+	free(t);
+}
+
+static void frag_describe(devmem_ref ref, uint32_t offset, uint32_t size, struct devmem_frag *frag)
+{
+	frag->frag_size = size;
+	if (devmem_ref_is_device(ref)) {
+		frag->frag_offset = devmem_ref_offset(ref) + offset;
+		frag->dmabuf_id = devmem_ref_binding_id(ref);
+		frag->flags = 0;
+	} else {
+		frag->frag_offset = (uint64_t)(uintptr_t)devmem_ref_host_addr(ref) + offset;
+		frag->dmabuf_id = 0;
+		frag->flags = DEVMEM_FRAG_LINEAR;
+	}
+}
+
+int devmem_token_grant(struct devmem_token_table *t, devmem_ref ref, uint32_t offset, uint32_t size,
+		       struct devmem_frag *frag)
+{
+	uint32_t token;
+
+	if (unlikely(!t || !ref || !frag))
+		return DEVMEM_FAIL(EINVAL, "token_grant: table, ref and frag are required");
+	if (unlikely(size == 0 || offset >= devmem_iov_chunk_size(devmem_ref_iov(ref)) ||
+		     size > devmem_iov_chunk_size(devmem_ref_iov(ref)) - offset))
+		return DEVMEM_FAIL(EINVAL, "token_grant: [%u, +%u) is outside a %u-byte chunk", offset,
+				   size, devmem_iov_chunk_size(devmem_ref_iov(ref)));
+	rte_spinlock_lock(&t->lock);
+	if (unlikely(t->free_count == 0)) {
+		t->stats.full++;
+		rte_spinlock_unlock(&t->lock);
+		return -ENOSPC; /* counted; the caller decides (the window should prevent it) */
+	}
+	token = t->free_fifo[t->free_head];
+	t->free_head = (t->free_head + 1) % t->capacity;
+	t->free_count--;
+	t->slots[token] = ref;
+	t->stats.granted++;
+	rte_spinlock_unlock(&t->lock);
+
+	frag_describe(ref, offset, size, frag);
+	frag->frag_token = token;
+	return 0;
+}
+
+/* Take one token back; 0 if it was not granted. Caller holds the lock. */
+static devmem_ref token_take_back(struct devmem_token_table *t, uint32_t token)
+{
+	devmem_ref ref;
+
+	if (token >= t->capacity || !t->slots[token]) {
+		t->stats.bad_returns++;
+		return 0;
+	}
+	ref = t->slots[token];
+	t->slots[token] = 0;
+	t->free_fifo[(t->free_head + t->free_count) % t->capacity] = token;
+	t->free_count++;
+	t->stats.returned++;
+	return ref;
+}
+
+int devmem_dontneed(struct devmem_token_table *t, const struct devmem_token_range *ranges,
+		    unsigned int nb_ranges)
+{
+	unsigned int i, examined = 0;
+	int freed = 0;
+
+	if (!t || (!ranges && nb_ranges))
+		return DEVMEM_FAIL(EINVAL, "dontneed: table and ranges are required");
+	if (nb_ranges > DEVMEM_DONTNEED_MAX_RANGES)
+		return DEVMEM_FAIL(EINVAL, "dontneed: %u ranges, at most %u per call", nb_ranges,
+				   DEVMEM_DONTNEED_MAX_RANGES);
+	rte_spinlock_lock(&t->lock);
+	for (i = 0; i < nb_ranges; i++) {
+		uint32_t j;
+
+		/* Like the kernel, every token looked at counts toward the per-call cap. */
+		for (j = 0; j < ranges[i].token_count; j++) {
+			devmem_ref ref;
+
+			if (++examined > DEVMEM_DONTNEED_MAX_FRAGS)
+				goto out;
+			ref = token_take_back(t, ranges[i].token_start + j);
+			if (ref) {
+				devmem_ref_put(ref);
+				freed++;
+			}
+		}
+	}
+out:
+	rte_spinlock_unlock(&t->lock);
+	return freed;
+}
+
+void devmem_token_get_stats(const struct devmem_token_table *t, struct devmem_token_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!t)
+		return;
+	rte_spinlock_lock((rte_spinlock_t *)&t->lock);
+	*st = t->stats;
+	st->held = t->capacity - t->free_count;
+	rte_spinlock_unlock((rte_spinlock_t *)&t->lock);
+}
