@@ -402,7 +402,7 @@ static void test_unbound_binding_refuses_new_pools(void **state)
 	struct devmem_pool_params p = { .ops = &devmem_dmabuf_provider_ops };
 	struct devmem_binding *b;
 	struct devmem_dmabuf *d;
-	struct devmem_pool *pool;
+	struct devmem_pool *pool, *refused;
 
 	(void)state;
 	assert_int_equal(devmem_dmabuf_open(SPEC_1M, &d), 0);
@@ -412,7 +412,8 @@ static void test_unbound_binding_refuses_new_pools(void **state)
 	devmem_binding_unbind(b);
 	/* The pool's reference keeps the binding, but no new pool may use it. */
 	assert_int_equal(devmem_binding_count_live(), 1);
-	assert_int_equal(devmem_pool_create(&p, &pool), -ENODEV);
+	assert_int_equal(devmem_pool_create(&p, &refused), -ENODEV);
+	assert_null(refused);
 	devmem_pool_destroy(pool);
 	assert_int_equal(devmem_binding_count_live(), 0);
 	devmem_dmabuf_put(d);

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* DPDK glue: chunks attached to mbufs, and the pinned-extbuf pool over a binding. */
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "test_common.h"
+
+static struct rte_mempool *mbufs;
+
+static void test_attach_and_free_recycles(void **state)
+{
+	struct devmem_pool_stats st;
+	struct test_rig rig;
+	struct rte_mbuf *m[3], *clone;
+	devmem_ref ref;
+	uint32_t off[3];
+	int i;
+
+	(void)state;
+	test_rig_up(&rig, "memfd:size=1M", 0, NULL);
+	for (i = 0; i < 3; i++) {
+		m[i] = rte_pktmbuf_alloc(mbufs);
+		ref = devmem_pool_alloc_frag(rig.pool, 1448, &off[i]);
+		assert_int_equal(devmem_mbuf_attach(m[i], ref, off[i], 1448), 0);
+		assert_int_equal(devmem_mbuf_ref(m[i]), ref);
+		/* buf_iova is the dmabuf offset of the fragment; the data is never read. */
+		assert_int_equal(rte_pktmbuf_iova(m[i]), devmem_ref_offset(ref) + off[i]);
+		assert_int_equal(rte_pktmbuf_pkt_len(m[i]), 1448);
+		assert_true(RTE_MBUF_HAS_EXTBUF(m[i]));
+	}
+	devmem_pool_frag_flush(rig.pool);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.in_flight, 2); /* two chunks: 2 frags + 1 frag */
+
+	clone = rte_pktmbuf_clone(m[0], mbufs);
+	assert_non_null(clone);
+	rte_pktmbuf_free(m[0]);
+	rte_pktmbuf_free(m[1]);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.in_flight, 2); /* the clone still holds the first chunk */
+	rte_pktmbuf_free(clone);
+	rte_pktmbuf_free(m[2]);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.in_flight, 0);
+	assert_accounting(&rig);
+	assert_int_equal(rte_mempool_in_use_count(mbufs), 0);
+	test_rig_down(&rig);
+}
+
+static void test_attach_rejects_bad_ranges(void **state)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mbufs);
+	struct test_rig rig;
+	devmem_ref ref;
+
+	(void)state;
+	test_rig_up(&rig, "memfd:size=1M", 0, NULL);
+	ref = devmem_pool_alloc(rig.pool);
+	assert_int_equal(devmem_mbuf_attach(m, ref, 4000, 200), -EINVAL);
+	assert_int_equal(devmem_mbuf_attach(m, ref, 0, 0), -EINVAL);
+	assert_int_equal(devmem_mbuf_attach(NULL, ref, 0, 10), -EINVAL);
+	assert_int_equal(devmem_mbuf_attach(m, 0, 0, 10), -EINVAL);
+	assert_int_equal(devmem_mbuf_ref(m), 0); /* a plain mbuf is not ours */
+	rte_pktmbuf_free(m);
+	devmem_ref_put(ref);
+	test_rig_down(&rig);
+}
+
+static void test_extbuf_pool_over_binding(void **state)
+{
+	struct devmem_binding_params bp = { .chunk_size = 4096 };
+	struct devmem_dmabuf *d;
+	struct devmem_binding *b;
+	struct rte_mempool *mp, *mp2;
+	struct rte_mbuf *m[8];
+	size_t size;
+	int i;
+
+	(void)state;
+	assert_int_equal(devmem_dmabuf_open("memfd:size=256K", &d), 0);
+	assert_int_equal(devmem_binding_create(d, &bp, &b), 0);
+	size = devmem_dmabuf_size(d);
+	assert_int_equal(devmem_pktmbuf_pool_create_extbuf("t_extbuf", b, 0, SOCKET_ID_ANY, NULL, 0, &mp), 0);
+	/* The mempool owns every chunk now: no second user. */
+	assert_int_equal(devmem_binding_nr_free(b), 0);
+	assert_int_equal(devmem_pktmbuf_pool_create_extbuf("t_extbuf2", b, 0, SOCKET_ID_ANY, NULL, 0, &mp2),
+			 -EBUSY);
+	assert_int_equal(rte_pktmbuf_alloc_bulk(mp, m, 8), 0);
+	for (i = 0; i < 8; i++) {
+		/* Payload buffers lie inside the binding, addressed by dmabuf offset. */
+		assert_true(m[i]->buf_iova < size);
+		assert_true((uint8_t *)m[i]->buf_addr >= (uint8_t *)devmem_dmabuf_host_view(d));
+		assert_true((uint8_t *)m[i]->buf_addr < (uint8_t *)devmem_dmabuf_host_view(d) + size);
+	}
+	rte_pktmbuf_free_bulk(m, 8);
+	devmem_pktmbuf_pool_free_extbuf(mp);
+	assert_int_equal(devmem_binding_nr_free(b), devmem_binding_nr_chunks(b));
+	devmem_binding_unbind(b);
+	devmem_dmabuf_put(d);
+	assert_int_equal(devmem_binding_count_live(), 0);
+}
+
+static void test_extbuf_pool_refuses_large_chunks(void **state)
+{
+	struct devmem_binding_params bp = { .chunk_size = 65536 };
+	struct devmem_dmabuf *d;
+	struct devmem_binding *b;
+	struct rte_mempool *mp;
+
+	(void)state;
+	assert_int_equal(devmem_dmabuf_open("memfd:size=256K", &d), 0);
+	assert_int_equal(devmem_binding_create(d, &bp, &b), 0);
+	assert_int_equal(devmem_pktmbuf_pool_create_extbuf("t_big", b, 0, SOCKET_ID_ANY, NULL, 0, &mp),
+			 -EINVAL);
+	devmem_binding_unbind(b);
+	devmem_dmabuf_put(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_attach_and_free_recycles),
+		cmocka_unit_test(test_attach_rejects_bad_ranges),
+		cmocka_unit_test(test_extbuf_pool_over_binding),
+		cmocka_unit_test(test_extbuf_pool_refuses_large_chunks),
+	};
+	int ret;
+
+	if (test_eal_init("test_mbuf") < 0) {
+		fprintf(stderr, "test_mbuf: rte_eal_init failed\n");
+		return 1;
+	}
+	mbufs = rte_pktmbuf_pool_create("t_mbufs", 255, 0, 0, 256, SOCKET_ID_ANY);
+	if (!mbufs) {
+		fprintf(stderr, "test_mbuf: no mbuf pool: %s\n", rte_strerror(rte_errno));
+		rte_eal_cleanup();
+		return 1;
+	}
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_mempool_free(mbufs);
+	rte_eal_cleanup();
+	return ret;
+}
