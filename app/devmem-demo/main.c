@@ -253,9 +253,12 @@ static unsigned int demo_run(struct demo *d, struct demo_summary *s)
 {
 	d->app_lcore = rte_lcore_id();
 	d->nic_lcore = rte_get_next_lcore(-1, 1, 0);
-	fprintf(d->live, "demo: %s, chunk %u, NIC lcore %u, application lcore %u, %s%u s\n",
-		devmem_dmabuf_describe(d->dmabuf), d->cfg.chunk_size, d->nic_lcore, d->app_lcore,
-		d->cfg.seconds ? "" : "until Ctrl-C, ", d->cfg.seconds);
+	fprintf(d->live, "demo: %s, chunk %u, NIC lcore %u, application lcore %u, ",
+		devmem_dmabuf_describe(d->dmabuf), d->cfg.chunk_size, d->nic_lcore, d->app_lcore);
+	if (d->cfg.seconds)
+		fprintf(d->live, "%u s\n", d->cfg.seconds);
+	else
+		fprintf(d->live, "until Ctrl-C\n");
 	if (rte_eal_remote_launch(demo_nic_main, d, d->nic_lcore) != 0) {
 		fprintf(stderr, "demo: cannot launch the NIC on lcore %u\n", d->nic_lcore);
 		return 1;
