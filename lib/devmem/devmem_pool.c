@@ -258,6 +258,9 @@ static void pool_frag_retire(struct devmem_pool *pool)
 		return;
 	pool->frag.ref = 0;
 	unused = (int16_t)(DEVMEM_FRAG_BIAS - pool->frag.users);
+	/* Every biased reference was handed out: the pool holds none to drop. */
+	if (unused == 0)
+		return;
 	if (rte_mbuf_ext_refcnt_update(&devmem_ref_iov(ref)->shinfo, -unused) == 0)
 		pool_recycle(pool, ref);
 }

@@ -351,9 +351,14 @@ static void test_fragments_fill_a_2m_chunk(void **state)
 		assert_int_equal(off, i * 64);
 	}
 	assert_int_equal(f[0], f[RTE_DIM(f) - 1]);
-	devmem_pool_frag_flush(rig.pool);
+	/* Every biased reference handed out, all returned, then the chunk is retired. */
 	for (i = 0; i < RTE_DIM(f); i++)
 		devmem_ref_put(f[i]);
+	f[1] = devmem_pool_alloc_frag(rig.pool, 64, &off); /* retires the full chunk */
+	assert_true(f[1]);
+	assert_int_equal(off, 0);
+	devmem_pool_frag_flush(rig.pool);
+	devmem_ref_put(f[1]);
 	{
 		struct devmem_pool_stats st;
 

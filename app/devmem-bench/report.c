@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The benchmark's output: the machine, a table of ns per buffer, the ratios. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_version.h>
+
+#include "bench.h"
+
+struct machine_info {
+	char cpu[128];
+	long cores;
+	char kernel[160];
+	const char *dpdk;
+	bool hugepages;
+};
+
+/* devmem_pool case / rte_mempool case, compared by medians. */
+static const struct {
+	const char *label;
+	const char *key;
+	enum bench_case_id devmem;
+	enum bench_case_id mempool;
+} ratios[] = {
+	{ "one buffer, same lcore", "same_lcore", CASE_DEVMEM_SINGLE, CASE_MEMPOOL_SINGLE },
+	{ "bulk of 32, same lcore", "bulk32", CASE_DEVMEM_BULK, CASE_MEMPOOL_BULK },
+	{ "A gets, B puts, across lcores", "cross_lcore", CASE_DEVMEM_CROSS, CASE_MEMPOOL_CROSS },
+};
+
+static void read_cpu_model(char *buf, size_t len)
+{
+	char line[256];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	snprintf(buf, len, "unknown");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) != 0 || colon == NULL)
+			continue;
+		colon += strspn(colon, ": \t");
+		colon[strcspn(colon, "\n")] = '\0';
+		snprintf(buf, len, "%s", colon);
+		break;
+	}
+	fclose(f);
+}
+
+static void machine_info_read(struct machine_info *m)
+{
+	struct utsname u;
+
+	read_cpu_model(m->cpu, sizeof(m->cpu));
+	m->cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (uname(&u) == 0)
+		snprintf(m->kernel, sizeof(m->kernel), "%s %s", u.sysname, u.release);
+	else
+		snprintf(m->kernel, sizeof(m->kernel), "unknown");
+	m->dpdk = rte_version();
+	m->hugepages = rte_eal_has_hugepages() != 0;
+}
+
+static bool ratio_value(const struct bench_case *cases, unsigned int i, double *out)
+{
+	const struct bench_case *d = &cases[ratios[i].devmem], *m = &cases[ratios[i].mempool];
+
+	if (!d->ran || !m->ran || m->ns.median <= 0)
+		return false;
+	*out = d->ns.median / m->ns.median;
+	return true;
+}
+
+void bench_report_table(const struct bench_env *env, const struct bench_config *cfg,
+			const struct bench_case *cases)
+{
+	struct machine_info m;
+	unsigned int i;
+	double r;
+
+	machine_info_read(&m);
+	printf("hsplit-devmem-bench: %u repetitions of %" PRIu64 " buffers, ns per buffer\n",
+	       cfg->reps, cfg->ops);
+	printf("machine: %s, %ld cores online, %s, %s, hugepages %s\n", m.cpu, m.cores, m.kernel,
+	       m.dpdk, m.hugepages ? "yes" : "no (--no-huge)");
+	if (env->two_lcores)
+		printf("lcores: A = lcore %u on cpu %u, B = lcore %u on cpu %u\n", env->lcore_a,
+		       rte_lcore_to_cpu_id((int)env->lcore_a), env->lcore_b,
+		       rte_lcore_to_cpu_id((int)env->lcore_b));
+	printf("pools: %u buffers each; devmem_pool cache %u (refill %u, ring %u), "
+	       "rte_mempool cache %u\n\n", env->nr_chunks, DEVMEM_POOL_CACHE_DEFAULT,
+	       DEVMEM_POOL_REFILL_DEFAULT, DEVMEM_POOL_RING_DEFAULT, BENCH_MEMPOOL_CACHE);
+	printf("%-58s %8s %8s %8s\n", "case", "median", "min", "max");
+	for (i = 0; i < CASE_COUNT; i++) {
+		if (cases[i].ran)
+			printf("%c) %-55s %8.2f %8.2f %8.2f\n", cases[i].id, cases[i].name,
+			       cases[i].ns.median, cases[i].ns.min, cases[i].ns.max);
+		else
+			printf("%c) %-55s %8s\n", cases[i].id, cases[i].name, "not run");
+	}
+	printf("\nratio devmem_pool / rte_mempool (medians; > 1 means devmem_pool is slower)\n");
+	for (i = 0; i < RTE_DIM(ratios); i++)
+		if (ratio_value(cases, i, &r))
+			printf("  %-32s %c/%c  %5.2f\n", ratios[i].label, cases[ratios[i].devmem].id,
+			       cases[ratios[i].mempool].id, r);
+	if (env->ring_full)
+		printf("\nnote: %" PRIu64 " remote returns found the pool's ring full and went to "
+		       "the provider\n", env->ring_full);
+}
+
+static void json_escaped(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void json_machine(const struct bench_env *env)
+{
+	struct machine_info m;
+
+	machine_info_read(&m);
+	printf("\"machine\":{\"cpu\":");
+	json_escaped(m.cpu);
+	printf(",\"cores\":%ld,\"kernel\":", m.cores);
+	json_escaped(m.kernel);
+	printf(",\"dpdk\":");
+	json_escaped(m.dpdk);
+	printf(",\"hugepages\":%s", m.hugepages ? "true" : "false");
+	if (env->two_lcores)
+		printf(",\"cpu_a\":%u,\"cpu_b\":%u", rte_lcore_to_cpu_id((int)env->lcore_a),
+		       rte_lcore_to_cpu_id((int)env->lcore_b));
+	printf("},");
+}
+
+void bench_report_json(const struct bench_env *env, const struct bench_config *cfg,
+		       const struct bench_case *cases)
+{
+	unsigned int i;
+	bool first = true;
+	double r;
+
+	printf("{");
+	json_machine(env);
+	printf("\"reps\":%u,\"ops\":%" PRIu64 ",\"buffers\":%u,\"unit\":\"ns per buffer\",",
+	       cfg->reps, cfg->ops, env->nr_chunks);
+	printf("\"cases\":[");
+	for (i = 0; i < CASE_COUNT; i++) {
+		if (!cases[i].ran)
+			continue;
+		printf("%s{\"id\":\"%c\",\"name\":", first ? "" : ",", cases[i].id);
+		json_escaped(cases[i].name);
+		printf(",\"median\":%.3f,\"min\":%.3f,\"max\":%.3f}", cases[i].ns.median,
+		       cases[i].ns.min, cases[i].ns.max);
+		first = false;
+	}
+	printf("],\"ratios\":{");
+	first = true;
+	for (i = 0; i < RTE_DIM(ratios); i++) {
+		if (!ratio_value(cases, i, &r))
+			continue;
+		printf("%s\"%s\":%.3f", first ? "" : ",", ratios[i].key, r);
+		first = false;
+	}
+	printf("},\"remote_ring_full\":%" PRIu64 ",\"errors\":%u}\n", env->ring_full, env->errors);
+}
