@@ -67,8 +67,6 @@ enum bench_case_id {
 	CASE_COUNT,
 };
 
-/* main.c */
-bool bench_interrupted(void);
 
 /* env.c: clock and statistics */
 uint64_t bench_now_ns(void);

@@ -10,6 +10,7 @@
 
 #include <rte_mempool.h>
 
+#include "app_common.h"
 #include "bench.h"
 
 typedef uint64_t (*bench_rep_fn)(struct bench_env *env, void *state, uint64_t ops);
@@ -172,7 +173,7 @@ static void run_case(struct bench_env *env, const struct bench_config *cfg, stru
 		return;
 	}
 	rep(env, state, cfg->ops); /* warm-up: caches, rings and TLBs in steady state */
-	for (i = 0; i < cfg->reps && !bench_interrupted(); i++)
+	for (i = 0; i < cfg->reps && !app_stop_requested(); i++)
 		samples[i] = (double)rep(env, state, cfg->ops) / (double)cfg->ops;
 	if (i == cfg->reps) {
 		bench_stats_compute(samples, cfg->reps, &c->ns);
@@ -253,7 +254,7 @@ void bench_run_all(struct bench_env *env, const struct bench_config *cfg, struct
 		cases[i].name = case_table[i].name;
 		cases[i].ran = false;
 	}
-	for (i = 0; i < CASE_COUNT && !bench_interrupted(); i++) {
+	for (i = 0; i < CASE_COUNT && !app_stop_requested(); i++) {
 		if (case_table[i].cross && !env->two_lcores)
 			continue;
 		if (!cfg->json)

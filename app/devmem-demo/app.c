@@ -14,6 +14,7 @@
 #include <rte_pause.h>
 #include <rte_ring_elem.h>
 
+#include "app_common.h"
 #include "demo.h"
 
 #define APP_ERRORS_LOGGED 10u
@@ -199,7 +200,7 @@ static void app_drain(struct demo *d, struct app_state *st)
 
 static bool app_should_stop(const struct demo *d, uint64_t now, uint64_t deadline)
 {
-	return demo_interrupted() || (d->cfg.seconds > 0 && now >= deadline);
+	return app_stop_requested() || (d->cfg.seconds > 0 && now >= deadline);
 }
 
 void demo_app_run(struct demo *d, double *elapsed_s)

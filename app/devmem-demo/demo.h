@@ -98,8 +98,6 @@ struct demo_summary {
 	uint32_t leaks;                 /* chunks not back on the binding's free list */
 };
 
-/* main.c */
-bool demo_interrupted(void);
 
 /* pattern.c: what the "NIC" writes and the application checks. */
 uint32_t demo_frag_size(uint64_t seq);

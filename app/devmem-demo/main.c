@@ -19,35 +19,10 @@
 #include <rte_log.h>
 #include <rte_ring.h>
 
+#include "app_common.h"
 #include "demo.h"
 
 #define EXIT_USAGE 2
-
-static char eal_defaults[][16] = { "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-				   "-l", "0-1" };
-static volatile sig_atomic_t interrupted;
-
-bool demo_interrupted(void)
-{
-	return interrupted != 0;
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-static void install_signal_handlers(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 static void usage(FILE *out, const char *prog)
 {
@@ -70,19 +45,6 @@ static void usage(FILE *out, const char *prog)
 		"It needs two lcores: the main lcore is the application, the next the NIC.\n"
 		"Exit status: 0 pass, 1 leaks, verification errors or a setup failure, 2 usage.\n",
 		prog, DEMO_DEFAULT_SPEC, DEMO_DEFAULT_SECONDS);
-}
-
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (errno || *end || *out > max)
-		return -EINVAL;
-	return 0;
 }
 
 static int parse_chunk(const char *s, uint32_t *out)
@@ -128,7 +90,7 @@ static int parse_options(int argc, char **argv, struct demo_config *cfg)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long v;
+	unsigned long long v;
 	int opt;
 
 	opterr = 0;
@@ -139,7 +101,7 @@ static int parse_options(int argc, char **argv, struct demo_config *cfg)
 			cfg->spec = optarg;
 			break;
 		case 't':
-			if (parse_uint(optarg, 86400 * 365, &v))
+			if (app_parse_u64(optarg, 0, 86400 * 365, &v))
 				return bad_option(argv[0], "--seconds: '%s' is not a number of seconds", optarg);
 			cfg->seconds = (unsigned int)v;
 			break;
@@ -166,35 +128,6 @@ static int parse_options(int argc, char **argv, struct demo_config *cfg)
 		return bad_option(argv[0], "unexpected argument '%s'", argv[optind]);
 	optind = 1;
 	return -1;
-}
-
-/* argv = prog [EAL args] -- [app args]; the EAL gets the defaults when it gets nothing. */
-static char **split_args(int argc, char **argv, int *eal_argc, int *app_argc, char ***app_argv)
-{
-	int i, sep = -1, n_eal;
-	char **eal;
-
-	for (i = 1; i < argc && sep < 0; i++)
-		if (strcmp(argv[i], "--") == 0)
-			sep = i;
-	n_eal = sep > 1 ? sep - 1 : (int)RTE_DIM(eal_defaults);
-	eal = calloc((size_t)n_eal + 2, sizeof(*eal));
-	if (eal == NULL)
-		return NULL;
-	eal[0] = argv[0];
-	for (i = 0; i < n_eal; i++)
-		eal[i + 1] = sep > 1 ? argv[i + 1] : eal_defaults[i];
-	*eal_argc = n_eal + 1;
-	/* The app's argv keeps argv[0] in front of its options for getopt. */
-	if (sep >= 0) {
-		argv[sep] = argv[0];
-		*app_argv = &argv[sep];
-		*app_argc = argc - sep;
-	} else {
-		*app_argv = argv;
-		*app_argc = argc;
-	}
-	return eal;
 }
 
 static int demo_setup(struct demo *d)
@@ -265,7 +198,7 @@ static unsigned int demo_run(struct demo *d, struct demo_summary *s)
 	}
 	demo_app_run(d, &s->elapsed_s);
 	rte_eal_wait_lcore(d->nic_lcore);
-	s->interrupted = demo_interrupted();
+	s->interrupted = app_stop_requested();
 	s->app = d->app;
 	s->nic = d->snap.nic;
 	return 0;
@@ -280,7 +213,7 @@ static int run_with_eal(struct demo *d)
 		fprintf(stderr, "demo: needs two lcores (NIC and application), e.g. -l 0-1\n");
 		return 1;
 	}
-	install_signal_handlers();
+	app_install_stop_signals();
 	status = demo_setup(d) == 0 ? (int)demo_run(d, &s) : 1;
 	demo_teardown(d, &s);
 	if (status == 0) {
@@ -301,7 +234,7 @@ int main(int argc, char **argv)
 	int eal_argc, app_argc, status;
 	char **eal_argv, **app_argv;
 
-	eal_argv = split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
+	eal_argv = app_split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
 	if (eal_argv == NULL)
 		return 1;
 	status = parse_options(app_argc, app_argv, &d.cfg);

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "app_common.h"
+
+static char eal_defaults[][16] = { "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
+				   "-l", "0-1" };
+static volatile sig_atomic_t stop_requested;
+
+char **app_split_args(int argc, char **argv, int *eal_argc, int *app_argc, char ***app_argv)
+{
+	int i, sep = -1, n_eal;
+	char **eal;
+
+	for (i = 1; i < argc && sep < 0; i++)
+		if (strcmp(argv[i], "--") == 0)
+			sep = i;
+	n_eal = sep > 1 ? sep - 1 : (int)RTE_DIM(eal_defaults);
+	eal = calloc((size_t)n_eal + 2, sizeof(*eal));
+	if (eal == NULL)
+		return NULL;
+	eal[0] = argv[0];
+	for (i = 0; i < n_eal; i++)
+		eal[i + 1] = sep > 1 ? argv[i + 1] : eal_defaults[i];
+	*eal_argc = n_eal + 1;
+	if (sep >= 0) {
+		argv[sep] = argv[0]; /* getopt wants the program name first */
+		*app_argv = &argv[sep];
+		*app_argc = argc - sep;
+	} else {
+		*app_argv = argv;
+		*app_argc = argc;
+	}
+	return eal;
+}
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+void app_install_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+bool app_stop_requested(void)
+{
+	return stop_requested != 0;
+}
+
+int app_parse_u64(const char *s, unsigned long long min, unsigned long long max,
+		  unsigned long long *out)
+{
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (errno || *end || *out < min || *out > max)
+		return -EINVAL;
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* What hsplit's small DPDK apps share: EAL argument defaults, stop signals, numbers. */
+#ifndef HSPLIT_APP_COMMON_H
+#define HSPLIT_APP_COMMON_H
+
+#include <stdbool.h>
+
+/*
+ * argv = prog [EAL args] -- [app args]. Returns a calloc'ed EAL argv (free it);
+ * with no EAL args the EAL gets "--no-huge -m 512 --no-pci --no-shconf -l 0-1".
+ * The app's argv keeps the program name first, for getopt. NULL when out of memory.
+ */
+char **app_split_args(int argc, char **argv, int *eal_argc, int *app_argc, char ***app_argv);
+
+/* SIGINT/SIGTERM ask the app to stop; app_stop_requested() says whether they did. */
+void app_install_stop_signals(void);
+bool app_stop_requested(void);
+
+/* A decimal number in [min, max]; -EINVAL otherwise (signs, junk, overflow). */
+int app_parse_u64(const char *s, unsigned long long min, unsigned long long max,
+		  unsigned long long *out);
+
+#endif
