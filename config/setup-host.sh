@@ -23,6 +23,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # Everything the build, the tests and the demo need, from Debian's registry.
 packages=(
 	build-essential meson ninja-build pkg-config python3
+	dpdk-dev libpcap-dev libxdp-dev libbpf-dev iproute2 ethtool
 	dpdk libdpdk-dev libcmocka-dev libdrm-dev
 	dpkg-dev xz-utils
 )

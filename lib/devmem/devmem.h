@@ -118,6 +118,12 @@ uint64_t devmem_ref_offset(devmem_ref ref);
 /* CPU address of a host buffer; NULL for a device chunk (unreadable). */
 void *devmem_ref_host_addr(devmem_ref ref);
 /* Binding id of a device chunk; 0 for a host buffer. */
+/*
+ * The chunk as the device sees it: its address in the dmabuf's device view
+ * (host buffers: their readable address). Only device models (the emulated
+ * NIC's "DMA") and test-mode verification may use it; never the data path.
+ */
+void *devmem_ref_device_addr(devmem_ref ref);
 uint32_t devmem_ref_binding_id(devmem_ref ref);
 /* Take one more reference (e.g. a second holder of the same fragment). */
 void devmem_ref_get(devmem_ref ref);

@@ -320,6 +320,20 @@ void *devmem_ref_host_addr(devmem_ref ref)
 	return devmem_iov_host_view(devmem_ref_iov(ref));
 }
 
+void *devmem_ref_device_addr(devmem_ref ref)
+{
+	struct devmem_iov *iov;
+	uint8_t *view;
+
+	if (!ref)
+		return NULL;
+	iov = devmem_ref_iov(ref);
+	if (!devmem_ref_is_device(ref))
+		return devmem_iov_host_view(iov);
+	view = devmem_dmabuf_device_view(iov->owner->binding->dmabuf);
+	return view ? view + devmem_iov_offset(iov) : NULL;
+}
+
 uint32_t devmem_ref_binding_id(devmem_ref ref)
 {
 	if (!ref || !devmem_ref_is_device(ref))

@@ -43,7 +43,10 @@ struct hsplit_backend {
 
 struct hsplit_backend_ops {
 	const char *name;        /* the backend= value */
-	/* Allocate and open; *out is the embedded struct hsplit_backend. */
+	/*
+	 * Allocate and open; *out is the embedded struct hsplit_backend. `args`
+	 * stays valid until close(); by start() args->mac holds the port's MAC.
+	 */
 	int (*open)(const struct hsplit_devargs *args, const char *port_name,
 		    struct hsplit_backend **out);
 	void (*close)(struct hsplit_backend *be);

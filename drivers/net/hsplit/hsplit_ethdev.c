@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_hsplit: probe/remove, the ethdev ops a NIC PMD is expected to have,
+ * and queue setup with DPDK's buffer-split API. The ops table is at the end.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bus_vdev_driver.h>
+#include <ethdev_vdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+
+#include "hsplit_private.h"
+#include "rte_pmd_hsplit.h"
+
+RTE_LOG_REGISTER(hsplit_logtype, pmd.net.hsplit, NOTICE);
+
+static const struct hsplit_backend_ops *const backend_ops[] = {
+	[HSPLIT_BACKEND_GEN] = &hsplit_backend_gen_ops,
+	[HSPLIT_BACKEND_PEER] = &hsplit_backend_peer_ops,
+#ifdef HSPLIT_HAVE_PCAP
+	[HSPLIT_BACKEND_PCAP] = &hsplit_backend_pcap_ops,
+#endif
+#ifdef HSPLIT_HAVE_AFPACKET
+	[HSPLIT_BACKEND_AFPACKET] = &hsplit_backend_afpacket_ops,
+#endif
+#ifdef HSPLIT_HAVE_AFXDP
+	[HSPLIT_BACKEND_AFXDP] = &hsplit_backend_afxdp_ops,
+#endif
+};
+
+static const char *const backend_needs[] = {
+	[HSPLIT_BACKEND_PCAP] = "libpcap-dev",
+	[HSPLIT_BACKEND_AFPACKET] = "Linux AF_PACKET headers",
+	[HSPLIT_BACKEND_AFXDP] = "libxdp-dev and libbpf-dev",
+};
+
+/* The split points --rxhdrs can name, as the exact masks testpmd builds. */
+static const uint32_t split_ptypes[] = {
+	RTE_PTYPE_L2_ETHER,
+	RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN,
+	RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6_EXT_UNKNOWN,
+	RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_TCP,
+	RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_UDP,
+	RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6_EXT_UNKNOWN | RTE_PTYPE_L4_TCP,
+	RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6_EXT_UNKNOWN | RTE_PTYPE_L4_UDP,
+	RTE_PTYPE_UNKNOWN,
+};
+
+static const uint32_t reported_ptypes[] = {
+	RTE_PTYPE_L2_ETHER, RTE_PTYPE_L2_ETHER_VLAN, RTE_PTYPE_L2_ETHER_ARP,
+	RTE_PTYPE_L3_IPV4, RTE_PTYPE_L3_IPV4_EXT, RTE_PTYPE_L3_IPV6, RTE_PTYPE_L3_IPV6_EXT,
+	RTE_PTYPE_L4_TCP, RTE_PTYPE_L4_UDP, RTE_PTYPE_L4_FRAG, RTE_PTYPE_UNKNOWN,
+};
+
+#define HSPLIT_RX_OFFLOADS (RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT | RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | \
+			    RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
+			    RTE_ETH_RX_OFFLOAD_RSS_HASH)
+
+/* --- device ---------------------------------------------------------- */
+
+static int hsplit_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+
+	info->max_mac_addrs = 1;
+	info->max_rx_pktlen = HSPLIT_MAX_FRAME;
+	info->min_mtu = HSPLIT_MIN_MTU;
+	info->max_mtu = HSPLIT_MAX_MTU;
+	info->min_rx_bufsize = 64;
+	info->max_rx_queues = ad->args.max_queues;
+	info->max_tx_queues = ad->args.max_queues;
+	info->rx_offload_capa = HSPLIT_RX_OFFLOADS;
+	info->rx_queue_offload_capa = HSPLIT_RX_OFFLOADS;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->rx_seg_capa.max_nseg = 2;
+	info->rx_seg_capa.multi_pools = 1;
+	info->rx_seg_capa.offset_allowed = 1;
+	info->rx_seg_capa.offset_align_log2 = 0;
+	info->hash_key_size = HSPLIT_RSS_KEY_LEN;
+	info->reta_size = HSPLIT_RETA_SIZE;
+	info->flow_type_rss_offloads = HSPLIT_RSS_OFFLOAD_ALL;
+	info->rx_desc_lim.nb_max = HSPLIT_RX_DESC_MAX;
+	info->rx_desc_lim.nb_min = 32;
+	info->rx_desc_lim.nb_align = 1;
+	info->tx_desc_lim.nb_max = HSPLIT_TX_DESC_MAX;
+	info->tx_desc_lim.nb_min = 32;
+	info->tx_desc_lim.nb_align = 1;
+	info->default_rxportconf.ring_size = HSPLIT_RX_DESC_DFLT;
+	info->default_rxportconf.burst_size = HSPLIT_BURST;
+	info->default_txportconf.burst_size = HSPLIT_BURST;
+	info->speed_capa = RTE_ETH_LINK_SPEED_100G;
+	info->dev_capa = RTE_ETH_DEV_CAPA_FLOW_RULE_KEEP;
+	return 0;
+}
+
+static int hsplit_dev_configure(struct rte_eth_dev *dev)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	const struct rte_eth_conf *conf = &dev->data->dev_conf;
+
+	if (conf->rxmode.mq_mode != RTE_ETH_MQ_RX_NONE && conf->rxmode.mq_mode != RTE_ETH_MQ_RX_RSS) {
+		HSPLIT_LOG(ERR, "%s: rx mq_mode %d not supported (none or RSS)", ad->name,
+			   conf->rxmode.mq_mode);
+		return -EINVAL;
+	}
+	if (conf->rx_adv_conf.rss_conf.rss_key != NULL &&
+	    conf->rx_adv_conf.rss_conf.rss_key_len != HSPLIT_RSS_KEY_LEN) {
+		HSPLIT_LOG(ERR, "%s: RSS key must be %u bytes", ad->name, HSPLIT_RSS_KEY_LEN);
+		return -EINVAL;
+	}
+	ad->max_rx_pktlen = dev->data->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	hsplit_rss_init(ad);
+	return 0;
+}
+
+static int hsplit_link_update(struct rte_eth_dev *dev, int wait)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	struct rte_eth_link link = {
+		.link_speed = RTE_ETH_SPEED_NUM_100G,
+		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+		.link_autoneg = RTE_ETH_LINK_FIXED,
+	};
+
+	RTE_SET_USED(wait);
+	link.link_status = ad->started && ad->backend->ops->link_up(ad->backend) ?
+			   RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+	return rte_eth_linkstatus_set(dev, &link);
+}
+
+static int hsplit_dev_start(struct rte_eth_dev *dev)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	unsigned int q;
+	int ret = 0;
+
+	if (ad->backend->ops->start != NULL)
+		ret = ad->backend->ops->start(ad->backend);
+	if (ret < 0)
+		return ret;
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		struct hsplit_rxq *rxq = ad->rxq[q];
+
+		if (rxq == NULL)
+			continue;
+		if (hsplit_rxq_fill(rxq) < 0)
+			HSPLIT_LOG(WARNING, "%s: queue %u: could not post every descriptor "
+				   "(mbuf pool too small?)", ad->name, q);
+		rxq->started = true;
+		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+	}
+	for (q = 0; q < dev->data->nb_tx_queues; q++)
+		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+	ad->started = true;
+	hsplit_link_update(dev, 0);
+	return 0;
+}
+
+static int hsplit_dev_stop(struct rte_eth_dev *dev)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	unsigned int q;
+
+	ad->started = false;
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		struct hsplit_rxq *rxq = ad->rxq[q];
+
+		if (rxq == NULL)
+			continue;
+		rxq->started = false;
+		hsplit_rxq_drain(rxq);
+		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	}
+	for (q = 0; q < dev->data->nb_tx_queues; q++)
+		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	if (ad->backend->ops->stop != NULL)
+		ad->backend->ops->stop(ad->backend);
+	hsplit_link_update(dev, 0);
+	return 0;
+}
+
+/* --- queues ---------------------------------------------------------- */
+
+static void hsplit_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	struct hsplit_rxq *rxq = dev->data->rx_queues[qid];
+
+	if (rxq == NULL)
+		return;
+	rxq->started = false;
+	hsplit_rxq_drain(rxq);
+	hsplit_devmem_rxq_release(rxq);
+	hsplit_device_inbox_free(rxq);
+	rte_free(rxq->ring);
+	rte_free(rxq);
+	ad->rxq[qid] = NULL;
+	dev->data->rx_queues[qid] = NULL;
+}
+
+/* Deep-copy the segment description: testpmd's array lives on its stack. */
+static int rxq_take_segments(struct hsplit_adapter *ad, struct hsplit_rxq *rxq,
+			     const struct rte_eth_rxconf *conf, struct rte_mempool *mp)
+{
+	const struct rte_eth_rxseg_split *seg;
+
+	rxq->split = HSPLIT_SPLIT_NONE;
+	if (!(rxq->offloads & RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT) || conf->rx_nseg == 0) {
+		rxq->hdr_mp = mp;
+		return mp != NULL ? 0 : -EINVAL;
+	}
+	seg = &conf->rx_seg[0].split;
+	rxq->hdr_mp = seg[0].mp;
+	rxq->seg0_off = seg[0].offset;
+	if (conf->rx_nseg == 1)
+		return 0;
+	rxq->pay_mp = seg[1].mp;
+	rxq->seg1_off = seg[1].offset;
+	if (seg[0].proto_hdr != 0) {
+		rxq->split = HSPLIT_SPLIT_PROTO;
+		rxq->proto_hdr = seg[0].proto_hdr;
+		rxq->level = seg[0].proto_hdr & RTE_PTYPE_L4_MASK ? HSPLIT_LEVEL_L4 :
+			     seg[0].proto_hdr & RTE_PTYPE_L3_MASK ? HSPLIT_LEVEL_L3 :
+			     HSPLIT_LEVEL_L2;
+	} else {
+		rxq->split = HSPLIT_SPLIT_LENGTH;
+		rxq->seg0_len = seg[0].length ? seg[0].length :
+			(uint16_t)(rte_pktmbuf_data_room_size(seg[0].mp) - RTE_PKTMBUF_HEADROOM -
+				   seg[0].offset);
+	}
+	if (seg[0].proto_hdr != 0 &&
+	    rte_pktmbuf_data_room_size(seg[0].mp) < RTE_PKTMBUF_HEADROOM + seg[0].offset + 54u) {
+		HSPLIT_LOG(WARNING, "%s: header pool %s has room for fewer bytes than an "
+			   "Ethernet/IPv4/TCP header: such frames will be LINEAR", ad->name,
+			   seg[0].mp->name);
+	}
+	return 0;
+}
+
+static int hsplit_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+				 unsigned int socket_id, const struct rte_eth_rxconf *conf,
+				 struct rte_mempool *mp)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	struct hsplit_rxq *rxq;
+	int ret;
+
+	if (dev->data->rx_queues[qid] != NULL)
+		hsplit_rx_queue_release(dev, qid);
+	nb_desc = (uint16_t)rte_align32pow2(RTE_MAX(nb_desc, (uint16_t)32));
+	rxq = rte_zmalloc_socket("hsplit_rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE, (int)socket_id);
+	if (rxq == NULL)
+		return -ENOMEM;
+	rxq->ad = ad;
+	rxq->queue_id = qid;
+	rxq->nb_desc = nb_desc;
+	rxq->mask = nb_desc - 1u;
+	/* ethdev hands over only the queue-level offloads: OR in the port's. */
+	rxq->offloads = conf->offloads | dev->data->dev_conf.rxmode.offloads;
+	ret = rxq_take_segments(ad, rxq, conf, mp);
+	if (ret == 0) {
+		rxq->ring = rte_zmalloc_socket("hsplit_rx_ring", sizeof(rxq->ring[0]) * nb_desc,
+					       RTE_CACHE_LINE_SIZE, (int)socket_id);
+		ret = rxq->ring == NULL ? -ENOMEM : 0;
+	}
+	if (ret == 0 && dev->data->nb_rx_queues > 1)
+		ret = hsplit_device_inbox_create(rxq, (int)socket_id);
+	if (ret == 0) {
+		ad->rxq[qid] = rxq;
+		dev->data->rx_queues[qid] = rxq;
+		ret = hsplit_devmem_rxq_setup(ad, rxq);
+	}
+	if (ret < 0) {
+		HSPLIT_LOG(ERR, "%s: rx queue %u setup failed: %s", ad->name, qid,
+			   rte_strerror(-ret));
+		if (dev->data->rx_queues[qid] != NULL) {
+			hsplit_rx_queue_release(dev, qid);
+		} else {
+			rte_free(rxq->ring);
+			rte_free(rxq);
+		}
+		return ret;
+	}
+	HSPLIT_LOG(INFO, "%s: rx queue %u: %u descriptors, split %s, payload %s", ad->name, qid,
+		   nb_desc, rxq->split == HSPLIT_SPLIT_PROTO ? "by protocol" :
+		   rxq->split == HSPLIT_SPLIT_LENGTH ? "by length" : "off",
+		   rxq->pool != NULL ? "dmabuf" : "host mbufs");
+	return 0;
+}
+
+static void hsplit_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	struct hsplit_txq *txq = dev->data->tx_queues[qid];
+
+	if (txq == NULL)
+		return;
+	rte_free(txq->stage);
+	rte_free(txq);
+	ad->txq[qid] = NULL;
+	dev->data->tx_queues[qid] = NULL;
+}
+
+static int hsplit_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+				 unsigned int socket_id, const struct rte_eth_txconf *conf)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	struct hsplit_txq *txq;
+
+	RTE_SET_USED(nb_desc);
+	RTE_SET_USED(conf);
+	if (dev->data->tx_queues[qid] != NULL)
+		hsplit_tx_queue_release(dev, qid);
+	txq = rte_zmalloc_socket("hsplit_txq", sizeof(*txq), RTE_CACHE_LINE_SIZE, (int)socket_id);
+	if (txq != NULL)
+		txq->stage = rte_malloc_socket("hsplit_tx_stage",
+					       (size_t)HSPLIT_BURST * HSPLIT_MAX_FRAME, 0,
+					       (int)socket_id);
+	if (txq == NULL || txq->stage == NULL) {
+		rte_free(txq);
+		return -ENOMEM;
+	}
+	txq->ad = ad;
+	txq->queue_id = qid;
+	ad->txq[qid] = txq;
+	dev->data->tx_queues[qid] = txq;
+	return 0;
+}
+
+static void hsplit_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid,
+				struct rte_eth_rxq_info *qinfo)
+{
+	struct hsplit_rxq *rxq = dev->data->rx_queues[qid];
+
+	qinfo->mp = rxq->hdr_mp;
+	qinfo->nb_desc = rxq->nb_desc;
+	qinfo->rx_buf_size = rte_pktmbuf_data_room_size(rxq->hdr_mp) - RTE_PKTMBUF_HEADROOM;
+	qinfo->conf.offloads = rxq->offloads;
+	qinfo->conf.rx_nseg = rxq->split == HSPLIT_SPLIT_NONE ? 0 : 2;
+	qinfo->queue_state = rxq->started ? RTE_ETH_QUEUE_STATE_STARTED :
+					    RTE_ETH_QUEUE_STATE_STOPPED;
+}
+
+/* --- filters, MAC, MTU ----------------------------------------------- */
+
+static int hsplit_promiscuous_enable(struct rte_eth_dev *dev)
+{
+	hsplit_adapter(dev)->promisc = true;
+	return 0;
+}
+
+static int hsplit_promiscuous_disable(struct rte_eth_dev *dev)
+{
+	hsplit_adapter(dev)->promisc = false;
+	return 0;
+}
+
+static int hsplit_allmulticast_enable(struct rte_eth_dev *dev)
+{
+	hsplit_adapter(dev)->allmulti = true;
+	return 0;
+}
+
+static int hsplit_allmulticast_disable(struct rte_eth_dev *dev)
+{
+	hsplit_adapter(dev)->allmulti = false;
+	return 0;
+}
+
+static int hsplit_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+
+	rte_spinlock_lock(&ad->dev_lock);
+	rte_ether_addr_copy(addr, &ad->mac);
+	rte_spinlock_unlock(&ad->dev_lock);
+	return 0;
+}
+
+static int hsplit_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+
+	if (ad->started) {
+		HSPLIT_LOG(ERR, "%s: stop the port before changing the MTU", ad->name);
+		return -EBUSY;
+	}
+	ad->max_rx_pktlen = (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	return 0;
+}
+
+static const uint32_t *hsplit_split_ptypes_get(struct rte_eth_dev *dev)
+{
+	RTE_SET_USED(dev);
+	return split_ptypes;
+}
+
+static const uint32_t *hsplit_ptypes_get(struct rte_eth_dev *dev)
+{
+	RTE_SET_USED(dev);
+	return reported_ptypes;
+}
+
+static int hsplit_flow_ops_get(struct rte_eth_dev *dev, const struct rte_flow_ops **ops)
+{
+	RTE_SET_USED(dev);
+	*ops = &hsplit_flow_ops;
+	return 0;
+}
+
+/* --- close, probe, remove -------------------------------------------- */
+
+static int hsplit_dev_close(struct rte_eth_dev *dev)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	unsigned int q;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY || ad->closed)
+		return 0;
+	if (ad->started)
+		hsplit_dev_stop(dev);
+	for (q = 0; q < dev->data->nb_rx_queues; q++)
+		hsplit_rx_queue_release(dev, (uint16_t)q);
+	for (q = 0; q < dev->data->nb_tx_queues; q++)
+		hsplit_tx_queue_release(dev, (uint16_t)q);
+	hsplit_flow_flush_all(ad);
+	hsplit_devmem_remove(ad);
+	if (ad->backend != NULL)
+		ad->backend->ops->close(ad->backend);
+	ad->backend = NULL;
+	rte_free(ad->xstat_base);
+	ad->xstat_base = NULL;
+	ad->closed = true;
+	return 0;
+}
+
+static const struct eth_dev_ops hsplit_ops;
+
+static int register_linear_flag(void)
+{
+	static const struct rte_mbuf_dynflag desc = { .name = RTE_PMD_HSPLIT_DYNFLAG_LINEAR_NAME };
+	int bit = rte_mbuf_dynflag_register(&desc);
+
+	if (bit < 0) {
+		HSPLIT_LOG(ERR, "cannot register the LINEAR mbuf flag: %s", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	hsplit_linear_flag = 1ull << bit;
+	return 0;
+}
+
+static void pick_mac(struct hsplit_adapter *ad)
+{
+	uint8_t mac[6];
+
+	if (ad->args.mac_set) {
+		ad->mac = ad->args.mac;
+	} else if (ad->backend->ops->mac_addr != NULL &&
+		   ad->backend->ops->mac_addr(ad->backend, mac) == 0) {
+		memcpy(ad->mac.addr_bytes, mac, 6);
+	} else {
+		/* Locally administered, stable per port: tests can predict it. */
+		const uint8_t fixed[6] = { 0x02, 0x68, 0x73, 0x00, 0x00, (uint8_t)ad->port_id };
+
+		memcpy(ad->mac.addr_bytes, fixed, 6);
+	}
+}
+
+static int hsplit_probe_port(struct rte_vdev_device *vdev, const struct hsplit_devargs *args)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct rte_eth_dev *dev;
+	struct hsplit_adapter *ad;
+	int ret;
+
+	dev = rte_eth_vdev_allocate(vdev, sizeof(*ad));
+	if (dev == NULL)
+		return -ENOMEM;
+	ad = dev->data->dev_private;
+	ad->dev = dev;
+	ad->port_id = dev->data->port_id;
+	strlcpy(ad->name, name, sizeof(ad->name));
+	ad->args = *args;
+	ad->max_rx_pktlen = RTE_ETHER_MTU + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	rte_spinlock_init(&ad->dev_lock);
+	rte_spinlock_init(&ad->tx_lock);
+	TAILQ_INIT(&ad->flows);
+	if (backend_ops[args->backend] == NULL) {
+		HSPLIT_LOG(ERR, "%s: this build of net_hsplit has no backend %d: rebuild with %s",
+			   name, args->backend, backend_needs[args->backend]);
+		ret = -ENOTSUP;
+		goto fail;
+	}
+	ret = backend_ops[args->backend]->open(&ad->args, name, &ad->backend);
+	if (ret < 0)
+		goto fail;
+	ret = hsplit_devmem_probe(ad);
+	if (ret < 0)
+		goto fail;
+	dev->data->mac_addrs = rte_zmalloc("hsplit_mac", sizeof(struct rte_ether_addr), 0);
+	if (dev->data->mac_addrs == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	pick_mac(ad);
+	ad->args.mac = ad->mac; /* backends read the port's MAC here (gen frames) */
+	rte_ether_addr_copy(&ad->mac, dev->data->mac_addrs);
+	dev->dev_ops = &hsplit_ops;
+	dev->rx_pkt_burst = hsplit_rx_burst;
+	dev->tx_pkt_burst = hsplit_tx_burst;
+	dev->data->dev_link.link_speed = RTE_ETH_SPEED_NUM_100G;
+	dev->data->dev_link.link_duplex = RTE_ETH_LINK_FULL_DUPLEX;
+	rte_eth_dev_probing_finish(dev);
+	HSPLIT_LOG(INFO, "%s: port %u, backend %s", name, ad->port_id, backend_ops[args->backend]->name);
+	return 0;
+fail:
+	hsplit_devmem_remove(ad);
+	if (ad->backend != NULL)
+		ad->backend->ops->close(ad->backend);
+	rte_eth_dev_release_port(dev);
+	return ret;
+}
+
+static int hsplit_probe(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct hsplit_devargs args;
+	int ret;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		HSPLIT_LOG(ERR, "%s: secondary processes are not supported", name);
+		return -ENOTSUP;
+	}
+	ret = hsplit_devargs_parse(name, rte_vdev_device_args(vdev), &args);
+	if (ret == 0 && hsplit_linear_flag == 0)
+		ret = register_linear_flag();
+	if (ret == 0)
+		ret = hsplit_probe_port(vdev, &args);
+	if (ret < 0)
+		HSPLIT_LOG(ERR, "%s: probe failed: %s", name, rte_strerror(-ret));
+	return ret;
+}
+
+static int hsplit_remove(struct rte_vdev_device *vdev)
+{
+	struct rte_eth_dev *dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+
+	if (dev == NULL)
+		return 0;
+	hsplit_dev_close(dev);
+	return rte_eth_dev_release_port(dev);
+}
+
+static const struct eth_dev_ops hsplit_ops = {
+	.dev_configure = hsplit_dev_configure,
+	.dev_start = hsplit_dev_start,
+	.dev_stop = hsplit_dev_stop,
+	.dev_close = hsplit_dev_close,
+	.dev_infos_get = hsplit_dev_infos_get,
+	.dev_supported_ptypes_get = hsplit_ptypes_get,
+	.buffer_split_supported_hdr_ptypes_get = hsplit_split_ptypes_get,
+	.link_update = hsplit_link_update,
+	.promiscuous_enable = hsplit_promiscuous_enable,
+	.promiscuous_disable = hsplit_promiscuous_disable,
+	.allmulticast_enable = hsplit_allmulticast_enable,
+	.allmulticast_disable = hsplit_allmulticast_disable,
+	.mac_addr_set = hsplit_mac_addr_set,
+	.mtu_set = hsplit_mtu_set,
+	.rx_queue_setup = hsplit_rx_queue_setup,
+	.rx_queue_release = hsplit_rx_queue_release,
+	.tx_queue_setup = hsplit_tx_queue_setup,
+	.tx_queue_release = hsplit_tx_queue_release,
+	.rxq_info_get = hsplit_rxq_info_get,
+	.stats_get = hsplit_stats_get,
+	.stats_reset = hsplit_stats_reset,
+	.xstats_get = hsplit_xstats_get,
+	.xstats_get_names = hsplit_xstats_get_names,
+	.xstats_reset = hsplit_xstats_reset,
+	.rss_hash_update = hsplit_rss_hash_update,
+	.rss_hash_conf_get = hsplit_rss_hash_conf_get,
+	.reta_update = hsplit_reta_update,
+	.reta_query = hsplit_reta_query,
+	.flow_ops_get = hsplit_flow_ops_get,
+};
+
+static struct rte_vdev_driver hsplit_vdev_drv = {
+	.probe = hsplit_probe,
+	.remove = hsplit_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_hsplit, hsplit_vdev_drv);
+RTE_PMD_REGISTER_PARAM_STRING(net_hsplit,
+	"backend=<gen|peer|pcap|afpacket|afxdp> "
+	"iface=<ifname> queue=<int> "
+	"rx_pcap=<file> tx_pcap=<file> loop=<0|1> "
+	"size=<64-9014> flows=<1-4096> rate=<pps> count=<frames> proto=<tcp|udp|icmp> "
+	"l3=<ipv4|ipv6> dport=<port> "
+	"peer=<vdev> max_queues=<1-16> mac=<xx:xx:xx:xx:xx:xx> "
+	"dmabuf=<spec> dmabuf_queues=<list> chunk=<4K-2M> placement=<pack|single> "
+	"on_empty=<drop|copy>");

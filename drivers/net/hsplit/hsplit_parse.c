@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The device's parser: what a NIC's header-split engine learns from a frame
+ * before it decides where the bytes go. It reads the frame as it came off
+ * the wire (backend memory), never a posted buffer, and verifies the IPv4
+ * header checksum and the TCP/UDP checksum over the whole packet, as
+ * checksum-offload hardware does.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "hsplit_private.h"
+
+/* IPv6 extension headers the parser walks over to find TCP/UDP. */
+static bool ipv6_is_ext(uint8_t nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS;
+}
+
+static uint64_t l4_csum_flags(const uint8_t *l3, bool ipv6, const uint8_t *l4, uint32_t l4_bytes,
+			      uint8_t proto)
+{
+	uint32_t sum;
+	uint16_t folded;
+
+	if (proto == IPPROTO_UDP && !ipv6 && ((const struct rte_udp_hdr *)l4)->dgram_cksum == 0)
+		return RTE_MBUF_F_RX_L4_CKSUM_NONE; /* IPv4 UDP without checksum */
+	if (ipv6) {
+		const struct rte_ipv6_hdr *ip = (const void *)l3;
+		struct {
+			uint8_t src[16], dst[16];
+			rte_be32_t len;
+			uint8_t zero[3], proto;
+		} ph;
+
+		memcpy(ph.src, ip->src_addr, 16);
+		memcpy(ph.dst, ip->dst_addr, 16);
+		ph.len = rte_cpu_to_be_32(l4_bytes);
+		memset(ph.zero, 0, sizeof(ph.zero));
+		ph.proto = proto;
+		sum = __rte_raw_cksum(&ph, sizeof(ph), 0);
+	} else {
+		const struct rte_ipv4_hdr *ip = (const void *)l3;
+		struct {
+			rte_be32_t src, dst;
+			uint8_t zero, proto;
+			rte_be16_t len;
+		} __rte_packed ph = { ip->src_addr, ip->dst_addr, 0, proto,
+				      rte_cpu_to_be_16((uint16_t)l4_bytes) };
+
+		sum = __rte_raw_cksum(&ph, sizeof(ph), 0);
+	}
+	sum = __rte_raw_cksum(l4, l4_bytes, sum);
+	folded = __rte_raw_cksum_reduce(sum);
+	return folded == 0xffff ? RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
+}
+
+static int parse_l4(const uint8_t *l3, const uint8_t *l4, uint32_t l4_bytes, struct hsplit_pkt *pkt)
+{
+	if (pkt->l4_proto == IPPROTO_TCP) {
+		const struct rte_tcp_hdr *th = (const void *)l4;
+		uint32_t doff;
+
+		if (l4_bytes < sizeof(*th))
+			return 0;
+		doff = (uint32_t)(th->data_off >> 4) * 4;
+		if (doff < sizeof(*th) || doff > l4_bytes)
+			return 0;
+		pkt->l4_len = (uint16_t)doff;
+		pkt->ptype |= RTE_PTYPE_L4_TCP;
+		pkt->sport = rte_be_to_cpu_16(th->src_port);
+		pkt->dport = rte_be_to_cpu_16(th->dst_port);
+	} else if (pkt->l4_proto == IPPROTO_UDP) {
+		const struct rte_udp_hdr *uh = (const void *)l4;
+
+		if (l4_bytes < sizeof(*uh) || rte_be_to_cpu_16(uh->dgram_len) != l4_bytes)
+			return 0;
+		pkt->l4_len = sizeof(*uh);
+		pkt->ptype |= RTE_PTYPE_L4_UDP;
+		pkt->sport = rte_be_to_cpu_16(uh->src_port);
+		pkt->dport = rte_be_to_cpu_16(uh->dst_port);
+	} else {
+		return 0;
+	}
+	pkt->l4_ok = true;
+	pkt->csum_flags |= l4_csum_flags(l3, pkt->ipv6, l4, l4_bytes, pkt->l4_proto);
+	return 0;
+}
+
+static int parse_ipv4(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
+{
+	const struct rte_ipv4_hdr *ip = (const void *)l3;
+	uint32_t ihl, total;
+
+	if (avail < sizeof(*ip) || (ip->version_ihl >> 4) != 4)
+		return 0;
+	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+	total = rte_be_to_cpu_16(ip->total_length);
+	if (ihl < sizeof(*ip) || total < ihl || total > avail)
+		return 0;
+	pkt->l3_ok = true;
+	pkt->l3_len = (uint16_t)ihl;
+	pkt->ptype |= ihl == sizeof(*ip) ? RTE_PTYPE_L3_IPV4 : RTE_PTYPE_L3_IPV4_EXT;
+	pkt->src4 = rte_be_to_cpu_32(ip->src_addr);
+	pkt->dst4 = rte_be_to_cpu_32(ip->dst_addr);
+	pkt->csum_flags |= rte_raw_cksum(ip, ihl) == 0xffff ? RTE_MBUF_F_RX_IP_CKSUM_GOOD :
+							       RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	/* MF set or a non-zero offset: only the first fragment has the L4 header. */
+	if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+		pkt->ptype |= RTE_PTYPE_L4_FRAG;
+		return 0;
+	}
+	pkt->l4_proto = ip->next_proto_id;
+	return parse_l4(l3, l3 + ihl, total - ihl, pkt);
+}
+
+static int parse_ipv6(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
+{
+	const struct rte_ipv6_hdr *ip = (const void *)l3;
+	uint32_t off = sizeof(*ip), total;
+	uint8_t nh;
+
+	if (avail < sizeof(*ip) || (l3[0] >> 4) != 6)
+		return 0;
+	total = sizeof(*ip) + rte_be_to_cpu_16(ip->payload_len);
+	if (total > avail)
+		return 0;
+	nh = ip->proto;
+	while (ipv6_is_ext(nh)) {
+		if (off + 8 > total)
+			return 0;
+		nh = l3[off];
+		off += ((uint32_t)l3[off + 1] + 1) * 8;
+	}
+	if (off > total)
+		return 0;
+	pkt->ipv6 = true;
+	pkt->l3_ok = true;
+	pkt->l3_len = (uint16_t)off;
+	pkt->ptype |= off == sizeof(*ip) ? RTE_PTYPE_L3_IPV6 : RTE_PTYPE_L3_IPV6_EXT;
+	memcpy(pkt->src6, ip->src_addr, 16);
+	memcpy(pkt->dst6, ip->dst_addr, 16);
+	if (nh == IPPROTO_FRAGMENT) {
+		pkt->ptype |= RTE_PTYPE_L4_FRAG;
+		return 0;
+	}
+	pkt->l4_proto = nh;
+	return parse_l4(l3, l3 + off, total - off, pkt);
+}
+
+/* Fills pkt; -EINVAL for a frame shorter than an Ethernet header. */
+int hsplit_parse_frame(const uint8_t *frame, uint32_t len, struct hsplit_pkt *pkt)
+{
+	const struct rte_ether_hdr *eh = (const void *)frame;
+	uint16_t type;
+
+	memset(pkt, 0, offsetof(struct hsplit_pkt, src4));
+	if (len < sizeof(*eh))
+		return -EINVAL;
+	pkt->ptype = RTE_PTYPE_L2_ETHER;
+	pkt->l2_len = sizeof(*eh);
+	type = rte_be_to_cpu_16(eh->ether_type);
+	if (type == RTE_ETHER_TYPE_VLAN && len >= sizeof(*eh) + 4) {
+		pkt->ptype = RTE_PTYPE_L2_ETHER_VLAN;
+		pkt->l2_len += 4;
+		type = rte_be_to_cpu_16(*(const rte_be16_t *)(frame + sizeof(*eh) + 2));
+	}
+	if (type == RTE_ETHER_TYPE_IPV4)
+		return parse_ipv4(frame + pkt->l2_len, len - pkt->l2_len, pkt);
+	if (type == RTE_ETHER_TYPE_IPV6)
+		return parse_ipv6(frame + pkt->l2_len, len - pkt->l2_len, pkt);
+	if (type == RTE_ETHER_TYPE_ARP)
+		pkt->ptype = RTE_PTYPE_L2_ETHER_ARP;
+	return 0;
+}

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Basic stats and xstats. Every drop the device or the driver makes has a
+ * counter here, so `show port xstats` accounts for each frame the backend
+ * delivered. Reset stores a baseline rather than writing the live counters,
+ * which belong to the data path.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "hsplit_private.h"
+
+enum xstat_scope { XSTAT_PORT, XSTAT_RXQ, XSTAT_TXQ, XSTAT_POOL };
+
+struct xstat_def {
+	const char *name;
+	enum xstat_scope scope;
+	size_t offset;
+};
+
+#define PORT_XSTAT(n, f) { n, XSTAT_PORT, offsetof(struct hsplit_adapter, f) }
+#define RXQ_XSTAT(n, f) { n, XSTAT_RXQ, offsetof(struct hsplit_rxq, f) }
+#define TXQ_XSTAT(n, f) { n, XSTAT_TXQ, offsetof(struct hsplit_txq, f) }
+#define POOL_XSTAT(n, f) { n, XSTAT_POOL, offsetof(struct devmem_pool_stats, f) }
+
+static const struct xstat_def xstat_defs[] = {
+	PORT_XSTAT("rx_backend_frames", rx_backend_frames),
+	PORT_XSTAT("rx_malformed_drops", rx_malformed),
+	PORT_XSTAT("rx_mac_filtered_drops", rx_filtered_mac),
+	PORT_XSTAT("rx_isolated_drops", rx_isolated_drop),
+	PORT_XSTAT("rx_flow_drops", rx_flow_drop),
+	PORT_XSTAT("rx_bad_queue_drops", rx_bad_queue),
+	PORT_XSTAT("backend_errors", backend_errors),
+	RXQ_XSTAT("packets", dev.packets),
+	RXQ_XSTAT("bytes", dev.bytes),
+	RXQ_XSTAT("split_packets", dev.split),
+	RXQ_XSTAT("linear_packets", dev.linear),
+	RXQ_XSTAT("devmem_payload_bytes", dev.devmem_payload_bytes),
+	RXQ_XSTAT("no_desc_drops", dev.no_desc),
+	RXQ_XSTAT("payload_pool_empty_drops", dev.pool_empty_drop),
+	RXQ_XSTAT("payload_pool_empty_copies", dev.pool_empty_copy),
+	RXQ_XSTAT("oversize_drops", dev.oversize),
+	RXQ_XSTAT("csum_bad_packets", dev.csum_bad),
+	RXQ_XSTAT("inbox_full_drops", dev.inbox_full),
+	RXQ_XSTAT("mbuf_alloc_failures", nombuf),
+	POOL_XSTAT("pool_alloc_fast", alloc_fast),
+	POOL_XSTAT("pool_alloc_slow", alloc_slow),
+	POOL_XSTAT("pool_alloc_empty", alloc_empty),
+	POOL_XSTAT("pool_recycle_cached", recycle_cached),
+	POOL_XSTAT("pool_recycle_ring", recycle_ring),
+	POOL_XSTAT("pool_frag_allocs", frag_allocs),
+	TXQ_XSTAT("packets", packets),
+	TXQ_XSTAT("errors", errors),
+};
+
+/* Baselines for stats_reset, indexed like the xstats. */
+struct hsplit_xstat_base {
+	uint64_t v[RTE_DIM(xstat_defs) * HSPLIT_MAX_QUEUES];
+};
+
+static unsigned int nb_rxq(const struct rte_eth_dev *dev)
+{
+	return RTE_MIN(dev->data->nb_rx_queues, HSPLIT_MAX_QUEUES);
+}
+
+static unsigned int nb_txq(const struct rte_eth_dev *dev)
+{
+	return RTE_MIN(dev->data->nb_tx_queues, HSPLIT_MAX_QUEUES);
+}
+
+static unsigned int xstat_count(const struct rte_eth_dev *dev)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < RTE_DIM(xstat_defs); i++)
+		n += xstat_defs[i].scope == XSTAT_PORT ? 1 :
+		     xstat_defs[i].scope == XSTAT_TXQ ? nb_txq(dev) : nb_rxq(dev);
+	return n;
+}
+
+static uint64_t read_u64(const void *base, size_t offset)
+{
+	return base ? __atomic_load_n((const uint64_t *)((const uint8_t *)base + offset),
+				       __ATOMIC_RELAXED) : 0;
+}
+
+/* Calls fn(name, value) for each xstat in order; returns the count. */
+static unsigned int xstat_walk(struct rte_eth_dev *dev,
+			       void (*fn)(void *ctx, unsigned int id, const char *name, uint64_t v),
+			       void *ctx)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	char name[RTE_ETH_XSTATS_NAME_SIZE];
+	unsigned int i, q, id = 0;
+
+	for (i = 0; i < RTE_DIM(xstat_defs); i++) {
+		const struct xstat_def *x = &xstat_defs[i];
+
+		if (x->scope == XSTAT_PORT) {
+			fn(ctx, id++, x->name, read_u64(ad, x->offset));
+			continue;
+		}
+		for (q = 0; q < (x->scope == XSTAT_TXQ ? nb_txq(dev) : nb_rxq(dev)); q++) {
+			struct devmem_pool_stats ps;
+			const void *base;
+
+			if (x->scope == XSTAT_TXQ) {
+				base = ad->txq[q];
+			} else if (x->scope == XSTAT_RXQ) {
+				base = ad->rxq[q];
+			} else {
+				base = NULL;
+				if (ad->rxq[q] != NULL && ad->rxq[q]->pool != NULL) {
+					devmem_pool_get_stats(ad->rxq[q]->pool, &ps);
+					base = &ps;
+				}
+			}
+			snprintf(name, sizeof(name), "%s_q%u_%s", x->scope == XSTAT_TXQ ? "tx" : "rx",
+				 q, x->name);
+			fn(ctx, id++, name, read_u64(base, x->offset));
+		}
+	}
+	return id;
+}
+
+static void put_name(void *ctx, unsigned int id, const char *name, uint64_t v)
+{
+	struct rte_eth_xstat_name *names = ctx;
+
+	RTE_SET_USED(v);
+	strlcpy(names[id].name, name, sizeof(names[id].name));
+}
+
+int hsplit_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+			    unsigned int size)
+{
+	unsigned int n = xstat_count(dev);
+
+	if (names == NULL || size < n)
+		return (int)n;
+	return (int)xstat_walk(dev, put_name, names);
+}
+
+struct value_ctx {
+	struct rte_eth_xstat *xstats;
+	const struct hsplit_xstat_base *base;
+};
+
+static void put_value(void *ctx, unsigned int id, const char *name, uint64_t v)
+{
+	struct value_ctx *c = ctx;
+
+	RTE_SET_USED(name);
+	c->xstats[id].id = id;
+	c->xstats[id].value = v - (c->base ? c->base->v[id] : 0);
+}
+
+int hsplit_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned int n)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	struct value_ctx c = { .xstats = xstats, .base = ad->xstat_base };
+	unsigned int count = xstat_count(dev);
+
+	if (xstats == NULL || n < count)
+		return (int)count;
+	return (int)xstat_walk(dev, put_value, &c);
+}
+
+static void save_base(void *ctx, unsigned int id, const char *name, uint64_t v)
+{
+	struct hsplit_xstat_base *b = ctx;
+
+	RTE_SET_USED(name);
+	b->v[id] = v;
+}
+
+int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	unsigned int q;
+
+	memset(st, 0, sizeof(*st));
+	for (q = 0; q < nb_rxq(dev); q++) {
+		const struct hsplit_rxq *rxq = ad->rxq[q];
+		uint64_t pk, by, missed;
+
+		if (rxq == NULL)
+			continue;
+		pk = HSPLIT_READ(rxq->dev.packets) - ad->stats_base.rx_packets[q];
+		by = HSPLIT_READ(rxq->dev.bytes) - ad->stats_base.rx_bytes[q];
+		missed = HSPLIT_READ(rxq->dev.no_desc) + HSPLIT_READ(rxq->dev.pool_empty_drop) +
+			 HSPLIT_READ(rxq->dev.inbox_full) - ad->stats_base.rx_missed[q];
+		st->ipackets += pk;
+		st->ibytes += by;
+		st->imissed += missed;
+		st->ierrors += HSPLIT_READ(rxq->dev.oversize) - ad->stats_base.rx_errors[q];
+		st->rx_nombuf += HSPLIT_READ(rxq->nombuf) - ad->stats_base.rx_nombuf[q];
+		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			st->q_ipackets[q] = pk;
+			st->q_ibytes[q] = by;
+		}
+	}
+	for (q = 0; q < nb_txq(dev); q++) {
+		const struct hsplit_txq *txq = ad->txq[q];
+		uint64_t pk, by;
+
+		if (txq == NULL)
+			continue;
+		pk = HSPLIT_READ(txq->packets) - ad->stats_base.tx_packets[q];
+		by = HSPLIT_READ(txq->bytes) - ad->stats_base.tx_bytes[q];
+		st->opackets += pk;
+		st->obytes += by;
+		st->oerrors += HSPLIT_READ(txq->errors) - ad->stats_base.tx_errors[q];
+		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			st->q_opackets[q] = pk;
+			st->q_obytes[q] = by;
+		}
+	}
+	return 0;
+}
+
+int hsplit_stats_reset(struct rte_eth_dev *dev)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	unsigned int q;
+
+	memset(&ad->stats_base, 0, sizeof(ad->stats_base));
+	for (q = 0; q < nb_rxq(dev); q++) {
+		const struct hsplit_rxq *rxq = ad->rxq[q];
+
+		if (rxq == NULL)
+			continue;
+		ad->stats_base.rx_packets[q] = HSPLIT_READ(rxq->dev.packets);
+		ad->stats_base.rx_bytes[q] = HSPLIT_READ(rxq->dev.bytes);
+		ad->stats_base.rx_missed[q] = HSPLIT_READ(rxq->dev.no_desc) +
+			HSPLIT_READ(rxq->dev.pool_empty_drop) + HSPLIT_READ(rxq->dev.inbox_full);
+		ad->stats_base.rx_errors[q] = HSPLIT_READ(rxq->dev.oversize);
+		ad->stats_base.rx_nombuf[q] = HSPLIT_READ(rxq->nombuf);
+	}
+	for (q = 0; q < nb_txq(dev); q++) {
+		const struct hsplit_txq *txq = ad->txq[q];
+
+		if (txq == NULL)
+			continue;
+		ad->stats_base.tx_packets[q] = HSPLIT_READ(txq->packets);
+		ad->stats_base.tx_bytes[q] = HSPLIT_READ(txq->bytes);
+		ad->stats_base.tx_errors[q] = HSPLIT_READ(txq->errors);
+	}
+	return 0;
+}
+
+int hsplit_xstats_reset(struct rte_eth_dev *dev)
+{
+	struct hsplit_adapter *ad = hsplit_adapter(dev);
+
+	if (ad->xstat_base == NULL) {
+		ad->xstat_base = rte_zmalloc("hsplit_xstat_base", sizeof(*ad->xstat_base), 0);
+		if (ad->xstat_base == NULL)
+			return -ENOMEM;
+	}
+	ad->xstat_base = memset(ad->xstat_base, 0, sizeof(*ad->xstat_base));
+	xstat_walk(dev, save_base, ad->xstat_base);
+	return hsplit_stats_reset(dev);
+}

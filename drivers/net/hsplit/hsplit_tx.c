@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Transmit: the device gathers each mbuf chain into one wire frame (device
+ * chunks are read through the dmabuf's device view, as a NIC's DMA would)
+ * and the backend copies the frames out. Sent mbufs are freed here; a frame
+ * the backend did not take is left to the caller, as tx_burst requires.
+ */
+#include <rte_mbuf.h>
+
+#include "hsplit_private.h"
+
+/* Gather up to nb chains into the staging area; stops at the first that cannot be. */
+static unsigned int stage_frames(struct hsplit_txq *txq, struct rte_mbuf **pkts, unsigned int nb,
+				 struct hsplit_frame *frames)
+{
+	unsigned int i;
+
+	for (i = 0; i < nb; i++) {
+		uint8_t *slot = txq->stage + (size_t)i * HSPLIT_MAX_FRAME;
+		int len = hsplit_device_linearize(pkts[i], slot, HSPLIT_MAX_FRAME);
+
+		if (unlikely(len < 0))
+			break;
+		frames[i].data = slot;
+		frames[i].len = (uint32_t)len;
+	}
+	return i;
+}
+
+uint16_t hsplit_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hsplit_txq *txq = queue;
+	struct hsplit_adapter *ad = txq->ad;
+	struct hsplit_frame frames[HSPLIT_BURST];
+	uint16_t sent = 0;
+
+	if (unlikely(!ad->started))
+		return 0;
+	while (sent < n) {
+		unsigned int i, staged, taken;
+		int ret;
+
+		staged = stage_frames(txq, &pkts[sent], RTE_MIN((unsigned int)(n - sent), HSPLIT_BURST),
+				      frames);
+		if (unlikely(staged == 0)) {
+			/* Longer than any frame the device sends: drop it, count it, go on. */
+			txq->errors++;
+			rte_pktmbuf_free(pkts[sent++]);
+			continue;
+		}
+		rte_spinlock_lock(&ad->tx_lock);
+		ret = ad->backend->ops->tx_burst(ad->backend, frames, staged);
+		rte_spinlock_unlock(&ad->tx_lock);
+		if (unlikely(ret < 0)) {
+			/* The wire is gone: the frames are lost, counted, and freed. */
+			ad->backend_errors++;
+			txq->errors += staged;
+			taken = staged;
+		} else {
+			taken = (unsigned int)ret;
+			txq->packets += taken;
+		}
+		for (i = 0; i < taken; i++) {
+			txq->bytes += ret < 0 ? 0 : pkts[sent + i]->pkt_len;
+			rte_pktmbuf_free(pkts[sent + i]);
+		}
+		sent += taken;
+		if (taken < staged)
+			break; /* backend full: the caller retries the rest */
+	}
+	return sent;
+}
