@@ -172,7 +172,7 @@ static void write_frame(struct gen_backend *g, uint8_t *frame, uint32_t f)
 	} else {
 		struct rte_ipv4_hdr *ip = (void *)(frame + RTE_ETHER_HDR_LEN);
 
-		ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(10, 1, 0, 1) + f);
+		ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(10, 1, 0, 1) + (f << 8)); /* 10.1.f.1: mixes RSS */
 		ip->packet_id = rte_cpu_to_be_16((uint16_t)g->sent);
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 	}

@@ -230,8 +230,10 @@ static void device_complete(struct hsplit_rxq *rxq, const uint8_t *data, uint32_
 	HSPLIT_INC(rxq->dev.bytes, len);
 	if (d->status & HSPLIT_CQE_LINEAR)
 		HSPLIT_INC(rxq->dev.linear, 1);
-	else if (d->status & HSPLIT_CQE_SPLIT)
+	else if (d->status & HSPLIT_CQE_SPLIT) {
 		HSPLIT_INC(rxq->dev.split, 1);
+		HSPLIT_INC(rxq->dev.header_bytes, d->hdr_len);
+	}
 	if ((pkt->csum_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 	    (pkt->csum_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		HSPLIT_INC(rxq->dev.csum_bad, 1);

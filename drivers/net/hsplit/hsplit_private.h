@@ -129,6 +129,7 @@ struct hsplit_rxq_dev_stats {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t split;
+	uint64_t header_bytes;        /* bytes written to header buffers of split frames */
 	uint64_t linear;
 	uint64_t devmem_payload_bytes;
 	uint64_t no_desc;            /* frame steered here, no descriptor posted */

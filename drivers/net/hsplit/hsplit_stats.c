@@ -36,6 +36,7 @@ static const struct xstat_def xstat_defs[] = {
 	RXQ_XSTAT("packets", dev.packets),
 	RXQ_XSTAT("bytes", dev.bytes),
 	RXQ_XSTAT("split_packets", dev.split),
+	RXQ_XSTAT("split_header_bytes", dev.header_bytes),
 	RXQ_XSTAT("linear_packets", dev.linear),
 	RXQ_XSTAT("devmem_payload_bytes", dev.devmem_payload_bytes),
 	RXQ_XSTAT("no_desc_drops", dev.no_desc),

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_hsplit through the ethdev API, as an application uses it: buffer split
+ * by protocol and by length, payload placement in the binding (strict mode:
+ * checked only through the device view), LINEAR frames, pool exhaustion,
+ * bind-rx from the application, rte_flow steering and isolate, peer TX of
+ * device-memory payload, and devargs refusals. Backend: gen and peer.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_flow.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_tcp.h>
+
+#include "devmem.h"
+#include "rte_pmd_hsplit.h"
+
+#define TEST_NOTE(fmt, ...) print_message("# " fmt "\n", ##__VA_ARGS__)
+#define NB_MBUF 2048u
+
+static struct rte_mempool *hdr_mp, *pay_mp;
+static unsigned int port_seq;
+
+struct port_cfg {
+	const char *devargs;
+	uint16_t nb_rxq;
+	bool split;
+	uint32_t proto_hdr;   /* protocol split when non-zero */
+	uint16_t seg0_len;    /* length split otherwise */
+	bool rss;
+};
+
+/* Probe, configure with buffer split, start; returns the port id. */
+static uint16_t port_up(const struct port_cfg *c, char *name, size_t name_len)
+{
+	struct rte_eth_conf conf = { 0 };
+	union rte_eth_rxseg seg[2];
+	struct rte_eth_rxconf rxconf = { 0 };
+	uint16_t port, q;
+
+	snprintf(name, name_len, "net_hsplit%u", port_seq++);
+	assert_int_equal(rte_vdev_init(name, c->devargs), 0);
+	assert_int_equal(rte_eth_dev_get_port_by_name(name, &port), 0);
+	if (c->rss) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4;
+	}
+	if (c->split)
+		conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT;
+	assert_int_equal(rte_eth_dev_configure(port, c->nb_rxq, 1, &conf), 0);
+	memset(seg, 0, sizeof(seg));
+	seg[0].split.mp = hdr_mp;
+	seg[0].split.proto_hdr = c->proto_hdr;
+	seg[0].split.length = c->proto_hdr ? 0 : c->seg0_len;
+	seg[1].split.mp = pay_mp;
+	rxconf.rx_seg = seg;
+	rxconf.rx_nseg = 2;
+	for (q = 0; q < c->nb_rxq; q++) {
+		if (c->split)
+			assert_int_equal(rte_eth_rx_queue_setup(port, q, 256, 0, &rxconf, NULL), 0);
+		else
+			assert_int_equal(rte_eth_rx_queue_setup(port, q, 256, 0, NULL, pay_mp), 0);
+	}
+	assert_int_equal(rte_eth_tx_queue_setup(port, 0, 256, 0, NULL), 0);
+	assert_int_equal(rte_eth_promiscuous_enable(port), 0);
+	assert_int_equal(rte_eth_dev_start(port), 0);
+	return port;
+}
+
+static void port_down(uint16_t port, const char *name)
+{
+	assert_int_equal(rte_eth_dev_stop(port), 0);
+	assert_int_equal(rte_eth_dev_close(port), 0);
+	assert_int_equal(rte_vdev_uninit(name), 0);
+	assert_int_equal(devmem_binding_count_live(), 0);
+	assert_int_equal(devmem_pool_count_zombies(), 0);
+}
+
+/* Poll until `want` packets arrived or the generator stopped giving more. */
+static unsigned int rx_some(uint16_t port, uint16_t q, struct rte_mbuf **pkts, unsigned int want)
+{
+	unsigned int got = 0, idle = 0;
+
+	while (got < want && idle < 2000) {
+		uint16_t n = rte_eth_rx_burst(port, q, &pkts[got],
+					      (uint16_t)RTE_MIN(want - got, 32u));
+
+		got += n;
+		idle = n ? 0 : idle + 1;
+	}
+	return got;
+}
+
+static uint64_t xstat(uint16_t port, const char *name)
+{
+	uint64_t id, v = UINT64_MAX;
+
+	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
+		rte_eth_xstats_get_by_id(port, &id, &v, 1);
+	return v;
+}
+
+static bool is_linear(const struct rte_mbuf *m)
+{
+	int bit = rte_mbuf_dynflag_lookup(RTE_PMD_HSPLIT_DYNFLAG_LINEAR_NAME, NULL);
+
+	return bit >= 0 && (m->ol_flags & (1ull << bit));
+}
+
+/* The payload is where the completion says, with gen's pattern, readable only by the device. */
+static void check_devmem_payload(const struct rte_mbuf *pay, uint32_t seq, size_t dmabuf_size)
+{
+	devmem_ref ref = devmem_mbuf_ref(pay);
+	uint64_t off = pay->buf_iova + pay->data_off;
+	const uint8_t *dev;
+	uint32_t i;
+
+	assert_true(ref != 0);
+	assert_true(devmem_ref_is_device(ref));
+	assert_null(devmem_ref_host_addr(ref)); /* strict: no CPU view for the app */
+	assert_true(off + pay->data_len <= dmabuf_size);
+	dev = (const uint8_t *)devmem_ref_device_addr(ref) + (off - devmem_ref_offset(ref));
+	for (i = 0; i < pay->data_len; i++)
+		if (dev[i] != rte_pmd_hsplit_gen_byte(seq + i))
+			fail_msg("payload byte %u at dmabuf offset %" PRIu64 " is %u, want %u", i,
+				 off + i, dev[i], rte_pmd_hsplit_gen_byte(seq + i));
+}
+
+static void test_proto_split_ipv4_tcp_devmem(void **state)
+{
+	struct port_cfg c = { .devargs = "backend=gen,count=200,flows=1,dmabuf=memfd:size=8M",
+			      .nb_rxq = 1, .split = true,
+			      .proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
+					   RTE_PTYPE_L4_TCP };
+	struct rte_mbuf *pkts[200];
+	char name[32];
+	unsigned int i, n;
+	uint16_t port;
+
+	(void)state;
+	port = port_up(&c, name, sizeof(name));
+	n = rx_some(port, 0, pkts, 200);
+	assert_int_equal(n, 200);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const void *, 34);
+
+		assert_int_equal(m->nb_segs, 2);
+		assert_int_equal(m->data_len, 14 + 20 + 20);
+		assert_int_equal(m->pkt_len, 1514);
+		assert_int_equal(m->next->data_len, 1514 - 54);
+		assert_int_equal(m->packet_type, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 |
+						 RTE_PTYPE_L4_TCP);
+		assert_int_equal(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK, RTE_MBUF_F_RX_IP_CKSUM_GOOD);
+		assert_int_equal(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK, RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+		assert_false(is_linear(m));
+		check_devmem_payload(m->next, rte_be_to_cpu_32(th->sent_seq), 8u << 20);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+	assert_int_equal(xstat(port, "rx_q0_split_packets"), 200);
+	assert_int_equal(xstat(port, "rx_q0_split_header_bytes"), 200 * 54);
+	assert_int_equal(xstat(port, "rx_q0_devmem_payload_bytes"), 200 * 1460);
+	port_down(port, name);
+}
+
+static void test_proto_split_ipv6_udp_host_payload(void **state)
+{
+	struct port_cfg c = { .devargs = "backend=gen,count=64,proto=udp,l3=ipv6,size=1000",
+			      .nb_rxq = 1, .split = true,
+			      .proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6_EXT_UNKNOWN |
+					   RTE_PTYPE_L4_UDP };
+	struct rte_mbuf *pkts[64];
+	char name[32];
+	unsigned int i, n;
+	uint16_t port;
+
+	(void)state;
+	port = port_up(&c, name, sizeof(name));
+	n = rx_some(port, 0, pkts, 64);
+	assert_int_equal(n, 64);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(pkts[i]->nb_segs, 2);
+		assert_int_equal(pkts[i]->data_len, 14 + 40 + 8);
+		assert_int_equal(devmem_mbuf_ref(pkts[i]->next), 0); /* no binding: host mbuf */
+		assert_int_equal(*rte_pktmbuf_mtod(pkts[i]->next, uint8_t *),
+				 rte_pmd_hsplit_gen_byte((uint64_t)i * (1000 - 62)));
+		assert_int_equal(pkts[i]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK,
+				 RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+	port_down(port, name);
+}
+
+static void test_length_split(void **state)
+{
+	struct port_cfg c = { .devargs = "backend=gen,count=32", .nb_rxq = 1, .split = true,
+			      .seg0_len = 100 };
+	struct rte_mbuf *pkts[32];
+	char name[32];
+	unsigned int i, n;
+	uint16_t port;
+
+	(void)state;
+	port = port_up(&c, name, sizeof(name));
+	n = rx_some(port, 0, pkts, 32);
+	assert_int_equal(n, 32);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(pkts[i]->nb_segs, 2);
+		assert_int_equal(pkts[i]->data_len, 100);
+		assert_int_equal(pkts[i]->next->data_len, 1414);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+	port_down(port, name);
+}
+
+/* ICMP cannot be split at L4: the whole frame lands in host memory, flagged LINEAR. */
+static void test_linear_for_icmp(void **state)
+{
+	struct port_cfg c = { .devargs = "backend=gen,count=16,proto=icmp,size=200,dmabuf=memfd:size=4M",
+			      .nb_rxq = 1, .split = true,
+			      .proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
+					   RTE_PTYPE_L4_TCP };
+	struct rte_mbuf *pkts[16];
+	char name[32];
+	unsigned int i, n;
+	uint16_t port;
+
+	(void)state;
+	port = port_up(&c, name, sizeof(name));
+	n = rx_some(port, 0, pkts, 16);
+	assert_int_equal(n, 16);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *s;
+
+		assert_true(is_linear(pkts[i]));
+		assert_int_equal(pkts[i]->pkt_len, 200);
+		for (s = pkts[i]; s != NULL; s = s->next)
+			assert_int_equal(devmem_mbuf_ref(s), 0);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+	assert_int_equal(xstat(port, "rx_q0_linear_packets"), 16);
+	assert_int_equal(xstat(port, "rx_q0_devmem_payload_bytes"), 0);
+	port_down(port, name);
+}
+
+/* A 16-chunk binding, single placement, the app holds every chunk: drop or copy. */
+static void run_pool_empty(const char *devargs, bool copy)
+{
+	struct port_cfg c = { .devargs = devargs, .nb_rxq = 1, .split = true,
+			      .proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
+					   RTE_PTYPE_L4_TCP };
+	struct rte_mbuf *pkts[64];
+	char name[32];
+	unsigned int i, n, linear = 0;
+	uint16_t port;
+
+	port = port_up(&c, name, sizeof(name));
+	n = rx_some(port, 0, pkts, 64);
+	for (i = 0; i < n; i++)
+		linear += is_linear(pkts[i]);
+	if (copy) {
+		assert_int_equal(n, 64);
+		assert_int_equal(linear, 64 - 16);
+		assert_int_equal(xstat(port, "rx_q0_payload_pool_empty_copies"), 48);
+	} else {
+		assert_int_equal(n, 16);
+		assert_int_equal(linear, 0);
+		assert_int_equal(xstat(port, "rx_q0_payload_pool_empty_drops"), 48);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+	port_down(port, name);
+}
+
+static void test_pool_empty_drop(void **state)
+{
+	(void)state;
+	run_pool_empty("backend=gen,count=64,dmabuf=memfd:size=64K,placement=single", false);
+}
+
+static void test_pool_empty_copy(void **state)
+{
+	(void)state;
+	run_pool_empty("backend=gen,count=64,dmabuf=memfd:size=64K,placement=single,on_empty=copy",
+		       true);
+}
+
+/* The application binds with devmem_bind_rx(); the kernel's refusals apply. */
+static void test_bind_rx_from_app(void **state)
+{
+	struct devmem_binding_params bp = { .chunk_size = 4096 };
+	struct rte_eth_conf conf = { .rxmode.offloads = RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT };
+	union rte_eth_rxseg seg[2] = { 0 };
+	struct rte_eth_rxconf rxconf = { .rx_seg = seg, .rx_nseg = 2 };
+	struct devmem_dmabuf *dmabuf;
+	struct devmem_binding *binding;
+	struct rte_mbuf *pkts[8];
+	uint16_t port, q0 = 0, q1 = 1, q9 = 9;
+	char name[32];
+	unsigned int n;
+
+	(void)state;
+	snprintf(name, sizeof(name), "net_hsplit%u", port_seq++);
+	assert_int_equal(rte_vdev_init(name, "backend=gen,count=8"), 0);
+	assert_int_equal(rte_eth_dev_get_port_by_name(name, &port), 0);
+	assert_int_equal(devmem_dmabuf_open("memfd:size=1M", &dmabuf), 0);
+	assert_int_equal(devmem_binding_create(dmabuf, &bp, &binding), 0);
+	assert_int_equal(rte_eth_dev_configure(port, 2, 1, &conf), 0);
+	seg[0].split.mp = hdr_mp;
+	seg[0].split.proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_TCP;
+	seg[1].split.mp = pay_mp;
+	assert_int_equal(rte_eth_rx_queue_setup(port, 0, 256, 0, &rxconf, NULL), 0);
+	/* queue 1 without split: HDS off is -EINVAL, as in the kernel */
+	assert_int_equal(rte_eth_rx_queue_setup(port, 1, 256, 0, NULL, pay_mp), 0);
+	assert_int_equal(devmem_bind_rx(port, &q9, 1, binding), -ERANGE);
+	assert_int_equal(devmem_bind_rx(port, &q1, 1, binding), -EINVAL);
+	assert_int_equal(devmem_bind_rx(port, &q0, 1, binding), 0);
+	assert_int_equal(devmem_bind_rx(port, &q0, 1, binding), -EEXIST);
+	assert_int_equal(devmem_rxq_check(port, 0), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(port, 0, 256, 0, NULL), 0);
+	assert_int_equal(rte_eth_dev_start(port), 0);
+	n = rx_some(port, 0, pkts, 8);
+	assert_int_equal(n, 8);
+	assert_int_equal(devmem_ref_binding_id(devmem_mbuf_ref(pkts[0]->next)),
+			 devmem_binding_id(binding));
+	rte_pktmbuf_free_bulk(pkts, n);
+	assert_int_equal(rte_eth_dev_stop(port), 0);
+	assert_int_equal(rte_eth_dev_close(port), 0);
+	assert_int_equal(rte_vdev_uninit(name), 0);
+	devmem_binding_unbind(binding);
+	devmem_dmabuf_put(dmabuf);
+	assert_int_equal(devmem_binding_count_live(), 0);
+}
+
+static struct rte_flow *tcp_port_rule(uint16_t port, bool src, uint16_t value, int queue)
+{
+	struct rte_flow_attr attr = { .ingress = 1 };
+	struct rte_flow_item_tcp spec = { 0 }, mask = { 0 };
+	struct rte_flow_action_queue aq = { .index = (uint16_t)(queue < 0 ? 0 : queue) };
+	struct rte_flow_item pattern[] = {
+		{ .type = RTE_FLOW_ITEM_TYPE_ETH },
+		{ .type = RTE_FLOW_ITEM_TYPE_IPV4 },
+		{ .type = RTE_FLOW_ITEM_TYPE_TCP, .spec = &spec, .mask = &mask },
+		{ .type = RTE_FLOW_ITEM_TYPE_END },
+	};
+	struct rte_flow_action actions[] = {
+		{ .type = queue < 0 ? RTE_FLOW_ACTION_TYPE_DROP : RTE_FLOW_ACTION_TYPE_QUEUE,
+		  .conf = queue < 0 ? NULL : &aq },
+		{ .type = RTE_FLOW_ACTION_TYPE_END },
+	};
+	struct rte_flow_error err;
+	struct rte_flow *f;
+
+	if (src) {
+		spec.hdr.src_port = rte_cpu_to_be_16(value);
+		mask.hdr.src_port = 0xffff;
+	} else {
+		spec.hdr.dst_port = rte_cpu_to_be_16(value);
+		mask.hdr.dst_port = 0xffff;
+	}
+	f = rte_flow_create(port, &attr, pattern, actions, &err);
+	if (f == NULL)
+		fail_msg("flow create: %s", err.message ? err.message : "?");
+	return f;
+}
+
+/* gen flows f=0..3 have TCP source ports 10000+f; rules send one to queue 1, drop another. */
+static void test_flow_steering_and_isolate(void **state)
+{
+	struct port_cfg c = { .devargs = "backend=gen,count=400,flows=4", .nb_rxq = 2,
+			      .split = true,
+			      .proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
+					   RTE_PTYPE_L4_TCP };
+	struct rte_mbuf *pkts[400];
+	struct rte_flow_error err;
+	unsigned int n0, n1, i;
+	char name[32];
+	uint16_t port;
+
+	(void)state;
+	port = port_up(&c, name, sizeof(name));
+	assert_int_equal(rte_eth_dev_stop(port), 0);
+	assert_non_null(tcp_port_rule(port, true, 10001, 1));
+	assert_non_null(tcp_port_rule(port, true, 10002, -1));
+	assert_int_equal(rte_eth_dev_start(port), 0);
+	n1 = rx_some(port, 1, pkts, 400);
+	for (i = 0; i < n1; i++)
+		assert_int_equal(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(pkts[i],
+				 struct rte_tcp_hdr *, 34)->src_port), 10001);
+	rte_pktmbuf_free_bulk(pkts, n1);
+	n0 = rx_some(port, 0, pkts, 400);
+	rte_pktmbuf_free_bulk(pkts, n0);
+	assert_int_equal(n1, 100);
+	assert_int_equal(n0, 200);
+	assert_int_equal(xstat(port, "rx_flow_drops"), 100);
+
+	/* Isolated: only the queue rule delivers. */
+	assert_int_equal(rte_eth_dev_stop(port), 0);
+	assert_int_equal(rte_flow_isolate(port, 1, &err), 0);
+	assert_int_equal(rte_eth_dev_start(port), 0);
+	n1 = rx_some(port, 1, pkts, 400);
+	rte_pktmbuf_free_bulk(pkts, n1);
+	n0 = rx_some(port, 0, pkts, 400);
+	rte_pktmbuf_free_bulk(pkts, n0);
+	assert_int_equal(n1, 100);
+	assert_int_equal(n0, 0);
+	assert_int_equal(xstat(port, "rx_isolated_drops"), 200);
+	assert_int_equal(rte_flow_flush(port, &err), 0);
+	port_down(port, name);
+}
+
+static void test_rss_spreads_flows(void **state)
+{
+	struct port_cfg c = { .devargs = "backend=gen,count=256,flows=16", .nb_rxq = 2,
+			      .rss = true };
+	struct rte_mbuf *pkts[256];
+	unsigned int n0, n1, i;
+	char name[32];
+	uint16_t port;
+
+	(void)state;
+	port = port_up(&c, name, sizeof(name));
+	n0 = rx_some(port, 0, pkts, 256);
+	for (i = 0; i < n0; i++)
+		assert_true(pkts[i]->ol_flags & RTE_MBUF_F_RX_RSS_HASH);
+	rte_pktmbuf_free_bulk(pkts, n0);
+	n1 = rx_some(port, 1, pkts, 256);
+	rte_pktmbuf_free_bulk(pkts, n1);
+	TEST_NOTE("RSS: queue 0 %u, queue 1 %u", n0, n1);
+	assert_int_equal(n0 + n1, 256);
+	assert_true(n0 > 0 && n1 > 0);
+	port_down(port, name);
+}
+
+/* Received device-memory payload sent out through a peer: the bytes arrive intact. */
+static void test_peer_tx_of_devmem_payload(void **state)
+{
+	struct port_cfg a = { .devargs = "backend=gen,count=32,dmabuf=memfd:size=4M", .nb_rxq = 1,
+			      .split = true,
+			      .proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
+					   RTE_PTYPE_L4_TCP };
+	struct port_cfg p = { .nb_rxq = 1 };
+	struct rte_mbuf *pkts[32], *back[32];
+	char na[32], nb[32], nc[32], args_b[64], args_c[64];
+	uint16_t pa, pb, pc, sent;
+	unsigned int i, n;
+
+	(void)state;
+	pa = port_up(&a, na, sizeof(na));
+	/* nb and nc are the next two names port_up will pick */
+	snprintf(args_b, sizeof(args_b), "backend=peer,peer=net_hsplit%u", port_seq + 1);
+	snprintf(args_c, sizeof(args_c), "backend=peer,peer=net_hsplit%u", port_seq);
+	p.devargs = args_b;
+	pb = port_up(&p, nb, sizeof(nb));
+	p.devargs = args_c;
+	pc = port_up(&p, nc, sizeof(nc));
+	n = rx_some(pa, 0, pkts, 32);
+	assert_int_equal(n, 32);
+	sent = rte_eth_tx_burst(pb, 0, pkts, (uint16_t)n);
+	assert_int_equal(sent, n);
+	assert_int_equal(rx_some(pc, 0, back, 32), 32);
+	for (i = 0; i < 32; i++) {
+		const uint8_t *b = rte_pktmbuf_mtod(back[i], const uint8_t *);
+		uint32_t seq = rte_be_to_cpu_32(((const struct rte_tcp_hdr *)(b + 34))->sent_seq);
+		uint32_t j;
+
+		assert_int_equal(back[i]->pkt_len, 1514);
+		assert_int_equal(back[i]->nb_segs, 1);
+		for (j = 54; j < 1514; j++)
+			assert_int_equal(b[j], rte_pmd_hsplit_gen_byte(seq + j - 54));
+	}
+	rte_pktmbuf_free_bulk(back, 32);
+	port_down(pa, na); /* the port with the binding first: port_down checks none is left */
+	port_down(pb, nb);
+	port_down(pc, nc);
+}
+
+static void test_bad_devargs(void **state)
+{
+	static const char *const bad[] = {
+		"backend=nic", "backend=afpacket", "backend=peer", "size=20", "flows=0",
+		"chunk=3000", "placement=spread", "on_empty=wait", "dmabuf_queues=[0,99]",
+		"mac=01:00:5e:00:00:01", "dmabuf=nosuch:size=1M", "nonsense=1", "max_queues=17",
+		"dmabuf=[memfd:size=1M", "l3=ipx", "proto=sctp", "count=-1", "queue=x",
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "net_hsplit%u", port_seq++);
+		if (rte_vdev_init(name, bad[i]) >= 0)
+			fail_msg("devargs '%s' were accepted", bad[i]);
+	}
+	assert_int_equal(devmem_binding_count_live(), 0);
+}
+
+int main(void)
+{
+	char prefix[64];
+	char *argv[] = { "test_pmd_rx", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
+			 "-l", "0-1", "--log-level=pmd.net.hsplit:info", "--file-prefix", prefix,
+			 "-d", HSPLIT_PMD_PATH };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proto_split_ipv4_tcp_devmem),
+		cmocka_unit_test(test_proto_split_ipv6_udp_host_payload),
+		cmocka_unit_test(test_length_split),
+		cmocka_unit_test(test_linear_for_icmp),
+		cmocka_unit_test(test_pool_empty_drop),
+		cmocka_unit_test(test_pool_empty_copy),
+		cmocka_unit_test(test_bind_rx_from_app),
+		cmocka_unit_test(test_flow_steering_and_isolate),
+		cmocka_unit_test(test_rss_spreads_flows),
+		cmocka_unit_test(test_peer_tx_of_devmem_payload),
+		cmocka_unit_test(test_bad_devargs),
+	};
+	int ret;
+
+	snprintf(prefix, sizeof(prefix), "test_pmd_rx_%d", (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	hdr_mp = rte_pktmbuf_pool_create("hdr", NB_MBUF, 0, 0, 256, 0);
+	pay_mp = rte_pktmbuf_pool_create("pay", NB_MBUF, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, 0);
+	if (hdr_mp == NULL || pay_mp == NULL) {
+		fprintf(stderr, "mbuf pools: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_mempool_free(hdr_mp);
+	rte_mempool_free(pay_mp);
+	rte_eal_cleanup();
+	return ret;
+}
