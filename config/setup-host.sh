@@ -25,6 +25,7 @@ packages=(
 	build-essential meson ninja-build pkg-config python3
 	dpdk libdpdk-dev libcmocka-dev libdrm-dev
 	dpkg-dev xz-utils
+	libxdp-dev libbpf-dev libpcap-dev iproute2 ethtool
 )
 
 missing_packages() {
