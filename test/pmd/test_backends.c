@@ -38,7 +38,7 @@
 #include "hsplit_devargs.h"
 
 /* The PMD core registers this; the test stands in for it. */
-RTE_LOG_REGISTER(hsplit_logtype, pmd.net.hsplit, INFO);
+RTE_LOG_REGISTER(hsplit_logtype, pmd.net.hsplit, NOTICE);
 
 #define TEST_NOTE(fmt, ...) print_message("# " fmt "\n", ##__VA_ARGS__)
 

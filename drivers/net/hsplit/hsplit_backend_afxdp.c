@@ -27,6 +27,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
 #include "hsplit_backend.h"
@@ -43,7 +45,7 @@
 #define XSK_RX_FRAMES   (XSK_NB_FRAMES / 2)
 #define XSK_TX_FRAMES   (XSK_NB_FRAMES - XSK_RX_FRAMES)
 #define XSK_RING_SIZE   2048u   /* every ring; fill holds all receive chunks */
-#define XSK_KICK_TRIES  8u      /* generic mode sends a bounded batch per kick */
+#define XSK_KICK_TRIES  64u     /* generic mode sends a bounded batch per kick */
 
 struct xdp_backend {
 	struct hsplit_backend be;
@@ -73,6 +75,22 @@ static int fail(const struct xdp_backend *xb, const char *what, int err)
 	HSPLIT_LOG(ERR, "%s: backend=afxdp iface=%s: %s: %s", xb->be.port_name, xb->nd.name,
 		   what, strerror(err));
 	return -err;
+}
+
+/* libxdp and libbpf print to stderr by default. Route them into our log type,
+ * a level down: libxdp's warnings are mostly fallbacks it handles itself (no
+ * bpffs: one program without the dispatcher), and a real failure reaches us
+ * as an error return that we log at ERR with the devarg. */
+static int libxdp_to_log(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	return rte_vlog(level == LIBXDP_WARN ? RTE_LOG_INFO : RTE_LOG_DEBUG, hsplit_logtype,
+			fmt, ap);
+}
+
+static int libbpf_to_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return rte_vlog(RTE_LOG_DEBUG, hsplit_logtype, fmt, ap);
 }
 
 /* Refuse a queue the interface lacks here, with a clear message, rather than
@@ -176,6 +194,8 @@ static int xdp_open(const struct hsplit_devargs *args, const char *port_name,
 		return -ENOMEM;
 	xb->be.ops = &hsplit_backend_afxdp_ops;
 	snprintf(xb->be.port_name, sizeof(xb->be.port_name), "%s", port_name);
+	libxdp_set_print(libxdp_to_log);
+	libbpf_set_print(libbpf_to_log);
 	ret = hsplit_netdev_open(&xb->nd, args->iface, port_name, "afxdp");
 	if (ret == 0)
 		ret = check_queue(xb, args->iface_queue);
@@ -260,19 +280,22 @@ static uint32_t tx_outstanding(const struct xdp_backend *xb)
 	return *xb->tx.producer - __atomic_load_n(xb->tx.consumer, __ATOMIC_ACQUIRE);
 }
 
-/* Generic mode transmits only inside sendto(), a bounded batch per call. */
+/* Generic mode transmits only inside sendto(), at most a batch (32 frames in
+ * current kernels) per call, answering EAGAIN when it stopped with more
+ * left: so kick again, a bounded number of times. */
 static int kick_tx(struct xdp_backend *xb)
 {
 	unsigned int tries;
 
 	for (tries = 0; tries < XSK_KICK_TRIES && tx_outstanding(xb) > 0; tries++) {
-		if (sendto(xsk_socket__fd(xb->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+		if (sendto(xsk_socket__fd(xb->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0 ||
+		    errno == EAGAIN || errno == EINTR)
 			continue;
 		if (hsplit_netdev_errno_is_gone(errno) && hsplit_netdev_vanished(&xb->nd, true))
 			return -ENODEV;
-		if (errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != EINTR)
+		if (errno != EBUSY && errno != ENOBUFS)
 			return fail(xb, "tx kick", errno);
-		break; /* the kernel is busy; the next burst kicks again */
+		break; /* out of skbs or busy: the next burst kicks again */
 	}
 	return 0;
 }

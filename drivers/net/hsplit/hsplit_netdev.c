@@ -32,6 +32,7 @@ int hsplit_netdev_open(struct hsplit_netdev *nd, const char *iface, const char *
 		return -EINVAL;
 	}
 	snprintf(nd->name, sizeof(nd->name), "%s", iface);
+	snprintf(nd->port, sizeof(nd->port), "%s", port);
 	nd->ifindex = (int)if_nametoindex(iface);
 	if (nd->ifindex == 0) {
 		err = errno == ENXIO || errno == ENODEV || errno == 0 ? ENODEV : errno;
@@ -92,7 +93,8 @@ bool hsplit_netdev_vanished(struct hsplit_netdev *nd, bool force)
 	nd->next_check_ns = now + VANISH_CHECK_INTERVAL_NS;
 	if (!ifindex_still_ours(nd)) {
 		nd->gone = true;
-		HSPLIT_LOG(ERR, "iface=%s (ifindex %d) vanished", nd->name, nd->ifindex);
+		HSPLIT_LOG(ERR, "%s: iface=%s (ifindex %d) vanished", nd->port, nd->name,
+			   nd->ifindex);
 	}
 	return nd->gone;
 }

@@ -14,6 +14,7 @@ struct hsplit_netdev {
 	int ctl_fd;                 /* AF_INET datagram socket for SIOCGIF* */
 	int ifindex;
 	char name[16];              /* IF_NAMESIZE */
+	char port[64];              /* the vdev name, for log messages */
 	uint64_t next_check_ns;     /* rate limit for hsplit_netdev_vanished() */
 	bool gone;                  /* latched: the ifindex disappeared */
 };
