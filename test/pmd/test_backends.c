@@ -521,6 +521,56 @@ static void test_vanished_iface_gives_enodev(void **state)
 	/* close() (in teardown) must cope with the interface being gone. */
 }
 
+/* A VLAN-tagged frame arrives as it was on the wire, tag in place, even
+ * where the kernel strips the tag into metadata on the way (AF_PACKET). */
+static void test_vlan_tag_arrives_in_place(void **state)
+{
+	static uint8_t plain[256], tagged[260];
+	const uint8_t tag[4] = { 0x81, 0x00, 0x20, 0x64 }; /* priority 1, VLAN 100 */
+	struct hsplit_frame f[BURST];
+	struct rig *r = *state;
+	unsigned int matched = 0, len = 200;
+	uint64_t until;
+	int n, i;
+
+	rig_up(r);
+	rig_open(r);
+	build_frame(plain, len, r->host_mac, r->peer_mac, DIR_TO_BACKEND, 7);
+	memcpy(tagged, plain, 12);
+	memcpy(tagged + 12, tag, 4);
+	memcpy(tagged + 16, plain + 12, len - 12);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(send(r->peer_fd, tagged, len + 4, 0), (ssize_t)len + 4);
+	for (until = now_ms() + 3000; matched < 5 && now_ms() < until;) {
+		n = r->ops->rx_burst(r->be, f, BURST);
+		assert_true(n >= 0);
+		for (i = 0; i < n; i++)
+			matched += f[i].len == len + 4 && memcmp(f[i].data, tagged, len + 4) == 0;
+		r->ops->rx_done(r->be, (unsigned int)n);
+		if (n == 0)
+			usleep(1000);
+	}
+	assert_int_equal(matched, 5);
+}
+
+/* afxdp binds one netdev queue; a queue the interface lacks is refused. */
+static void test_afxdp_bad_queue(void **state)
+{
+	struct rig *r = *state;
+	struct hsplit_devargs *a = calloc(1, sizeof(*a));
+	struct hsplit_backend *be = NULL;
+
+	assert_non_null(a);
+	rig_up(r);
+	snprintf(a->iface, sizeof(a->iface), "%s", r->host_if);
+	a->iface_queue = 5; /* a veth has one queue unless told otherwise */
+	log_capture_begin();
+	assert_int_equal(hsplit_backend_afxdp_ops.open(a, "net_hsplit_test", &be), -EINVAL);
+	log_capture_expect("queue=5");
+	assert_null(be);
+	free(a);
+}
+
 /* ---- pcap ---- */
 
 static char pcap_dir[64];
@@ -706,6 +756,7 @@ int main(void)
 		RIG_CASE(test_rx_sees_exactly_the_sent_frames, afp_rig),
 		RIG_CASE(test_rx_frames_valid_until_rx_done, afp_rig),
 		RIG_CASE(test_tx_reaches_peer_and_not_own_rx, afp_rig),
+		RIG_CASE(test_vlan_tag_arrives_in_place, afp_rig),
 		RIG_CASE(test_mac_and_link_state, afp_rig),
 		RIG_CASE(test_vanished_iface_gives_enodev, afp_rig),
 	};
@@ -714,6 +765,8 @@ int main(void)
 		RIG_CASE(test_rx_sees_exactly_the_sent_frames, xdp_rig),
 		RIG_CASE(test_rx_frames_valid_until_rx_done, xdp_rig),
 		RIG_CASE(test_tx_reaches_peer_and_not_own_rx, xdp_rig),
+		RIG_CASE(test_vlan_tag_arrives_in_place, xdp_rig),
+		RIG_CASE(test_afxdp_bad_queue, xdp_rig),
 		RIG_CASE(test_mac_and_link_state, xdp_rig),
 		RIG_CASE(test_vanished_iface_gives_enodev, xdp_rig),
 	};
