@@ -393,6 +393,11 @@ static void test_rx_sees_exactly_the_sent_frames(void **state)
 
 	rig_up(r);
 	rig_open(r);
+#ifndef HSPLIT_AFXDP_XDP_FLAGS
+	/* The documented default: generic (SKB) mode, which ip shows as xdpgeneric. */
+	if (r->ops == &hsplit_backend_afxdp_ops)
+		assert_int_equal(sh("ip link show dev %s | grep -q 'xdpgeneric'", r->host_if), 0);
+#endif
 	memset(seen, 0, sizeof(seen));
 	send_from_peer(r, 0, 100);
 	assert_int_equal(drain_backend(r, 100, 3000, DIR_TO_BACKEND, seen), 100);
