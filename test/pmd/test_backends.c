@@ -477,8 +477,11 @@ static void test_tx_reaches_peer_and_not_own_rx(void **state)
 
 static void test_mac_and_link_state(void **state)
 {
+	static bool seen[MAX_SEQ];
 	struct rig *r = *state;
-	uint8_t mac[6];
+	struct hsplit_frame out;
+	uint8_t mac[6], buf[2048];
+	int ret;
 	uint64_t until;
 
 	rig_up(r);
@@ -486,15 +489,26 @@ static void test_mac_and_link_state(void **state)
 	assert_int_equal(r->ops->mac_addr(r->be, mac), 0);
 	assert_memory_equal(mac, r->host_mac, 6);
 	assert_true(r->ops->link_up(r->be));
+	out.data = buf;
+	out.len = build_frame(buf, len_for(0), r->peer_mac, r->host_mac, DIR_FROM_BACKEND, 0);
 	assert_int_equal(sh("ip link set %s down", r->host_if), 0);
 	assert_false(r->ops->link_up(r->be));
+	/* Down is not gone: afpacket refuses with -ENETDOWN; afxdp takes the
+	 * frame into its ring, where it waits for the link. */
+	ret = r->ops->tx_burst(r->be, &out, 1);
+	assert_int_equal(ret, r->ops == &hsplit_backend_afxdp_ops ? 1 : -ENETDOWN);
 	assert_int_equal(sh("ip link set %s up", r->host_if), 0);
 	for (until = now_ms() + 3000; !r->ops->link_up(r->be) && now_ms() < until;)
 		usleep(10000);
 	assert_true(r->ops->link_up(r->be));
-	/* Receive works again after the flap. */
+	/* Both directions work again after the flap. */
 	send_from_peer(r, 0, 10);
 	assert_int_equal(drain_backend(r, 10, 3000, DIR_TO_BACKEND, NULL), 10);
+	out.len = build_frame(buf, len_for(1), r->peer_mac, r->host_mac, DIR_FROM_BACKEND, 1);
+	assert_int_equal(r->ops->tx_burst(r->be, &out, 1), 1);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(drain_peer(r, ret == 1 ? 2 : 1, 3000, seen), ret == 1 ? 2 : 1);
+	assert_true(seen[1]);
 }
 
 static void test_vanished_iface_gives_enodev(void **state)

@@ -295,6 +295,13 @@ static int send_one(struct afp_backend *afp, const struct hsplit_frame *f)
 	if (send(afp->fd, f->data, f->len, MSG_DONTWAIT) >= 0)
 		return 1;
 	err = errno;
+	/* A link flap leaves ENETDOWN pending on the socket, reported (and
+	 * cleared) by the next send even though the link is up again. */
+	if (err == ENETDOWN && hsplit_netdev_link_up(&afp->nd)) {
+		if (send(afp->fd, f->data, f->len, MSG_DONTWAIT) >= 0)
+			return 1;
+		err = errno;
+	}
 	if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS || err == EINTR)
 		return 0;
 	if (hsplit_netdev_errno_is_gone(err) && hsplit_netdev_vanished(&afp->nd, true))

@@ -288,13 +288,17 @@ static int kick_tx(struct xdp_backend *xb)
 	unsigned int tries;
 
 	for (tries = 0; tries < XSK_KICK_TRIES && tx_outstanding(xb) > 0; tries++) {
-		if (sendto(xsk_socket__fd(xb->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0 ||
-		    errno == EAGAIN || errno == EINTR)
+		int err = sendto(xsk_socket__fd(xb->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 ?
+			  errno : 0;
+
+		if (err == 0 || err == EAGAIN || err == EINTR)
 			continue;
-		if (hsplit_netdev_errno_is_gone(errno) && hsplit_netdev_vanished(&xb->nd, true))
+		if (hsplit_netdev_errno_is_gone(err) && hsplit_netdev_vanished(&xb->nd, true))
 			return -ENODEV;
-		if (errno != EBUSY && errno != ENOBUFS)
-			return fail(xb, "tx kick", errno);
+		if (err == ENETDOWN)
+			return -ENETDOWN; /* link down: frames wait in the ring for it */
+		if (err != EBUSY && err != ENOBUFS)
+			return fail(xb, "tx kick", err);
 		break; /* out of skbs or busy: the next burst kicks again */
 	}
 	return 0;
@@ -329,7 +333,9 @@ static int xdp_tx_burst(struct hsplit_backend *be, const struct hsplit_frame *fr
 	if (queued > 0)
 		xsk_ring_prod__submit(&xb->tx, queued);
 	ret = kick_tx(xb);
-	return ret < 0 ? ret : (int)taken;
+	/* Frames already in the ring are taken even if the kick failed: they go
+	 * out on a later kick (link down) or never (device gone). */
+	return ret == -ENODEV || (ret < 0 && taken == 0) ? ret : (int)taken;
 }
 
 static bool xdp_link_up(struct hsplit_backend *be)

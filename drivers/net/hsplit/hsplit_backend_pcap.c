@@ -98,7 +98,9 @@ static void pcap_be_close(struct hsplit_backend *be)
 	struct pcap_backend *pb = to_pcap(be);
 
 	if (pb->tx) {
-		pcap_dump_flush(pb->tx);
+		if (pcap_dump_flush(pb->tx) < 0)
+			HSPLIT_LOG(ERR, "%s: tx_pcap: flushing failed; the file is incomplete",
+				   pb->be.port_name);
 		pcap_dump_close(pb->tx);
 	}
 	if (pb->tx_dead)
@@ -224,7 +226,8 @@ static int pcap_be_tx_burst(struct hsplit_backend *be, const struct hsplit_frame
 		return (int)n; /* nowhere to write: accepted and dropped */
 	gettimeofday(&hdr.ts, NULL);
 	for (i = 0; i < n; i++) {
-		hdr.caplen = frames[i].len;
+		/* Readers reject records longer than the file's snapshot length. */
+		hdr.caplen = frames[i].len < HSPLIT_MAX_FRAME ? frames[i].len : HSPLIT_MAX_FRAME;
 		hdr.len = frames[i].len;
 		pcap_dump((u_char *)pb->tx, &hdr, frames[i].data);
 	}
