@@ -24,6 +24,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -768,6 +769,13 @@ static void cleanup_at_exit(void)
 	rig_down(&xdp_rig);
 }
 
+/* meson's timeout sends SIGTERM: leave no namespace or veth behind. */
+static void cleanup_on_signal(int sig)
+{
+	(void)sig;
+	exit(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest afpacket[] = {
@@ -799,6 +807,8 @@ int main(void)
 	int failed = 0;
 
 	atexit(cleanup_at_exit);
+	signal(SIGTERM, cleanup_on_signal);
+	signal(SIGINT, cleanup_on_signal);
 	failed += cmocka_run_group_tests_name("afpacket", afpacket, NULL, NULL);
 	failed += cmocka_run_group_tests_name("afxdp", afxdp, NULL, NULL);
 	failed += cmocka_run_group_tests_name("pcap", pcap, pcap_setup, pcap_teardown);
