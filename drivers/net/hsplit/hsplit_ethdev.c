@@ -20,21 +20,9 @@ RTE_LOG_REGISTER(hsplit_logtype, pmd.net.hsplit, NOTICE);
 static const struct hsplit_backend_ops *const backend_ops[] = {
 	[HSPLIT_BACKEND_GEN] = &hsplit_backend_gen_ops,
 	[HSPLIT_BACKEND_PEER] = &hsplit_backend_peer_ops,
-#ifdef HSPLIT_HAVE_PCAP
 	[HSPLIT_BACKEND_PCAP] = &hsplit_backend_pcap_ops,
-#endif
-#ifdef HSPLIT_HAVE_AFPACKET
 	[HSPLIT_BACKEND_AFPACKET] = &hsplit_backend_afpacket_ops,
-#endif
-#ifdef HSPLIT_HAVE_AFXDP
 	[HSPLIT_BACKEND_AFXDP] = &hsplit_backend_afxdp_ops,
-#endif
-};
-
-static const char *const backend_needs[] = {
-	[HSPLIT_BACKEND_PCAP] = "libpcap-dev",
-	[HSPLIT_BACKEND_AFPACKET] = "Linux AF_PACKET headers",
-	[HSPLIT_BACKEND_AFXDP] = "libxdp-dev and libbpf-dev",
 };
 
 /* The split points --rxhdrs can name, as the exact masks testpmd builds. */
@@ -488,12 +476,6 @@ static int hsplit_probe_port(struct rte_vdev_device *vdev, const struct hsplit_d
 	rte_spinlock_init(&ad->dev_lock);
 	rte_spinlock_init(&ad->tx_lock);
 	TAILQ_INIT(&ad->flows);
-	if (backend_ops[args->backend] == NULL) {
-		HSPLIT_LOG(ERR, "%s: this build of net_hsplit has no backend %d: rebuild with %s",
-			   name, args->backend, backend_needs[args->backend]);
-		ret = -ENOTSUP;
-		goto fail;
-	}
 	ret = backend_ops[args->backend]->open(&ad->args, name, &ad->backend);
 	if (ret < 0)
 		goto fail;

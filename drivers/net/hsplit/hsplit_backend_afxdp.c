@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * backend=afxdp: one AF_XDP socket on (iface, queue) through libxdp.
+ *
+ * The UMEM is ours: NB_FRAMES page-sized chunks, the first half lent to the
+ * kernel through the fill ring for receive, the second half a free stack of
+ * transmit buffers. rx_burst peeks received descriptors and hands out their
+ * chunks in place; rx_done gives those chunks back to the fill ring and only
+ * then releases the descriptors, so frames stay valid until rx_done.
+ * tx_burst copies frames into free transmit chunks, submits them and kicks
+ * the kernel; completed chunks come back on the next tx_burst.
+ *
+ * Mode: generic XDP (XDP_FLAGS_SKB_MODE) with copy binding. It works on any
+ * netdev, veth included; native mode on veth only delivers redirected frames
+ * when the peer also runs an XDP program, so it is not the default.
+ * HSPLIT_AFXDP_XDP_FLAGS is the knob until a devarg exists. libxdp loads its
+ * default program, which redirects only our queue to the socket and passes
+ * every other queue to the kernel stack.
+ */
+#include <errno.h>
+#include <linux/if_link.h>
+#include <linux/if_xdp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include <xdp/xsk.h>
+
+#include "hsplit_backend.h"
+#include "hsplit_devargs.h"
+#include "hsplit_log.h"
+#include "hsplit_netdev.h"
+
+#ifndef HSPLIT_AFXDP_XDP_FLAGS
+#define HSPLIT_AFXDP_XDP_FLAGS XDP_FLAGS_SKB_MODE
+#endif
+
+#define XSK_NB_FRAMES   4096u
+#define XSK_FRAME_SIZE  XSK_UMEM__DEFAULT_FRAME_SIZE
+#define XSK_RX_FRAMES   (XSK_NB_FRAMES / 2)
+#define XSK_TX_FRAMES   (XSK_NB_FRAMES - XSK_RX_FRAMES)
+#define XSK_RING_SIZE   2048u   /* every ring; fill holds all receive chunks */
+#define XSK_KICK_TRIES  64u     /* generic mode sends a bounded batch per kick */
+
+struct xdp_backend {
+	struct hsplit_backend be;
+	struct hsplit_netdev nd;
+	uint8_t *area;
+	size_t area_len;
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	struct xsk_ring_prod fill;
+	struct xsk_ring_cons comp;
+	struct xsk_ring_cons rx;
+	struct xsk_ring_prod tx;
+	uint32_t rx_oldest;      /* ring index of the oldest descriptor handed out */
+	uint32_t rx_out;         /* descriptors handed out, not yet rx_done */
+	uint32_t tx_nfree;
+	uint64_t tx_free[XSK_TX_FRAMES];
+	uint64_t tx_dropped;
+};
+
+static struct xdp_backend *to_xdp(struct hsplit_backend *be)
+{
+	return (struct xdp_backend *)be;
+}
+
+static int fail(const struct xdp_backend *xb, const char *what, int err)
+{
+	HSPLIT_LOG(ERR, "%s: backend=afxdp iface=%s: %s: %s", xb->be.port_name, xb->nd.name,
+		   what, strerror(err));
+	return -err;
+}
+
+/* libxdp and libbpf print to stderr by default. Route them into our log type,
+ * a level down: libxdp's warnings are mostly fallbacks it handles itself (no
+ * bpffs: one program without the dispatcher), and a real failure reaches us
+ * as an error return that we log at ERR with the devarg. */
+static int libxdp_to_log(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	return rte_vlog(level == LIBXDP_WARN ? RTE_LOG_INFO : RTE_LOG_DEBUG, hsplit_logtype,
+			fmt, ap);
+}
+
+static int libbpf_to_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return rte_vlog(RTE_LOG_DEBUG, hsplit_logtype, fmt, ap);
+}
+
+/* Refuse a queue the interface lacks here, with a clear message, rather than
+ * leave it to the socket bind's bare EINVAL. */
+static int check_queue(const struct xdp_backend *xb, uint32_t queue)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", xb->nd.name);
+	if (access(path, F_OK) != 0)
+		return 0; /* no sysfs view of this netdev: let bind decide */
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u", xb->nd.name, queue);
+	if (access(path, F_OK) == 0)
+		return 0;
+	HSPLIT_LOG(ERR, "%s: queue=%u: iface=%s has no rx queue %u", xb->be.port_name, queue,
+		   xb->nd.name, queue);
+	return -EINVAL;
+}
+
+static int create_umem(struct xdp_backend *xb)
+{
+	struct xsk_umem_config cfg = {
+		.fill_size = XSK_RING_SIZE,
+		.comp_size = XSK_RING_SIZE,
+		.frame_size = XSK_FRAME_SIZE,
+		.frame_headroom = 0,
+	};
+	int ret;
+
+	xb->area_len = (size_t)XSK_NB_FRAMES * XSK_FRAME_SIZE;
+	xb->area = mmap(NULL, xb->area_len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (xb->area == MAP_FAILED) {
+		xb->area = NULL;
+		return fail(xb, "UMEM mmap", errno);
+	}
+	ret = xsk_umem__create(&xb->umem, xb->area, xb->area_len, &xb->fill, &xb->comp, &cfg);
+	if (ret < 0) {
+		xb->umem = NULL;
+		return fail(xb, "xsk_umem__create", -ret);
+	}
+	return 0;
+}
+
+static int create_socket(struct xdp_backend *xb, uint32_t queue)
+{
+	struct xsk_socket_config cfg = {
+		.rx_size = XSK_RING_SIZE,
+		.tx_size = XSK_RING_SIZE,
+		.libxdp_flags = 0, /* load libxdp's default redirect program */
+		.xdp_flags = HSPLIT_AFXDP_XDP_FLAGS,
+		.bind_flags = XDP_COPY,
+	};
+	int ret = xsk_socket__create(&xb->xsk, xb->nd.name, queue, xb->umem, &xb->rx, &xb->tx,
+				     &cfg);
+
+	if (ret < 0) {
+		xb->xsk = NULL;
+		return fail(xb, "xsk_socket__create (needs CAP_NET_ADMIN, CAP_BPF)", -ret);
+	}
+	return 0;
+}
+
+/* Lend every receive chunk to the kernel; set up the transmit free stack. */
+static int prime_rings(struct xdp_backend *xb)
+{
+	uint32_t idx, i;
+
+	if (xsk_ring_prod__reserve(&xb->fill, XSK_RX_FRAMES, &idx) != XSK_RX_FRAMES)
+		return fail(xb, "fill ring smaller than the receive chunks", ENOSPC);
+	for (i = 0; i < XSK_RX_FRAMES; i++)
+		*xsk_ring_prod__fill_addr(&xb->fill, idx + i) = (uint64_t)i * XSK_FRAME_SIZE;
+	xsk_ring_prod__submit(&xb->fill, XSK_RX_FRAMES);
+	for (i = 0; i < XSK_TX_FRAMES; i++)
+		xb->tx_free[i] = (uint64_t)(XSK_RX_FRAMES + i) * XSK_FRAME_SIZE;
+	xb->tx_nfree = XSK_TX_FRAMES;
+	return 0;
+}
+
+static void xdp_close(struct hsplit_backend *be)
+{
+	struct xdp_backend *xb = to_xdp(be);
+
+	if (xb->xsk)
+		xsk_socket__delete(xb->xsk);
+	if (xb->umem)
+		xsk_umem__delete(xb->umem);
+	if (xb->area)
+		munmap(xb->area, xb->area_len);
+	hsplit_netdev_close(&xb->nd);
+	free(xb);
+}
+
+static int xdp_open(const struct hsplit_devargs *args, const char *port_name,
+		    struct hsplit_backend **out)
+{
+	struct xdp_backend *xb = calloc(1, sizeof(*xb));
+	int ret;
+
+	if (xb == NULL)
+		return -ENOMEM;
+	xb->be.ops = &hsplit_backend_afxdp_ops;
+	snprintf(xb->be.port_name, sizeof(xb->be.port_name), "%s", port_name);
+	libxdp_set_print(libxdp_to_log);
+	libbpf_set_print(libbpf_to_log);
+	ret = hsplit_netdev_open(&xb->nd, args->iface, port_name, "afxdp");
+	if (ret == 0)
+		ret = check_queue(xb, args->iface_queue);
+	if (ret == 0)
+		ret = create_umem(xb);
+	if (ret == 0)
+		ret = create_socket(xb, args->iface_queue);
+	if (ret == 0)
+		ret = prime_rings(xb);
+	if (ret < 0) {
+		xdp_close(&xb->be);
+		return ret;
+	}
+	*out = &xb->be;
+	return 0;
+}
+
+static int xdp_rx_burst(struct hsplit_backend *be, struct hsplit_frame *frames, unsigned int n)
+{
+	struct xdp_backend *xb = to_xdp(be);
+	uint32_t idx, got, i;
+
+	if (xb->nd.gone)
+		return -ENODEV;
+	got = xsk_ring_cons__peek(&xb->rx, n, &idx);
+	if (got == 0)
+		return hsplit_netdev_vanished(&xb->nd, false) ? -ENODEV : 0;
+	if (xb->rx_out == 0)
+		xb->rx_oldest = idx;
+	for (i = 0; i < got; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&xb->rx, idx + i);
+
+		frames[i].data = xsk_umem__get_data(xb->area, d->addr);
+		frames[i].len = d->len;
+	}
+	xb->rx_out += got;
+	return (int)got;
+}
+
+/* The chunk a descriptor points into (copy mode puts the frame past a headroom). */
+static uint64_t chunk_of(uint64_t addr)
+{
+	return addr & ~((uint64_t)XSK_FRAME_SIZE - 1);
+}
+
+static void xdp_rx_done(struct hsplit_backend *be, unsigned int count)
+{
+	struct xdp_backend *xb = to_xdp(be);
+	uint32_t idx, i;
+
+	if (count > xb->rx_out)
+		count = xb->rx_out;
+	if (count == 0)
+		return;
+	/* Cannot fail: chunks we hold are never in the fill ring, so it has room. */
+	if (xsk_ring_prod__reserve(&xb->fill, count, &idx) != count) {
+		HSPLIT_LOG(ERR, "%s: afxdp fill ring full; receive chunks lost", be->port_name);
+		return;
+	}
+	for (i = 0; i < count; i++)
+		*xsk_ring_prod__fill_addr(&xb->fill, idx + i) =
+			chunk_of(xsk_ring_cons__rx_desc(&xb->rx, xb->rx_oldest + i)->addr);
+	xsk_ring_prod__submit(&xb->fill, count);
+	xsk_ring_cons__release(&xb->rx, count);
+	xb->rx_oldest += count;
+	xb->rx_out -= count;
+}
+
+static void reap_completions(struct xdp_backend *xb)
+{
+	uint32_t idx, n, i;
+
+	n = xsk_ring_cons__peek(&xb->comp, XSK_RING_SIZE, &idx);
+	for (i = 0; i < n; i++)
+		xb->tx_free[xb->tx_nfree++] = chunk_of(*xsk_ring_cons__comp_addr(&xb->comp, idx + i));
+	if (n > 0)
+		xsk_ring_cons__release(&xb->comp, n);
+}
+
+static uint32_t tx_outstanding(const struct xdp_backend *xb)
+{
+	return *xb->tx.producer - __atomic_load_n(xb->tx.consumer, __ATOMIC_ACQUIRE);
+}
+
+/* Generic mode transmits only inside sendto(), at most a batch (32 frames in
+ * current kernels) per call, answering EAGAIN when it stopped with more
+ * left: so kick again, a bounded number of times. */
+static int kick_tx(struct xdp_backend *xb)
+{
+	unsigned int tries;
+
+	for (tries = 0; tries < XSK_KICK_TRIES && tx_outstanding(xb) > 0; tries++) {
+		int err = sendto(xsk_socket__fd(xb->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 ?
+			  errno : 0;
+
+		if (err == 0 || err == EAGAIN || err == EINTR)
+			continue;
+		if (hsplit_netdev_errno_is_gone(err) && hsplit_netdev_vanished(&xb->nd, true))
+			return -ENODEV;
+		if (err == ENETDOWN)
+			return -ENETDOWN; /* link down: frames wait in the ring for it */
+		if (err != EBUSY && err != ENOBUFS)
+			return fail(xb, "tx kick", err);
+		break; /* out of skbs or busy: the next burst kicks again */
+	}
+	return 0;
+}
+
+static int xdp_tx_burst(struct hsplit_backend *be, const struct hsplit_frame *frames,
+			unsigned int n)
+{
+	struct xdp_backend *xb = to_xdp(be);
+	uint32_t idx, taken, queued = 0;
+	int ret;
+
+	if (xb->nd.gone)
+		return -ENODEV;
+	reap_completions(xb);
+	for (taken = 0; taken < n && xb->tx_nfree > 0; taken++) {
+		struct xdp_desc *d;
+
+		if (frames[taken].len > XSK_FRAME_SIZE) {
+			xb->tx_dropped++; /* cannot fit a chunk: taken and dropped */
+			continue;
+		}
+		if (xsk_ring_prod__reserve(&xb->tx, 1, &idx) != 1)
+			break;
+		d = xsk_ring_prod__tx_desc(&xb->tx, idx);
+		d->addr = xb->tx_free[--xb->tx_nfree];
+		d->len = frames[taken].len;
+		d->options = 0;
+		memcpy(xsk_umem__get_data(xb->area, d->addr), frames[taken].data, d->len);
+		queued++;
+	}
+	if (queued > 0)
+		xsk_ring_prod__submit(&xb->tx, queued);
+	ret = kick_tx(xb);
+	/* Frames already in the ring are taken even if the kick failed: they go
+	 * out on a later kick (link down) or never (device gone). */
+	return ret == -ENODEV || (ret < 0 && taken == 0) ? ret : (int)taken;
+}
+
+static bool xdp_link_up(struct hsplit_backend *be)
+{
+	return hsplit_netdev_link_up(&to_xdp(be)->nd);
+}
+
+static int xdp_mac_addr(struct hsplit_backend *be, uint8_t mac[6])
+{
+	return hsplit_netdev_mac(&to_xdp(be)->nd, mac);
+}
+
+const struct hsplit_backend_ops hsplit_backend_afxdp_ops = {
+	.name = "afxdp",
+	.open = xdp_open,
+	.close = xdp_close,
+	.rx_burst = xdp_rx_burst,
+	.rx_done = xdp_rx_done,
+	.tx_burst = xdp_tx_burst,
+	.link_up = xdp_link_up,
+	.mac_addr = xdp_mac_addr,
+};
