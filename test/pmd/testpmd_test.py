@@ -13,61 +13,19 @@ usage: testpmd_test.py <path to librte_net_hsplit.so> [case-name-substring]
 """
 import os
 import re
-import shutil
-import socket
-import subprocess
 import sys
-import threading
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'app', 'pmd-demo'))
+from hsplit_testpmd import TESTPMD, Skip, Veth, xstats  # noqa: E402
+import hsplit_testpmd  # noqa: E402
 
 PMD = None
-TESTPMD = shutil.which('dpdk-testpmd')
 PROTO_TCP4 = '--rxhdrs=ipv4-tcp'
 SPLIT = ['--mbuf-size=256,2048', '--rx-offloads=0x100000']
 
 
-class Skip(Exception):
-    pass
-
-
-def testpmd(vdev, args, commands, traffic=None, netns=None, wait=1.0, timeout=90):
-    """Run testpmd; `commands` before and after `traffic()`; return stdout+stderr."""
-    # line-buffered: testpmd's prompt is written straight to the fd and would
-    # otherwise land in the middle of block-buffered lines
-    cmd = ['stdbuf', '-oL', TESTPMD, '--no-huge', '-m', '512', '--no-pci', '--no-shconf', '-l', '0-1',
-           '--file-prefix', 'hsplit_tp%d' % os.getpid(), '-d', PMD, '--vdev', vdev,
-           '--', '-i', '--forward-mode=rxonly', '--total-num-mbufs=4096', '--no-flush-rx'] + args
-    if netns:
-        cmd = ['ip', 'netns', 'exec', netns] + cmd
-    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
-    # Drain stdout all along: a full pipe would stall testpmd's forwarding lcore
-    # in its verbose printf and the case would see fewer packets than were sent.
-    chunks = []
-    reader = threading.Thread(target=lambda: chunks.extend(iter(p.stdout.readline, '')))
-    reader.start()
-    try:
-        before, after = commands
-        p.stdin.write(''.join(c + '\n' for c in before))
-        p.stdin.flush()
-        time.sleep(wait)
-        if traffic:
-            traffic()
-            time.sleep(wait)
-        p.stdin.write(''.join(c + '\n' for c in after) + 'quit\n')
-        p.stdin.close()
-        p.wait(timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired):
-        p.kill()
-        p.wait()
-        reader.join()
-        raise AssertionError('testpmd did not finish:\n' + ''.join(chunks)[-3000:])
-    reader.join()
-    return ''.join(chunks)
-
-
-def xstats(out):
-    return {k: int(v) for k, v in re.findall(r'^(\w+): (\d+)$', out, re.M)}
+def testpmd(vdev, args, commands, **kw):
+    return hsplit_testpmd.testpmd(PMD, vdev, args, commands, **kw)
 
 
 def expect(cond, what, out=''):
@@ -176,67 +134,6 @@ def case_bad_devargs():
 # --- veth: the Linux kernel sends ---------------------------------------------
 
 
-class Veth:
-    """ns_tx (10.99.0.1, sends) <-> ns_rx (10.99.0.2, testpmd on its veth)."""
-
-    def __init__(self):
-        if os.geteuid() != 0 or shutil.which('ip') is None:
-            raise Skip('needs root and iproute2 for namespaces and veth')
-        tag = '%d' % (os.getpid() % 100000)
-        self.tx, self.rx = 'hstx' + tag, 'hsrx' + tag
-        self.tx_if, self.rx_if = 'vtx' + tag, 'vrx' + tag
-
-    def sh(self, *cmd, ns=None, check=True):
-        full = (['ip', 'netns', 'exec', ns] if ns else []) + list(cmd)
-        return subprocess.run(full, check=check, capture_output=True, text=True)
-
-    def __enter__(self):
-        self.sh('ip', 'netns', 'add', self.tx)
-        self.sh('ip', 'netns', 'add', self.rx)
-        self.sh('ip', 'link', 'add', self.tx_if, 'netns', self.tx, 'type', 'veth',
-                'peer', 'name', self.rx_if, 'netns', self.rx)
-        self.sh('ip', 'addr', 'add', '10.99.0.1/24', 'dev', self.tx_if, ns=self.tx)
-        self.sh('ip', 'addr', 'add', '10.99.0.2/24', 'dev', self.rx_if, ns=self.rx)
-        for ns, dev in ((self.tx, self.tx_if), (self.rx, self.rx_if)):
-            self.sh('ip', 'link', 'set', dev, 'up', ns=ns)
-            self.sh('ip', 'link', 'set', 'lo', 'up', ns=ns)
-        # wire-sized frames: no segmentation offloads on the sender
-        self.sh('ethtool', '-K', self.tx_if, 'gso', 'off', 'tso', 'off', ns=self.tx, check=False)
-        mac = self.sh('cat', '/sys/class/net/%s/address' % self.rx_if, ns=self.rx).stdout.strip()
-        # the PMD does not answer ARP (lib/tcprx will): a static neighbour entry
-        self.sh('ip', 'neigh', 'replace', '10.99.0.2', 'lladdr', mac, 'dev', self.tx_if, ns=self.tx)
-        return self
-
-    def __exit__(self, *exc):
-        for ns in (self.tx, self.rx):
-            self.sh('ip', 'netns', 'del', ns, check=False)
-
-    def send_udp(self, count, size):
-        code = ('import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n'
-                'for i in range(%d): s.sendto(bytes([i %% 256])*%d, ("10.99.0.2", 5201))\n' % (count, size))
-        self.sh('python3', '-c', code, ns=self.tx)
-
-    def send_tcp_syns(self):
-        """connect() attempts: the kernel's own TCP SYNs (nobody answers on a bypassed queue)."""
-        code = ('import socket\ns=socket.socket()\ns.settimeout(1.5)\n'
-                'try: s.connect(("10.99.0.2", 5201))\nexcept OSError: pass\n')
-        self.sh('python3', '-c', code, ns=self.tx)
-
-    def send_tcp_stream(self, nbytes):
-        """A real TCP transfer to a kernel listener in ns_rx (afpacket taps it)."""
-        srv = subprocess.Popen(['ip', 'netns', 'exec', self.rx, 'python3', '-c',
-                                'import socket\nl=socket.socket()\nl.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n'
-                                'l.bind(("10.99.0.2",5201))\nl.listen()\nc,_=l.accept()\n'
-                                'while c.recv(65536): pass\n'])
-        time.sleep(0.5)
-        code = ('import socket\ns=socket.create_connection(("10.99.0.2",5201),timeout=5)\n'
-                's.sendall(b"x"*%d)\ns.close()\n' % nbytes)
-        try:
-            self.sh('python3', '-c', code, ns=self.tx)
-        finally:
-            srv.wait(timeout=10)
-
-
 def case_veth_afpacket_tcp_udp():
     with Veth() as v:
         out = testpmd('net_hsplit0,backend=afpacket,iface=%s,dmabuf=memfd:size=16M' % v.rx_if,
@@ -249,6 +146,7 @@ def case_veth_afpacket_tcp_udp():
         # UDP does not match an ipv4-tcp split: delivered whole, LINEAR
         expect(x.get('rx_q0_linear_packets', 0) >= 100, 'UDP frames LINEAR under ipv4-tcp', out)
         expect(x.get('backend_errors') == 0, 'no backend errors', out)
+        expect(x.get('rx_q0_csum_bad_packets') == 0, 'kernel checksums verified good', out)
 
 
 def case_veth_afxdp_udp():
