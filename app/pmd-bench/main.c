@@ -40,6 +40,8 @@ static void usage(FILE *out, const char *prog)
 		"  --reps N      timed repetitions per cell; the median is reported (default %u)\n"
 		"  --seconds S   length of one repetition in seconds, 0.01 to 60 (default %.0f)\n"
 		"  --pmd PATH    net_hsplit's shared object (default %s)\n"
+		"  --only CONFIG run one configuration (hsplit_split, hsplit_nosplit, net_null),\n"
+		"                e.g. under perf; the ratios need all three\n"
 		"  --json        print the results as one JSON object on stdout\n"
 		"  --help        this text\n"
 		"\n"
@@ -67,6 +69,16 @@ static int parse_seconds(const char *s, double *out)
 	return *end != '\0' || !(*out >= 0.01 && *out <= 60) ? -1 : 0;
 }
 
+static int config_by_key(const char *key)
+{
+	int c;
+
+	for (c = 0; c < PB_NB_CONFIGS; c++)
+		if (strcmp(key, pb_config_keys[c]) == 0)
+			return c;
+	return -1;
+}
+
 /* Returns -1 to go on, else the exit status (0 after --help). */
 static int parse_options(int argc, char **argv, struct pb_options *opt)
 {
@@ -74,6 +86,7 @@ static int parse_options(int argc, char **argv, struct pb_options *opt)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "pmd", required_argument, NULL, 'p' },
+		{ "only", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -96,6 +109,12 @@ static int parse_options(int argc, char **argv, struct pb_options *opt)
 			break;
 		case 'p':
 			opt->pmd_path = optarg;
+			break;
+		case 'o':
+			opt->only = config_by_key(optarg);
+			if (opt->only < 0)
+				return bad_option(argv[0], "--only: '%s' is not hsplit_split, "
+						  "hsplit_nosplit or net_null", optarg);
 			break;
 		case 'j':
 			opt->json = true;
@@ -176,7 +195,7 @@ static char **start_eal(int argc, char **argv, const struct pb_options *opt)
 int main(int argc, char **argv)
 {
 	struct pb_options opt = { .reps = PB_DEFAULT_REPS, .seconds = PB_DEFAULT_SECONDS,
-				  .pmd_path = HSPLIT_PMD_PATH };
+				  .pmd_path = HSPLIT_PMD_PATH, .only = -1 };
 	int eal_argc, app_argc, status;
 	char **eal_argv, **app_argv, **eal;
 

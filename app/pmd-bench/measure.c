@@ -167,5 +167,6 @@ void pb_measure_all(struct pb_run *run)
 
 	for (s = 0; s < PB_NB_SIZES; s++)
 		for (c = 0; c < PB_NB_CONFIGS && !app_stop_requested(); c++)
-			measure_one(run, (enum pb_config)c, s);
+			if (run->opt->only < 0 || run->opt->only == (int)c)
+				measure_one(run, (enum pb_config)c, s);
 }

@@ -34,6 +34,7 @@ struct pb_options {
 	double seconds;
 	bool json;
 	const char *pmd_path;   /* net_hsplit's shared object, loaded with EAL -d */
+	int only;               /* -1, or the one configuration to run (for profiling) */
 };
 
 struct pb_stats {
