@@ -2,9 +2,14 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_version.h>
 
 #include "app_common.h"
 
@@ -73,4 +78,39 @@ int app_parse_u64(const char *s, unsigned long long min, unsigned long long max,
 	if (errno || *end || *out < min || *out > max)
 		return -EINVAL;
 	return 0;
+}
+
+static void read_cpu_model(char *buf, size_t len)
+{
+	char line[256];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	snprintf(buf, len, "unknown");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) != 0 || colon == NULL)
+			continue;
+		colon += strspn(colon, ": \t");
+		colon[strcspn(colon, "\n")] = '\0';
+		snprintf(buf, len, "%s", colon);
+		break;
+	}
+	fclose(f);
+}
+
+void app_machine_read(struct app_machine *m)
+{
+	struct utsname u;
+
+	read_cpu_model(m->cpu, sizeof(m->cpu));
+	m->cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (uname(&u) == 0)
+		snprintf(m->kernel, sizeof(m->kernel), "%s %s", u.sysname, u.release);
+	else
+		snprintf(m->kernel, sizeof(m->kernel), "unknown");
+	m->dpdk = rte_version();
+	m->hugepages = rte_eal_has_hugepages() != 0;
 }

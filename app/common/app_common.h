@@ -20,4 +20,16 @@ bool app_stop_requested(void);
 int app_parse_u64(const char *s, unsigned long long min, unsigned long long max,
 		  unsigned long long *out);
 
+/* The machine line every benchmark prints: CPU model, cores, kernel, DPDK, hugepages. */
+struct app_machine {
+	char cpu[128];
+	long cores;
+	char kernel[160];
+	const char *dpdk;
+	bool hugepages;
+};
+
+/* Fills m; call after rte_eal_init (hugepages). */
+void app_machine_read(struct app_machine *m);
+
 #endif

@@ -2,24 +2,12 @@
 /* The benchmark's output: the machine, a table of ns per buffer, the ratios. */
 #include <inttypes.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/utsname.h>
-#include <unistd.h>
 
 #include <rte_common.h>
-#include <rte_eal.h>
 #include <rte_lcore.h>
-#include <rte_version.h>
 
+#include "app_common.h"
 #include "bench.h"
-
-struct machine_info {
-	char cpu[128];
-	long cores;
-	char kernel[160];
-	const char *dpdk;
-	bool hugepages;
-};
 
 /* devmem_pool case / rte_mempool case, compared by medians. */
 static const struct {
@@ -32,41 +20,6 @@ static const struct {
 	{ "bulk of 32, same lcore", "bulk32", CASE_DEVMEM_BULK, CASE_MEMPOOL_BULK },
 	{ "A gets, B puts, across lcores", "cross_lcore", CASE_DEVMEM_CROSS, CASE_MEMPOOL_CROSS },
 };
-
-static void read_cpu_model(char *buf, size_t len)
-{
-	char line[256];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	snprintf(buf, len, "unknown");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) != 0 || colon == NULL)
-			continue;
-		colon += strspn(colon, ": \t");
-		colon[strcspn(colon, "\n")] = '\0';
-		snprintf(buf, len, "%s", colon);
-		break;
-	}
-	fclose(f);
-}
-
-static void machine_info_read(struct machine_info *m)
-{
-	struct utsname u;
-
-	read_cpu_model(m->cpu, sizeof(m->cpu));
-	m->cores = sysconf(_SC_NPROCESSORS_ONLN);
-	if (uname(&u) == 0)
-		snprintf(m->kernel, sizeof(m->kernel), "%s %s", u.sysname, u.release);
-	else
-		snprintf(m->kernel, sizeof(m->kernel), "unknown");
-	m->dpdk = rte_version();
-	m->hugepages = rte_eal_has_hugepages() != 0;
-}
 
 static bool ratio_value(const struct bench_case *cases, unsigned int i, double *out)
 {
@@ -81,11 +34,11 @@ static bool ratio_value(const struct bench_case *cases, unsigned int i, double *
 void bench_report_table(const struct bench_env *env, const struct bench_config *cfg,
 			const struct bench_case *cases)
 {
-	struct machine_info m;
+	struct app_machine m;
 	unsigned int i;
 	double r;
 
-	machine_info_read(&m);
+	app_machine_read(&m);
 	printf("hsplit-devmem-bench: %u repetitions of %" PRIu64 " buffers, ns per buffer\n",
 	       cfg->reps, cfg->ops);
 	printf("machine: %s, %ld cores online, %s, %s, hugepages %s\n", m.cpu, m.cores, m.kernel,
@@ -131,9 +84,9 @@ static void json_escaped(const char *s)
 
 static void json_machine(const struct bench_env *env)
 {
-	struct machine_info m;
+	struct app_machine m;
 
-	machine_info_read(&m);
+	app_machine_read(&m);
 	printf("\"machine\":{\"cpu\":");
 	json_escaped(m.cpu);
 	printf(",\"cores\":%ld,\"kernel\":", m.cores);

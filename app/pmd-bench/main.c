@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hsplit-pmd-bench [EAL options] -- [--reps N] [--seconds S] [--pmd PATH] [--json] [--help]
+ *
+ * Without EAL options the benchmark runs with
+ *   --no-huge -m 512 --no-pci --no-shconf -l 0-1
+ * and measures on the main lcore only. net_hsplit is loaded with "-d PATH"
+ * (the build tree's PMD unless --pmd says otherwise); net_null comes from
+ * DPDK's plugin directory, which Debian's EAL loads by itself.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+
+#include "app_common.h"
+#include "pmd_bench.h"
+
+#define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 130
+
+static void usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"usage: %s [EAL options] -- [options]\n"
+		"\n"
+		"rxonly Mpps on one lcore, rx_burst(%u) + rte_pktmbuf_free_bulk, at frames of 64,\n"
+		"512 and 1500 bytes, for net_hsplit with protocol split and dmabuf payload,\n"
+		"net_hsplit without split, and DPDK's net_null.\n"
+		"\n"
+		"options:\n"
+		"  --reps N      timed repetitions per cell; the median is reported (default %u)\n"
+		"  --seconds S   length of one repetition in seconds, 0.01 to 60 (default %.0f)\n"
+		"  --pmd PATH    net_hsplit's shared object (default %s)\n"
+		"  --only CONFIG run one configuration (hsplit_split, hsplit_nosplit, net_null),\n"
+		"                e.g. under perf; the ratios need all three\n"
+		"  --json        print the results as one JSON object on stdout\n"
+		"  --help        this text\n"
+		"\n"
+		"EAL options go before \"--\". Given none, the benchmark uses:\n"
+		"  --no-huge -m 512 --no-pci --no-shconf -l 0-1\n",
+		prog, PB_BURST, PB_DEFAULT_REPS, PB_DEFAULT_SECONDS, HSPLIT_PMD_PATH);
+}
+
+static int bad_option(const char *prog, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n\n");
+	usage(stderr, prog);
+	return EXIT_USAGE;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	*out = strtod(s, &end);
+	return *end != '\0' || !(*out >= 0.01 && *out <= 60) ? -1 : 0;
+}
+
+static int config_by_key(const char *key)
+{
+	int c;
+
+	for (c = 0; c < PB_NB_CONFIGS; c++)
+		if (strcmp(key, pb_config_keys[c]) == 0)
+			return c;
+	return -1;
+}
+
+/* Returns -1 to go on, else the exit status (0 after --help). */
+static int parse_options(int argc, char **argv, struct pb_options *opt)
+{
+	static const struct option longopts[] = {
+		{ "reps", required_argument, NULL, 'r' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "pmd", required_argument, NULL, 'p' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long v;
+	int o;
+
+	opterr = 0;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (o) {
+		case 'r':
+			if (app_parse_u64(optarg, 1, 1000, &v))
+				return bad_option(argv[0], "--reps: '%s' is not a count from 1 to 1000", optarg);
+			opt->reps = (unsigned int)v;
+			break;
+		case 's':
+			if (parse_seconds(optarg, &opt->seconds))
+				return bad_option(argv[0], "--seconds: '%s' is not a number from 0.01 to 60", optarg);
+			break;
+		case 'p':
+			opt->pmd_path = optarg;
+			break;
+		case 'o':
+			opt->only = config_by_key(optarg);
+			if (opt->only < 0)
+				return bad_option(argv[0], "--only: '%s' is not hsplit_split, "
+						  "hsplit_nosplit or net_null", optarg);
+			break;
+		case 'j':
+			opt->json = true;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case ':':
+			return bad_option(argv[0], "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return bad_option(argv[0], "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad_option(argv[0], "unexpected argument '%s'", argv[optind]);
+	optind = 1;
+	return -1;
+}
+
+/* The EAL arguments plus "-d <pmd>": the PMD registers its driver when loaded. */
+static char **eal_args_with_pmd(char **eal, int *argc, const char *pmd)
+{
+	char **out = calloc((size_t)*argc + 3, sizeof(*out));
+
+	if (out == NULL)
+		return NULL;
+	memcpy(out, eal, sizeof(*out) * (size_t)*argc);
+	out[(*argc)++] = (char *)(uintptr_t)"-d";
+	out[(*argc)++] = (char *)(uintptr_t)pmd;
+	return out;
+}
+
+static int run_with_eal(const struct pb_options *opt)
+{
+	struct pb_run run = { .opt = opt, .lcore = rte_lcore_id() };
+	int status;
+
+	app_install_stop_signals();
+	pb_measure_all(&run);
+	if (app_stop_requested()) {
+		fprintf(stderr, "pmd-bench: interrupted, no report\n");
+		return EXIT_INTERRUPTED;
+	}
+	if (opt->json)
+		pb_report_json(&run);
+	else
+		pb_report_table(&run);
+	status = run.errors ? 1 : 0;
+	if (run.errors)
+		fprintf(stderr, "pmd-bench: %u measurements failed (see above)\n", run.errors);
+	return status;
+}
+
+/* Returns the EAL's argv (free it after rte_eal_cleanup), NULL on failure. */
+static char **start_eal(int argc, char **argv, const struct pb_options *opt)
+{
+	char **eal;
+
+	if (access(opt->pmd_path, R_OK) != 0) {
+		fprintf(stderr, "pmd-bench: cannot read net_hsplit at %s: %s "
+			"(build it with ninja -C build, or pass --pmd PATH)\n", opt->pmd_path,
+			strerror(errno));
+		return NULL;
+	}
+	eal = eal_args_with_pmd(argv, &argc, opt->pmd_path);
+	if (eal == NULL)
+		return NULL;
+	if (opt->json)
+		rte_openlog_stream(stderr); /* stdout carries only the JSON object */
+	if (rte_eal_init(argc, eal) < 0) {
+		fprintf(stderr, "pmd-bench: EAL init failed: %s\n", rte_strerror(rte_errno));
+		free(eal);
+		return NULL;
+	}
+	return eal;
+}
+
+int main(int argc, char **argv)
+{
+	struct pb_options opt = { .reps = PB_DEFAULT_REPS, .seconds = PB_DEFAULT_SECONDS,
+				  .pmd_path = HSPLIT_PMD_PATH, .only = -1 };
+	int eal_argc, app_argc, status;
+	char **eal_argv, **app_argv, **eal;
+
+	eal_argv = app_split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
+	if (eal_argv == NULL)
+		return 1;
+	status = parse_options(app_argc, app_argv, &opt);
+	if (status >= 0) {
+		free(eal_argv);
+		return status;
+	}
+	eal = start_eal(eal_argc, eal_argv, &opt);
+	if (eal == NULL) {
+		free(eal_argv);
+		return 1;
+	}
+	status = run_with_eal(&opt);
+	rte_eal_cleanup();
+	free(eal);
+	free(eal_argv);
+	return status;
+}
