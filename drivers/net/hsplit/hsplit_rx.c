@@ -46,42 +46,59 @@ static struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq, struct hsplit_rx_de
 	return hdr;
 }
 
+/* Slots in [first, first + n) that still need a payload mbuf (a header-only frame leaves one). */
+static unsigned int count_missing_payload(const struct hsplit_rxq *rxq, uint32_t first, unsigned int n)
+{
+	unsigned int i, missing = 0;
+
+	for (i = 0; i < n; i++)
+		missing += rxq->ring[(first + i) & rxq->mask].pay == NULL;
+	return missing;
+}
+
+/* Post one bulk of n descriptors from `posted`; both pools in bulk, all or nothing. */
+static int post_bulk(struct hsplit_rxq *rxq, uint32_t posted, unsigned int n)
+{
+	struct rte_mbuf *hdrs[HSPLIT_BURST], *pays[HSPLIT_BURST];
+	unsigned int i, need = 0, used = 0;
+
+	if (rte_pktmbuf_alloc_bulk(rxq->hdr_mp, hdrs, n) != 0)
+		return -ENOBUFS;
+	if (rxq->pay_mp != NULL) {
+		need = count_missing_payload(rxq, posted, n);
+		if (need && rte_pktmbuf_alloc_bulk(rxq->pay_mp, pays, need) != 0) {
+			rte_pktmbuf_free_bulk(hdrs, n);
+			return -ENOBUFS;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct hsplit_rx_desc *d = &rxq->ring[(posted + i) & rxq->mask];
+
+		d->hdr = hdrs[i];
+		if (rxq->pay_mp != NULL && d->pay == NULL)
+			d->pay = pays[used++];
+	}
+	return 0;
+}
+
 /* Post buffers on every free descriptor; a failed allocation waits for the next poll. */
 int hsplit_rxq_fill(struct hsplit_rxq *rxq)
 {
 	uint32_t posted = atomic_load_explicit(&rxq->posted, memory_order_relaxed);
 	uint32_t free_slots = rxq->nb_desc - (posted - rxq->head);
-	struct rte_mbuf *hdrs[HSPLIT_BURST];
-	unsigned int i, n;
 
 	while (free_slots > 0) {
-		n = RTE_MIN(free_slots, HSPLIT_BURST);
-		if (rte_pktmbuf_alloc_bulk(rxq->hdr_mp, hdrs, n) != 0) {
-			rxq->nombuf += n;
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			struct hsplit_rx_desc *d = &rxq->ring[(posted + i) & rxq->mask];
+		unsigned int n = RTE_MIN(free_slots, HSPLIT_BURST);
 
-			d->hdr = hdrs[i];
-			if (rxq->pay_mp != NULL && d->pay == NULL) {
-				d->pay = rte_pktmbuf_alloc(rxq->pay_mp);
-				if (d->pay == NULL) {
-					/* Keep the header mbuf for the next try. */
-					rxq->nombuf++;
-					rte_pktmbuf_free_bulk(&hdrs[i], n - i);
-					d->hdr = NULL;
-					atomic_store_explicit(&rxq->posted, posted + i,
-							      memory_order_release);
-					return -ENOBUFS;
-				}
-			}
+		if (post_bulk(rxq, posted, n) < 0) {
+			rxq->nombuf += n;
+			return -ENOBUFS;
 		}
 		posted += n;
 		free_slots -= n;
 		atomic_store_explicit(&rxq->posted, posted, memory_order_release);
 	}
-	return free_slots ? -ENOBUFS : 0;
+	return 0;
 }
 
 uint16_t hsplit_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
