@@ -114,3 +114,41 @@ void app_machine_read(struct app_machine *m)
 	m->dpdk = rte_version();
 	m->hugepages = rte_eal_has_hugepages() != 0;
 }
+
+void app_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+void app_json_machine_open(void)
+{
+	struct app_machine m;
+
+	app_machine_read(&m);
+	printf("\"machine\":{\"cpu\":");
+	app_json_string(m.cpu);
+	printf(",\"cores\":%ld,\"kernel\":", m.cores);
+	app_json_string(m.kernel);
+	printf(",\"dpdk\":");
+	app_json_string(m.dpdk);
+	printf(",\"hugepages\":%s", m.hugepages ? "true" : "false");
+}
+
+int app_bad_option(void (*usage)(FILE *out, const char *prog), const char *prog,
+		   const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n\n");
+	usage(stderr, prog);
+	return APP_EXIT_USAGE;
+}

@@ -4,6 +4,7 @@
 #define HSPLIT_APP_COMMON_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /*
  * argv = prog [EAL args] -- [app args]. Returns a calloc'ed EAL argv (free it);
@@ -31,5 +32,19 @@ struct app_machine {
 
 /* Fills m; call after rte_eal_init (hugepages). */
 void app_machine_read(struct app_machine *m);
+
+/*
+ * JSON helpers for the benchmarks: a quoted, escaped string; and the opening
+ * of a "machine" object with cpu, cores, kernel, dpdk and hugepages, left
+ * open so the caller adds its own fields and the closing brace.
+ */
+void app_json_string(const char *s);
+
+/* Exit status for a bad command line. */
+#define APP_EXIT_USAGE 2
+/* "<prog>: <fmt with arg>", a blank line and the usage on stderr; returns APP_EXIT_USAGE. */
+int app_bad_option(void (*usage)(FILE *out, const char *prog), const char *prog,
+		   const char *fmt, const char *arg);
+void app_json_machine_open(void);
 
 #endif

@@ -68,32 +68,9 @@ void bench_report_table(const struct bench_env *env, const struct bench_config *
 		       "the provider\n", env->ring_full);
 }
 
-static void json_escaped(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void json_machine(const struct bench_env *env)
 {
-	struct app_machine m;
-
-	app_machine_read(&m);
-	printf("\"machine\":{\"cpu\":");
-	json_escaped(m.cpu);
-	printf(",\"cores\":%ld,\"kernel\":", m.cores);
-	json_escaped(m.kernel);
-	printf(",\"dpdk\":");
-	json_escaped(m.dpdk);
-	printf(",\"hugepages\":%s", m.hugepages ? "true" : "false");
+	app_json_machine_open();
 	if (env->two_lcores)
 		printf(",\"cpu_a\":%u,\"cpu_b\":%u", rte_lcore_to_cpu_id((int)env->lcore_a),
 		       rte_lcore_to_cpu_id((int)env->lcore_b));
@@ -116,7 +93,7 @@ void bench_report_json(const struct bench_env *env, const struct bench_config *c
 		if (!cases[i].ran)
 			continue;
 		printf("%s{\"id\":\"%c\",\"name\":", first ? "" : ",", cases[i].id);
-		json_escaped(cases[i].name);
+		app_json_string(cases[i].name);
 		printf(",\"median\":%.3f,\"min\":%.3f,\"max\":%.3f}", cases[i].ns.median,
 		       cases[i].ns.min, cases[i].ns.max);
 		first = false;

@@ -71,11 +71,7 @@ static int parse_chunk(const char *s, uint32_t *out)
 
 static int bad_option(const char *prog, const char *fmt, const char *arg)
 {
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n\n");
-	usage(stderr, prog);
-	return EXIT_USAGE;
+	return app_bad_option(usage, prog, fmt, arg);
 }
 
 /* Returns -1 to go on, else the exit status (0 after --help). */

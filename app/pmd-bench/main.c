@@ -52,11 +52,7 @@ static void usage(FILE *out, const char *prog)
 
 static int bad_option(const char *prog, const char *fmt, const char *arg)
 {
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n\n");
-	usage(stderr, prog);
-	return EXIT_USAGE;
+	return app_bad_option(usage, prog, fmt, arg);
 }
 
 static int parse_seconds(const char *s, double *out)

@@ -123,32 +123,10 @@ void pb_report_table(const struct pb_run *run)
 	print_ratios(run);
 }
 
-static void json_escaped(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void json_machine(const struct pb_run *run)
 {
-	struct app_machine m;
-
-	app_machine_read(&m);
-	printf("\"machine\":{\"cpu\":");
-	json_escaped(m.cpu);
-	printf(",\"cores\":%ld,\"kernel\":", m.cores);
-	json_escaped(m.kernel);
-	printf(",\"dpdk\":");
-	json_escaped(m.dpdk);
-	printf(",\"hugepages\":%s,\"lcore\":%u,\"cpu_id\":%u},", m.hugepages ? "true" : "false",
+	app_json_machine_open();
+	printf(",\"lcore\":%u,\"cpu_id\":%u},",
 	       run->lcore, rte_lcore_to_cpu_id((int)run->lcore));
 }
 
