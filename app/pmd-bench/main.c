@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * hsplit-pmd-bench [EAL options] -- [--reps N] [--seconds S] [--pmd PATH] [--json] [--help]
+ * hsplit-pmd-bench [EAL options] -- [--reps N] [--seconds S] [--only CONFIG] [--json] [--help]
  *
  * Without EAL options the benchmark runs with
  *   --no-huge -m 512 --no-pci --no-shconf -l 0-1
- * and measures on the main lcore only. net_hsplit is loaded with "-d PATH"
- * (the build tree's PMD unless --pmd says otherwise); net_null comes from
- * DPDK's plugin directory, which Debian's EAL loads by itself.
+ * and measures on the main lcore only. net_hsplit is linked in (EAL's -d
+ * refuses plugins under world-writable directories such as /tmp); net_null
+ * comes from DPDK's plugin directory, which Debian's EAL loads by itself.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,7 +39,6 @@ static void usage(FILE *out, const char *prog)
 		"options:\n"
 		"  --reps N      timed repetitions per cell; the median is reported (default %u)\n"
 		"  --seconds S   length of one repetition in seconds, 0.01 to 60 (default %.0f)\n"
-		"  --pmd PATH    net_hsplit's shared object (default %s)\n"
 		"  --only CONFIG run one configuration (hsplit_split, hsplit_nosplit, net_null),\n"
 		"                e.g. under perf; the ratios need all three\n"
 		"  --json        print the results as one JSON object on stdout\n"
@@ -47,7 +46,7 @@ static void usage(FILE *out, const char *prog)
 		"\n"
 		"EAL options go before \"--\". Given none, the benchmark uses:\n"
 		"  --no-huge -m 512 --no-pci --no-shconf -l 0-1\n",
-		prog, PB_BURST, PB_DEFAULT_REPS, PB_DEFAULT_SECONDS, HSPLIT_PMD_PATH);
+		prog, PB_BURST, PB_DEFAULT_REPS, PB_DEFAULT_SECONDS);
 }
 
 static int bad_option(const char *prog, const char *fmt, const char *arg)
@@ -81,7 +80,6 @@ static int parse_options(int argc, char **argv, struct pb_options *opt)
 	static const struct option longopts[] = {
 		{ "reps", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' },
-		{ "pmd", required_argument, NULL, 'p' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -102,9 +100,6 @@ static int parse_options(int argc, char **argv, struct pb_options *opt)
 		case 's':
 			if (parse_seconds(optarg, &opt->seconds))
 				return bad_option(argv[0], "--seconds: '%s' is not a number from 0.01 to 60", optarg);
-			break;
-		case 'p':
-			opt->pmd_path = optarg;
 			break;
 		case 'o':
 			opt->only = config_by_key(optarg);
@@ -130,19 +125,6 @@ static int parse_options(int argc, char **argv, struct pb_options *opt)
 	return -1;
 }
 
-/* The EAL arguments plus "-d <pmd>": the PMD registers its driver when loaded. */
-static char **eal_args_with_pmd(char **eal, int *argc, const char *pmd)
-{
-	char **out = calloc((size_t)*argc + 3, sizeof(*out));
-
-	if (out == NULL)
-		return NULL;
-	memcpy(out, eal, sizeof(*out) * (size_t)*argc);
-	out[(*argc)++] = (char *)(uintptr_t)"-d";
-	out[(*argc)++] = (char *)(uintptr_t)pmd;
-	return out;
-}
-
 static int run_with_eal(const struct pb_options *opt)
 {
 	struct pb_run run = { .opt = opt, .lcore = rte_lcore_id() };
@@ -164,36 +146,23 @@ static int run_with_eal(const struct pb_options *opt)
 	return status;
 }
 
-/* Returns the EAL's argv (free it after rte_eal_cleanup), NULL on failure. */
-static char **start_eal(int argc, char **argv, const struct pb_options *opt)
+static int start_eal(int argc, char **argv, const struct pb_options *opt)
 {
-	char **eal;
-
-	if (access(opt->pmd_path, R_OK) != 0) {
-		fprintf(stderr, "pmd-bench: cannot read net_hsplit at %s: %s "
-			"(build it with ninja -C build, or pass --pmd PATH)\n", opt->pmd_path,
-			strerror(errno));
-		return NULL;
-	}
-	eal = eal_args_with_pmd(argv, &argc, opt->pmd_path);
-	if (eal == NULL)
-		return NULL;
 	if (opt->json)
 		rte_openlog_stream(stderr); /* stdout carries only the JSON object */
-	if (rte_eal_init(argc, eal) < 0) {
+	if (rte_eal_init(argc, argv) < 0) {
 		fprintf(stderr, "pmd-bench: EAL init failed: %s\n", rte_strerror(rte_errno));
-		free(eal);
-		return NULL;
+		return -1;
 	}
-	return eal;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct pb_options opt = { .reps = PB_DEFAULT_REPS, .seconds = PB_DEFAULT_SECONDS,
-				  .pmd_path = HSPLIT_PMD_PATH, .only = -1 };
+				  .only = -1 };
 	int eal_argc, app_argc, status;
-	char **eal_argv, **app_argv, **eal;
+	char **eal_argv, **app_argv;
 
 	eal_argv = app_split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
 	if (eal_argv == NULL)
@@ -203,14 +172,12 @@ int main(int argc, char **argv)
 		free(eal_argv);
 		return status;
 	}
-	eal = start_eal(eal_argc, eal_argv, &opt);
-	if (eal == NULL) {
+	if (start_eal(eal_argc, eal_argv, &opt) < 0) {
 		free(eal_argv);
 		return 1;
 	}
 	status = run_with_eal(&opt);
 	rte_eal_cleanup();
-	free(eal);
 	free(eal_argv);
 	return status;
 }

@@ -53,9 +53,7 @@ static bool mbuf_as_expected(const struct pb_port *p, const struct rte_mbuf *m,
 
 static uint64_t linear_flag(void)
 {
-	int bit = rte_mbuf_dynflag_lookup(RTE_PMD_HSPLIT_DYNFLAG_LINEAR_NAME, NULL);
-
-	return bit >= 0 ? 1ull << bit : 0;
+	return rte_pmd_hsplit_linear_flag();
 }
 
 /* Untimed: fills the caches and the ring; returns how many packets looked wrong. */

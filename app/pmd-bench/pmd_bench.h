@@ -33,7 +33,6 @@ struct pb_options {
 	unsigned int reps;
 	double seconds;
 	bool json;
-	const char *pmd_path;   /* net_hsplit's shared object, loaded with EAL -d */
 	int only;               /* -1, or the one configuration to run (for profiling) */
 };
 

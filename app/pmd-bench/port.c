@@ -53,7 +53,7 @@ static int port_probe(struct pb_port *p)
 	ret = rte_vdev_init(p->vdev, args);
 	if (ret < 0) {
 		fprintf(stderr, "pmd-bench: rte_vdev_init(%s, \"%s\"): %s (is the driver loaded? "
-			"net_hsplit comes from --pmd, net_null from the EAL plugin path or -d)\n",
+			"net_hsplit is linked in, net_null comes from the EAL plugin path or -d)\n",
 			p->vdev, args, strerror(-ret));
 		return ret;
 	}

@@ -4,14 +4,56 @@
 Shared by the PMD demo (app/pmd-demo/hsplit_pmd_demo.py) and the testpmd
 tests (test/pmd/testpmd_test.py).
 """
+import atexit
+import glob
 import os
 import re
 import shutil
+import stat
+import tempfile
 import subprocess
 import threading
 import time
 
 TESTPMD = shutil.which('dpdk-testpmd')
+
+
+_staged = {}
+
+
+def _world_writable_above(path):
+    while True:
+        if os.stat(path).st_mode & stat.S_IWOTH:
+            return path
+        if path == '/':
+            return None
+        path = os.path.dirname(path)
+
+
+def plugin(pmd):
+    """(path for -d, extra environment) for the PMD.
+
+    EAL refuses a plugin with a world-writable directory above it ("/tmp is
+    world-writable and insecure"), where a checkout may well live: then the
+    PMD and the lib/devmem it links are copied to a private directory and
+    found there through LD_LIBRARY_PATH.
+    """
+    pmd = os.path.abspath(pmd)
+    if _world_writable_above(os.path.dirname(pmd)) is None:
+        return pmd, {}
+    if pmd not in _staged:
+        base = '/run' if os.geteuid() == 0 else os.path.expanduser('~/.cache')
+        os.makedirs(base, exist_ok=True)
+        stage = tempfile.mkdtemp(prefix='hsplit-pmd-', dir=base)
+        atexit.register(shutil.rmtree, stage, True)
+        shutil.copy2(pmd, stage)
+        devmem = os.path.join(os.path.dirname(pmd), '..', '..', '..', 'lib', 'devmem')
+        for lib in glob.glob(os.path.join(devmem, 'libhsplit_devmem.so*')):
+            shutil.copy2(lib, stage)
+        _staged[pmd] = os.path.join(stage, os.path.basename(pmd))
+    stage = os.path.dirname(_staged[pmd])
+    ld = os.environ.get('LD_LIBRARY_PATH')
+    return _staged[pmd], {'LD_LIBRARY_PATH': stage + (':' + ld if ld else '')}
 
 
 class Skip(Exception):
@@ -20,15 +62,16 @@ class Skip(Exception):
 
 def testpmd(pmd, vdev, args, commands, traffic=None, netns=None, wait=1.0, timeout=90):
     """Run testpmd; `commands` before and after `traffic()`; return stdout+stderr."""
+    pmd_path, env = plugin(pmd)
     # line-buffered: testpmd's prompt is written straight to the fd and would
     # otherwise land in the middle of block-buffered lines
     cmd = ['stdbuf', '-oL', TESTPMD, '--no-huge', '-m', '512', '--no-pci', '--no-shconf', '-l', '0-1',
-           '--file-prefix', 'hsplit_tp%d' % os.getpid(), '-d', pmd, '--vdev', vdev,
+           '--file-prefix', 'hsplit_tp%d' % os.getpid(), '-d', pmd_path, '--vdev', vdev,
            '--', '-i', '--forward-mode=rxonly', '--total-num-mbufs=4096', '--no-flush-rx'] + args
     if netns:
         cmd = ['ip', 'netns', 'exec', netns] + cmd
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
+                         stderr=subprocess.STDOUT, text=True, env=dict(os.environ, **env))
     # Drain stdout all along: a full pipe would stall testpmd's forwarding lcore
     # in its verbose printf and the case would see fewer packets than were sent.
     chunks = []

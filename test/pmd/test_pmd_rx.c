@@ -114,7 +114,9 @@ static bool is_linear(const struct rte_mbuf *m)
 {
 	int bit = rte_mbuf_dynflag_lookup(RTE_PMD_HSPLIT_DYNFLAG_LINEAR_NAME, NULL);
 
-	return bit >= 0 && (m->ol_flags & (1ull << bit));
+	assert_true(bit >= 0);
+	assert_int_equal(rte_pmd_hsplit_linear_flag(), 1ull << bit);
+	return m->ol_flags & (1ull << bit);
 }
 
 /* The payload is where the completion says, with gen's pattern, readable only by the device. */
@@ -509,8 +511,7 @@ int main(void)
 {
 	char prefix[64];
 	char *argv[] = { "test_pmd_rx", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-			 "-l", "0-1", "--log-level=pmd.net.hsplit:info", "--file-prefix", prefix,
-			 "-d", HSPLIT_PMD_PATH };
+			 "-l", "0-1", "--log-level=pmd.net.hsplit:info", "--file-prefix", prefix };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proto_split_ipv4_tcp_devmem),
 		cmocka_unit_test(test_proto_split_ipv6_udp_host_payload),

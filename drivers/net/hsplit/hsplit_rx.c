@@ -9,9 +9,15 @@
 #include <rte_mbuf_dyn.h>
 
 #include "hsplit_private.h"
+#include "rte_pmd_hsplit.h"
 
 /* Set on frames the device could not split: every byte is in host memory. */
 uint64_t hsplit_linear_flag;
+
+uint64_t rte_pmd_hsplit_linear_flag(void)
+{
+	return hsplit_linear_flag;
+}
 
 static struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d)
 {

@@ -24,6 +24,13 @@
 #include <stdint.h>
 
 /*
+ * The LINEAR flag's mask in mbuf ol_flags (the same bit the lookup above
+ * finds), 0 before the first net_hsplit port is probed. Calling it also links
+ * the driver into a program that does not load it with EAL's -d.
+ */
+uint64_t rte_pmd_hsplit_linear_flag(void);
+
+/*
  * backend=gen payload: byte `offset` of a flow's stream (TCP: seq - ISN;
  * UDP/ICMP: bytes sent on the flow before this one) is offset mod 251, so a
  * receiver can verify placement through the dmabuf's device view.
