@@ -48,7 +48,7 @@ def plugin(pmd):
         atexit.register(shutil.rmtree, stage, True)
         shutil.copy2(pmd, stage)
         devmem = os.path.join(os.path.dirname(pmd), '..', '..', '..', 'lib', 'devmem')
-        for lib in glob.glob(os.path.join(devmem, 'libhsplit_devmem.so*')):
+        for lib in glob.glob(os.path.join(devmem, 'libhsplit_devmem.so.[0-9]*[0-9]')):
             shutil.copy2(lib, stage)
         _staged[pmd] = os.path.join(stage, os.path.basename(pmd))
     stage = os.path.dirname(_staged[pmd])
