@@ -342,6 +342,21 @@ static int devargs_check(struct devargs_ctx *ctx)
 	return 0;
 }
 
+/* "backend, iface, ...": every key of devarg_table, for the unknown-devarg message. */
+static const char *devarg_keys(void)
+{
+	static char keys[512];
+	unsigned int j;
+
+	if (keys[0] == '\0')
+		for (j = 0; j < RTE_DIM(devarg_table); j++) {
+			if (j)
+				strlcat(keys, ", ", sizeof(keys));
+			strlcat(keys, devarg_table[j].key, sizeof(keys));
+		}
+	return keys;
+}
+
 static int apply_pair(struct devargs_ctx *ctx, const char *key, const char *value)
 {
 	unsigned int j;
@@ -350,8 +365,8 @@ static int apply_pair(struct devargs_ctx *ctx, const char *key, const char *valu
 		if (strcmp(key, devarg_table[j].key) == 0)
 			break;
 	if (j == RTE_DIM(devarg_table)) {
-		HSPLIT_LOG(ERR, "%s: unknown devarg '%s'; the list is in doc/net_hsplit.md "
-			   "and in dpdk-pmdinfo.py's output", ctx->port, key);
+		HSPLIT_LOG(ERR, "%s: unknown devarg '%s' (accepted: %s)", ctx->port, key,
+			   devarg_keys());
 		return -EINVAL;
 	}
 	if (value == NULL || value[0] == '\0')
