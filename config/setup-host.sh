@@ -25,6 +25,7 @@ packages=(
 	build-essential meson ninja-build pkg-config python3
 	dpdk libdpdk-dev libcmocka-dev libdrm-dev
 	dpkg-dev xz-utils
+	qemu-system-x86 busybox-static cpio kmod libibverbs-dev ibverbs-providers
 )
 
 missing_packages() {
