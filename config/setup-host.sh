@@ -26,6 +26,7 @@ packages=(
 	dpdk libdpdk-dev libcmocka-dev libdrm-dev
 	dpkg-dev xz-utils
 	qemu-system-x86 busybox-static cpio kmod libibverbs-dev ibverbs-providers
+	flex bison libelf-dev patch
 )
 
 missing_packages() {

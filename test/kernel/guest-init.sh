@@ -43,10 +43,10 @@ mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
 mkdir -p $R/run/hsplit-out
 mount --bind /out $R/run/hsplit-out
 
-# args: GUEST_SCRIPT and GUEST_ARGS, written by run-guest.sh.
+# args: GUEST_SCRIPT, GUEST_ARGS and NETDEVSIM, written by run-guest.sh.
 . /out/args
 chroot $R /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	HOME=/root LANG=C.UTF-8 HSPLIT_GUEST=1 /bin/bash "$GUEST_SCRIPT" $GUEST_ARGS \
+	HOME=/root LANG=C.UTF-8 HSPLIT_GUEST=1 /bin/bash "$GUEST_SCRIPT" $GUEST_ARGS --netdevsim "$NETDEVSIM" \
 	>/out/tap 2>/out/stderr </dev/null
 echo $? >/out/rc
 umount $R/run/hsplit-out

@@ -7,14 +7,16 @@
 # renumbered into it, with the program's name in front.
 #
 # Usage (guest only): guest-tests.sh --build DIR --modbase DIR --kver VERSION
+#                     [--netdevsim KO|"error:<why>"]
 set -u
 
-build= modbase= kver=
+build= modbase= kver= netdevsim=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--modbase) modbase=$2; shift 2 ;;
 	--kver) kver=$2; shift 2 ;;
+	--netdevsim) netdevsim=$2; shift 2 ;;
 	*) echo "Bail out! guest-tests.sh: unknown argument $1"; exit 1 ;;
 	esac
 done
@@ -51,10 +53,15 @@ kmod() { modprobe -d "$modbase" -S "$kver" "$@"; }
 # guest their device exists, so a skip means the test did not test.
 declare -A must_run=()
 run_tap() { # prefix, command...
-	local prefix=$1 line name reason="" plan=0 seen=0 rc out
+	local prefix=$1 rc out
 	shift
 	out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$@" 2>&1)
 	rc=$?
+	fold_tap "$prefix" "$rc" <<<"$out"
+}
+
+fold_tap() { # prefix, exit status; TAP on stdin
+	local prefix=$1 rc=$2 line name reason="" plan=0 seen=0 failed0=$failed
 	while IFS= read -r line; do
 		case $line in
 		1..*) plan=${line#1..} ;;
@@ -76,10 +83,12 @@ run_tap() { # prefix, command...
 		\#*) echo "$line" ;;
 		*) echo "# $line" ;;
 		esac
-	done <<<"$out"
+	done
 	if [ "$seen" -lt "$plan" ]; then
 		fail "$prefix: only $seen of $plan cases reported (exit status $rc)"
-	elif [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
+	elif [ "$seen" = 0 ]; then
+		fail "$prefix: reported no case at all (exit status $rc)"
+	elif [ "$rc" != 0 ] && [ "$failed" = "$failed0" ]; then
 		fail "$prefix: exited with status $rc although no case failed"
 	fi
 }

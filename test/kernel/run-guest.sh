@@ -123,11 +123,22 @@ prepare_initramfs
 flock -u 9
 t1=$(date +%s.%N)
 
+# The patched netdevsim (kernel-patches/); a failed build is reported by
+# the guest as a failed case, not as a dead tier.
+if [ -n "${HSPLIT_SKIP_NETDEVSIM:-}" ] && [ "$HSPLIT_SKIP_NETDEVSIM" != 0 ]; then
+	netdevsim_arg=
+elif ko=$("$top/kernel-patches/build-netdevsim.sh" 2>"$kcache/build-netdevsim.err"); then
+	netdevsim_arg=$ko
+else
+	netdevsim_arg="error:$(tail -n1 "$kcache/build-netdevsim.err" | tr -s ' \t' ' ')"
+fi
+t1=$(date +%s.%N)
+
 out=$(mktemp -d "$kcache/run.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 # The results share is written by the guest's root; the guest reads args from it.
-printf 'GUEST_SCRIPT=%q\nGUEST_ARGS=%q\n' "$guest_script" \
-	"--build $build --modbase $modbase --kver $KVER $*" >"$out/args"
+printf 'GUEST_SCRIPT=%q\nGUEST_ARGS=%q\nNETDEVSIM=%q\n' "$guest_script" \
+	"--build $build --modbase $modbase --kver $KVER $*" "$netdevsim_arg" >"$out/args"
 
 console=$kcache/console.log
 set +e
