@@ -13,7 +13,8 @@ nsim_setup() {
 	local a b fa fb ia ib
 	kmod psample || return 1
 	insmod "$netdevsim" || return 1
-	grep -q '(O' /proc/modules 2>/dev/null || true
+	grep -q O /sys/module/netdevsim/taint ||
+		{ echo "the netdevsim loaded is not our out-of-tree build"; return 1; }
 	echo "11 1 1" >/sys/bus/netdevsim/new_device || return 1
 	echo "12 1 1" >/sys/bus/netdevsim/new_device || return 1
 	udevadm settle 2>/dev/null || sleep 0.5

@@ -10,7 +10,7 @@
 #                     [--netdevsim KO|"error:<why>"]
 set -u
 
-build= modbase= kver= netdevsim=
+build='' modbase='' kver='' netdevsim=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
