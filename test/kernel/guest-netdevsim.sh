@@ -65,6 +65,26 @@ error:*) fail "netdevsim built from kernel-patches/ (${netdevsim#error:})" ;;
 		sed 's/^/# sender: /' /run/devmem_tx.out
 		awk -v a="$t0" -v b="$t1" -v n="$nsim_bytes" \
 			'BEGIN { printf "# devmem selftest took %.1f s (%.1f MB/s under TCG)\n", b - a, n / (b - a) / 1e6 }'
+		# The same stream through io_uring zero-copy receive on the same queue.
+		ip netns exec nsim-rx "$build/test/kernel/devmem_rx" zcrx "$nsim_rx" 192.168.77.2 \
+			$((nsim_port + 1)) "$nsim_bytes" >/run/zcrx_rx.out 2>&1 &
+		rxpid=$!
+		t0=$(date +%s.%N)
+		ip netns exec nsim-tx "$build/test/kernel/devmem_rx" send 192.168.77.2 \
+			$((nsim_port + 1)) "$nsim_bytes" >/run/zcrx_tx.out 2>&1
+		txrc=$?
+		wait $rxpid
+		rxrc=$?
+		t1=$(date +%s.%N)
+		fold_tap zcrx "$rxrc" </run/zcrx_rx.out
+		if [ $txrc = 0 ]; then
+			pass "Linux TCP sender for the zcrx run sent $nsim_bytes bytes"
+		else
+			fail "Linux TCP sender for the zcrx run (exit $txrc)"
+		fi
+		sed 's/^/# sender: /' /run/zcrx_tx.out
+		awk -v a="$t0" -v b="$t1" -v n="$nsim_bytes" \
+			'BEGIN { printf "# zcrx selftest took %.1f s (%.1f MB/s under TCG)\n", b - a, n / (b - a) / 1e6 }'
 		ip -n nsim-rx -s link show "$nsim_rx" | comment
 	fi
 	;;
