@@ -26,6 +26,8 @@ packages=(
 	dpdk-dev libpcap-dev libxdp-dev libbpf-dev iproute2 ethtool
 	dpdk libdpdk-dev libcmocka-dev libdrm-dev
 	dpkg-dev xz-utils
+	qemu-system-x86 busybox-static cpio kmod libibverbs-dev ibverbs-providers
+	flex bison libelf-dev patch
 )
 
 missing_packages() {

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -415,6 +416,24 @@ static void check_reimport(struct devmem_dmabuf *d, uint8_t seed)
 	devmem_dmabuf_put(imp);
 }
 
+/* Strict mode on a real exporter: a CPU read through the host view faults. */
+static void check_strict_host_view(const struct devmem_dmabuf *d)
+{
+	int status = 0;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		read_strict_host_view_in_child(d);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	print_message("# strict host view read: child status 0x%x\n", (unsigned int)status);
+	assert_true((WIFEXITED(status) && WEXITSTATUS(status) == 42) ||
+		    (WIFSIGNALED(status) &&
+		     (WTERMSIG(status) == SIGSEGV || WTERMSIG(status) == SIGBUS)));
+}
+
 static void exercise_exporter(const char *node, const char *spec,
 			      enum devmem_dmabuf_kind kind)
 {
@@ -443,6 +462,7 @@ static void exercise_exporter(const char *node, const char *spec,
 	assert_int_equal(devmem_dmabuf_sync_end(d, DEVMEM_SYNC_READ), 0);
 
 	check_reimport(d, 0x42);
+	check_strict_host_view(d);
 	devmem_dmabuf_put(d);
 }
 
@@ -528,6 +548,158 @@ static void test_udmabuf_missing(void **state)
 	assert_null(d);
 }
 
+/* ---------------------------------------------------------------- */
+/* fd: import of a dmabuf exported by another process (SCM_RIGHTS)  */
+/* ---------------------------------------------------------------- */
+
+/* Real exporters in order of preference; the first one present is used. */
+static const struct {
+	const char *node;
+	const char *spec;
+} cross_exporters[] = {
+	{ "/dev/udmabuf", "udmabuf:size=4M" },
+	{ "/dev/dma_heap/system", "heap:system:size=4M" },
+	{ "/dev/dri/card0", "drm:/dev/dri/card0:size=4M" },
+};
+
+static int send_fd(int sock, int fd)
+{
+	char byte = 'F';
+	char ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c;
+
+	memset(ctl, 0, sizeof(ctl));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char byte;
+	char ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/*
+ * The exporting process: create the dmabuf, write the first half, pass the
+ * fd, then check the importer's writes to the second half. Exit codes name
+ * the step that failed (the parent prints them).
+ */
+static void exporter_child(const char *spec, int sock)
+{
+	struct devmem_dmabuf *d = NULL;
+	uint8_t *dev;
+	size_t half;
+	char go;
+
+	if (devmem_dmabuf_open(spec, &d) != 0)
+		_exit(10);
+	dev = devmem_dmabuf_device_view(d);
+	half = devmem_dmabuf_size(d) / 2;
+	if (devmem_dmabuf_sync_begin(d, DEVMEM_SYNC_WRITE) != 0)
+		_exit(11);
+	fill_pattern(dev, half, 0x5a);
+	if (devmem_dmabuf_sync_end(d, DEVMEM_SYNC_WRITE) != 0)
+		_exit(11);
+	if (send_fd(sock, devmem_dmabuf_fd(d)) != 0)
+		_exit(12);
+	if (read(sock, &go, 1) != 1 || go != 'W')
+		_exit(13);
+	if (devmem_dmabuf_sync_begin(d, DEVMEM_SYNC_READ) != 0)
+		_exit(11);
+	if (check_pattern(dev + half, half, 0xa5) != half)
+		_exit(14);
+	if (devmem_dmabuf_sync_end(d, DEVMEM_SYNC_READ) != 0)
+		_exit(11);
+	devmem_dmabuf_put(d);
+	_exit(0);
+}
+
+static void test_fd_import_across_processes(void **state)
+{
+	const char *spec = NULL;
+	struct devmem_dmabuf *imp = NULL;
+	int sv[2], fd, status = 0;
+	char specbuf[32];
+	uint8_t *view;
+	size_t half;
+	pid_t pid;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cross_exporters) / sizeof(cross_exporters[0]); i++)
+		if (access(cross_exporters[i].node, F_OK) == 0) {
+			spec = cross_exporters[i].spec;
+			break;
+		}
+	if (spec == NULL) {
+		print_message("# SKIP: no dmabuf exporter here (/dev/udmabuf, /dev/dma_heap/system "
+			      "and /dev/dri/card0 all absent)\n");
+		skip();
+	}
+	print_message("# exporter process uses %s\n", spec);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(sv[0]);
+		exporter_child(spec, sv[1]);
+	}
+	close(sv[1]);
+
+	fd = recv_fd(sv[0]);
+	assert_true(fd >= 0);
+	snprintf(specbuf, sizeof(specbuf), "fd:%d", fd);
+	assert_int_equal(devmem_dmabuf_open(specbuf, &imp), 0);
+	/* The import holds its own reference: our copy of the fd may go. */
+	close(fd);
+	assert_int_equal(devmem_dmabuf_kind(imp), DEVMEM_DMABUF_FD);
+	assert_int_equal(devmem_dmabuf_size(imp), 4 * MiB);
+	view = devmem_dmabuf_device_view(imp);
+	half = devmem_dmabuf_size(imp) / 2;
+
+	assert_int_equal(devmem_dmabuf_sync_begin(imp, DEVMEM_SYNC_READ | DEVMEM_SYNC_WRITE), 0);
+	assert_int_equal(check_pattern(view, half, 0x5a), half);
+	fill_pattern(view + half, half, 0xa5);
+	assert_int_equal(devmem_dmabuf_sync_end(imp, DEVMEM_SYNC_READ | DEVMEM_SYNC_WRITE), 0);
+	assert_int_equal(write(sv[0], "W", 1), 1);
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	print_message("# exporter child status 0x%x\n", (unsigned int)status);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* The exporting process is gone; the buffer lives on in the importer. */
+	assert_int_equal(devmem_dmabuf_sync_begin(imp, DEVMEM_SYNC_READ), 0);
+	assert_int_equal(check_pattern(view, half, 0x5a), half);
+	assert_int_equal(check_pattern(view + half, half, 0xa5), half);
+	assert_int_equal(devmem_dmabuf_sync_end(imp, DEVMEM_SYNC_READ), 0);
+	close(sv[0]);
+	devmem_dmabuf_put(imp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -552,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_drm_card0),
 		cmocka_unit_test(test_drm_render),
 		cmocka_unit_test(test_drm_missing),
+		cmocka_unit_test(test_fd_import_across_processes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The tests of the QEMU tier, run inside the guest (started by run-guest.sh
+# through guest-init.sh), chrooted into the host's read-only root file
+# system. Prints one TAP stream: every case of the programs it runs is
+# renumbered into it, with the program's name in front.
+#
+# Usage (guest only): guest-tests.sh --build DIR --modbase DIR --kver VERSION
+#                     [--netdevsim KO|"error:<why>"]
+set -u
+
+build='' modbase='' kver='' netdevsim=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--modbase) modbase=$2; shift 2 ;;
+	--kver) kver=$2; shift 2 ;;
+	--netdevsim) netdevsim=$2; shift 2 ;;
+	*) echo "Bail out! guest-tests.sh: unknown argument $1"; exit 1 ;;
+	esac
+done
+if [ "${HSPLIT_GUEST:-}" != 1 ]; then
+	echo "guest-tests.sh runs inside the QEMU guest; use test/kernel/run-guest.sh" >&2
+	exit 2
+fi
+[ -n "$build" ] && [ -n "$modbase" ] && [ -n "$kver" ] ||
+	{ echo "Bail out! guest-tests.sh: --build, --modbase and --kver are required"; exit 1; }
+here=$(cd "$(dirname "$0")" && pwd)
+
+n=0 failed=0
+pass() { n=$((n + 1)); echo "ok $n - $*"; }
+fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { # name, command...: pass when the command succeeds
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name"
+	fi
+	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+	return 0
+}
+comment() { sed 's/^/# /'; }
+
+# The guest's modules are the extracted Debian tree, not the host's.
+kmod() { modprobe -d "$modbase" -S "$kver" "$@"; }
+
+# Run a cmocka (TAP) program and fold its cases into our stream as
+# "<prefix>: <case>". Cases listed in `must_run` may not skip here: in the
+# guest their device exists, so a skip means the test did not test.
+declare -A must_run=()
+run_tap() { # prefix, command...
+	local prefix=$1 rc out
+	shift
+	out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$@" 2>&1)
+	rc=$?
+	fold_tap "$prefix" "$rc" <<<"$out"
+}
+
+fold_tap() { # prefix, exit status; TAP on stdin
+	local prefix=$1 rc=$2 line name reason="" plan=0 seen=0 failed0=$failed
+	while IFS= read -r line; do
+		case $line in
+		1..*) plan=${line#1..} ;;
+		"ok "[0-9]*" # SKIP "*|"not ok "[0-9]*" # SKIP "*)
+			seen=$((seen + 1))
+			name=${line##*# SKIP }
+			if [ -n "${must_run[$name]:-}" ]; then
+				fail "$prefix: $name (skipped in the guest, where it must run: ${reason:-no reason given})"
+			else
+				skip "$prefix: $name" "${reason:-skipped}"
+			fi
+			reason="" ;;
+		"ok "[0-9]*" - "*)
+			seen=$((seen + 1)); pass "$prefix: ${line#ok * - }"; reason="" ;;
+		"not ok "[0-9]*" - "*)
+			seen=$((seen + 1)); fail "$prefix: ${line#not ok * - }"; reason="" ;;
+		"# SKIP: "*)
+			reason=${line#\# SKIP: }; echo "$line" ;;
+		\#*) echo "$line" ;;
+		*) echo "# $line" ;;
+		esac
+	done
+	if [ "$seen" -lt "$plan" ]; then
+		fail "$prefix: only $seen of $plan cases reported (exit status $rc)"
+	elif [ "$seen" = 0 ]; then
+		fail "$prefix: reported no case at all (exit status $rc)"
+	elif [ "$rc" != 0 ] && [ "$failed" = "$failed0" ]; then
+		fail "$prefix: exited with status $rc although no case failed"
+	fi
+}
+
+# ---- the kernel ----
+check "guest runs the pinned kernel $kver" test "$(uname -r)" = "$kver"
+
+# ---- dmabuf exporters ----
+check "udmabuf exporter present (/dev/udmabuf)" test -c /dev/udmabuf
+check "system dma-heap present (/dev/dma_heap/system)" test -c /dev/dma_heap/system
+load_vgem() {
+	kmod vgem || return 1
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ -c /dev/dri/card0 ] && return 0
+		sleep 0.2
+	done
+	echo "vgem loaded but /dev/dri/card0 did not appear"
+	return 1
+}
+check "vgem loads and exports /dev/dri/card0" load_vgem
+ls -l /dev/dri 2>&1 | comment
+# Huge pages for test_memfd_hugetlb.
+echo 16 >/proc/sys/vm/nr_hugepages 2>/dev/null
+
+must_run=(
+	[test_udmabuf]=1 [test_udmabuf_over_limit]=1 [test_heap_system]=1
+	[test_drm_card0]=1 [test_fd_import_across_processes]=1 [test_memfd_hugetlb]=1
+)
+run_tap test_dmabuf "$build/test/unit/test_dmabuf"
+must_run=()
+
+# ---- rdma_rxe: ibv_reg_dmabuf_mr on each exporter ----
+if [ -r "$here/guest-rxe.sh" ]; then
+	# shellcheck source=guest-rxe.sh
+	. "$here/guest-rxe.sh"
+fi
+
+# ---- netdevsim with memory providers (kernel-patches/) ----
+if [ -r "$here/guest-netdevsim.sh" ]; then
+	# shellcheck source=guest-netdevsim.sh
+	. "$here/guest-netdevsim.sh"
+fi
+
+echo "1..$n"
+[ "$failed" = 0 ]
