@@ -37,14 +37,30 @@ mount -t devtmpfs dev $R/dev
 mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts devpts $R/dev/pts
 mount -t tmpfs shm $R/dev/shm
+
+# args: GUEST_SCRIPT, GUEST_ARGS, NETDEVSIM and GUEST_KEEP, written by run-guest.sh.
+. /out/args
+
+# The guest's /tmp and /run are tmpfs; a checkout under either would vanish
+# under them, so set those directories aside and mount them back on top.
+n=0 kept=
+for d in $GUEST_KEEP; do
+	case $d in /tmp/* | /run/*) ;; *) continue ;; esac
+	n=$((n + 1))
+	mkdir -p /keep/$n
+	mount -o bind "$R$d" /keep/$n || halt_with "cannot keep $d visible"
+	kept="$kept $n:$d"
+done
 mount -t tmpfs tmp $R/tmp
 mount -t tmpfs run $R/run
+for k in $kept; do
+	mkdir -p "$R${k#*:}"
+	mount -o bind "/keep/${k%%:*}" "$R${k#*:}" || halt_with "cannot mount ${k#*:} back"
+done
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
 mkdir -p $R/run/hsplit-out
 mount --bind /out $R/run/hsplit-out
 
-# args: GUEST_SCRIPT, GUEST_ARGS and NETDEVSIM, written by run-guest.sh.
-. /out/args
 chroot $R /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME=/root LANG=C.UTF-8 HSPLIT_GUEST=1 /bin/bash "$GUEST_SCRIPT" $GUEST_ARGS --netdevsim "$NETDEVSIM" \
 	>/out/tap 2>/out/stderr </dev/null

@@ -137,8 +137,11 @@ t1=$(date +%s.%N)
 out=$(mktemp -d "$kcache/run.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 # The results share is written by the guest's root; the guest reads args from it.
-printf 'GUEST_SCRIPT=%q\nGUEST_ARGS=%q\nNETDEVSIM=%q\n' "$guest_script" \
-	"--build $build --modbase $modbase --kver $KVER $*" "$netdevsim_arg" >"$out/args"
+# GUEST_KEEP: host directories the guest must see even if they sit under the
+# /tmp or /run it mounts tmpfs on (a checkout in /tmp, say).
+printf 'GUEST_SCRIPT=%q\nGUEST_ARGS=%q\nNETDEVSIM=%q\nGUEST_KEEP=%q\n' "$guest_script" \
+	"--build $build --modbase $modbase --kver $KVER $*" "$netdevsim_arg" \
+	"$top $build $kcache" >"$out/args"
 
 console=$kcache/console.log
 set +e
