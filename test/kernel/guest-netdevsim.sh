@@ -35,6 +35,31 @@ nsim_setup() {
 	echo "$a $b" >/run/nsim-ifaces
 }
 
+# One transfer: devmem_rx <mode> receives in nsim-rx while the Linux TCP
+# sender in nsim-tx sends nsim_bytes to <port>; both results become TAP.
+nsim_transfer() {
+	local mode=$1 name=$2 port=$3 what=$4 rxpid rxrc txrc t0 t1
+	ip netns exec nsim-rx "$build/test/kernel/devmem_rx" "$mode" "$nsim_rx" 192.168.77.2 \
+		"$port" "$nsim_bytes" >/run/${name}_rx.out 2>&1 &
+	rxpid=$!
+	t0=$(date +%s.%N)
+	ip netns exec nsim-tx "$build/test/kernel/devmem_rx" send 192.168.77.2 "$port" \
+		"$nsim_bytes" >/run/${name}_tx.out 2>&1
+	txrc=$?
+	wait $rxpid
+	rxrc=$?
+	t1=$(date +%s.%N)
+	fold_tap "devmem_rx $mode" "$rxrc" </run/${name}_rx.out
+	if [ $txrc = 0 ]; then
+		pass "Linux TCP sender for $what sent $nsim_bytes bytes"
+	else
+		fail "Linux TCP sender for $what (exit $txrc)"
+	fi
+	sed 's/^/# sender: /' /run/${name}_tx.out
+	awk -v a="$t0" -v b="$t1" -v n="$nsim_bytes" -v w="$what" \
+		'BEGIN { printf "# %s took %.1f s (%.1f MB/s under TCG)\n", w, b - a, n / (b - a) / 1e6 }'
+}
+
 case $netdevsim in
 '') skip "netdevsim devmem selftest" "no netdevsim module was passed (run-guest.sh builds it)" ;;
 error:*) fail "netdevsim built from kernel-patches/ (${netdevsim#error:})" ;;
@@ -46,45 +71,9 @@ error:*) fail "netdevsim built from kernel-patches/ (${netdevsim#error:})" ;;
 		pass "patched netdevsim loads; two ports linked as peers across two netns"
 		read -r nsim_tx nsim_rx </run/nsim-ifaces
 		grep netdevsim /proc/modules | comment
-		ip netns exec nsim-rx "$build/test/kernel/devmem_rx" recv "$nsim_rx" 192.168.77.2 \
-			"$nsim_port" "$nsim_bytes" >/run/devmem_rx.out 2>&1 &
-		rxpid=$!
-		t0=$(date +%s.%N)
-		ip netns exec nsim-tx "$build/test/kernel/devmem_rx" send 192.168.77.2 "$nsim_port" \
-			"$nsim_bytes" >/run/devmem_tx.out 2>&1
-		txrc=$?
-		wait $rxpid
-		rxrc=$?
-		t1=$(date +%s.%N)
-		fold_tap devmem_rx "$rxrc" </run/devmem_rx.out
-		if [ $txrc = 0 ]; then
-			pass "Linux TCP sender in the other netns sent $nsim_bytes bytes"
-		else
-			fail "Linux TCP sender in the other netns (exit $txrc)"
-		fi
-		sed 's/^/# sender: /' /run/devmem_tx.out
-		awk -v a="$t0" -v b="$t1" -v n="$nsim_bytes" \
-			'BEGIN { printf "# devmem selftest took %.1f s (%.1f MB/s under TCG)\n", b - a, n / (b - a) / 1e6 }'
+		nsim_transfer recv devmem "$nsim_port" "the devmem selftest"
 		# The same stream through io_uring zero-copy receive on the same queue.
-		ip netns exec nsim-rx "$build/test/kernel/devmem_rx" zcrx "$nsim_rx" 192.168.77.2 \
-			$((nsim_port + 1)) "$nsim_bytes" >/run/zcrx_rx.out 2>&1 &
-		rxpid=$!
-		t0=$(date +%s.%N)
-		ip netns exec nsim-tx "$build/test/kernel/devmem_rx" send 192.168.77.2 \
-			$((nsim_port + 1)) "$nsim_bytes" >/run/zcrx_tx.out 2>&1
-		txrc=$?
-		wait $rxpid
-		rxrc=$?
-		t1=$(date +%s.%N)
-		fold_tap zcrx "$rxrc" </run/zcrx_rx.out
-		if [ $txrc = 0 ]; then
-			pass "Linux TCP sender for the zcrx run sent $nsim_bytes bytes"
-		else
-			fail "Linux TCP sender for the zcrx run (exit $txrc)"
-		fi
-		sed 's/^/# sender: /' /run/zcrx_tx.out
-		awk -v a="$t0" -v b="$t1" -v n="$nsim_bytes" \
-			'BEGIN { printf "# zcrx selftest took %.1f s (%.1f MB/s under TCG)\n", b - a, n / (b - a) / 1e6 }'
+		nsim_transfer zcrx zcrx $((nsim_port + 1)) "the zcrx run"
 		ip -n nsim-rx -s link show "$nsim_rx" | comment
 	fi
 	;;
