@@ -20,7 +20,6 @@
 #include "app_common.h"
 #include "bench.h"
 
-#define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
 
 static void usage(FILE *out, const char *prog)

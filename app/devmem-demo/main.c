@@ -22,7 +22,6 @@
 #include "app_common.h"
 #include "demo.h"
 
-#define EXIT_USAGE 2
 
 static void usage(FILE *out, const char *prog)
 {

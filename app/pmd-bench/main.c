@@ -24,7 +24,6 @@
 #include "app_common.h"
 #include "pmd_bench.h"
 
-#define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
 
 static void usage(FILE *out, const char *prog)

@@ -223,9 +223,6 @@ static void device_complete(struct hsplit_rxq *rxq, const uint8_t *data, uint32_
 	d->ptype = pkt->ptype;
 	d->rss_hash = hash;
 	d->ol_flags = pkt->csum_flags | (hash ? RTE_MBUF_F_RX_RSS_HASH : 0);
-	d->l2_len = pkt->l2_len;
-	d->l3_len = pkt->l3_len;
-	d->l4_len = pkt->l4_len;
 	HSPLIT_INC(rxq->dev.packets, 1);
 	HSPLIT_INC(rxq->dev.bytes, len);
 	if (d->status & HSPLIT_CQE_LINEAR)

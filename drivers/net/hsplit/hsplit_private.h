@@ -121,7 +121,6 @@ struct hsplit_rx_desc {
 	uint32_t ptype;
 	uint32_t rss_hash;
 	uint64_t ol_flags;
-	uint16_t l2_len, l3_len, l4_len;
 };
 
 /* Device-side counters: written only with the device lock held. */
@@ -172,7 +171,6 @@ struct hsplit_rxq {
 	struct hsplit_rxq_dev_stats dev;
 	/* driver side */
 	uint64_t nombuf;
-	uint64_t delivered;
 	bool started;
 };
 
@@ -226,7 +224,6 @@ struct hsplit_adapter {
 	uint64_t rx_flow_drop;       /* a DROP rule matched */
 	uint64_t rx_bad_queue;       /* steered to a queue that is not set up */
 	uint64_t backend_errors;     /* rx/tx failures of the backend (e.g. vanished) */
-	uint64_t tx_linearize_fail;
 
 	struct hsplit_rxq *rxq[HSPLIT_MAX_QUEUES];
 	struct hsplit_txq *txq[HSPLIT_MAX_QUEUES];

@@ -121,7 +121,6 @@ uint16_t hsplit_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		pkts[nb++] = deliver_desc(rxq, &rxq->ring[rxq->head & rxq->mask]);
 		rxq->head++;
 	}
-	rxq->delivered += nb;
 	if (nb)
 		hsplit_rxq_fill(rxq);
 	return nb;
