@@ -93,9 +93,14 @@ static unsigned int xstat_walk(struct rte_eth_dev *dev,
 			       void *ctx)
 {
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	struct devmem_pool_stats pool[HSPLIT_MAX_QUEUES];
 	char name[RTE_ETH_XSTATS_NAME_SIZE];
 	unsigned int i, q, id = 0;
 
+	/* One snapshot per payload pool, read by each of its counters below. */
+	for (q = 0; q < nb_rxq(dev); q++)
+		if (ad->rxq[q] != NULL && ad->rxq[q]->pool != NULL)
+			devmem_pool_get_stats(ad->rxq[q]->pool, &pool[q]);
 	for (i = 0; i < RTE_DIM(xstat_defs); i++) {
 		const struct xstat_def *x = &xstat_defs[i];
 
@@ -104,20 +109,14 @@ static unsigned int xstat_walk(struct rte_eth_dev *dev,
 			continue;
 		}
 		for (q = 0; q < (x->scope == XSTAT_TXQ ? nb_txq(dev) : nb_rxq(dev)); q++) {
-			struct devmem_pool_stats ps;
 			const void *base;
 
-			if (x->scope == XSTAT_TXQ) {
+			if (x->scope == XSTAT_TXQ)
 				base = ad->txq[q];
-			} else if (x->scope == XSTAT_RXQ) {
+			else if (x->scope == XSTAT_RXQ)
 				base = ad->rxq[q];
-			} else {
-				base = NULL;
-				if (ad->rxq[q] != NULL && ad->rxq[q]->pool != NULL) {
-					devmem_pool_get_stats(ad->rxq[q]->pool, &ps);
-					base = &ps;
-				}
-			}
+			else
+				base = ad->rxq[q] != NULL && ad->rxq[q]->pool != NULL ? &pool[q] : NULL;
 			snprintf(name, sizeof(name), "%s_q%u_%s", x->scope == XSTAT_TXQ ? "tx" : "rx",
 				 q, x->name);
 			fn(ctx, id++, name, read_u64(base, x->offset));
