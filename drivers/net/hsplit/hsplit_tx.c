@@ -9,16 +9,27 @@
 
 #include "hsplit_private.h"
 
-/* Gather up to nb chains into the staging area; stops at the first that cannot be. */
+/*
+ * Present up to nb chains as linear frames; stops at the first that cannot
+ * be. A one-segment host mbuf already is one and is passed as it is; chains
+ * and device chunks are gathered into the staging area.
+ */
 static unsigned int stage_frames(struct hsplit_txq *txq, struct rte_mbuf **pkts, unsigned int nb,
 				 struct hsplit_frame *frames)
 {
 	unsigned int i;
 
 	for (i = 0; i < nb; i++) {
+		const struct rte_mbuf *m = pkts[i];
 		uint8_t *slot = txq->stage + (size_t)i * HSPLIT_MAX_FRAME;
-		int len = hsplit_device_linearize(pkts[i], slot, HSPLIT_MAX_FRAME);
+		int len;
 
+		if (m->nb_segs == 1 && m->data_len <= HSPLIT_MAX_FRAME && devmem_mbuf_ref(m) == 0) {
+			frames[i].data = rte_pktmbuf_mtod(m, uint8_t *);
+			frames[i].len = m->data_len;
+			continue;
+		}
+		len = hsplit_device_linearize(m, slot, HSPLIT_MAX_FRAME);
 		if (unlikely(len < 0))
 			break;
 		frames[i].data = slot;
