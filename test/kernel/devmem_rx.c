@@ -48,6 +48,7 @@
 #include <linux/rtnetlink.h>
 
 #include "devmem.h"
+#include "tap.h"
 
 /* netdev genetlink family (include/uapi/linux/netdev.h) */
 #define NETDEV_CMD_BIND_RX_ 13
@@ -84,23 +85,6 @@ struct kdm_token_range {   /* struct dmabuf_token */
 	uint32_t token_start;
 	uint32_t token_count;
 };
-
-static int tap_n, tap_failed;
-
-static void tap(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!ok)
-		tap_failed++;
-}
 
 static uint8_t pattern(uint64_t i)
 {

@@ -27,6 +27,8 @@
 
 #define TEST_NOTE(fmt, ...) print_message("# " fmt "\n", ##__VA_ARGS__)
 #define NB_MBUF 2048u
+/* --rxhdrs=ipv4-tcp: split after the TCP header */
+#define SPLIT_IPV4_TCP (RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_TCP)
 
 static struct rte_mempool *hdr_mp, *pay_mp;
 static unsigned int port_seq;
@@ -142,8 +144,7 @@ static void test_proto_split_ipv4_tcp_devmem(void **state)
 {
 	struct port_cfg c = { .devargs = "backend=gen,count=200,flows=1,dmabuf=memfd:size=8M",
 			      .nb_rxq = 1, .split = true,
-			      .proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
-					   RTE_PTYPE_L4_TCP };
+			      .proto_hdr = SPLIT_IPV4_TCP };
 	struct rte_mbuf *pkts[200];
 	char name[32];
 	unsigned int i, n;
@@ -230,8 +231,7 @@ static void test_linear_for_icmp(void **state)
 {
 	struct port_cfg c = { .devargs = "backend=gen,count=16,proto=icmp,size=200,dmabuf=memfd:size=4M",
 			      .nb_rxq = 1, .split = true,
-			      .proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
-					   RTE_PTYPE_L4_TCP };
+			      .proto_hdr = SPLIT_IPV4_TCP };
 	struct rte_mbuf *pkts[16];
 	char name[32];
 	unsigned int i, n;
@@ -259,8 +259,7 @@ static void test_linear_for_icmp(void **state)
 static void run_pool_empty(const char *devargs, bool copy)
 {
 	struct port_cfg c = { .devargs = devargs, .nb_rxq = 1, .split = true,
-			      .proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
-					   RTE_PTYPE_L4_TCP };
+			      .proto_hdr = SPLIT_IPV4_TCP };
 	struct rte_mbuf *pkts[64];
 	char name[32];
 	unsigned int i, n, linear = 0;
@@ -318,7 +317,7 @@ static void test_bind_rx_from_app(void **state)
 	assert_int_equal(devmem_binding_create(dmabuf, &bp, &binding), 0);
 	assert_int_equal(rte_eth_dev_configure(port, 2, 1, &conf), 0);
 	seg[0].split.mp = hdr_mp;
-	seg[0].split.proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_TCP;
+	seg[0].split.proto_hdr = SPLIT_IPV4_TCP;
 	seg[1].split.mp = pay_mp;
 	assert_int_equal(rte_eth_rx_queue_setup(port, 0, 256, 0, &rxconf, NULL), 0);
 	/* queue 1 without split: HDS off is -EINVAL, as in the kernel */
@@ -380,8 +379,7 @@ static void test_flow_steering_and_isolate(void **state)
 {
 	struct port_cfg c = { .devargs = "backend=gen,count=400,flows=4", .nb_rxq = 2,
 			      .split = true,
-			      .proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
-					   RTE_PTYPE_L4_TCP };
+			      .proto_hdr = SPLIT_IPV4_TCP };
 	struct rte_mbuf *pkts[400];
 	struct rte_flow_error err;
 	unsigned int n0, n1, i;
@@ -448,8 +446,7 @@ static void test_peer_tx_of_devmem_payload(void **state)
 {
 	struct port_cfg a = { .devargs = "backend=gen,count=32,dmabuf=memfd:size=4M", .nb_rxq = 1,
 			      .split = true,
-			      .proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN |
-					   RTE_PTYPE_L4_TCP };
+			      .proto_hdr = SPLIT_IPV4_TCP };
 	struct port_cfg p = { .nb_rxq = 1 };
 	struct rte_mbuf *pkts[32], *back[32];
 	char na[32], nb[32], nc[32], args_b[64], args_c[64];
