@@ -156,46 +156,47 @@ static bool write_host_payload(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d,
 }
 
 /* Split frame: header bytes, then payload; false if the frame was dropped. */
+/* Payload pool empty: drop (devmem TCP) or copy the frame to host memory, LINEAR (zcrx). */
+static bool payload_pool_empty(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d,
+			       const uint8_t *data, uint32_t len)
+{
+	if (!rxq->ad->args.copy_on_empty) {
+		HSPLIT_INC(rxq->dev.pool_empty_drop, 1);
+		return false;
+	}
+	HSPLIT_INC(rxq->dev.pool_empty_copy, 1);
+	if (!write_linear(rxq, d, data, len)) {
+		HSPLIT_INC(rxq->dev.oversize, 1);
+		return false;
+	}
+	d->status |= HSPLIT_CQE_COPIED;
+	return true;
+}
+
+/* Split frame: payload first (it may fail), then the header bytes; false if dropped. */
 static bool write_split(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d, const uint8_t *data,
 			const struct hsplit_placement *pl)
 {
 	uint16_t hoff = RTE_PKTMBUF_HEADROOM + rxq->seg0_off;
-	bool ok;
 
 	if (pl->hdr_len > mbuf_room(d->hdr, hoff)) {
 		HSPLIT_INC(rxq->dev.oversize, 1);
 		return false;
 	}
 	if (pl->pay_len == 0) {
-		ok = true;
 		d->pay_len = 0;
 		d->pay_ref = 0;
 		d->status = rxq->split == HSPLIT_SPLIT_NONE ? 0 : HSPLIT_CQE_SPLIT;
 	} else if (rxq->pool != NULL) {
-		ok = write_devmem_payload(rxq, d, data + pl->hdr_len, pl->pay_len);
-		if (!ok) {
-			if (!rxq->ad->args.copy_on_empty) {
-				HSPLIT_INC(rxq->dev.pool_empty_drop, 1);
-				return false;
-			}
-			HSPLIT_INC(rxq->dev.pool_empty_copy, 1);
-			if (!write_linear(rxq, d, data, pl->hdr_len + pl->pay_len)) {
-				HSPLIT_INC(rxq->dev.oversize, 1);
-				return false;
-			}
-			d->status |= HSPLIT_CQE_COPIED;
-			return true;
-		}
-	} else {
-		ok = write_host_payload(rxq, d, data + pl->hdr_len, pl->pay_len);
-		if (!ok) {
-			HSPLIT_INC(rxq->dev.oversize, 1);
-			return false;
-		}
+		if (!write_devmem_payload(rxq, d, data + pl->hdr_len, pl->pay_len))
+			return payload_pool_empty(rxq, d, data, pl->hdr_len + pl->pay_len);
+	} else if (!write_host_payload(rxq, d, data + pl->hdr_len, pl->pay_len)) {
+		HSPLIT_INC(rxq->dev.oversize, 1);
+		return false;
 	}
 	rte_memcpy((uint8_t *)d->hdr->buf_addr + hoff, data, pl->hdr_len);
 	d->hdr_len = (uint16_t)pl->hdr_len;
-	return ok;
+	return true;
 }
 
 /* Complete the next posted descriptor of `rxq` with this frame. */
