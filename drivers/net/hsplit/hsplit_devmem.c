@@ -145,19 +145,7 @@ void hsplit_devmem_remove(struct hsplit_adapter *ad)
 	ad->dmabuf = NULL;
 }
 
-static int rxq_setup_binding(struct hsplit_adapter *ad, struct hsplit_rxq *rxq);
-
-/* Queue setup: bind from the devargs if asked, then build the payload pool. */
-int hsplit_devmem_rxq_setup(struct hsplit_adapter *ad, struct hsplit_rxq *rxq)
-{
-	int ret;
-
-	rxq->setting_up = true;
-	ret = rxq_setup_binding(ad, rxq);
-	rxq->setting_up = false;
-	return ret;
-}
-
+/* The devargs binding, if this queue is listed, then the payload pool. */
 static int rxq_setup_binding(struct hsplit_adapter *ad, struct hsplit_rxq *rxq)
 {
 	uint16_t q = rxq->queue_id;
@@ -176,6 +164,17 @@ static int rxq_setup_binding(struct hsplit_adapter *ad, struct hsplit_rxq *rxq)
 			return ret;
 	}
 	return rxq_pool_create(ad, rxq);
+}
+
+/* Queue setup: bind from the devargs if asked, then build the payload pool. */
+int hsplit_devmem_rxq_setup(struct hsplit_adapter *ad, struct hsplit_rxq *rxq)
+{
+	int ret;
+
+	rxq->setting_up = true;
+	ret = rxq_setup_binding(ad, rxq);
+	rxq->setting_up = false;
+	return ret;
 }
 
 void hsplit_devmem_rxq_release(struct hsplit_rxq *rxq)
