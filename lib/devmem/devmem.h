@@ -376,6 +376,15 @@ void devmem_token_table_destroy(struct devmem_token_table *table);
 int devmem_token_grant(struct devmem_token_table *table, devmem_ref ref,
 		       uint32_t offset, uint32_t size, struct devmem_frag *frag);
 /*
+ * The same for one mbuf segment (a payload mbuf with a chunk attached, or a
+ * host-memory segment when the split failed): the table takes over the
+ * caller's reference on m (one rte_pktmbuf_free_seg at return); [offset,
+ * offset+size) is relative to the segment's data. Device bytes are
+ * described by dmabuf offset, host bytes get DEVMEM_FRAG_LINEAR.
+ */
+int devmem_token_grant_mbuf(struct devmem_token_table *table, struct rte_mbuf *m,
+			    uint32_t offset, uint32_t size, struct devmem_frag *frag);
+/*
  * SO_DEVMEM_DONTNEED: return tokens by ranges. At most 128 ranges (-EINVAL
  * beyond) and 1024 fragments per call (stops early); returns the number
  * freed. Unknown tokens free nothing and are counted.

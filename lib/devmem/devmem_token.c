@@ -11,14 +11,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_mbuf.h>
+
 #include "devmem_private.h"
+
+/*
+ * A slot holds either a devmem_ref (a devmem_iov address, bit 0 = device)
+ * or an mbuf segment tagged with bit 1: iovs are at least 8-byte aligned and
+ * mbufs cache-line aligned, so bit 1 is free in both.
+ */
+#define TOKEN_SLOT_MBUF ((uintptr_t)2)
+
+static void token_slot_release(uintptr_t slot)
+{
+	if (slot & TOKEN_SLOT_MBUF)
+		rte_pktmbuf_free_seg((struct rte_mbuf *)(slot & ~TOKEN_SLOT_MBUF));
+	else
+		devmem_ref_put(slot);
+}
 
 struct devmem_token_table {
 	rte_spinlock_t lock;
 	uint32_t capacity;
 	uint32_t free_head;   /* next free token to hand out */
 	uint32_t free_count;
-	devmem_ref *slots;    /* token -> chunk; 0 = not granted */
+	uintptr_t *slots;     /* token -> chunk ref or tagged mbuf; 0 = not granted */
 	uint32_t *free_fifo;  /* capacity entries, circular */
 	struct devmem_token_stats stats;
 };
@@ -61,7 +78,8 @@ void devmem_token_table_destroy(struct devmem_token_table *t)
 		return;
 	/* Closing the socket releases every token still held. */
 	for (i = 0; i < t->capacity; i++)
-		devmem_ref_put(t->slots[i]);
+		if (t->slots[i])
+			token_slot_release(t->slots[i]);
 	free(t->slots);
 	free(t->free_fifo);
 	free(t);
@@ -81,10 +99,29 @@ static void frag_describe(devmem_ref ref, uint32_t offset, uint32_t size, struct
 	}
 }
 
+/* Take a free token for `slot`; -ENOSPC (counted) when every token is in use. */
+static int token_take(struct devmem_token_table *t, uintptr_t slot, uint32_t *token)
+{
+	rte_spinlock_lock(&t->lock);
+	if (unlikely(t->free_count == 0)) {
+		t->stats.full++;
+		rte_spinlock_unlock(&t->lock);
+		return -ENOSPC; /* counted; the caller decides (the window should prevent it) */
+	}
+	*token = t->free_fifo[t->free_head];
+	t->free_head = (t->free_head + 1) % t->capacity;
+	t->free_count--;
+	t->slots[*token] = slot;
+	t->stats.granted++;
+	rte_spinlock_unlock(&t->lock);
+	return 0;
+}
+
 int devmem_token_grant(struct devmem_token_table *t, devmem_ref ref, uint32_t offset, uint32_t size,
 		       struct devmem_frag *frag)
 {
 	uint32_t token;
+	int ret;
 
 	if (unlikely(!t || !ref || !frag))
 		return DEVMEM_FAIL(EINVAL, "token_grant: table, ref and frag are required");
@@ -92,28 +129,56 @@ int devmem_token_grant(struct devmem_token_table *t, devmem_ref ref, uint32_t of
 		     size > devmem_iov_chunk_size(devmem_ref_iov(ref)) - offset))
 		return DEVMEM_FAIL(EINVAL, "token_grant: [%u, +%u) is outside a %u-byte chunk", offset,
 				   size, devmem_iov_chunk_size(devmem_ref_iov(ref)));
-	rte_spinlock_lock(&t->lock);
-	if (unlikely(t->free_count == 0)) {
-		t->stats.full++;
-		rte_spinlock_unlock(&t->lock);
-		return -ENOSPC; /* counted; the caller decides (the window should prevent it) */
-	}
-	token = t->free_fifo[t->free_head];
-	t->free_head = (t->free_head + 1) % t->capacity;
-	t->free_count--;
-	t->slots[token] = ref;
-	t->stats.granted++;
-	rte_spinlock_unlock(&t->lock);
-
+	ret = token_take(t, ref, &token);
+	if (ret)
+		return ret;
 	frag_describe(ref, offset, size, frag);
 	frag->frag_token = token;
 	return 0;
 }
 
-/* Take one token back; 0 if it was not granted. Caller holds the lock. */
-static devmem_ref token_take_back(struct devmem_token_table *t, uint32_t token)
+/* Bytes [offset, offset+size) of segment m: a device chunk (attached) or host memory. */
+static void frag_describe_mbuf(const struct rte_mbuf *m, uint32_t offset, uint32_t size,
+			       struct devmem_frag *frag)
 {
-	devmem_ref ref;
+	devmem_ref ref = devmem_mbuf_ref(m);
+
+	frag->frag_size = size;
+	if (devmem_ref_is_device(ref)) {
+		/* buf_iova of an attached chunk is its dmabuf offset; nothing is read. */
+		frag->frag_offset = m->buf_iova + m->data_off + offset;
+		frag->dmabuf_id = devmem_ref_binding_id(ref);
+		frag->flags = 0;
+	} else {
+		frag->frag_offset = (uint64_t)(uintptr_t)rte_pktmbuf_mtod_offset(m, char *, offset);
+		frag->dmabuf_id = 0;
+		frag->flags = DEVMEM_FRAG_LINEAR;
+	}
+}
+
+int devmem_token_grant_mbuf(struct devmem_token_table *t, struct rte_mbuf *m, uint32_t offset,
+			    uint32_t size, struct devmem_frag *frag)
+{
+	uint32_t token;
+	int ret;
+
+	if (unlikely(!t || !m || !frag))
+		return DEVMEM_FAIL(EINVAL, "token_grant_mbuf: table, mbuf and frag are required");
+	if (unlikely(size == 0 || offset >= m->data_len || size > m->data_len - offset))
+		return DEVMEM_FAIL(EINVAL, "token_grant_mbuf: [%u, +%u) is outside a %u-byte segment",
+				   offset, size, m->data_len);
+	ret = token_take(t, (uintptr_t)m | TOKEN_SLOT_MBUF, &token);
+	if (ret)
+		return ret;
+	frag_describe_mbuf(m, offset, size, frag);
+	frag->frag_token = token;
+	return 0;
+}
+
+/* Take one token back; 0 if it was not granted. Caller holds the lock. */
+static uintptr_t token_take_back(struct devmem_token_table *t, uint32_t token)
+{
+	uintptr_t ref;
 
 	if (token >= t->capacity || !t->slots[token]) {
 		t->stats.bad_returns++;
@@ -144,13 +209,13 @@ int devmem_dontneed(struct devmem_token_table *t, const struct devmem_token_rang
 
 		/* Like the kernel, every token looked at counts toward the per-call cap. */
 		for (j = 0; j < ranges[i].token_count; j++) {
-			devmem_ref ref;
+			uintptr_t slot;
 
 			if (++examined > DEVMEM_DONTNEED_MAX_FRAGS)
 				goto out;
-			ref = token_take_back(t, ranges[i].token_start + j);
-			if (ref) {
-				devmem_ref_put(ref);
+			slot = token_take_back(t, ranges[i].token_start + j);
+			if (slot) {
+				token_slot_release(slot);
 				freed++;
 			}
 		}
