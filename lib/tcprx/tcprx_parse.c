@@ -95,8 +95,10 @@ int tcprx_parse_options(const uint8_t *p, unsigned int len, struct tcprx_opts *o
 			break;
 		case TCPOPT_TS:
 			opt->has_ts = true;
-			opt->tsval = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(p + i + 2));
-			opt->tsecr = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(p + i + 6));
+			memcpy(&opt->tsval, p + i + 2, 4);
+			memcpy(&opt->tsecr, p + i + 6, 4);
+			opt->tsval = rte_be_to_cpu_32(opt->tsval);
+			opt->tsecr = rte_be_to_cpu_32(opt->tsecr);
 			break;
 		default:
 			break; /* SACK blocks: we send no data, so there is nothing to learn */
