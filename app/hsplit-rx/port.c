@@ -18,6 +18,7 @@
 #include <rte_mbuf.h>
 
 #include "hsplit_rx.h"
+#include "rte_pmd_hsplit.h"
 
 #define HDR_ROOM   256u     /* Ethernet + IPv6 + TCP with every option fits */
 #define PAY_ROOM   2048u    /* a LINEAR frame's tail lands here */
@@ -77,10 +78,12 @@ static int probe(struct hrx_port *p, const struct hrx_options *o)
 		if (o->devargs[0])
 			snprintf(args + ret, sizeof(args) - (size_t)ret, ",%s", o->devargs);
 	}
+	/* A reference into the driver keeps the linker from dropping it (it registers itself). */
+	(void)rte_pmd_hsplit_linear_flag();
 	ret = rte_vdev_init(p->name, args);
 	if (ret < 0) {
-		fprintf(stderr, "%s: rte_vdev_init(%s, \"%s\"): %s (the driver logged why above)\n",
-			HRX_NAME, p->name, args, strerror(-ret));
+		fprintf(stderr, "%s: rte_vdev_init(%s, \"%s\") failed (%d): see the driver's "
+			"message above\n", HRX_NAME, p->name, args, ret);
 		return ret;
 	}
 	p->probed = true;
