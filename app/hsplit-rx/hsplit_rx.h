@@ -45,6 +45,7 @@ struct hrx_options {
 	/* tcprx */
 	uint32_t max_conns;
 	uint32_t rcv_chunks;
+	uint32_t max_ooo;          /* out-of-order records; 0 = rcv_chunks */
 	uint32_t mss;
 	uint32_t wscale;           /* 0xff = library default */
 	uint32_t delack_us;
@@ -137,6 +138,7 @@ struct hrx_run {
 	uint32_t nb_xstats;
 	bool teardown_ok;
 	const char *exit_reason;
+	char port_name[64];           /* the port's name, kept past its close */
 	const uint8_t *pattern;       /* --verify: pattern[i] = i % 251, long enough */
 	uint32_t pattern_len;
 	int error;                    /* first run-time error (negative errno) */

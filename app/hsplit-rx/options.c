@@ -51,6 +51,7 @@ static const struct opt_def opt_defs[] = {
 	{ "burst", T_U32, OFF(burst), 1, 512, "a frame count from 1 to 512" },
 	{ "max-conns", T_U32, OFF(max_conns), 1, 65536, "a count from 1 to 65536" },
 	{ "rcv-chunks", T_U32, OFF(rcv_chunks), 4, 65536, "a chunk count from 4 to 65536" },
+	{ "max-ooo", T_U32, OFF(max_ooo), 0, 65536, "0 (= rcv-chunks) or a record count up to 65536" },
 	{ "mss", T_U32, OFF(mss), 0, 9000, "0 (from the MTU) or 88 to 9000" },
 	{ "wscale", T_U32, OFF(wscale), 0, 14, "a shift from 0 to 14" },
 	{ "delack-us", T_U32, OFF(delack_us), 1, 500000, "microseconds from 1 to 500000" },
@@ -97,6 +98,7 @@ void hrx_usage(FILE *out, const char *prog)
 		"TCP (lib/tcprx):\n"
 		"  --max-conns N         connection slots (64)\n"
 		"  --rcv-chunks N        payload chunks one connection may hold (256)\n"
+		"  --max-ooo N           out-of-order segments one connection may keep (rcv-chunks)\n"
 		"  --mss N, --wscale N, --delack-us N, --no-sack, --no-timestamps\n"
 		"the application:\n"
 		"  --verify              check every byte is (stream offset %% 251) through the\n"

@@ -154,7 +154,7 @@ static void summary_json(const struct hrx_run *run, double elapsed)
 	printf("{\"listen\":");
 	app_json_string(o->listen);
 	printf(",\"port\":");
-	app_json_string(run->port.name[0] ? run->port.name : "");
+	app_json_string(run->port_name);
 	printf(",\"exit_reason\":");
 	app_json_string(run->exit_reason ? run->exit_reason : "setup");
 	printf(",\"seconds\":%.6f,\"active_seconds\":%.6f,\"gbps\":%.4f", elapsed, act,

@@ -50,7 +50,7 @@ def check(cond, what):
         raise Failed(what)
 
 
-def assert_common(res, snd, per_conn, conns, backend, lossy):
+def assert_common(res, snd, per_conn, conns):
     total = per_conn * conns
     check(snd.get('ok'), 'sender: every connection sent its bytes and saw our FIN: %s'
           % json.dumps(snd)[:1500])
@@ -80,7 +80,6 @@ def assert_common(res, snd, per_conn, conns, backend, lossy):
     x = res['xstats']
     check(x.get('rx_q0_payload_pool_empty_drops', 0) == 0,
           '%d frames dropped for an empty payload pool' % x.get('rx_q0_payload_pool_empty_drops', 0))
-    check(tcp['chunk_overrun'] == 0 or lossy, '%d segments beyond the chunk budget' % tcp['chunk_overrun'])
 
 
 def assert_lossy(res, wire, per_conn):
@@ -91,7 +90,9 @@ def assert_lossy(res, wire, per_conn):
         check(wire['a_dropped'] > 0 and wire['a_duplicated'] > 0 and wire['a_reordered'] > 0,
               'wire impaired nothing: %s' % wire)
         check(tcp['segs_ooo'] > 0, 'no out-of-order segment seen through a reordering wire')
-        check(tcp['segs_dup'] > 0, 'no duplicate segment seen through a duplicating wire')
+        # a copy right behind its original is below RCV.NXT: unacceptable (RFC 9293)
+        check(tcp['segs_dup'] + tcp['segs_unacceptable'] > 0,
+              'no duplicate segment seen through a duplicating wire')
         check(tcp['dup_acks_out'] > 0, 'no immediate ACK for out-of-order data')
 
 
@@ -139,7 +140,7 @@ def run(exe, wire_bin, case):
         print('wire: %s' % json.dumps(wire))
     try:
         check(status == 0, 'hsplit-rx exit status %s' % status)
-        assert_common(res, snd, per_conn, conns, backend, impair is not None)
+        assert_common(res, snd, per_conn, conns)
         if impair:
             assert_lossy(res, wire, per_conn)
         if what == 'stall':
