@@ -147,7 +147,7 @@ class Veth:
 class Receiver:
     """hsplit-rx in the receiver namespace; stderr collected, stdout is the result."""
 
-    def __init__(self, exe, veth, backend, args, echo=False):
+    def __init__(self, exe, veth, backend, args, echo=False, capture=True):
         self.lines = []
         self.echo = echo
         eal = ['--no-huge', '-m', '512', '--no-pci', '--no-shconf', '-l', '0-1',
@@ -155,7 +155,8 @@ class Receiver:
         self.cmd = [exe] + eal + ['--', '--listen', '%s:%d' % (RX_IP, PORT), '--backend', backend,
                                   '--iface', veth.rx_if] + [str(a) for a in args]
         self.p = subprocess.Popen(['ip', 'netns', 'exec', veth.rx] + self.cmd,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE if capture else None,
+                                  stderr=subprocess.PIPE, text=True)
         self.ready = threading.Event()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -177,7 +178,8 @@ class Receiver:
     def finish(self, timeout=120):
         """Wait for the exit rule; (exit status, stdout)."""
         out = []
-        outreader = threading.Thread(target=lambda: out.append(self.p.stdout.read()), daemon=True)
+        outreader = threading.Thread(target=lambda: out.append(self.p.stdout.read() if self.p.stdout else ''),
+                                     daemon=True)
         outreader.start()
         try:
             self.p.wait(timeout=timeout)

@@ -100,6 +100,7 @@ def assert_stall(res, snd):
     tcp = res['tcp']
     check(res['stalls'] == 1, '%d stalls, want 1' % res['stalls'])
     check(tcp['zero_windows'] > 0, 'the window never closed to zero during a 1.5 s stall')
+    check(tcp['window_probes'] > 0, 'the sender never probed the zero window (or we did not answer)')
     check(tcp['window_updates'] > 0, 'no window update after the tokens came back')
     check(snd['seconds'] >= 1.5, 'the sender finished in %.2f s, inside the 1.5 s stall' % snd['seconds'])
     check(res['max_tokens_held'] <= 64 + 64,
