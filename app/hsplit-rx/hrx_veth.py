@@ -151,7 +151,8 @@ class Receiver:
         self.lines = []
         self.echo = echo
         eal = ['--no-huge', '-m', '512', '--no-pci', '--no-shconf', '-l', '0-1',
-               '--file-prefix', 'hrx%d' % os.getpid(), '--log-level', 'lib.eal:error']
+               '--file-prefix', 'hrx%d' % os.getpid(),
+               '--log-level', 'lib.eal:error', '--log-level', 'lib.telemetry:error']
         self.cmd = [exe] + eal + ['--', '--listen', '%s:%d' % (RX_IP, PORT), '--backend', backend,
                                   '--iface', veth.rx_if] + [str(a) for a in args]
         self.p = subprocess.Popen(['ip', 'netns', 'exec', veth.rx] + self.cmd,
