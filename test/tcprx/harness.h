@@ -33,6 +33,8 @@
 #include "tcprx.h"
 
 #define TEST_NOTE(fmt, ...) print_message("# " fmt "\n", ##__VA_ARGS__)
+/* Fail with a reason on stdout, where the TAP log keeps it. */
+#define H_FAIL(fmt, ...) do { TEST_NOTE(fmt, ##__VA_ARGS__); fail(); } while (0)
 
 #define H_FIN RTE_TCP_FIN_FLAG
 #define H_SYN RTE_TCP_SYN_FLAG

@@ -20,7 +20,7 @@ static bool seq_lt(uint32_t a, uint32_t b)
 static void check_val(const char *name, struct h_val want, uint32_t got, const struct h_frame *f)
 {
 	if (want.set && want.v != got)
-		fail_msg("frame out: %s is %u (0x%x), expected %u (0x%x) [flags 0x%02x seq %u ack %u win %u sack %u]",
+		H_FAIL("frame out: %s is %u (0x%x), expected %u (0x%x) [flags 0x%02x seq %u ack %u win %u sack %u]",
 			 name, got, got, want.v, want.v, f->flags, f->seq, f->ack, f->win, f->nb_sack);
 }
 
@@ -73,16 +73,16 @@ static void check_invariants(struct h_peer *p, const struct h_frame *f)
 		return;
 	if (p->synced && !(f->flags & H_SYN)) {
 		if (f->has_ts != p->ts_ok)
-			fail_msg("TS option %s on a segment although %s agreed (RFC 7323 §3.2)",
+			H_FAIL("TS option %s on a segment although %s agreed (RFC 7323 §3.2)",
 				 f->has_ts ? "present" : "missing", p->ts_ok ? "it was" : "it was not");
 		if (f->nb_sack && !p->sack_ok)
-			fail_msg("SACK blocks sent although SACK was not agreed (RFC 2018)");
+			H_FAIL("SACK blocks sent although SACK was not agreed (RFC 2018)");
 	}
 	if (!(f->flags & H_ACK) || p->fin_sent)
 		return;
 	edge = f->ack + ((uint32_t)f->win << ((f->flags & H_SYN) ? 0 : p->rcv_wscale));
 	if (p->edge_set && seq_lt(edge, p->edge))
-		fail_msg("right window edge moved left: %u -> %u (ack %u win %u) (RFC 9293 §3.8.6)",
+		H_FAIL("right window edge moved left: %u -> %u (ack %u win %u) (RFC 9293 §3.8.6)",
 			 p->edge, edge, f->ack, f->win);
 	if (!p->edge_set || seq_lt(p->edge, edge))
 		p->edge = edge;
@@ -94,7 +94,7 @@ void h_expect(struct harness *h, struct h_peer *p, const struct h_match *m, stru
 	struct h_frame f;
 
 	if (!h_next(h, &f))
-		fail_msg("expected a frame to port %u, none was sent", p->port);
+		H_FAIL("expected a frame to port %u, none was sent", p->port);
 	check_addressing(h, p, &f);
 	check_invariants(p, &f);
 	check_match(m, &f);
@@ -195,7 +195,7 @@ static void check_frag_bytes(struct harness *h, const struct h_peer *p, const st
 	assert_int_equal(devmem_dmabuf_sync_begin(h->dmabuf, DEVMEM_SYNC_READ), 0);
 	for (i = 0; i < fr->frag_size; i++)
 		if (b[i] != h_pattern(p->rcv_next + i))
-			fail_msg("stream byte at seq %u (fragment offset %u of %u) is 0x%02x, expected 0x%02x",
+			H_FAIL("stream byte at seq %u (fragment offset %u of %u) is 0x%02x, expected 0x%02x",
 				 p->rcv_next + i, i, fr->frag_size, b[i], h_pattern(p->rcv_next + i));
 	assert_int_equal(devmem_dmabuf_sync_end(h->dmabuf, DEVMEM_SYNC_READ), 0);
 }
@@ -207,7 +207,7 @@ static void check_frag(struct harness *h, struct h_peer *p, const struct devmem_
 	assert_true(fr->frag_size > 0);
 	check_frag_bytes(h, p, fr);
 	if (!placed_at(h, p->rcv_next, fr->frag_size, linear, fr->frag_offset))
-		fail_msg("fragment for seq %u (%u bytes%s) is not where the device put those bytes: copied?",
+		H_FAIL("fragment for seq %u (%u bytes%s) is not where the device put those bytes: copied?",
 			 p->rcv_next, fr->frag_size, linear ? ", linear" : "");
 	p->linear_frags += linear;
 	assert_true(p->nb_frags < H_MAX_TOKENS);
@@ -235,7 +235,7 @@ uint64_t h_placed_at(const struct harness *h, uint32_t seq)
 	for (i = h->nb_placed; i-- > 0;)
 		if (h->placed[i].seq == seq)
 			return h->placed[i].where;
-	fail_msg("no segment was injected at seq %u", seq);
+	H_FAIL("no segment was injected at seq %u", seq);
 	return 0;
 }
 

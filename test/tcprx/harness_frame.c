@@ -321,7 +321,7 @@ static void parse_tcp_options(const uint8_t *o, unsigned int len, struct h_frame
 			f->tsecr = rte_be_to_cpu_32(f->tsecr);
 			break;
 		default:
-			fail_msg("tcprx sent an unknown TCP option kind %u", o[i]);
+			H_FAIL("tcprx sent an unknown TCP option kind %u", o[i]);
 		}
 		i += o[i + 1];
 	}
@@ -437,7 +437,7 @@ static void parse_frame(const uint8_t *b, size_t len, struct h_frame *f)
 		parse_ipv6(b + sizeof(*eh), len - sizeof(*eh), f);
 		break;
 	default:
-		fail_msg("tcprx sent ethertype 0x%04x", f->ether_type);
+		H_FAIL("tcprx sent ethertype 0x%04x", f->ether_type);
 	}
 }
 
@@ -476,6 +476,6 @@ void h_expect_none(struct harness *h)
 	struct h_frame f;
 
 	if (h_next(h, &f))
-		fail_msg("expected no frame out, got ethertype 0x%04x flags 0x%02x seq %u ack %u win %u",
+		H_FAIL("expected no frame out, got ethertype 0x%04x flags 0x%02x seq %u ack %u win %u",
 			 f.ether_type, f.flags, f.seq, f.ack, f.win);
 }

@@ -19,7 +19,7 @@ static void assert_elapsed(int64_t got_ms, int64_t want_ms)
 	int64_t tol = want_ms / 20 + 2;
 
 	if (got_ms < want_ms - tol || got_ms > want_ms + tol)
-		fail_msg("timer fired after %lld ms, expected %lld ms (+-%lld)", (long long)got_ms,
+		H_FAIL("timer fired after %lld ms, expected %lld ms (+-%lld)", (long long)got_ms,
 			 (long long)want_ms, (long long)tol);
 }
 

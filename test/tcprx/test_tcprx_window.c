@@ -75,7 +75,7 @@ static void test_ack_every_second_full_segment(void **state)
 	prev = h_seq(&p, 6 * H_MSS);
 	for (i = 0; i < n; i++) {
 		if (acks[i] - prev > 2 * H_MSS)
-			fail_msg("ACK %u advanced %u bytes past the previous one: more than two full segments",
+			H_FAIL("ACK %u advanced %u bytes past the previous one: more than two full segments",
 				 i, acks[i] - prev);
 		prev = acks[i];
 	}
@@ -92,7 +92,7 @@ static int64_t delay_of_ack(struct harness *h, struct h_peer *p, uint32_t off, u
 	send_data(h, p, off, len);
 	waited = h_wait_frame_ms(h, bound_ms + 1);
 	if (waited < 0)
-		fail_msg("no ACK within %llu ms of a segment", (unsigned long long)bound_ms + 1);
+		H_FAIL("no ACK within %llu ms of a segment", (unsigned long long)bound_ms + 1);
 	h_expect(h, p, H_ACK_OF(h_seq(p, off + len)), NULL);
 	return waited;
 }
