@@ -231,6 +231,8 @@ uint32_t h_ptype(const struct h_peer *p);
  */
 uint64_t h_queue_bytes(struct harness *h, const uint8_t *frame, size_t len, uint32_t hdr_len,
 		       uint64_t ol_flags, uint32_t ptype, bool linear, bool *went_linear);
+/* Remember where the device put the payload at seq (h_queue does it for its segments). */
+void h_note_placed(struct harness *h, uint32_t seq, uint32_t len, uint64_t where, bool linear);
 /* Queue segment `s` (recording its placement); h_poll processes it. */
 void h_queue(struct harness *h, struct h_peer *p, const struct h_seg *s);
 /* Queue and poll. */

@@ -231,6 +231,14 @@ static uint64_t seg_csum_flags(const struct h_peer *p, const struct h_seg *s)
 	return RTE_MBUF_F_RX_L4_CKSUM_GOOD | (p->ipv6 ? 0 : RTE_MBUF_F_RX_IP_CKSUM_GOOD);
 }
 
+void h_note_placed(struct harness *h, uint32_t seq, uint32_t len, uint64_t where, bool linear)
+{
+	assert_true(h->nb_placed < H_MAX_PLACED);
+	h->placed[h->nb_placed++] = (struct h_placed){
+		.seq = seq, .len = len, .where = where, .linear = linear,
+	};
+}
+
 void h_queue(struct harness *h, struct h_peer *p, const struct h_seg *s)
 {
 	uint8_t buf[H_FRAME_MAX];
@@ -241,15 +249,8 @@ void h_queue(struct harness *h, struct h_peer *p, const struct h_seg *s)
 
 	where = h_queue_bytes(h, buf, len, hdr_len, seg_csum_flags(p, s), h_ptype(p), s->linear,
 			      &linear);
-	if (s->len > 0) {
-		assert_true(h->nb_placed < H_MAX_PLACED);
-		h->placed[h->nb_placed++] = (struct h_placed){
-			.seq = s->seq + ((s->flags & H_SYN) ? 1 : 0),
-			.len = s->len,
-			.where = where,
-			.linear = linear,
-		};
-	}
+	if (s->len > 0)
+		h_note_placed(h, s->seq + ((s->flags & H_SYN) ? 1 : 0), s->len, where, linear);
 	if (s->flags & H_FIN)
 		p->fin_sent = true;
 }
