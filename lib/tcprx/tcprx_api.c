@@ -181,6 +181,7 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 	TAILQ_INIT(&rx->lowwin_q);
 	TAILQ_INIT(&rx->all_conns);
 	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
+	tcprx_telemetry_add(rx);
 	*out = rx;
 	return 0;
 }
@@ -191,6 +192,7 @@ void tcprx_destroy(struct tcprx *rx)
 
 	if (rx == NULL)
 		return;
+	tcprx_telemetry_remove(rx);
 	while ((c = TAILQ_FIRST(&rx->all_conns)) != NULL) {
 		if (c->state != TCPRX_TIME_WAIT && c->state != TCPRX_CLOSED)
 			tcprx_send_rst_conn(c);

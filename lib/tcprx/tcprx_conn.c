@@ -5,8 +5,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
-#include <rte_malloc.h>
+#include <rte_hash_crc.h>
 
 #include "tcprx_private.h"
 
@@ -69,13 +70,26 @@ static void tuple_key_fill(struct tuple_key *k, const struct tcprx_addr *local, 
 	k->family = local->family;
 }
 
+/*
+ * The table hash runs for every segment: CRC32-C (one instruction per
+ * word) seeded with part of the secret, so a peer cannot aim at one bucket
+ * without knowing it. ISNs use the SipHash PRF instead.
+ */
 uint32_t tcprx_tuple_hash(const struct tcprx *rx, const struct tcprx_addr *local, uint16_t lport,
 			  const struct tcprx_addr *remote, uint16_t rport)
 {
-	struct tuple_key k;
+	uint32_t h = (uint32_t)rx->sip_key[1], a, b;
 
-	tuple_key_fill(&k, local, lport, remote, rport);
-	return (uint32_t)tcprx_siphash(rx->sip_key, &k, sizeof(k));
+	if (local->family == AF_INET) {
+		memcpy(&a, local->bytes, 4);
+		memcpy(&b, remote->bytes, 4);
+		h = rte_hash_crc_4byte(a, h);
+		h = rte_hash_crc_4byte(b, h);
+	} else {
+		h = rte_hash_crc(local->bytes, 16, h);
+		h = rte_hash_crc(remote->bytes, 16, h);
+	}
+	return rte_hash_crc_4byte((uint32_t)lport << 16 | rport, h);
 }
 
 static bool addr_equal(const struct tcprx_addr *a, const struct tcprx_addr *b)

@@ -430,6 +430,8 @@ static void text_rule(struct tcprx_conn *c, struct tcprx_seg *seg)
 /* RFC 9293 §3.10.7.4, eighth check: a FIN is taken only in order. */
 static void fin_accept_if_in_order(struct tcprx_conn *c)
 {
+	if (c->fin_pending && seq_gt(c->rcv_nxt, c->fin_seq))
+		c->fin_pending = false; /* data went past it: that FIN was not the end */
 	if (!c->fin_pending || c->rcv_nxt != c->fin_seq || c->state != TCPRX_ESTABLISHED)
 		return;
 	c->fin_pending = false;
@@ -445,7 +447,7 @@ static void fin_accept_if_in_order(struct tcprx_conn *c)
 
 static void fin_rule(struct tcprx_conn *c, const struct tcprx_seg *seg, uint32_t fin_seq)
 {
-	if ((seg->flags & TCPRX_FIN) && c->state == TCPRX_ESTABLISHED && !c->fin_pending) {
+	if ((seg->flags & TCPRX_FIN) && c->state == TCPRX_ESTABLISHED) {
 		c->fin_pending = true; /* out of order: held until the gap before it fills */
 		c->fin_seq = fin_seq;
 		c->ack_now = true;

@@ -148,15 +148,21 @@ static uint8_t *opt_put_u32(uint8_t *p, uint32_t v)
 	return p + 4;
 }
 
+/* TS option body (kind, length, TSval, TSecr): 10 bytes. */
+static uint8_t *opt_ts_body(uint8_t *p, const struct tcprx_conn *c)
+{
+	*p++ = 8;
+	*p++ = 10;
+	p = opt_put_u32(p, (uint32_t)tcprx_now_ms(c->rx) + c->ts_offset);
+	return opt_put_u32(p, c->ts_recent);
+}
+
 /* NOP NOP TS: RFC 7323 appendix A layout, 12 bytes. */
 static uint8_t *opt_timestamp(uint8_t *p, const struct tcprx_conn *c)
 {
 	*p++ = TCPOPT_NOP;
 	*p++ = TCPOPT_NOP;
-	*p++ = 8;
-	*p++ = 10;
-	p = opt_put_u32(p, (uint32_t)tcprx_now_ms(c->rx) + c->ts_offset);
-	return opt_put_u32(p, c->ts_recent);
+	return opt_ts_body(p, c);
 }
 
 static void out_from_conn(struct tcp_out *o, const struct tcprx_conn *c, uint32_t seq, uint8_t flags)
@@ -225,14 +231,18 @@ void tcprx_send_synack(struct tcprx_conn *c)
 	*p++ = 4;
 	*p++ = (uint8_t)(c->rcv_mss >> 8);
 	*p++ = (uint8_t)c->rcv_mss;
-	if (c->sack_ok) {
+	if (c->sack_ok && c->ts_ok) {
+		*p++ = 4; /* SACK-permitted fills the TS option's two pad bytes */
+		*p++ = 2;
+		p = opt_ts_body(p, c);
+	} else if (c->sack_ok) {
 		*p++ = TCPOPT_NOP;
 		*p++ = TCPOPT_NOP;
 		*p++ = 4;
 		*p++ = 2;
-	}
-	if (c->ts_ok)
+	} else if (c->ts_ok) {
 		p = opt_timestamp(p, c);
+	}
 	if (c->rcv_wscale || c->snd_wscale) {
 		*p++ = TCPOPT_NOP;
 		*p++ = 3;

@@ -39,15 +39,6 @@ bool tcprx_is_our_addr(const struct tcprx *rx, const struct tcprx_addr *addr)
 }
 
 /* One known option whose length must be exact (RFC 9293 §3.1, RFC 7323, RFC 2018). */
-/* Options sit at any byte offset (Linux's SYN puts TS at offset 6): no word loads. */
-static uint32_t read_be32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_32(v);
-}
-
 static bool option_len_ok(uint8_t kind, uint8_t len)
 {
 	switch (kind) {
@@ -104,8 +95,10 @@ int tcprx_parse_options(const uint8_t *p, unsigned int len, struct tcprx_opts *o
 			break;
 		case TCPOPT_TS:
 			opt->has_ts = true;
-			opt->tsval = read_be32(p + i + 2);
-			opt->tsecr = read_be32(p + i + 6);
+			memcpy(&opt->tsval, p + i + 2, 4);
+			memcpy(&opt->tsecr, p + i + 6, 4);
+			opt->tsval = rte_be_to_cpu_32(opt->tsval);
+			opt->tsecr = rte_be_to_cpu_32(opt->tsecr);
 			break;
 		default:
 			break; /* SACK blocks: we send no data, so there is nothing to learn */

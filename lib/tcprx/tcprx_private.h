@@ -171,6 +171,7 @@ struct tcprx {
 	struct rte_mbuf *tx[TCPRX_TX_BATCH];
 	unsigned int nb_tx;
 	struct tcprx_stats st;
+	int telemetry_id;        /* -1: not listed */
 };
 
 /* tcprx_conn.c: the table, its hash, and connection lifetime */
@@ -218,6 +219,10 @@ void tcprx_send_rst_reply(struct tcprx *rx, const struct tcprx_seg *seg);
 void tcprx_send_arp_reply(struct tcprx *rx, const struct rte_mbuf *req);
 void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns);
 void tcprx_tx_flush(struct tcprx *rx);
+
+/* tcprx_telemetry.c: /tcprx/list and /tcprx/stats,<id> */
+void tcprx_telemetry_add(struct tcprx *rx);
+void tcprx_telemetry_remove(struct tcprx *rx);
 
 /* tcprx_timer.c: delayed ACK, SYN-ACK and FIN retransmission, TIME-WAIT */
 void tcprx_delack_arm(struct tcprx_conn *conn);
