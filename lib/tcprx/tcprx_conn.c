@@ -86,8 +86,14 @@ uint32_t tcprx_tuple_hash(const struct tcprx *rx, const struct tcprx_addr *local
 		h = rte_hash_crc_4byte(a, h);
 		h = rte_hash_crc_4byte(b, h);
 	} else {
-		h = rte_hash_crc(local->bytes, 16, h);
-		h = rte_hash_crc(remote->bytes, 16, h);
+		/* tcprx_addr.bytes sits at offset 1: copy out, rte_hash_crc() loads 8-byte words. */
+		uint64_t w[4];
+		unsigned int i;
+
+		memcpy(&w[0], local->bytes, 16);
+		memcpy(&w[2], remote->bytes, 16);
+		for (i = 0; i < 4; i++)
+			h = rte_hash_crc_8byte(w[i], h);
 	}
 	return rte_hash_crc_4byte((uint32_t)lport << 16 | rport, h);
 }
