@@ -52,11 +52,13 @@ static void negotiate_options(struct tcprx_conn *c, const struct tcprx_seg *seg)
 		c->ts_offset = tcprx_ts_offset(c->rx, seg); /* RFC 7323 §5.4: per connection, unguessable */
 	}
 	/*
-	 * A full-sized segment is what the sender sends: at most our MSS and at
-	 * most its own (its MTU), less the TS option. The window counts chunks
-	 * in these, and RFC 5681's "every second full-sized segment" too.
+	 * A full-sized segment is what the sender sends: at most our MSS and,
+	 * when it told us, at most its own (its MTU), less the TS option. The
+	 * window counts chunks in these, and RFC 5681's "every second
+	 * full-sized segment" too.
 	 */
-	c->full_seg = (uint16_t)(RTE_MIN(c->rcv_mss, c->peer_mss) - (c->ts_ok ? TS_OPTION_LEN : 0));
+	c->full_seg = (uint16_t)(RTE_MIN(c->rcv_mss, seg->opt.has_mss ? c->peer_mss : c->rcv_mss) -
+				 (c->ts_ok ? TS_OPTION_LEN : 0));
 }
 
 /* RFC 9293 §3.10.7.2, SYN in LISTEN, within the half-open and backlog bounds. */
@@ -166,12 +168,13 @@ static bool segment_acceptable(const struct tcprx_conn *c, const struct tcprx_se
  */
 static void oow_ack(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
-	if ((seg->len == 0 || (seg->flags & TCPRX_SYN)) && c->last_oow_ack != 0 &&
-	    c->rx->now - c->last_oow_ack < TCPRX_OOW_ACK_GAP_NS) {
-		c->st.acks_rate_limited++;
-		return;
+	if (seg->len == 0 || (seg->flags & TCPRX_SYN)) {
+		if (c->last_oow_ack != 0 && c->rx->now - c->last_oow_ack < TCPRX_OOW_ACK_GAP_NS) {
+			c->st.acks_rate_limited++;
+			return;
+		}
+		c->last_oow_ack = c->rx->now;
 	}
-	c->last_oow_ack = c->rx->now;
 	c->ack_now = true;
 }
 

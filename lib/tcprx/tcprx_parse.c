@@ -267,9 +267,15 @@ static enum tcprx_frame_kind parse_ipv6(struct tcprx *rx, struct rte_mbuf *m, ui
 			return malformed(rx);
 		return TCPRX_FRAME_ND;
 	}
-	/* Extension headers are not parsed (yet): a fragment header would be one. */
-	if (ip->proto != IPPROTO_TCP || !unicast ||
-	    (rx->nb_addrs && !tcprx_is_our_addr(rx, &seg->dst)))
+	if (!unicast || (rx->nb_addrs && !tcprx_is_our_addr(rx, &seg->dst)))
+		return not_ours(rx);
+	/* Device-memory payload cannot be reassembled from IPv6 fragments either. */
+	if (ip->proto == IPPROTO_FRAGMENT) {
+		rx->st.ip_fragments++;
+		return TCPRX_FRAME_DROP;
+	}
+	/* Other extension headers are not parsed (yet). */
+	if (ip->proto != IPPROTO_TCP)
 		return not_ours(rx);
 	return parse_tcp(rx, m, ip, false, l3_off + sizeof(*ip), plen, seg);
 }
