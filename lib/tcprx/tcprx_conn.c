@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <rte_hash_crc.h>
+#include <rte_jhash.h>
 
 #include "tcprx_private.h"
 
@@ -71,25 +71,27 @@ static void tuple_key_fill(struct tuple_key *k, const struct tcprx_addr *local, 
 }
 
 /*
- * The table hash runs for every segment: CRC32-C (one instruction per
- * word) seeded with part of the secret, so a peer cannot aim at one bucket
- * without knowing it. ISNs use the SipHash PRF instead.
+ * The table hash runs for every segment: jhash under a random seed (what
+ * Linux's inet_ehashfn does), so a peer cannot aim many tuples at one
+ * bucket without knowing the seed. ISNs and TS offsets use SipHash.
  */
 uint32_t tcprx_tuple_hash(const struct tcprx *rx, const struct tcprx_addr *local, uint16_t lport,
 			  const struct tcprx_addr *remote, uint16_t rport)
 {
-	uint32_t h = (uint32_t)rx->sip_key[1], a, b;
+	uint32_t seed = (uint32_t)rx->hash_seed, ports = (uint32_t)lport << 16 | rport, a, b;
 
 	if (local->family == AF_INET) {
 		memcpy(&a, local->bytes, 4);
 		memcpy(&b, remote->bytes, 4);
-		h = rte_hash_crc_4byte(a, h);
-		h = rte_hash_crc_4byte(b, h);
-	} else {
-		h = rte_hash_crc(local->bytes, 16, h);
-		h = rte_hash_crc(remote->bytes, 16, h);
+		return rte_jhash_3words(a, b, ports, seed);
 	}
-	return rte_hash_crc_4byte((uint32_t)lport << 16 | rport, h);
+	{
+		uint32_t l[4], r[4]; /* tcprx_addr.bytes is not word-aligned */
+
+		memcpy(l, local->bytes, 16);
+		memcpy(r, remote->bytes, 16);
+		return rte_jhash_3words(rte_jhash_32b(l, 4, seed), rte_jhash_32b(r, 4, seed), ports, seed);
+	}
 }
 
 static bool addr_equal(const struct tcprx_addr *a, const struct tcprx_addr *b)
@@ -118,7 +120,16 @@ uint32_t tcprx_isn(struct tcprx *rx, const struct tcprx_seg *seg)
 	struct tuple_key k;
 
 	tuple_key_fill(&k, &seg->dst, seg->dport, &seg->src, seg->sport);
-	return (uint32_t)(rx->now / 4000) + (uint32_t)(tcprx_siphash(rx->sip_key, &k, sizeof(k)) >> 32);
+	return (uint32_t)(rx->now / 4000) + (uint32_t)tcprx_siphash(rx->sip_key, &k, sizeof(k));
+}
+
+/* RFC 7323 §5.4: a per-connection TSval offset, from the same PRF under another key. */
+uint32_t tcprx_ts_offset(struct tcprx *rx, const struct tcprx_seg *seg)
+{
+	struct tuple_key k;
+
+	tuple_key_fill(&k, &seg->dst, seg->dport, &seg->src, seg->sport);
+	return (uint32_t)tcprx_siphash(rx->ts_key, &k, sizeof(k));
 }
 
 void tcprx_list_move(struct tcprx_conn *conn, struct tcprx_conn_list *from,
