@@ -51,7 +51,7 @@ static const struct opt_def opt_defs[] = {
 	{ "burst", T_U32, OFF(burst), 1, 512, "a frame count from 1 to 512" },
 	{ "max-conns", T_U32, OFF(max_conns), 1, 65536, "a count from 1 to 65536" },
 	{ "rcv-chunks", T_U32, OFF(rcv_chunks), 4, 65536, "a chunk count from 4 to 65536" },
-	{ "max-ooo", T_U32, OFF(max_ooo), 0, 65536, "0 (= rcv-chunks) or a record count up to 65536" },
+	{ "max-ooo", T_U32, OFF(max_ooo), 0, 4096, "0 (= rcv-chunks) or a record count up to 4096" },
 	{ "mss", T_U32, OFF(mss), 0, 9000, "0 (from the MTU) or 88 to 9000" },
 	{ "wscale", T_U32, OFF(wscale), 0, 14, "a shift from 0 to 14" },
 	{ "delack-us", T_U32, OFF(delack_us), 1, 500000, "microseconds from 1 to 500000" },

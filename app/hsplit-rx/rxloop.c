@@ -40,12 +40,7 @@ static int tcprx_setup(struct hrx_run *run)
 	cfg.tx_pool = run->port.tx_mp;
 	cfg.max_conns = o->max_conns;
 	cfg.rcv_chunks = o->rcv_chunks;
-	/*
-	 * Every segment of the window may arrive behind one hole: with fewer
-	 * records than chunks, one loss makes us drop most of the window that
-	 * follows (Linux's out-of-order queue is bounded by the buffer, too).
-	 */
-	cfg.max_ooo = o->max_ooo ? o->max_ooo : o->rcv_chunks;
+	cfg.max_ooo = o->max_ooo; /* 0: lib/tcprx keeps a whole window's worth */
 	cfg.mss = (uint16_t)o->mss;
 	cfg.wscale = (uint8_t)o->wscale;
 	cfg.delack_us = o->delack_us;
