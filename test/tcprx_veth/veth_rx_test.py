@@ -11,6 +11,8 @@ CASE is <backend>-<what>: afxdp or afpacket, then
                      frames held back 1 ms (reordered); the kernel here has no
                      sch_netem
   conns32            32 parallel connections of 4 MiB
+  hold               a slow application: every token is kept 20 ms, so the
+                     window keeps closing and reopening; nothing is lost
   stall              the application stops returning tokens for 1.5 s after
                      2 MiB: the window closes to zero, the sender stalls and
                      probes, the transfer resumes, nothing is lost
@@ -38,6 +40,7 @@ WHATS = {
     'lossy-1G': (1024 * MIB, 1, LOSSY, [], 600),
     'conns32': (4 * MIB, 32, None, [], 180),
     'stall': (16 * MIB, 1, None, ['--rcv-chunks', '64', '--stall-after', '2M', '--stall-ms', '1500'], 120),
+    'hold': (16 * MIB, 1, None, ['--rcv-chunks', '64', '--hold-ms', '20'], 120),
 }
 
 
@@ -107,6 +110,13 @@ def assert_stall(res, snd):
           'the app held %d tokens with rcv-chunks 64' % res['max_tokens_held'])
 
 
+def assert_hold(res):
+    tcp = res['tcp']
+    check(tcp['zero_windows'] > 0, 'holding every token 20 ms with 64 chunks never closed the window')
+    check(tcp['window_updates'] + tcp['window_probes'] > 0, 'the window never reopened by update or probe')
+    check(res['max_tokens_held'] <= 64 + 64, 'the app held %d tokens with rcv-chunks 64' % res['max_tokens_held'])
+
+
 def run(exe, wire_bin, case):
     backend, _, what = case.partition('-')
     if backend not in ('afxdp', 'afpacket') or what not in WHATS:
@@ -146,6 +156,8 @@ def run(exe, wire_bin, case):
             assert_lossy(res, wire, per_conn)
         if what == 'stall':
             assert_stall(res, snd)
+        if what == 'hold':
+            assert_hold(res)
     except Failed as e:
         print('FAIL %s: %s' % (case, e))
         print('--- hsplit-rx stderr (tail) ---\n' + rx.log())
