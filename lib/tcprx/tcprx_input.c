@@ -186,6 +186,8 @@ static void unacceptable_segment(struct tcprx_conn *c, const struct tcprx_seg *s
 		return;
 	}
 	c->st.segs_unacceptable++;
+	if (seg->len && seq_leq(seg->seq + seg->len, c->rcv_nxt))
+		tcprx_dsack_note(c, seg->seq, seg->seq + seg->len); /* old data, again */
 	if (tcprx_window_now(c) == 0)
 		c->st.window_probes++; /* a persist probe: this ACK carries the window */
 	oow_ack(c, seg);
@@ -452,6 +454,8 @@ static void text_rule(struct tcprx_conn *c, struct tcprx_seg *seg)
 
 	if (seg->len == 0 || c->state != TCPRX_ESTABLISHED)
 		return; /* after a FIN there is no more text to take */
+	if (seq_lt(seg->seq, c->rcv_nxt))
+		tcprx_dsack_note(c, seg->seq, RTE_MIN(c->rcv_nxt - seg->seq, seg->len) + seg->seq);
 	trim_to_window(c, seg);
 	if (seg->len == 0) {
 		c->st.segs_dup++;

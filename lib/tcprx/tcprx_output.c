@@ -198,9 +198,17 @@ void tcprx_send_ack(struct tcprx_conn *c)
 	p = o.opt;
 	if (c->ts_ok)
 		p = opt_timestamp(p, c);
-	if (c->sack_ok && c->ooo_count) {
+	if (c->sack_ok && (c->ooo_count || c->dsack)) {
 		uint32_t blocks[4][2];
-		unsigned int i, n = tcprx_sack_blocks(c, blocks, c->ts_ok ? 3 : 4);
+		unsigned int i, n = 0, max = c->ts_ok ? 3 : 4;
+
+		if (c->dsack) { /* RFC 2883 §4: the duplicate first, reported once */
+			blocks[0][0] = c->dsack_left;
+			blocks[0][1] = c->dsack_right;
+			n = 1;
+			c->dsack = false;
+		}
+		n += tcprx_sack_blocks(c, &blocks[n], max - n);
 
 		*p++ = TCPOPT_NOP;
 		*p++ = TCPOPT_NOP;
