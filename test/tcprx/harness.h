@@ -259,7 +259,8 @@ bool h_next(struct harness *h, struct h_frame *f);
  * Pop the next frame: TCP from us to p, matching m; its parse in *out (may be
  * NULL). Every frame to p is also held to what is always true: TS on every
  * non-RST segment once agreed and never otherwise, SACK blocks only when
- * agreed, and a right window edge (ACK + scaled window) that never moves left.
+ * agreed and each strictly above the ACK number, and a right window edge
+ * (ACK + scaled window) that never moves left.
  */
 void h_expect(struct harness *h, struct h_peer *p, const struct h_match *m, struct h_frame *out);
 /* Pop every pending frame, each asserted to be an ACK to p (as h_expect); returns how many. */

@@ -65,6 +65,7 @@ static void check_addressing(const struct harness *h, const struct h_peer *p, co
 /* What holds for every segment to p once the SYN-ACK has agreed the options. */
 static void check_invariants(struct h_peer *p, const struct h_frame *f)
 {
+	unsigned int i;
 	uint32_t edge;
 
 	if (f->has_ts)
@@ -78,6 +79,11 @@ static void check_invariants(struct h_peer *p, const struct h_frame *f)
 		if (f->nb_sack && !p->sack_ok)
 			H_FAIL("SACK blocks sent although SACK was not agreed (RFC 2018)");
 	}
+	/* RFC 2018 §3: a block reports data held above the cumulative ACK (no D-SACK is sent). */
+	for (i = 0; i < f->nb_sack; i++)
+		if (!seq_lt(f->ack, f->sack[i][0]) || !seq_lt(f->sack[i][0], f->sack[i][1]))
+			H_FAIL("SACK block %u [%u, %u) is not above the ACK %u (RFC 2018 §3)", i,
+				 f->sack[i][0], f->sack[i][1], f->ack);
 	if (!(f->flags & H_ACK) || p->fin_sent)
 		return;
 	edge = f->ack + ((uint32_t)f->win << ((f->flags & H_SYN) ? 0 : p->rcv_wscale));
