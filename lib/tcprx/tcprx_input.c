@@ -561,9 +561,25 @@ static bool synchronized_input(struct tcprx_conn *c, struct tcprx_seg *seg)
 }
 
 /*
+ * RFC 6191 §2: may a SYN in TIME-WAIT start a new incarnation? When both
+ * incarnations use timestamps the TSval decides (newer, or equal with a
+ * higher sequence number): sequence numbers alone cannot tell an old
+ * duplicate SYN apart. Otherwise the SYN must be above the old RCV.NXT.
+ */
+static bool new_incarnation(const struct tcprx_conn *c, const struct tcprx_seg *seg)
+{
+	if ((seg->flags & (TCPRX_SYN | TCPRX_ACK)) != TCPRX_SYN)
+		return false;
+	if (c->ts_ok && seg->opt.has_ts)
+		return seq_gt(seg->opt.tsval, c->ts_recent) ||
+		       (seg->opt.tsval == c->ts_recent && seq_gt(seg->seq, c->rcv_nxt));
+	return seq_gt(seg->seq, c->rcv_nxt);
+}
+
+/*
  * TIME-WAIT (and the linger after LAST-ACK): late segments get an ACK; a
- * RST is ignored (RFC 1337); a new SYN above the old sequence space starts
- * a new incarnation (RFC 6191 allows it). Returns false when gone.
+ * RST is ignored (RFC 1337); a new SYN that is newer (RFC 6191) starts a
+ * new incarnation. Returns false when gone.
  */
 static bool time_wait_input(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
@@ -571,9 +587,7 @@ static bool time_wait_input(struct tcprx_conn *c, const struct tcprx_seg *seg)
 
 	if (seg->flags & TCPRX_RST)
 		return true;
-	if ((seg->flags & (TCPRX_SYN | TCPRX_ACK)) == TCPRX_SYN &&
-	    (seq_gt(seg->seq, c->rcv_nxt) ||
-	     (c->ts_ok && seg->opt.has_ts && seq_gt(seg->opt.tsval, c->ts_recent)))) {
+	if (new_incarnation(c, seg)) {
 		tcprx_conn_free(c);
 		listen_input(rx, seg);
 		return false;
