@@ -301,6 +301,16 @@ static bool ack_in_range(const struct tcprx_conn *c, const struct tcprx_seg *seg
 	return seq_leq(seg->ack, c->snd_nxt) && seq_geq(seg->ack, c->iss + 1 - c->max_snd_wnd);
 }
 
+/* RFC 7323 §4.3: remember the TSval to echo, for the segment our next ACK covers. */
+static void ts_recent_update(struct tcprx_conn *c, const struct tcprx_seg *seg)
+{
+	if (c->ts_ok && seg->opt.has_ts && seq_leq(seg->seq, c->last_ack_sent) &&
+	    seq_geq(seg->opt.tsval, c->ts_recent)) {
+		c->ts_recent = seg->opt.tsval;
+		c->ts_recent_ms = tcprx_now_ms(c->rx);
+	}
+}
+
 /*
  * RFC 9293 §3.10.7.4, fifth check (ACK field). SYN-RECEIVED: acceptable
  * iff SND.UNA < SEG.ACK =< SND.NXT, else <SEQ=SEG.ACK><CTL=RST>. Later: an
@@ -319,6 +329,9 @@ static enum ack_verdict ack_rule(struct tcprx_conn *c, const struct tcprx_seg *s
 		note_peer_window(c, seg);
 		return establish(c) ? ACK_GO_ON : ACK_CONN_GONE;
 	case TCPRX_LAST_ACK:
+		/* TS.Recent goes on: TIME-WAIT compares a new SYN's TSval with it (RFC 6191). */
+		if (ack_in_range(c, seg))
+			ts_recent_update(c, seg);
 		if (seg->ack == c->snd_nxt)
 			fin_acked(c);
 		return ACK_DONE;
@@ -329,16 +342,6 @@ static enum ack_verdict ack_rule(struct tcprx_conn *c, const struct tcprx_seg *s
 		}
 		note_peer_window(c, seg);
 		return ACK_GO_ON;
-	}
-}
-
-/* RFC 7323 §4.3: remember the TSval to echo, for the segment our next ACK covers. */
-static void ts_recent_update(struct tcprx_conn *c, const struct tcprx_seg *seg)
-{
-	if (c->ts_ok && seg->opt.has_ts && seq_leq(seg->seq, c->last_ack_sent) &&
-	    seq_geq(seg->opt.tsval, c->ts_recent)) {
-		c->ts_recent = seg->opt.tsval;
-		c->ts_recent_ms = tcprx_now_ms(c->rx);
 	}
 }
 
