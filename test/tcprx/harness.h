@@ -288,6 +288,8 @@ void h_open(struct harness *h, struct h_peer *p);
  * Returns the bytes received; *rc the last tcprx_recv result (may be NULL).
  */
 uint64_t h_recv(struct harness *h, struct h_peer *p, int *rc);
+/* The same for at most max fragments (*rc: the last tcprx_recv result, or 0 if none was made). */
+uint64_t h_recv_n(struct harness *h, struct h_peer *p, unsigned int max, int *rc);
 /* The fragment received for sequence number seq (NULL if none started there). */
 const struct h_rfrag *h_frag_at(const struct h_peer *p, uint32_t seq);
 /* Where the device put the payload of the newest segment injected at seq (asserted to exist). */

@@ -245,22 +245,28 @@ uint64_t h_placed_at(const struct harness *h, uint32_t seq)
 	return 0;
 }
 
-uint64_t h_recv(struct harness *h, struct h_peer *p, int *rc)
+uint64_t h_recv_n(struct harness *h, struct h_peer *p, unsigned int max, int *rc)
 {
 	struct devmem_frag frags[16];
 	uint64_t total = 0;
-	int n, i;
+	int n = 0, i;
 
-	while ((n = tcprx_recv(p->conn, frags, 16)) > 0) {
-		assert_true(n <= 16);
+	while (max > 0 && (n = tcprx_recv(p->conn, frags, RTE_MIN(max, 16u))) > 0) {
+		assert_true(n <= (int)RTE_MIN(max, 16u));
 		for (i = 0; i < n; i++) {
 			check_frag(h, p, &frags[i]);
 			total += frags[i].frag_size;
 		}
+		max -= (unsigned int)n;
 	}
 	if (rc)
 		*rc = n;
 	return total;
+}
+
+uint64_t h_recv(struct harness *h, struct h_peer *p, int *rc)
+{
+	return h_recv_n(h, p, UINT32_MAX, rc);
 }
 
 /* Tokens tokens[0..n) as ranges of consecutive numbers; returns how many ranges. */
