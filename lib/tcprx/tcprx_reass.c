@@ -159,12 +159,18 @@ void tcprx_ooo_pull(struct tcprx_conn *c)
 		c->sack_recent_count = 0;
 }
 
-/* The contiguous block of records around index i: [left, right). */
+/*
+ * The contiguous block of records around index i (one above RCV.NXT):
+ * [left, right). Records at RCV.NXT wait for ring room and are not
+ * acknowledged yet; a block never reaches down to them, or its left edge
+ * would be at the ACK number (RFC 2018 §3: blocks lie above it).
+ */
 static uint32_t block_of(const struct tcprx_conn *c, uint32_t i, uint32_t *left, uint32_t *right)
 {
 	uint32_t first = i, last = i;
 
-	while (first > 0 && ooo_end(&c->ooo[first - 1]) == c->ooo[first].seq)
+	while (first > 0 && ooo_end(&c->ooo[first - 1]) == c->ooo[first].seq &&
+	       seq_gt(c->ooo[first - 1].seq, c->rcv_nxt))
 		first--;
 	while (last + 1 < c->ooo_count && ooo_end(&c->ooo[last]) == c->ooo[last + 1].seq)
 		last++;
