@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lib/tcprx internals: the stack, its connections, and the files' contracts. */
+#ifndef HSPLIT_TCPRX_PRIVATE_H
+#define HSPLIT_TCPRX_PRIVATE_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <sys/queue.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+
+#include "tcprx.h"
+
+extern int tcprx_logtype;
+#define TCPRX_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, tcprx_logtype, "tcprx: " fmt "\n", ##__VA_ARGS__)
+/* Log why and return -err: every refusal of bad arguments says why. */
+#define TCPRX_FAIL(err, fmt, ...) (TCPRX_LOG(ERR, fmt, ##__VA_ARGS__), -(err))
+
+/* Sequence-space comparisons, mod 2^32 (RFC 9293 §3.4). */
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+
+#define TCPRX_FIN 0x01
+#define TCPRX_SYN 0x02
+#define TCPRX_RST 0x04
+#define TCPRX_PSH 0x08
+#define TCPRX_ACK 0x10
+#define TCPRX_URG 0x20
+
+#define TCPRX_MAX_LISTENERS 16
+#define TCPRX_MAX_ADDRS     16
+#define TCPRX_MAX_PIECES    8      /* mbuf segments one frame may span */
+#define TCPRX_TX_BATCH      32
+#define TCPRX_SACK_RECENT   4
+#define TCPRX_TS_PAWS_IDLE_MS (24ull * 24 * 3600 * 1000) /* RFC 7323 §5.5: 24 days */
+#define TCPRX_CHALLENGE_PER_SEC 1000u /* RFC 5961 §7 rate limit */
+#define TCPRX_SLOW_TICK_NS  1000000ull /* half-open and linger lists: scanned each ms */
+
+/* A byte range of one mbuf segment: payload is referenced, never copied. */
+struct tcprx_piece {
+	struct rte_mbuf *m;  /* one segment (next == NULL), owned by whoever holds the piece */
+	uint32_t off;        /* into m's data */
+	uint32_t len;
+};
+
+/* An out-of-order record: (seq, len, the segment that holds the bytes). */
+struct tcprx_ooo {
+	uint32_t seq;
+	struct tcprx_piece p;
+};
+
+/* Options as parsed from a segment. */
+struct tcprx_opts {
+	uint16_t mss;
+	uint8_t wscale;
+	bool has_mss, has_wscale, sack_ok, has_ts;
+	uint32_t tsval, tsecr;
+};
+
+/* A parsed TCP segment: headers read from the host header mbuf only. */
+struct tcprx_seg {
+	struct tcprx_addr src, dst;
+	struct rte_ether_addr src_mac;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint16_t wnd;
+	uint8_t flags;
+	uint32_t len;           /* payload bytes, after trimming by the input rules */
+	struct tcprx_opts opt;
+	unsigned int nb_pieces;
+	struct tcprx_piece piece[TCPRX_MAX_PIECES];
+	bool kept[TCPRX_MAX_PIECES];  /* the piece's segment now belongs to a connection */
+	unsigned int nb_mbufs;         /* the frame's segments, unchained */
+	struct rte_mbuf *mbufs[TCPRX_MAX_PIECES + 1];
+};
+
+struct tcprx_conn {
+	/* --- hot: looked at for every segment --- */
+	enum tcprx_state state;
+	uint32_t rcv_nxt;
+	uint32_t rcv_adv;        /* right edge we advertised: never moves left */
+	uint32_t last_ack_sent;  /* RCV.NXT in our last ACK (RFC 7323 §4.3) */
+	uint32_t snd_nxt;        /* ISS+1, ISS+2 after our FIN */
+	uint32_t unacked_bytes;  /* in-order bytes since our last ACK */
+	uint32_t ts_recent;
+	uint64_t ts_recent_ms;   /* when ts_recent was set, for PAWS idle expiry */
+	uint32_t ts_offset;      /* our TSval = clock ms + offset */
+	uint16_t rcv_mss;        /* the MSS we advertised */
+	uint16_t full_seg;       /* a full-sized segment: MSS minus the TS option */
+	uint8_t rcv_wscale, snd_wscale;
+	bool ts_ok, sack_ok;
+	bool ack_now;            /* an input rule asked for an immediate ACK */
+	bool fin_pending;        /* an out-of-order FIN waits at fin_seq */
+	bool fin_received;
+	bool reset;              /* reset by the peer: recv says ECONNRESET */
+	bool accepted;           /* the application owns it (until tcprx_close) */
+	bool on_delack, on_lowwin;
+	uint32_t fin_seq;
+	uint64_t delack_due;
+
+	struct tcprx *rx;
+	struct tcprx_conn *hash_next;
+	uint32_t hash;
+	struct tcprx_addr local, remote;
+	uint16_t local_port, remote_port;
+	struct rte_ether_addr peer_mac;
+	uint32_t iss, irs;
+	uint16_t peer_mss;
+
+	/* in order, not yet handed out: a ring of pieces */
+	struct tcprx_piece *inq;
+	uint32_t inq_mask, inq_head, inq_count;
+	/* out of order, sorted by seq, disjoint */
+	struct tcprx_ooo *ooo;
+	uint32_t ooo_count;
+	uint32_t sack_recent[TCPRX_SACK_RECENT]; /* a seq inside each recently changed block */
+	uint32_t sack_recent_count;
+
+	struct devmem_token_table *tokens;
+	_Atomic uint32_t tokens_out;  /* lent to the app; tcprx_dontneed may run elsewhere */
+	_Atomic uint64_t tokens_returned;
+
+	/* timers */
+	uint64_t timer_due;      /* SYN-ACK / FIN retransmission, TIME-WAIT end */
+	uint8_t retries;
+	uint64_t challenge_sec;  /* per-connection challenge ACK accounting (1 s slots) */
+	uint32_t challenge_count;
+
+	void *user;
+	struct tcprx_conn_stats st;
+
+	TAILQ_ENTRY(tcprx_conn) list;    /* half_open, accept_q, linger or app-owned (none) */
+	TAILQ_ENTRY(tcprx_conn) delack;
+	TAILQ_ENTRY(tcprx_conn) lowwin;
+	TAILQ_ENTRY(tcprx_conn) all;
+};
+
+TAILQ_HEAD(tcprx_conn_list, tcprx_conn);
+
+struct tcprx_listener {
+	struct tcprx_addr addr; /* family 0 = any of ours */
+	uint16_t port;
+};
+
+struct tcprx {
+	struct tcprx_config cfg;
+	uint64_t now;            /* ns, read once per poll */
+	uint64_t next_slow_tick;
+	double ns_per_cycle;
+
+	/* connections */
+	struct tcprx_conn **buckets;
+	uint32_t bucket_mask;
+	uint32_t nb_conns, nb_half_open, nb_backlog;
+	uint32_t inq_size;       /* ring entries per connection */
+	struct tcprx_conn_list half_open, accept_q, linger, delack_q, lowwin_q, all_conns;
+
+	struct tcprx_listener listeners[TCPRX_MAX_LISTENERS];
+	unsigned int nb_listeners;
+	struct tcprx_addr addrs[TCPRX_MAX_ADDRS];
+	unsigned int nb_addrs;
+
+	uint64_t sip_key[2];     /* RFC 6528 secret, also seeds the hash */
+	uint16_t ip_id;
+	uint16_t mss4, mss6;     /* the MSS we advertise per family */
+
+	struct rte_mbuf *tx[TCPRX_TX_BATCH];
+	unsigned int nb_tx;
+	struct tcprx_stats st;
+};
+
+/* tcprx_conn.c: the table, its hash, and connection lifetime */
+uint64_t tcprx_siphash(const uint64_t key[2], const void *data, size_t len);
+uint32_t tcprx_tuple_hash(const struct tcprx *rx, const struct tcprx_addr *local, uint16_t lport,
+			  const struct tcprx_addr *remote, uint16_t rport);
+struct tcprx_conn *tcprx_conn_lookup(struct tcprx *rx, const struct tcprx_seg *seg);
+struct tcprx_conn *tcprx_conn_new(struct tcprx *rx, const struct tcprx_seg *seg);
+void tcprx_conn_free(struct tcprx_conn *conn);
+int tcprx_conn_open_tokens(struct tcprx_conn *conn);
+uint32_t tcprx_isn(struct tcprx *rx, const struct tcprx_seg *seg);
+void tcprx_list_move(struct tcprx_conn *conn, struct tcprx_conn_list *from,
+		     struct tcprx_conn_list *to);
+
+/* tcprx_parse.c: frame -> ARP / ND / TCP segment */
+enum tcprx_frame_kind { TCPRX_FRAME_DROP, TCPRX_FRAME_TCP, TCPRX_FRAME_ARP, TCPRX_FRAME_ND };
+enum tcprx_frame_kind tcprx_parse_frame(struct tcprx *rx, struct rte_mbuf *m, struct tcprx_seg *seg);
+bool tcprx_is_our_addr(const struct tcprx *rx, const struct tcprx_addr *addr);
+int tcprx_parse_options(const uint8_t *p, unsigned int len, struct tcprx_opts *opt);
+
+/* tcprx_input.c: the RFC 9293 receive rules */
+void tcprx_input_frame(struct tcprx *rx, struct rte_mbuf *m);
+
+/* tcprx_reass.c: in-order queue, out-of-order records, SACK blocks */
+bool tcprx_inq_push(struct tcprx_conn *conn, const struct tcprx_piece *p);
+bool tcprx_inq_pop(struct tcprx_conn *conn, struct tcprx_piece *p);
+void tcprx_ooo_insert(struct tcprx_conn *conn, uint32_t seq, struct tcprx_piece *p);
+void tcprx_ooo_pull(struct tcprx_conn *conn);
+unsigned int tcprx_sack_blocks(const struct tcprx_conn *conn, uint32_t (*blocks)[2], unsigned int max);
+void tcprx_conn_drop_data(struct tcprx_conn *conn);
+void tcprx_piece_free(struct tcprx_piece *p);
+
+/* tcprx_window.c: the advertised window, from the chunks the connection may still take */
+uint32_t tcprx_chunks_held(const struct tcprx_conn *conn);
+uint16_t tcprx_window_field(struct tcprx_conn *conn);
+uint32_t tcprx_window_now(const struct tcprx_conn *conn);
+void tcprx_window_updates(struct tcprx *rx);
+
+/* tcprx_output.c: the frames we send */
+void tcprx_send_ack(struct tcprx_conn *conn);
+void tcprx_send_synack(struct tcprx_conn *conn);
+void tcprx_send_fin(struct tcprx_conn *conn);
+void tcprx_send_rst_conn(struct tcprx_conn *conn);
+void tcprx_send_rst_reply(struct tcprx *rx, const struct tcprx_seg *seg);
+void tcprx_send_arp_reply(struct tcprx *rx, const struct rte_mbuf *req);
+void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns);
+void tcprx_tx_flush(struct tcprx *rx);
+
+/* tcprx_timer.c: delayed ACK, SYN-ACK and FIN retransmission, TIME-WAIT */
+void tcprx_delack_arm(struct tcprx_conn *conn);
+void tcprx_delack_cancel(struct tcprx_conn *conn);
+uint64_t tcprx_now_ms(const struct tcprx *rx);
+
+#endif /* HSPLIT_TCPRX_PRIVATE_H */
