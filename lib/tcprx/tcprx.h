@@ -12,7 +12,9 @@
  * tcprx_dontneed and the stats readers must come from that same lcore.
  * tcprx_dontneed may come from any thread: it returns tokens to the payload
  * pool through its return ring and updates the connection's window credit
- * atomically; the next poll advertises the reopened window.
+ * atomically; the next poll advertises the reopened window. As with a
+ * socket, a connection must not be used once tcprx_close has been called:
+ * the application stops returning tokens on other threads first.
  *
  * Errors: every function returns a negative errno on bad arguments and logs
  * the reason under the "lib.tcprx" log type. Bad frames are dropped and
@@ -68,8 +70,8 @@ struct tcprx_config {
 
 	uint32_t max_conns;           /* connections incl. half-open and TIME-WAIT; 0 = 1024 */
 	uint32_t max_half_open;       /* SYN-RECEIVED bound (SYN flood); 0 = 128 */
-	uint32_t accept_backlog;      /* established, not yet accepted; 0 = max_conns */
-	uint32_t max_ooo;             /* out-of-order records per connection; 0 = 64 */
+	uint32_t accept_backlog;      /* established, not yet accepted; SYNs beyond are dropped; 0 = max_conns */
+	uint32_t max_ooo;             /* out-of-order records per connection; 0 = rcv_chunks */
 	/*
 	 * Payload chunks (segments) one connection may hold: queued in order,
 	 * out of order, or lent to the application as tokens. The advertised
@@ -82,8 +84,8 @@ struct tcprx_config {
 	bool no_timestamps;           /* do not agree to timestamps */
 	uint32_t delack_us;           /* bound on a delayed ACK; 0 = 1000, max 500000 (MUST-40) */
 	uint32_t synack_rto_ms;       /* first SYN-ACK retransmission; 0 = 1000 */
-	uint8_t synack_retries;       /* then give up; 0 = 5 */
-	uint32_t time_wait_ms;        /* TIME-WAIT / LAST-ACK linger; 0 = 2000 */
+	uint8_t synack_retries;       /* then give up; 0 = 5 (our FIN in LAST-ACK: the same) */
+	uint32_t time_wait_ms;        /* TIME-WAIT after LAST-ACK; 0 = 2000 */
 	/*
 	 * Accept frames whose L4 checksum status is UNKNOWN/NONE by checking the
 	 * checksum in software. Only possible when every byte is in host memory
@@ -182,6 +184,7 @@ struct tcprx_conn_stats {
 	uint64_t acks_out;         /* pure ACKs sent */
 	uint64_t dup_acks_out;     /* immediate ACKs for out-of-order/duplicate data */
 	uint64_t challenge_acks;   /* RFC 5961 */
+	uint64_t acks_rate_limited;/* ACKs not sent for dataless invalid segments (RFC 5961 §7) */
 	uint64_t window_probes;    /* zero-window probes answered */
 	uint64_t window_updates;   /* unsolicited ACKs after tokens reopened the window */
 	uint64_t zero_windows;     /* times we advertised a zero window */

@@ -17,7 +17,6 @@
 
 #define DEFAULT_MAX_CONNS      1024u
 #define DEFAULT_MAX_HALF_OPEN  128u
-#define DEFAULT_MAX_OOO        64u
 #define DEFAULT_RCV_CHUNKS     256u
 #define DEFAULT_WSCALE         7u
 #define DEFAULT_DELACK_US      1000u
@@ -116,8 +115,9 @@ static void config_defaults(struct tcprx *rx)
 	c->max_conns = or_default(c->max_conns, DEFAULT_MAX_CONNS);
 	c->max_half_open = or_default(c->max_half_open, DEFAULT_MAX_HALF_OPEN);
 	c->accept_backlog = or_default(c->accept_backlog, c->max_conns);
-	c->max_ooo = or_default(c->max_ooo, DEFAULT_MAX_OOO);
 	c->rcv_chunks = or_default(c->rcv_chunks, DEFAULT_RCV_CHUNKS);
+	/* A whole window may arrive out of order behind one loss: room for all of it. */
+	c->max_ooo = or_default(c->max_ooo, c->rcv_chunks);
 	c->delack_us = or_default(c->delack_us, DEFAULT_DELACK_US);
 	c->synack_rto_ms = or_default(c->synack_rto_ms, DEFAULT_SYNACK_RTO_MS);
 	c->synack_retries = (uint8_t)or_default(c->synack_retries, DEFAULT_SYNACK_RETRIES);
@@ -171,9 +171,18 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 		free(rx);
 		return TCPRX_FAIL(ENOMEM, "create: no memory for %u buckets", nb);
 	}
-	rx->inq_size = rte_align32pow2(rx->cfg.rcv_chunks + rx->cfg.max_ooo);
+	/*
+	 * The window is counted in full-sized segments; a sender writing smaller
+	 * ones fills more pieces per byte. Twice the chunks gives it slack before
+	 * in-window data would have to be dropped (counted in segs_ooo_full).
+	 */
+	rx->inq_size = rte_align32pow2(2 * (rx->cfg.rcv_chunks + rx->cfg.max_ooo));
+	/* Independent keys: what one use reveals (TSvals, bucket timing) says nothing of another. */
 	rx->sip_key[0] = cfg->isn_secret ? cfg->isn_secret : rte_rand();
 	rx->sip_key[1] = cfg->isn_secret ? ~cfg->isn_secret : rte_rand();
+	rx->ts_key[0] = rte_rand();
+	rx->ts_key[1] = rte_rand();
+	rx->hash_seed = rte_rand();
 	TAILQ_INIT(&rx->half_open);
 	TAILQ_INIT(&rx->accept_q);
 	TAILQ_INIT(&rx->linger);
@@ -181,6 +190,7 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 	TAILQ_INIT(&rx->lowwin_q);
 	TAILQ_INIT(&rx->all_conns);
 	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
+	tcprx_telemetry_add(rx);
 	*out = rx;
 	return 0;
 }
@@ -191,6 +201,7 @@ void tcprx_destroy(struct tcprx *rx)
 
 	if (rx == NULL)
 		return;
+	tcprx_telemetry_remove(rx);
 	while ((c = TAILQ_FIRST(&rx->all_conns)) != NULL) {
 		if (c->state != TCPRX_TIME_WAIT && c->state != TCPRX_CLOSED)
 			tcprx_send_rst_conn(c);
@@ -326,8 +337,10 @@ int tcprx_recv(struct tcprx_conn *c, struct devmem_frag *frags, unsigned int n)
 		return TCPRX_FAIL(EINVAL, "recv: an accepted connection and room for fragments are required");
 	while (got < n && c->inq_count && recv_one(c, &frags[got]) == 0)
 		got++;
-	if (got)
+	if (got) {
+		tcprx_conn_unstick(c);
 		return (int)got;
+	}
 	if (c->inq_count)
 		return -ENOBUFS; /* every token is lent out: return some first */
 	if (c->reset)
@@ -346,6 +359,8 @@ int tcprx_dontneed(struct tcprx_conn *c, const struct devmem_token_range *ranges
 	if (freed > 0) {
 		atomic_fetch_sub_explicit(&c->tokens_out, (uint32_t)freed, memory_order_relaxed);
 		atomic_fetch_add_explicit(&c->tokens_returned, (uint64_t)freed, memory_order_relaxed);
+		/* the poll looks for windows to reopen only after a return */
+		atomic_fetch_add_explicit(&c->rx->returns_gen, 1, memory_order_release);
 	}
 	return freed;
 }

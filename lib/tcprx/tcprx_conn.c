@@ -5,8 +5,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
-#include <rte_malloc.h>
+#include <rte_jhash.h>
 
 #include "tcprx_private.h"
 
@@ -69,13 +70,28 @@ static void tuple_key_fill(struct tuple_key *k, const struct tcprx_addr *local, 
 	k->family = local->family;
 }
 
+/*
+ * The table hash runs for every segment: jhash under a random seed (what
+ * Linux's inet_ehashfn does), so a peer cannot aim many tuples at one
+ * bucket without knowing the seed. ISNs and TS offsets use SipHash.
+ */
 uint32_t tcprx_tuple_hash(const struct tcprx *rx, const struct tcprx_addr *local, uint16_t lport,
 			  const struct tcprx_addr *remote, uint16_t rport)
 {
-	struct tuple_key k;
+	uint32_t seed = (uint32_t)rx->hash_seed, ports = (uint32_t)lport << 16 | rport, a, b;
 
-	tuple_key_fill(&k, local, lport, remote, rport);
-	return (uint32_t)tcprx_siphash(rx->sip_key, &k, sizeof(k));
+	if (local->family == AF_INET) {
+		memcpy(&a, local->bytes, 4);
+		memcpy(&b, remote->bytes, 4);
+		return rte_jhash_3words(a, b, ports, seed);
+	}
+	{
+		uint32_t l[4], r[4]; /* tcprx_addr.bytes is not word-aligned */
+
+		memcpy(l, local->bytes, 16);
+		memcpy(r, remote->bytes, 16);
+		return rte_jhash_3words(rte_jhash_32b(l, 4, seed), rte_jhash_32b(r, 4, seed), ports, seed);
+	}
 }
 
 static bool addr_equal(const struct tcprx_addr *a, const struct tcprx_addr *b)
@@ -104,7 +120,16 @@ uint32_t tcprx_isn(struct tcprx *rx, const struct tcprx_seg *seg)
 	struct tuple_key k;
 
 	tuple_key_fill(&k, &seg->dst, seg->dport, &seg->src, seg->sport);
-	return (uint32_t)(rx->now / 4000) + (uint32_t)(tcprx_siphash(rx->sip_key, &k, sizeof(k)) >> 32);
+	return (uint32_t)(rx->now / 4000) + (uint32_t)tcprx_siphash(rx->sip_key, &k, sizeof(k));
+}
+
+/* RFC 7323 §5.4: a per-connection TSval offset, from the same PRF under another key. */
+uint32_t tcprx_ts_offset(struct tcprx *rx, const struct tcprx_seg *seg)
+{
+	struct tuple_key k;
+
+	tuple_key_fill(&k, &seg->dst, seg->dport, &seg->src, seg->sport);
+	return (uint32_t)tcprx_siphash(rx->ts_key, &k, sizeof(k));
 }
 
 void tcprx_list_move(struct tcprx_conn *conn, struct tcprx_conn_list *from,

@@ -49,9 +49,16 @@ static void negotiate_options(struct tcprx_conn *c, const struct tcprx_seg *seg)
 	if (c->ts_ok) {
 		c->ts_recent = seg->opt.tsval;
 		c->ts_recent_ms = tcprx_now_ms(c->rx);
-		c->ts_offset = c->hash * 2654435761u; /* RFC 7323 §5.4: a per-connection offset */
+		c->ts_offset = tcprx_ts_offset(c->rx, seg); /* RFC 7323 §5.4: per connection, unguessable */
 	}
-	c->full_seg = (uint16_t)(c->rcv_mss - (c->ts_ok ? TS_OPTION_LEN : 0));
+	/*
+	 * A full-sized segment is what the sender sends: at most our MSS and,
+	 * when it told us, at most its own (its MTU), less the TS option. The
+	 * window counts chunks in these, and RFC 5681's "every second
+	 * full-sized segment" too.
+	 */
+	c->full_seg = (uint16_t)(RTE_MIN(c->rcv_mss, seg->opt.has_mss ? c->peer_mss : c->rcv_mss) -
+				 (c->ts_ok ? TS_OPTION_LEN : 0));
 }
 
 /* RFC 9293 §3.10.7.2, SYN in LISTEN, within the half-open and backlog bounds. */
@@ -64,7 +71,7 @@ static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 		rx->st.half_open_drops++;
 		return;
 	}
-	if (rx->nb_half_open + rx->nb_backlog >= rx->cfg.accept_backlog) {
+	if (rx->nb_backlog >= rx->cfg.accept_backlog) {
 		rx->st.backlog_drops++;
 		return;
 	}
@@ -154,6 +161,23 @@ static bool segment_acceptable(const struct tcprx_conn *c, const struct tcprx_se
 	return in_window(seg->seq, c->rcv_nxt, wnd) || in_window(seg->seq + len - 1, c->rcv_nxt, wnd);
 }
 
+/*
+ * ACK an invalid segment. Dataless ones (and SYNs) get at most one ACK per
+ * 500 ms, so two confused ends cannot ping-pong ACKs forever (RFC 5961 §7;
+ * Linux's tcp_oow_rate_limited). Data segments are always answered.
+ */
+static void oow_ack(struct tcprx_conn *c, const struct tcprx_seg *seg)
+{
+	if (seg->len == 0 || (seg->flags & TCPRX_SYN)) {
+		if (c->last_oow_ack != 0 && c->rx->now - c->last_oow_ack < TCPRX_OOW_ACK_GAP_NS) {
+			c->st.acks_rate_limited++;
+			return;
+		}
+		c->last_oow_ack = c->rx->now;
+	}
+	c->ack_now = true;
+}
+
 /* An unacceptable segment (not a RST) is answered with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
 static void unacceptable_segment(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
@@ -164,7 +188,7 @@ static void unacceptable_segment(struct tcprx_conn *c, const struct tcprx_seg *s
 	c->st.segs_unacceptable++;
 	if (tcprx_window_now(c) == 0)
 		c->st.window_probes++; /* a persist probe: this ACK carries the window */
-	c->ack_now = true;
+	oow_ack(c, seg);
 }
 
 /* RFC 5961 §5/§7: challenge ACKs, at most TCPRX_CHALLENGE_PER_SEC a second per connection. */
@@ -257,10 +281,30 @@ static void fin_acked(struct tcprx_conn *c)
 
 enum ack_verdict { ACK_GO_ON, ACK_DONE, ACK_CONN_GONE };
 
+/* The largest window the peer ever offered: MAX.SND.WND of RFC 5961 §5.2. */
+static void note_peer_window(struct tcprx_conn *c, const struct tcprx_seg *seg)
+{
+	uint32_t wnd = (uint32_t)seg->wnd << c->snd_wscale;
+
+	if (wnd > c->max_snd_wnd)
+		c->max_snd_wnd = wnd;
+}
+
+/*
+ * RFC 5961 §5.2: an ACK is acceptable only within
+ * (SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT; outside, the segment is
+ * dropped and ACKed, so blind data injection needs the ACK right too.
+ * SND.UNA is ISS+1 for a receiver: our SYN is the only data we ever sent.
+ */
+static bool ack_in_range(const struct tcprx_conn *c, const struct tcprx_seg *seg)
+{
+	return seq_leq(seg->ack, c->snd_nxt) && seq_geq(seg->ack, c->iss + 1 - c->max_snd_wnd);
+}
+
 /*
  * RFC 9293 §3.10.7.4, fifth check (ACK field). SYN-RECEIVED: acceptable
  * iff SND.UNA < SEG.ACK =< SND.NXT, else <SEQ=SEG.ACK><CTL=RST>. Later: an
- * ACK for something not yet sent is answered with an ACK and dropped.
+ * ACK outside RFC 5961's range is answered with an ACK and dropped.
  */
 static enum ack_verdict ack_rule(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
@@ -272,16 +316,18 @@ static enum ack_verdict ack_rule(struct tcprx_conn *c, const struct tcprx_seg *s
 			tcprx_send_rst_reply(c->rx, seg);
 			return ACK_DONE;
 		}
+		note_peer_window(c, seg);
 		return establish(c) ? ACK_GO_ON : ACK_CONN_GONE;
 	case TCPRX_LAST_ACK:
 		if (seg->ack == c->snd_nxt)
 			fin_acked(c);
 		return ACK_DONE;
 	default:
-		if (seq_gt(seg->ack, c->snd_nxt)) {
-			c->ack_now = true;
+		if (!ack_in_range(c, seg)) {
+			oow_ack(c, seg);
 			return ACK_DONE;
 		}
+		note_peer_window(c, seg);
 		return ACK_GO_ON;
 	}
 }
@@ -455,6 +501,23 @@ static void fin_rule(struct tcprx_conn *c, const struct tcprx_seg *seg, uint32_t
 	fin_accept_if_in_order(c);
 }
 
+/*
+ * The application made room in the in-order ring: out-of-order records
+ * that had reached RCV.NXT while it was full move in now, and a FIN behind
+ * them may become in order. Runs on the polling lcore (tcprx_recv).
+ */
+void tcprx_conn_unstick(struct tcprx_conn *c)
+{
+	uint32_t before = c->rcv_nxt;
+
+	if (c->ooo_count == 0 || seq_gt(c->ooo[0].seq, c->rcv_nxt))
+		return;
+	tcprx_ooo_pull(c);
+	fin_accept_if_in_order(c);
+	if (c->rcv_nxt != before)
+		tcprx_send_ack(c);
+}
+
 /* A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost, send it again. */
 static bool syn_retransmitted(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
@@ -508,13 +571,15 @@ static bool time_wait_input(struct tcprx_conn *c, const struct tcprx_seg *seg)
 
 	if (seg->flags & TCPRX_RST)
 		return true;
-	if ((seg->flags & (TCPRX_SYN | TCPRX_ACK)) == TCPRX_SYN && seq_gt(seg->seq, c->rcv_nxt)) {
+	if ((seg->flags & (TCPRX_SYN | TCPRX_ACK)) == TCPRX_SYN &&
+	    (seq_gt(seg->seq, c->rcv_nxt) ||
+	     (c->ts_ok && seg->opt.has_ts && seq_gt(seg->opt.tsval, c->ts_recent)))) {
 		tcprx_conn_free(c);
 		listen_input(rx, seg);
 		return false;
 	}
 	rx->st.time_wait_segs++;
-	c->ack_now = true;
+	oow_ack(c, seg);
 	return true;
 }
 

@@ -240,7 +240,7 @@ static enum tcprx_frame_kind parse_ipv4(struct tcprx *rx, struct rte_mbuf *m, ui
 }
 
 static enum tcprx_frame_kind parse_ipv6(struct tcprx *rx, struct rte_mbuf *m, uint32_t l3_off,
-					struct tcprx_seg *seg)
+					bool unicast, struct tcprx_seg *seg)
 {
 	const struct rte_ipv6_hdr *ip;
 	uint32_t plen;
@@ -257,21 +257,33 @@ static enum tcprx_frame_kind parse_ipv6(struct tcprx *rx, struct rte_mbuf *m, ui
 	if (ip->proto == IPPROTO_ICMPV6) {
 		const struct rte_icmp_hdr *icmp;
 
-		if (l3_off + sizeof(*ip) + sizeof(*icmp) > m->data_len)
+		if (l3_off + sizeof(*ip) + plen > m->data_len || plen < sizeof(*icmp))
 			return malformed(rx);
 		icmp = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, l3_off + sizeof(*ip));
-		return icmp->icmp_type == ICMPV6_NEIGHBOR_SOLICIT ? TCPRX_FRAME_ND : not_ours(rx);
+		if (icmp->icmp_type != ICMPV6_NEIGHBOR_SOLICIT)
+			return not_ours(rx);
+		/* RFC 4861 §7.1.1: hop limit 255 (on-link only) and a valid checksum */
+		if (ip->hop_limits != 255 || rte_ipv6_udptcp_cksum_verify(ip, icmp) != 0)
+			return malformed(rx);
+		return TCPRX_FRAME_ND;
 	}
-	/* Extension headers are not parsed (yet): a fragment header would be one. */
-	if (ip->proto != IPPROTO_TCP || (rx->nb_addrs && !tcprx_is_our_addr(rx, &seg->dst)))
+	if (!unicast || (rx->nb_addrs && !tcprx_is_our_addr(rx, &seg->dst)))
+		return not_ours(rx);
+	/* Device-memory payload cannot be reassembled from IPv6 fragments either. */
+	if (ip->proto == IPPROTO_FRAGMENT) {
+		rx->st.ip_fragments++;
+		return TCPRX_FRAME_DROP;
+	}
+	/* Other extension headers are not parsed (yet). */
+	if (ip->proto != IPPROTO_TCP)
 		return not_ours(rx);
 	return parse_tcp(rx, m, ip, false, l3_off + sizeof(*ip), plen, seg);
 }
 
-static bool mac_is_ours(const struct tcprx *rx, const struct rte_ether_addr *dst)
+/* IPv6 multicast (33:33:...), where neighbour solicitations go. */
+static bool mac_is_ipv6_multicast(const struct rte_ether_addr *dst)
 {
-	return rte_is_same_ether_addr(dst, &rx->cfg.mac) || rte_is_broadcast_ether_addr(dst) ||
-	       (dst->addr_bytes[0] == 0x33 && dst->addr_bytes[1] == 0x33); /* IPv6 multicast (ND) */
+	return dst->addr_bytes[0] == 0x33 && dst->addr_bytes[1] == 0x33;
 }
 
 static enum tcprx_frame_kind parse_arp(struct tcprx *rx, struct rte_mbuf *m, uint32_t l3_off)
@@ -297,21 +309,24 @@ enum tcprx_frame_kind tcprx_parse_frame(struct tcprx *rx, struct rte_mbuf *m, st
 {
 	const struct rte_ether_hdr *eth;
 	uint16_t type;
+	bool unicast;
 
 	if (m->data_len < sizeof(*eth))
 		return malformed(rx);
 	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	if (!mac_is_ours(rx, &eth->dst_addr))
-		return not_ours(rx);
+	unicast = rte_is_same_ether_addr(&eth->dst_addr, &rx->cfg.mac);
 	seg->src_mac = eth->src_addr;
 	type = rte_be_to_cpu_16(eth->ether_type);
+	/* TCP only to our MAC; ARP requests broadcast; solicitations to IPv6 multicast. */
 	switch (type) {
 	case RTE_ETHER_TYPE_IPV4:
-		return parse_ipv4(rx, m, sizeof(*eth), seg);
+		return unicast ? parse_ipv4(rx, m, sizeof(*eth), seg) : not_ours(rx);
 	case RTE_ETHER_TYPE_IPV6:
-		return parse_ipv6(rx, m, sizeof(*eth), seg);
+		return unicast || mac_is_ipv6_multicast(&eth->dst_addr) ?
+		       parse_ipv6(rx, m, sizeof(*eth), unicast, seg) : not_ours(rx);
 	case RTE_ETHER_TYPE_ARP:
-		return parse_arp(rx, m, sizeof(*eth));
+		return unicast || rte_is_broadcast_ether_addr(&eth->dst_addr) ?
+		       parse_arp(rx, m, sizeof(*eth)) : not_ours(rx);
 	default:
 		return not_ours(rx);
 	}

@@ -38,6 +38,7 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
 #define TCPRX_SACK_RECENT   4
 #define TCPRX_TS_PAWS_IDLE_MS (24ull * 24 * 3600 * 1000) /* RFC 7323 §5.5: 24 days */
 #define TCPRX_CHALLENGE_PER_SEC 1000u /* RFC 5961 §7 rate limit */
+#define TCPRX_OOW_ACK_GAP_NS (500ull * 1000000) /* Linux tcp_invalid_ratelimit */
 #define TCPRX_SLOW_TICK_NS  1000000ull /* half-open and linger lists: scanned each ms */
 
 /* A byte range of one mbuf segment: payload is referenced, never copied. */
@@ -128,6 +129,8 @@ struct tcprx_conn {
 	uint64_t timer_due;      /* SYN-ACK / FIN retransmission, TIME-WAIT end */
 	uint8_t retries;
 	uint64_t challenge_sec;  /* per-connection challenge ACK accounting (1 s slots) */
+	uint64_t last_oow_ack;   /* when we last ACKed a dataless invalid segment */
+	uint32_t max_snd_wnd;    /* largest window the peer offered (RFC 5961 §5.2) */
 	uint32_t challenge_count;
 
 	void *user;
@@ -164,13 +167,18 @@ struct tcprx {
 	struct tcprx_addr addrs[TCPRX_MAX_ADDRS];
 	unsigned int nb_addrs;
 
-	uint64_t sip_key[2];     /* RFC 6528 secret, also seeds the hash */
+	uint64_t sip_key[2];     /* RFC 6528 ISN secret */
+	uint64_t ts_key[2];      /* TSval offsets */
+	uint64_t hash_seed;      /* connection table */
 	uint16_t ip_id;
 	uint16_t mss4, mss6;     /* the MSS we advertise per family */
 
 	struct rte_mbuf *tx[TCPRX_TX_BATCH];
 	unsigned int nb_tx;
 	struct tcprx_stats st;
+	int telemetry_id;        /* -1: not listed */
+	_Atomic uint64_t returns_gen; /* bumped by every tcprx_dontneed that freed something */
+	uint64_t returns_seen;
 };
 
 /* tcprx_conn.c: the table, its hash, and connection lifetime */
@@ -182,6 +190,7 @@ struct tcprx_conn *tcprx_conn_new(struct tcprx *rx, const struct tcprx_seg *seg)
 void tcprx_conn_free(struct tcprx_conn *conn);
 int tcprx_conn_open_tokens(struct tcprx_conn *conn);
 uint32_t tcprx_isn(struct tcprx *rx, const struct tcprx_seg *seg);
+uint32_t tcprx_ts_offset(struct tcprx *rx, const struct tcprx_seg *seg);
 void tcprx_list_move(struct tcprx_conn *conn, struct tcprx_conn_list *from,
 		     struct tcprx_conn_list *to);
 
@@ -193,6 +202,7 @@ int tcprx_parse_options(const uint8_t *p, unsigned int len, struct tcprx_opts *o
 
 /* tcprx_input.c: the RFC 9293 receive rules */
 void tcprx_input_frame(struct tcprx *rx, struct rte_mbuf *m);
+void tcprx_conn_unstick(struct tcprx_conn *conn);
 
 /* tcprx_reass.c: in-order queue, out-of-order records, SACK blocks */
 bool tcprx_inq_push(struct tcprx_conn *conn, const struct tcprx_piece *p);
@@ -218,6 +228,10 @@ void tcprx_send_rst_reply(struct tcprx *rx, const struct tcprx_seg *seg);
 void tcprx_send_arp_reply(struct tcprx *rx, const struct rte_mbuf *req);
 void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns);
 void tcprx_tx_flush(struct tcprx *rx);
+
+/* tcprx_telemetry.c: /tcprx/list and /tcprx/stats,<id> */
+void tcprx_telemetry_add(struct tcprx *rx);
+void tcprx_telemetry_remove(struct tcprx *rx);
 
 /* tcprx_timer.c: delayed ACK, SYN-ACK and FIN retransmission, TIME-WAIT */
 void tcprx_delack_arm(struct tcprx_conn *conn);

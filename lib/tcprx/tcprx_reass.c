@@ -65,10 +65,11 @@ static void sack_note_recent(struct tcprx_conn *c, uint32_t seq)
  */
 void tcprx_ooo_insert(struct tcprx_conn *c, uint32_t seq, struct tcprx_piece *p)
 {
-	uint32_t end = seq + p->len, i = 0;
+	uint32_t end = seq + p->len, i = c->ooo_count;
 
-	while (i < c->ooo_count && seq_leq(ooo_end(&c->ooo[i]), seq))
-		i++;
+	/* Newcomers usually extend the right end: search from there. */
+	while (i > 0 && seq_gt(ooo_end(&c->ooo[i - 1]), seq))
+		i--;
 	/* left neighbour overlaps: keep its bytes, cut ours */
 	if (i < c->ooo_count && seq_lt(c->ooo[i].seq, seq)) {
 		uint32_t cut = ooo_end(&c->ooo[i]) - seq;
@@ -108,11 +109,16 @@ duplicate:
 	tcprx_piece_free(p);
 }
 
-/* RCV.NXT advanced: records it reached become in-order data (trimmed on the left). */
+/*
+ * RCV.NXT advanced: records it reached become in-order data (trimmed on
+ * the left). The records taken leave the array in one move.
+ */
 void tcprx_ooo_pull(struct tcprx_conn *c)
 {
-	while (c->ooo_count && seq_leq(c->ooo[0].seq, c->rcv_nxt)) {
-		struct tcprx_ooo *o = &c->ooo[0];
+	uint32_t taken = 0;
+
+	while (taken < c->ooo_count && seq_leq(c->ooo[taken].seq, c->rcv_nxt)) {
+		struct tcprx_ooo *o = &c->ooo[taken];
 
 		if (seq_leq(ooo_end(o), c->rcv_nxt)) {
 			tcprx_piece_free(&o->p);
@@ -123,11 +129,15 @@ void tcprx_ooo_pull(struct tcprx_conn *c)
 			o->p.off += cut;
 			o->p.len -= cut;
 			if (!tcprx_inq_push(c, &o->p))
-				break; /* ring full: stays out of order, retried on the next advance */
+				break; /* ring full: stays, retried when the application takes data */
 			c->rcv_nxt += o->p.len;
 			c->st.bytes_in_order += o->p.len;
 		}
-		ooo_remove(c, 0);
+		taken++;
+	}
+	if (taken) {
+		memmove(&c->ooo[0], &c->ooo[taken], (c->ooo_count - taken) * sizeof(c->ooo[0]));
+		c->ooo_count -= taken;
 	}
 	if (c->ooo_count == 0)
 		c->sack_recent_count = 0;
@@ -152,7 +162,8 @@ static int record_holding(const struct tcprx_conn *c, uint32_t seq)
 	uint32_t i;
 
 	for (i = 0; i < c->ooo_count; i++)
-		if (seq_leq(c->ooo[i].seq, seq) && seq_lt(seq, ooo_end(&c->ooo[i])))
+		if (seq_leq(c->ooo[i].seq, seq) && seq_lt(seq, ooo_end(&c->ooo[i])) &&
+		    seq_gt(c->ooo[i].seq, c->rcv_nxt))
 			return (int)i;
 	return -1;
 }
@@ -189,6 +200,8 @@ unsigned int tcprx_sack_blocks(const struct tcprx_conn *c, uint32_t (*blocks)[2]
 		}
 	}
 	for (i = (int)c->ooo_count - 1; i >= 0 && n < max; i--) {
+		if (seq_leq(c->ooo[i].seq, c->rcv_nxt))
+			break; /* in order, waiting for ring room: not a SACK block */
 		i = (int)block_of(c, (uint32_t)i, &left, &right);
 		if (!block_listed(blocks, n, left)) {
 			blocks[n][0] = left;

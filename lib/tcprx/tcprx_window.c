@@ -87,8 +87,12 @@ uint16_t tcprx_window_field(struct tcprx_conn *c)
  */
 void tcprx_window_updates(struct tcprx *rx)
 {
+	uint64_t gen = atomic_load_explicit(&rx->returns_gen, memory_order_acquire);
 	struct tcprx_conn *c, *next;
 
+	if (gen == rx->returns_seen)
+		return; /* nothing came back since the last look */
+	rx->returns_seen = gen;
 	for (c = TAILQ_FIRST(&rx->lowwin_q); c != NULL; c = next) {
 		uint32_t now = tcprx_window_now(c), could = window_from_chunks(c);
 

@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Scripts for the opening rules: passive open with SYN-ACK retransmission
+ * (RFC 6298 backoff) and give-up, the half-open bound, MSS/WS/TS/SACK-permitted
+ * negotiated from the SYN (RFC 9293 §3.7.1, RFC 7323, RFC 2018), RST for
+ * segments to closed ports (RFC 9293 §3.10.7.1), ARP and IPv6 (with neighbour
+ * discovery).
+ */
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_ip.h>
+
+#include "harness.h"
+
+/* Timer tolerance: a poll-mode timer may fire up to one tick late. */
+static void assert_elapsed(int64_t got_ms, int64_t want_ms)
+{
+	int64_t tol = want_ms / 20 + 2;
+
+	if (got_ms < want_ms - tol || got_ms > want_ms + tol)
+		H_FAIL("timer fired after %lld ms, expected %lld ms (+-%lld)", (long long)got_ms,
+			 (long long)want_ms, (long long)tol);
+}
+
+static void test_synack_retransmit_backoff_give_up(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_config cfg;
+	struct h_peer p;
+	struct h_frame f;
+	struct h_seg ack;
+	int64_t rto = 1000;
+	int i;
+
+	h_config(h, &cfg);
+	cfg.synack_rto_ms = 1000;
+	cfg.synack_retries = 3;
+	h_restart(h, &cfg);
+	h_peer_init(&p, false, 2, 40000, 0x10000000);
+	h_syn(h, &p, &f);
+	assert_int_equal(h_stats(h).synack_out, 1);
+	assert_int_equal(h_stats(h).half_open, 1);
+	for (i = 0; i < 3; i++, rto *= 2) {
+		assert_elapsed(h_wait_frame_ms(h, (uint64_t)rto * 2), rto);
+		/* The same SYN-ACK: same ISS, same ACK. */
+		h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_SYN | H_ACK), .seq = H_IS(p.iss),
+						    .ack = H_IS(p.isn + 1) }, NULL);
+	}
+	assert_int_equal(h_stats(h).synack_retrans, 3);
+	/* The last SYN-ACK still gets its chance to be answered. */
+	h_advance_ms(h, 1000);
+	assert_int_equal(h_stats(h).half_open, 1);
+	h_expect_none(h);
+	/* Then the half-open connection is given up, without another SYN-ACK. */
+	assert_int_equal(h_wait_frame_ms(h, 60000), -1);
+	assert_int_equal(h_stats(h).synack_retrans, 3);
+	assert_int_equal(h_stats(h).half_open_timeouts, 1);
+	assert_int_equal(h_stats(h).half_open, 0);
+	assert_int_equal(h_stats(h).conns, 0);
+	/* Its late ACK meets a listener with no TCB: <SEQ=SEG.ACK><CTL=RST>. */
+	ack = h_ctl(&p, H_ACK, 0);
+	h_send(h, &p, &ack);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_RST), .seq = H_IS(p.iss + 1) }, NULL);
+	assert_null(tcprx_accept(h->rx));
+}
+
+static void test_half_open_bound(void **state)
+{
+	struct harness *h = *state;
+	struct h_peer p[10];
+	struct h_seg ack;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		h_peer_init(&p[i], false, 2, (uint16_t)(40000 + i), 0x20000000u * i);
+		h_syn(h, &p[i], NULL);
+	}
+	assert_int_equal(h_stats(h).half_open, 8);
+	/* Beyond the bound (max_half_open = 8): dropped silently, counted. */
+	h_peer_init(&p[8], false, 3, 40008, 1234);
+	h_send(h, &p[8], &(struct h_seg){ .flags = H_SYN, .seq = p[8].isn, .win = 65535 });
+	h_expect_none(h);
+	assert_int_equal(h_stats(h).half_open_drops, 1);
+	assert_int_equal(h_stats(h).half_open, 8);
+	/* An established connection leaves the half-open table and frees a slot. */
+	ack = h_ctl(&p[0], H_ACK, 0);
+	h_send(h, &p[0], &ack);
+	h_expect_none(h);
+	assert_non_null(tcprx_accept(h->rx));
+	assert_int_equal(h_stats(h).half_open, 7);
+	assert_int_equal(h_stats(h).established, 1);
+	h_peer_init(&p[9], false, 3, 40009, 5678);
+	h_syn(h, &p[9], NULL);
+	assert_int_equal(h_stats(h).half_open, 8);
+	assert_int_equal(h_stats(h).half_open_drops, 1);
+}
+
+static void test_options_negotiated_from_syn(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_conn_info info;
+	struct h_frame synack, f;
+	struct h_seg d;
+	struct h_peer p;
+
+	h_peer_init(&p, false, 2, 40000, 0x30000000);
+	p.mss = 1000;
+	p.ws = 9;
+	p.ts = true;
+	p.tsval = 777;
+	p.sack = true;
+	h_syn(h, &p, &synack);
+	assert_true(synack.has_mss);
+	assert_int_equal(synack.mss, H_MSS);
+	assert_true(synack.has_ws);
+	assert_int_equal(synack.ws, 7); /* the default we offer */
+	assert_true(synack.has_ts);
+	assert_int_equal(synack.tsecr, 777);
+	assert_true(synack.sackok);
+	assert_true(synack.win > 0);
+	h_send(h, &p, &(struct h_seg){ .flags = H_ACK, .seq = h_seq(&p, 0), .ack = p.iss + 1,
+				       .win = 65535 });
+	p.conn = tcprx_accept(h->rx);
+	assert_non_null(p.conn);
+	info = h_info(&p);
+	assert_int_equal(info.peer_mss, 1000);
+	assert_int_equal(info.snd_wscale, 9);
+	assert_int_equal(info.rcv_wscale, 7);
+	assert_true(info.ts_ok);
+	assert_true(info.sack_ok);
+	/* Data is ACKed with TS echoing the peer's TSval and a window scaled by 7. */
+	p.tsval = 800;
+	d = h_data(&p, 0, 1000);
+	h_send(h, &p, &d);
+	assert_true(h_settle(h, &p, &f) >= 1);
+	assert_int_equal(f.ack, h_seq(&p, 1000));
+	assert_true(f.has_ts);
+	assert_int_equal(f.tsecr, 800);
+	info = h_info(&p);
+	assert_true(h_wnd(&f, 7) <= info.rcv_wnd + 127 && h_wnd(&f, 7) + 127 >= info.rcv_wnd);
+}
+
+static void test_window_scale_above_14_is_14(void **state)
+{
+	struct harness *h = *state;
+	struct h_peer p;
+
+	h_peer_init(&p, false, 2, 40000, 0x31000000);
+	p.mss = 1460;
+	p.ws = 15; /* RFC 7323 §2.3: use 14 */
+	h_open(h, &p);
+	assert_int_equal(h_info(&p).snd_wscale, 14);
+}
+
+static void test_options_absent_when_not_offered(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_conn_info info;
+	struct h_frame synack, f;
+	struct h_seg d;
+	struct h_peer p;
+
+	h_peer_init(&p, false, 2, 40000, 0x40000000);
+	h_syn(h, &p, &synack);
+	assert_true(synack.has_mss); /* ours, always */
+	assert_false(synack.has_ws);
+	assert_false(synack.has_ts);
+	assert_false(synack.sackok);
+	h_send(h, &p, &(struct h_seg){ .flags = H_ACK, .seq = h_seq(&p, 0), .ack = p.iss + 1,
+				       .win = 65535 });
+	p.conn = tcprx_accept(h->rx);
+	assert_non_null(p.conn);
+	info = h_info(&p);
+	assert_int_equal(info.peer_mss, 536); /* RFC 9293 §3.7.1 default for IPv4 */
+	assert_int_equal(info.snd_wscale, 0);
+	assert_int_equal(info.rcv_wscale, 0);
+	assert_false(info.ts_ok);
+	assert_false(info.sack_ok);
+	/* Out-of-order data: a duplicate ACK without SACK blocks and without TS. */
+	d = h_data(&p, 1000, 500);
+	h_send(h, &p, &d);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(h_seq(&p, 0)),
+					    .nb_sack = H_IS(0), .has_ts = H_IS(0) }, &f);
+	assert_true(f.win <= 65535);
+}
+
+static void test_options_refused_by_config(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_config cfg;
+	struct h_frame synack;
+	struct h_peer p;
+
+	h_config(h, &cfg);
+	cfg.no_sack = true;
+	cfg.no_timestamps = true;
+	cfg.wscale = 3;
+	h_restart(h, &cfg);
+	h_peer_init(&p, false, 2, 40000, 0x50000000);
+	p.mss = 1460;
+	p.ws = 7;
+	p.ts = true;
+	p.sack = true;
+	h_syn(h, &p, &synack);
+	assert_false(synack.sackok);
+	assert_false(synack.has_ts);
+	assert_true(synack.has_ws);
+	assert_int_equal(synack.ws, 3);
+}
+
+static void test_rst_for_closed_ports(void **state)
+{
+	struct harness *h = *state;
+	struct h_seg s;
+	struct h_peer p;
+
+	h_peer_init(&p, false, 2, 40000, 0x60000000);
+	p.dport = 81; /* nobody listens */
+	/* ACK off: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>, SYN and FIN counted. */
+	h_send(h, &p, &(struct h_seg){ .flags = H_SYN, .seq = p.isn, .win = 65535 });
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_RST | H_ACK), .seq = H_IS(0),
+					    .ack = H_IS(p.isn + 1) }, NULL);
+	s = (struct h_seg){ .flags = H_PSH, .seq = 7000, .win = 65535, .len = 100 };
+	h_send(h, &p, &s);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_RST | H_ACK), .seq = H_IS(0),
+					    .ack = H_IS(7100) }, NULL);
+	s.flags = H_FIN;
+	h_send(h, &p, &s);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_RST | H_ACK), .seq = H_IS(0),
+					    .ack = H_IS(7101) }, NULL);
+	/* ACK on: <SEQ=SEG.ACK><CTL=RST>. */
+	s = (struct h_seg){ .flags = H_ACK, .seq = 9000, .ack = 0xdeadbeef, .win = 65535, .len = 10 };
+	h_send(h, &p, &s);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_RST), .seq = H_IS(0xdeadbeef) }, NULL);
+	assert_int_equal(h_stats(h).rst_out, 4);
+	/* Never a RST in reply to a RST. */
+	h_send(h, &p, &(struct h_seg){ .flags = H_RST, .seq = 9000, .win = 0 });
+	h_send(h, &p, &(struct h_seg){ .flags = H_RST | H_ACK, .seq = 9000, .ack = 5, .win = 0 });
+	h_expect_none(h);
+	assert_int_equal(h_stats(h).rst_out, 4);
+	/* A listening port without a TCB for the segment: the same ACK-on rule. */
+	p.dport = H_PORT;
+	h_send(h, &p, &(struct h_seg){ .flags = H_ACK, .seq = 9000, .ack = 4242, .win = 65535 });
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_RST), .seq = H_IS(4242) }, NULL);
+	assert_int_equal(h_stats(h).rst_out, 5);
+}
+
+static void test_not_our_address_ignored(void **state)
+{
+	struct harness *h = *state;
+	uint8_t buf[H_FRAME_MAX];
+	struct h_peer p;
+	uint32_t hdr_len;
+	size_t len;
+	uint64_t before = h_stats(h).not_ours;
+
+	h_peer_init(&p, false, 2, 40000, 0x61000000);
+	len = h_build(h, &p, &(struct h_seg){ .flags = H_SYN, .seq = p.isn, .win = 65535 }, buf,
+		      sizeof(buf), &hdr_len);
+	buf[14 + 19] = 99; /* destination 192.0.2.99: not ours */
+	h_fix_checksums(buf, len);
+	h_queue_bytes(h, buf, len, hdr_len, RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD,
+		      h_ptype(&p), false, NULL);
+	h_poll(h);
+	h_expect_none(h);
+	assert_int_equal(h_stats(h).not_ours, before + 1);
+	assert_int_equal(h_stats(h).syn_in, 0);
+}
+
+static size_t build_arp_request(const struct harness *h, const struct h_peer *p, const uint8_t tip[4],
+				uint8_t *buf)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
+
+	(void)h;
+	memset(buf, 0, 60);
+	memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
+	eh->src_addr = p->mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = 6;
+	a->arp_plen = 4;
+	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	a->arp_data.arp_sha = p->mac;
+	memcpy(&a->arp_data.arp_sip, p->ip, 4);
+	memcpy(&a->arp_data.arp_tip, tip, 4);
+	return 60; /* padded to the Ethernet minimum, as on the wire */
+}
+
+static void test_arp_request_answered(void **state)
+{
+	struct harness *h = *state;
+	const uint8_t other[4] = { 192, 0, 2, 99 };
+	uint8_t buf[64];
+	struct h_frame f;
+	struct h_peer p;
+	size_t len;
+
+	h_peer_init(&p, false, 2, 0, 0);
+	len = build_arp_request(h, &p, h->ip4.bytes, buf);
+	h_queue_bytes(h, buf, len, (uint32_t)len, 0, RTE_PTYPE_L2_ETHER_ARP, true, NULL);
+	h_poll(h);
+	assert_true(h_next(h, &f));
+	assert_int_equal(f.ether_type, RTE_ETHER_TYPE_ARP);
+	assert_int_equal(f.arp_op, RTE_ARP_OP_REPLY);
+	assert_true(rte_is_same_ether_addr(&f.dst, &p.mac));
+	assert_true(rte_is_same_ether_addr(&f.src, &h->mac));
+	assert_true(rte_is_same_ether_addr(&f.arp_sha, &h->mac));
+	assert_true(rte_is_same_ether_addr(&f.arp_tha, &p.mac));
+	assert_memory_equal(&f.arp_spa, h->ip4.bytes, 4);
+	assert_memory_equal(&f.arp_tpa, p.ip, 4);
+	assert_int_equal(h_stats(h).arp_replies, 1);
+	/* Somebody else's address: not answered. */
+	len = build_arp_request(h, &p, other, buf);
+	h_queue_bytes(h, buf, len, (uint32_t)len, 0, RTE_PTYPE_L2_ETHER_ARP, true, NULL);
+	h_poll(h);
+	h_expect_none(h);
+	assert_int_equal(h_stats(h).arp_replies, 1);
+}
+
+/* ICMPv6 neighbour solicitation for `target` from p, to the solicited-node group. */
+static size_t build_ns(const struct harness *h, const struct h_peer *p, uint8_t *buf)
+{
+	static const uint8_t snm[16] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff };
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eh + 1);
+	uint8_t *icmp = (uint8_t *)(ip + 1);
+	uint16_t ck;
+
+	memset(buf, 0, 14 + 40 + 32);
+	eh->dst_addr = (struct rte_ether_addr){ { 0x33, 0x33, 0xff, h->ip6.bytes[13], h->ip6.bytes[14],
+						  h->ip6.bytes[15] } };
+	eh->src_addr = p->mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16(32);
+	ip->proto = IPPROTO_ICMPV6;
+	ip->hop_limits = 255;
+	memcpy(ip->src_addr, p->ip, 16);
+	memcpy(ip->dst_addr, snm, 16);
+	ip->dst_addr[13] = h->ip6.bytes[13];
+	ip->dst_addr[14] = h->ip6.bytes[14];
+	ip->dst_addr[15] = h->ip6.bytes[15];
+	icmp[0] = 135; /* neighbour solicitation */
+	memcpy(icmp + 8, h->ip6.bytes, 16);
+	icmp[24] = 1; /* source link-layer address */
+	icmp[25] = 1;
+	memcpy(icmp + 26, &p->mac, 6);
+	ck = rte_ipv6_udptcp_cksum(ip, icmp);
+	memcpy(icmp + 2, &ck, 2);
+	return 14 + 40 + 32;
+}
+
+static void test_ipv6_handshake_data_and_nd(void **state)
+{
+	struct harness *h = *state;
+	uint8_t buf[128];
+	struct h_frame f;
+	struct h_peer p;
+	struct h_seg s;
+	size_t len;
+	int rc;
+
+	h_peer_init(&p, true, 2, 40000, 0x70000000);
+	len = build_ns(h, &p, buf);
+	h_queue_bytes(h, buf, len, (uint32_t)len, RTE_MBUF_F_RX_L4_CKSUM_GOOD,
+		      RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6, true, NULL);
+	h_poll(h);
+	assert_true(h_next(h, &f));
+	assert_int_equal(f.ether_type, RTE_ETHER_TYPE_IPV6);
+	assert_int_equal(f.icmp6_type, 136);
+	assert_memory_equal(f.nd_target, h->ip6.bytes, 16);
+	assert_true(f.nd_has_tlla);
+	assert_true(rte_is_same_ether_addr(&f.nd_tlla, &h->mac));
+	assert_true(rte_is_same_ether_addr(&f.dst, &p.mac));
+	assert_int_equal(h_stats(h).nd_replies, 1);
+
+	p.mss = 1440;
+	p.ws = 7;
+	p.ts = true;
+	p.sack = true;
+	h_open(h, &p);
+	assert_int_equal(h_info(&p).local.family, AF_INET6);
+	assert_int_equal(h_info(&p).peer_mss, 1440);
+	/* This time through tcprx_input_burst + tcprx_timers, as an app owning its RX loop does. */
+	for (unsigned int i = 0; i < 3; i++) {
+		s = h_data(&p, i * 1000, 1000);
+		h_input(h, &p, &s);
+	}
+	h_settle(h, &p, &f);
+	assert_int_equal(f.ack, h_seq(&p, 3000));
+	assert_int_equal(h_recv(h, &p, &rc), 3000);
+	assert_int_equal(rc, -EAGAIN);
+	s = h_ctl(&p, H_FIN | H_ACK, 3000);
+	h_send(h, &p, &s);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(h_seq(&p, 3001)) }, NULL);
+	assert_int_equal(h_info(&p).state, TCPRX_CLOSE_WAIT);
+	assert_int_equal(h_recv(h, &p, &rc), 0);
+	assert_int_equal(rc, 0);
+	assert_int_equal(h_cstats(&p).bytes_delivered, 3000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_synack_retransmit_backoff_give_up, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_half_open_bound, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_options_negotiated_from_syn, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_window_scale_above_14_is_14, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_options_absent_when_not_offered, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_options_refused_by_config, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_rst_for_closed_ports, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_not_our_address_ignored, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_arp_request_answered, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_handshake_data_and_nd, h_setup, h_teardown),
+	};
+	int ret;
+
+	if (h_eal_init("test_tcprx_open") < 0) {
+		fprintf(stderr, "test_tcprx_open: rte_eal_init failed\n");
+		return 1;
+	}
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_eal_cleanup();
+	return ret;
+}
