@@ -77,7 +77,11 @@ static void collect_counters(struct tb_port *p, struct tb_cell *c)
 
 	if (rte_pmd_hsplit_gen_tcp_stats(p->port_id, &gs) == 0) {
 		c->gen_odd = gs.odd_frames + gs.tx_not_tcp + gs.ack_out_of_range + gs.window_shrunk;
-		c->gen_retrans = gs.data_retrans + gs.syn_retrans + gs.window_probes;
+		c->gen_retrans = gs.data_retrans;
+		c->gen_probes = gs.window_probes;
+		c->gen_rto = gs.rto_events;
+		c->gen_fast = gs.fast_retrans;
+		c->gen_syn_retrans = gs.syn_retrans;
 		c->rst = gs.rst_in;
 	}
 	c->pool_empty_drops = xstat(p->port_id, "rx_q0_payload_pool_empty_drops");
@@ -90,8 +94,15 @@ static void collect_counters(struct tb_port *p, struct tb_cell *c)
 	for (f = 0; f < p->conns; f++) {
 		struct tcprx_conn_stats cs;
 
-		if (p->bc[f].conn != NULL && tcprx_conn_stats(p->bc[f].conn, &cs) == 0)
-			c->bad_returns += cs.token_bad_returns;
+		if (p->bc[f].conn == NULL || tcprx_conn_stats(p->bc[f].conn, &cs) != 0)
+			continue;
+		c->bad_returns += cs.token_bad_returns;
+		c->segs_ooo += cs.segs_ooo;
+		c->segs_dup += cs.segs_dup;
+		c->segs_unacceptable += cs.segs_unacceptable;
+		c->zero_windows += cs.zero_windows;
+		c->window_updates += cs.window_updates;
+		c->chunk_overrun += cs.chunk_overrun;
 	}
 	c->recv_errors = p->recv_errors + p->short_returns;
 	c->linear_frags = p->linear_frags;

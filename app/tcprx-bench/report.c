@@ -47,11 +47,17 @@ static void print_cell(const struct tb_cell *c)
 	cell_line("tcprx: both", &c->tcprx_all, true);
 	cell_line("frames sent by tcprx per segment", &c->acks_per_seg, false);
 	cell_line("goodput, Gbit/s", &c->gbps, false);
-	printf("  segments %" PRIu64 "; zero if nothing was dropped: gen retransmits/probes %"
-	       PRIu64 ", odd frames %" PRIu64 ", pool-empty drops %" PRIu64 ", no-desc drops %"
-	       PRIu64 ", malformed %" PRIu64 ", LINEAR %" PRIu64 "\n\n", c->segs, c->gen_retrans,
+	printf("  segments %" PRIu64 "; zero if nothing was dropped: gen retransmitted segments %"
+	       PRIu64 " (timeouts %" PRIu64 ", 3 dup ACKs %" PRIu64 "), SYNs again %" PRIu64
+	       ", window probes %" PRIu64 ", odd frames %" PRIu64 ", pool-empty drops %" PRIu64
+	       ", no-desc drops %" PRIu64 ", malformed %" PRIu64 ", LINEAR %" PRIu64 "\n",
+	       c->segs, c->gen_retrans, c->gen_rto, c->gen_fast, c->gen_syn_retrans, c->gen_probes,
 	       c->gen_odd, c->pool_empty_drops, c->no_desc_drops, c->tcprx_malformed,
 	       c->linear_frags);
+	printf("  tcprx: out of order %" PRIu64 ", duplicate %" PRIu64 ", unacceptable %" PRIu64
+	       ", zero windows %" PRIu64 ", window updates %" PRIu64 ", chunk overrun %" PRIu64
+	       "\n\n", c->segs_ooo, c->segs_dup, c->segs_unacceptable, c->zero_windows,
+	       c->window_updates, c->chunk_overrun);
 }
 
 void tb_report_table(const struct tb_run *run)
@@ -94,6 +100,13 @@ static void json_cell(const struct tb_cell *c)
 	json_stats("frames_out_per_seg", &c->acks_per_seg);
 	putchar(',');
 	json_stats("gbps", &c->gbps);
+	printf(",\"tcprx_ooo\":%" PRIu64 ",\"tcprx_dup\":%" PRIu64 ",\"tcprx_unacceptable\":%"
+	       PRIu64 ",\"tcprx_zero_windows\":%" PRIu64 ",\"tcprx_window_updates\":%" PRIu64
+	       ",\"tcprx_chunk_overrun\":%" PRIu64, c->segs_ooo, c->segs_dup, c->segs_unacceptable,
+	       c->zero_windows, c->window_updates, c->chunk_overrun);
+	printf(",\"gen_rto\":%" PRIu64 ",\"gen_fast_retrans\":%" PRIu64 ",\"gen_syn_retrans\":%"
+	       PRIu64 ",\"gen_window_probes\":%" PRIu64, c->gen_rto, c->gen_fast,
+	       c->gen_syn_retrans, c->gen_probes);
 	printf(",\"gen_retransmits\":%" PRIu64 ",\"gen_odd\":%" PRIu64 ",\"pool_empty_drops\":%"
 	       PRIu64 ",\"no_desc_drops\":%" PRIu64 ",\"tcprx_malformed\":%" PRIu64
 	       ",\"tcprx_csum_drops\":%" PRIu64 ",\"linear_frags\":%" PRIu64 ",\"recv_errors\":%"

@@ -66,6 +66,9 @@ struct tb_cell {
 	uint64_t connect_ms;
 	/* what must be zero against a receiver that never drops */
 	uint64_t gen_odd, gen_retrans, pool_empty_drops, no_desc_drops, recv_errors;
+	uint64_t gen_probes, gen_rto, gen_fast, gen_syn_retrans;
+	/* tcprx's per-connection counters, summed */
+	uint64_t segs_ooo, segs_dup, segs_unacceptable, zero_windows, window_updates, chunk_overrun;
 	uint64_t linear_frags, bad_returns, rst;
 	uint64_t tcprx_malformed, tcprx_csum;
 };
