@@ -11,7 +11,7 @@
  *
  * In process nothing is lost unless the receiver drops, so recovery is the
  * simplest that cannot stall: go-back-N from the last ACK after three
- * duplicate ACKs or rto= ms (50) without progress, a SYN resent after
+ * duplicate ACKs or rto= ms (200, Linux's minimum RTO) without progress, a SYN resent after
  * rto=, and a zero-window probe when the window stays closed. Every
  * such event and every odd frame from the port is counted
  * (rte_pmd_hsplit_gen_tcp_stats).

@@ -329,7 +329,7 @@ static void devargs_defaults(struct hsplit_devargs *a)
 	a->gen_size = 1514;
 	a->gen_flows = 1;
 	a->gen_dport = 5201;
-	a->gen_rto_ms = 50;
+	a->gen_rto_ms = 200;
 	a->max_queues = 4;
 	a->chunk_size = 4096;
 	a->pack = true;
