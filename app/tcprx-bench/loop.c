@@ -53,9 +53,16 @@ static void mark_ready(struct tb_port *p, struct rte_mbuf **pkts, uint16_t n)
 uint16_t tb_rx_burst(void *arg, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct tb_port *p = arg;
-	uint64_t t0 = rte_rdtsc(), t1, t2;
-	uint16_t got = rte_eth_rx_burst(p->port_id, 0, pkts, n);
+	uint64_t t0, t1, t2;
+	uint16_t got;
 
+	if (!p->timed) {
+		got = rte_eth_rx_burst(p->port_id, 0, pkts, n);
+		mark_ready(p, pkts, got);
+		return got;
+	}
+	t0 = rte_rdtsc();
+	got = rte_eth_rx_burst(p->port_id, 0, pkts, n);
 	t1 = rte_rdtsc();
 	mark_ready(p, pkts, got);
 	t2 = rte_rdtsc();
@@ -67,9 +74,17 @@ uint16_t tb_rx_burst(void *arg, struct rte_mbuf **pkts, uint16_t n)
 uint16_t tb_tx_burst(void *arg, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct tb_port *p = arg;
-	uint64_t t0 = rte_rdtsc();
-	uint16_t sent = rte_eth_tx_burst(p->port_id, 0, pkts, n);
+	uint64_t t0;
+	uint16_t sent;
 
+	p->win.tx_calls++;
+	if (!p->timed) {
+		sent = rte_eth_tx_burst(p->port_id, 0, pkts, n);
+		p->win.frames_out += sent;
+		return sent;
+	}
+	t0 = rte_rdtsc();
+	sent = rte_eth_tx_burst(p->port_id, 0, pkts, n);
 	p->win.tx_cycles += rte_rdtsc() - t0;
 	p->win.frames_out += sent;
 	return sent;
@@ -145,22 +160,34 @@ static void accept_new(struct tb_port *p)
 	}
 }
 
-static void loop_once(struct tb_port *p)
+static void consume_ready(struct tb_port *p)
 {
-	uint64_t t0, t1, t2;
 	uint32_t i;
 
-	p->loop++;
-	p->nb_ready = 0;
-	t0 = rte_rdtsc();
-	tcprx_poll(p->rx, TB_BURST);
-	t1 = rte_rdtsc();
 	for (i = 0; i < p->nb_ready; i++) {
 		struct tb_conn *c = &p->bc[p->ready[i]];
 
 		if (c->conn != NULL)
 			consume(p, c);
 	}
+}
+
+static void loop_once(struct tb_port *p)
+{
+	uint64_t t0, t1, t2;
+
+	p->loop++;
+	p->nb_ready = 0;
+	p->win.polls++;
+	if (!p->timed) {
+		tcprx_poll(p->rx, TB_BURST);
+		consume_ready(p);
+		return;
+	}
+	t0 = rte_rdtsc();
+	tcprx_poll(p->rx, TB_BURST);
+	t1 = rte_rdtsc();
+	consume_ready(p);
 	t2 = rte_rdtsc();
 	p->win.poll_cycles += t1 - t0;
 	p->win.app_cycles += t2 - t1;

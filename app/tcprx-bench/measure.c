@@ -17,7 +17,7 @@
 #include "tcprx_bench.h"
 
 /* Per-segment figures of one repetition, in the order of struct tb_cell's stats. */
-enum { F_TOTAL, F_RX, F_TX, F_STACK, F_APP, F_ALL, F_ACKS, F_GBPS, F_COUNT };
+enum { F_TOTAL, F_RX, F_TX, F_STACK, F_APP, F_ALL, F_ACKS, F_GBPS, F_BARE, F_COUNT };
 
 uint32_t tb_cell_rcv_chunks(const struct tb_options *opt, uint32_t conns)
 {
@@ -57,6 +57,18 @@ static void window_figures(const struct tb_window *w, double out[F_COUNT])
 	out[F_ALL] = out[F_STACK] + out[F_APP];
 	out[F_ACKS] = (double)w->frames_out / segs;
 	out[F_GBPS] = (double)w->bytes * 8.0 / ((double)w->cycles * ns);
+}
+
+/* What one rte_rdtsc costs here (under a hypervisor it may be much more than on metal). */
+static double rdtsc_ns(void)
+{
+	uint64_t t0 = rte_rdtsc(), sink = 0;
+	unsigned int i;
+
+	for (i = 0; i < 1000000; i++)
+		sink += rte_rdtsc() & 1;
+	RTE_SET_USED(sink);
+	return (double)(rte_rdtsc() - t0) * 1e9 / (double)rte_get_tsc_hz() / 1e6;
 }
 
 static uint64_t xstat(uint16_t port, const char *name)
@@ -113,12 +125,23 @@ static int time_reps(struct tb_run *run, struct tb_port *p, struct tb_cell *c)
 	const struct tb_options *opt = run->opt;
 	double fig[F_COUNT][64], one[F_COUNT];
 	struct tb_stats *dst[F_COUNT] = { &c->total, &c->device_rx, &c->device_tx, &c->tcprx_stack,
-					  &c->tcprx_app, &c->tcprx_all, &c->acks_per_seg, &c->gbps };
+					  &c->tcprx_app, &c->tcprx_all, &c->acks_per_seg, &c->gbps,
+					  &c->bare_total };
+	uint64_t polls = 0, tx_calls = 0, timed_segs = 0;
 	unsigned int r, k;
 
 	memset(&p->win, 0, sizeof(p->win));
 	tb_loop_for(p, RTE_MIN(TB_WARMUP_SECONDS, opt->seconds));
 	for (r = 0; r < opt->reps && !app_stop_requested(); r++) {
+		/* the same loop twice: without per-part rdtsc, then with */
+		p->timed = false;
+		memset(&p->win, 0, sizeof(p->win));
+		tb_loop_for(p, opt->seconds);
+		window_figures(&p->win, one);
+		fig[F_BARE][r] = one[F_TOTAL];
+		c->segs += p->win.segs;
+		c->bytes += p->win.bytes;
+		p->timed = true;
 		memset(&p->win, 0, sizeof(p->win));
 		tb_loop_for(p, opt->seconds);
 		if (p->win.segs == 0) {
@@ -127,15 +150,23 @@ static int time_reps(struct tb_run *run, struct tb_port *p, struct tb_cell *c)
 			return -1;
 		}
 		window_figures(&p->win, one);
-		for (k = 0; k < F_COUNT; k++)
+		for (k = 0; k < F_BARE; k++)
 			fig[k][r] = one[k];
 		c->segs += p->win.segs;
 		c->bytes += p->win.bytes;
+		polls += p->win.polls;
+		timed_segs += p->win.segs;
+		tx_calls += p->win.tx_calls;
 	}
 	if (r == 0)
 		return -1;
 	for (k = 0; k < F_COUNT; k++)
 		*dst[k] = summarize(fig[k], r);
+	/* per poll: 3 rdtsc in the loop, 3 in the rx wrapper, 2 per tx call */
+	c->segs_per_poll = (double)timed_segs / (double)RTE_MAX(polls, (uint64_t)1);
+	c->rdtsc_ns = rdtsc_ns();
+	c->probe_ns = (6.0 + 2.0 * (double)tx_calls / (double)RTE_MAX(polls, (uint64_t)1)) *
+		      c->rdtsc_ns / RTE_MAX(c->segs_per_poll, 1e-9);
 	return 0;
 }
 

@@ -39,7 +39,8 @@ static void print_cell(const struct tb_cell *c)
 		printf("  FAILED (see stderr)\n\n");
 		return;
 	}
-	cell_line("all of it, per segment", &c->total, true);
+	cell_line("all of it, per segment, no rdtsc inside", &c->bare_total, true);
+	cell_line("all of it, per segment, timed by parts", &c->total, true);
 	cell_line("device: gen + PMD receive", &c->device_rx, true);
 	cell_line("device: PMD transmit + gen reading ACKs", &c->device_tx, true);
 	cell_line("tcprx: poll (input, ACKs, timers)", &c->tcprx_stack, true);
@@ -47,6 +48,8 @@ static void print_cell(const struct tb_cell *c)
 	cell_line("tcprx: both", &c->tcprx_all, true);
 	cell_line("frames sent by tcprx per segment", &c->acks_per_seg, false);
 	cell_line("goodput, Gbit/s", &c->gbps, false);
+	printf("  instrumentation: %.1f segments per poll, rdtsc %.1f ns: about %.1f ns per segment "
+	       "spread over the parts\n", c->segs_per_poll, c->rdtsc_ns, c->probe_ns);
 	printf("  segments %" PRIu64 "; zero if nothing was dropped: gen retransmitted segments %"
 	       PRIu64 " (timeouts %" PRIu64 ", 3 dup ACKs %" PRIu64 "), SYNs again %" PRIu64
 	       ", window probes %" PRIu64 ", odd frames %" PRIu64 ", pool-empty drops %" PRIu64
@@ -85,6 +88,8 @@ static void json_cell(const struct tb_cell *c)
 	printf("{\"conns\":%u,\"rcv_chunks\":%u,\"batch\":%u,\"ran\":%s,\"connect_ms\":%" PRIu64
 	       ",\"segments\":%" PRIu64 ",\"bytes\":%" PRIu64 ",", c->conns, c->rcv_chunks,
 	       c->batch, c->ran ? "true" : "false", c->connect_ms, c->segs, c->bytes);
+	json_stats("bare_total_ns", &c->bare_total);
+	putchar(',');
 	json_stats("total_ns", &c->total);
 	putchar(',');
 	json_stats("device_rx_ns", &c->device_rx);
@@ -100,6 +105,8 @@ static void json_cell(const struct tb_cell *c)
 	json_stats("frames_out_per_seg", &c->acks_per_seg);
 	putchar(',');
 	json_stats("gbps", &c->gbps);
+	printf(",\"segs_per_poll\":%.2f,\"rdtsc_ns\":%.2f,\"instrumentation_ns\":%.2f",
+	       c->segs_per_poll, c->rdtsc_ns, c->probe_ns);
 	printf(",\"tcprx_ooo\":%" PRIu64 ",\"tcprx_dup\":%" PRIu64 ",\"tcprx_unacceptable\":%"
 	       PRIu64 ",\"tcprx_zero_windows\":%" PRIu64 ",\"tcprx_window_updates\":%" PRIu64
 	       ",\"tcprx_chunk_overrun\":%" PRIu64, c->segs_ooo, c->segs_dup, c->segs_unacceptable,

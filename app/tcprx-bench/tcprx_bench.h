@@ -53,6 +53,7 @@ struct tb_window {
 	uint64_t segs;           /* in-order fragments handed to the application */
 	uint64_t bytes;
 	uint64_t frames_out;     /* ACKs etc. tcprx sent */
+	uint64_t polls, tx_calls;
 };
 
 /* One connection count: medians over the repetitions, ns per in-order segment. */
@@ -62,6 +63,8 @@ struct tb_cell {
 	bool ran;
 	struct tb_stats total, device_rx, device_tx, tcprx_stack, tcprx_app, tcprx_all;
 	struct tb_stats acks_per_seg, gbps;
+	struct tb_stats bare_total;  /* the same loop without per-part rdtsc */
+	double segs_per_poll, rdtsc_ns, probe_ns;  /* instrumentation cost, per segment */
 	uint64_t segs, bytes;    /* over all timed repetitions */
 	uint64_t connect_ms;
 	/* what must be zero against a receiver that never drops */
@@ -101,6 +104,7 @@ struct tb_port {
 	uint32_t *ready;          /* flows seen in this loop's receive burst */
 	uint32_t nb_ready, loop;
 	struct tb_window win;     /* the running window */
+	bool timed;               /* rdtsc around each part (else only the whole window) */
 	uint64_t recv_errors, linear_frags, short_returns;
 	uint32_t dmabuf_id;
 };
