@@ -172,12 +172,49 @@ static unsigned int write_arp(struct fuzz_run *run, uint8_t *b)
 	return RTE_ETHER_HDR_LEN + (unsigned int)sizeof(*arp);
 }
 
+/* An IPv6 neighbour solicitation for fd00::1 (or another target), to the solicited-node group. */
+static unsigned int write_nd(struct fuzz_run *run, uint8_t *b)
+{
+	static const uint8_t ours[16] = { 0xfd, [15] = 1 };
+	static const uint8_t group[16] = { 0xff, 0x02, [11] = 1, [12] = 0xff, [15] = 1 };
+	struct fuzz_tcp t = { .peer = fuzz_take8(run) % FUZZ_PEERS };
+	unsigned int l3 = write_eth(b, &t, RTE_ETHER_TYPE_IPV6);
+	struct rte_ipv6_hdr *ip = (void *)(b + l3);
+	uint8_t *icmp = (uint8_t *)(ip + 1), ctl = fuzz_take8(run);
+	uint16_t sum;
+
+	memcpy(b, (const uint8_t[]){ 0x33, 0x33, 0xff, 0, 0, 1 }, 6);
+	memset(ip, 0, sizeof(*ip));
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16(32);
+	ip->proto = IPPROTO_ICMPV6;
+	ip->hop_limits = ctl & 1 ? 64 : 255;
+	memcpy(ip->dst_addr, group, 16);
+	if (!(ctl & 2)) {  /* else the unspecified source of duplicate address detection */
+		memcpy(ip->src_addr, ours, 16);
+		ip->src_addr[13] = 1;
+		ip->src_addr[15] = (uint8_t)(t.peer + 1);
+	}
+	memset(icmp, 0, 32);
+	icmp[0] = 135;
+	memcpy(icmp + 8, ours, 16);
+	icmp[8 + 15] += (ctl >> 2) & 1;
+	icmp[24] = 1;  /* source link-layer address */
+	icmp[25] = 1;
+	memcpy(icmp + 26, b + 6, 6);
+	sum = rte_ipv6_udptcp_cksum(ip, icmp);
+	memcpy(icmp + 2, &sum, 2);
+	return l3 + 40u + 32u;
+}
+
 /* Raw header bytes from the input, our MAC first unless the input says otherwise. */
 static unsigned int write_raw(struct fuzz_run *run, uint8_t *b)
 {
 	uint8_t ctl = fuzz_take8(run);
 	unsigned int len = 14u + ctl % 128u, i;
 
+	if ((ctl & 0x7f) == 0x7f)
+		return write_nd(run, b);
 	for (i = 0; i < len; i++)
 		b[i] = fuzz_take8(run);
 	if (!(ctl & 0x80))
@@ -388,6 +425,24 @@ static void check_frag(const struct devmem_frag *f)
 		     f->frag_size);
 }
 
+/* The readers must agree with each other on any connection the application holds. */
+static void check_conn(struct tcprx_conn *c)
+{
+	struct tcprx_conn_info info;
+	struct tcprx_conn_stats st;
+
+	if (tcprx_conn_info(c, &info) != 0 || tcprx_conn_stats(c, &st) != 0)
+		FAIL("conn_info/conn_stats refused a live connection");
+	if (tcprx_state_name(info.state) == NULL)
+		FAIL("no name for state %d", (int)info.state);
+	if (st.tokens_granted < st.tokens_returned || info.tokens_held > info.chunks_held ||
+	    st.bytes_delivered > st.bytes_in_order)
+		FAIL("counters disagree: granted %" PRIu64 " returned %" PRIu64 ", tokens held %u "
+		     "chunks held %u, delivered %" PRIu64 " in order %" PRIu64, st.tokens_granted,
+		     st.tokens_returned, info.tokens_held, info.chunks_held, st.bytes_delivered,
+		     st.bytes_in_order);
+}
+
 void fuzz_app_recv(struct fuzz_run *run)
 {
 	struct devmem_frag frags[16];
@@ -403,6 +458,7 @@ void fuzz_app_recv(struct fuzz_run *run)
 	n = tcprx_recv(run->conns[idx], frags, want);
 	if (n < 0 && n != -EAGAIN && n != -ECONNRESET && n != -ENOBUFS)
 		FAIL("tcprx_recv: unexpected %d", n);
+	check_conn(run->conns[idx]);
 	for (i = 0; n > 0 && i < (unsigned int)n; i++) {
 		check_frag(&frags[i]);
 		run->frags_received++;
