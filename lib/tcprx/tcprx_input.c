@@ -186,6 +186,8 @@ static void unacceptable_segment(struct tcprx_conn *c, const struct tcprx_seg *s
 		return;
 	}
 	c->st.segs_unacceptable++;
+	if (seg->len && seq_leq(seg->seq + seg->len, c->rcv_nxt))
+		tcprx_dsack_note(c, seg->seq, seg->seq + seg->len); /* old data, again */
 	if (tcprx_window_now(c) == 0)
 		c->st.window_probes++; /* a persist probe: this ACK carries the window */
 	oow_ack(c, seg);
@@ -301,6 +303,16 @@ static bool ack_in_range(const struct tcprx_conn *c, const struct tcprx_seg *seg
 	return seq_leq(seg->ack, c->snd_nxt) && seq_geq(seg->ack, c->iss + 1 - c->max_snd_wnd);
 }
 
+/* RFC 7323 §4.3: remember the TSval to echo, for the segment our next ACK covers. */
+static void ts_recent_update(struct tcprx_conn *c, const struct tcprx_seg *seg)
+{
+	if (c->ts_ok && seg->opt.has_ts && seq_leq(seg->seq, c->last_ack_sent) &&
+	    seq_geq(seg->opt.tsval, c->ts_recent)) {
+		c->ts_recent = seg->opt.tsval;
+		c->ts_recent_ms = tcprx_now_ms(c->rx);
+	}
+}
+
 /*
  * RFC 9293 §3.10.7.4, fifth check (ACK field). SYN-RECEIVED: acceptable
  * iff SND.UNA < SEG.ACK =< SND.NXT, else <SEQ=SEG.ACK><CTL=RST>. Later: an
@@ -319,6 +331,9 @@ static enum ack_verdict ack_rule(struct tcprx_conn *c, const struct tcprx_seg *s
 		note_peer_window(c, seg);
 		return establish(c) ? ACK_GO_ON : ACK_CONN_GONE;
 	case TCPRX_LAST_ACK:
+		/* TS.Recent goes on: TIME-WAIT compares a new SYN's TSval with it (RFC 6191). */
+		if (ack_in_range(c, seg))
+			ts_recent_update(c, seg);
 		if (seg->ack == c->snd_nxt)
 			fin_acked(c);
 		return ACK_DONE;
@@ -329,16 +344,6 @@ static enum ack_verdict ack_rule(struct tcprx_conn *c, const struct tcprx_seg *s
 		}
 		note_peer_window(c, seg);
 		return ACK_GO_ON;
-	}
-}
-
-/* RFC 7323 §4.3: remember the TSval to echo, for the segment our next ACK covers. */
-static void ts_recent_update(struct tcprx_conn *c, const struct tcprx_seg *seg)
-{
-	if (c->ts_ok && seg->opt.has_ts && seq_leq(seg->seq, c->last_ack_sent) &&
-	    seq_geq(seg->opt.tsval, c->ts_recent)) {
-		c->ts_recent = seg->opt.tsval;
-		c->ts_recent_ms = tcprx_now_ms(c->rx);
 	}
 }
 
@@ -452,6 +457,8 @@ static void text_rule(struct tcprx_conn *c, struct tcprx_seg *seg)
 
 	if (seg->len == 0 || c->state != TCPRX_ESTABLISHED)
 		return; /* after a FIN there is no more text to take */
+	if (seq_lt(seg->seq, c->rcv_nxt))
+		tcprx_dsack_note(c, seg->seq, RTE_MIN(c->rcv_nxt - seg->seq, seg->len) + seg->seq);
 	trim_to_window(c, seg);
 	if (seg->len == 0) {
 		c->st.segs_dup++;
@@ -561,9 +568,25 @@ static bool synchronized_input(struct tcprx_conn *c, struct tcprx_seg *seg)
 }
 
 /*
+ * RFC 6191 §2: may a SYN in TIME-WAIT start a new incarnation? When both
+ * incarnations use timestamps the TSval decides (newer, or equal with a
+ * higher sequence number): sequence numbers alone cannot tell an old
+ * duplicate SYN apart. Otherwise the SYN must be above the old RCV.NXT.
+ */
+static bool new_incarnation(const struct tcprx_conn *c, const struct tcprx_seg *seg)
+{
+	if ((seg->flags & (TCPRX_SYN | TCPRX_ACK)) != TCPRX_SYN)
+		return false;
+	if (c->ts_ok && seg->opt.has_ts)
+		return seq_gt(seg->opt.tsval, c->ts_recent) ||
+		       (seg->opt.tsval == c->ts_recent && seq_gt(seg->seq, c->rcv_nxt));
+	return seq_gt(seg->seq, c->rcv_nxt);
+}
+
+/*
  * TIME-WAIT (and the linger after LAST-ACK): late segments get an ACK; a
- * RST is ignored (RFC 1337); a new SYN above the old sequence space starts
- * a new incarnation (RFC 6191 allows it). Returns false when gone.
+ * RST is ignored (RFC 1337); a new SYN that is newer (RFC 6191) starts a
+ * new incarnation. Returns false when gone.
  */
 static bool time_wait_input(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
@@ -571,9 +594,7 @@ static bool time_wait_input(struct tcprx_conn *c, const struct tcprx_seg *seg)
 
 	if (seg->flags & TCPRX_RST)
 		return true;
-	if ((seg->flags & (TCPRX_SYN | TCPRX_ACK)) == TCPRX_SYN &&
-	    (seq_gt(seg->seq, c->rcv_nxt) ||
-	     (c->ts_ok && seg->opt.has_ts && seq_gt(seg->opt.tsval, c->ts_recent)))) {
+	if (new_incarnation(c, seg)) {
 		tcprx_conn_free(c);
 		listen_input(rx, seg);
 		return false;

@@ -187,6 +187,40 @@ static void acked_now(struct tcprx_conn *c)
 	tcprx_delack_cancel(c);
 }
 
+/*
+ * NOP NOP SACK with the blocks (RFC 2018 §3), or nothing when there is no
+ * block: records that only wait at RCV.NXT for ring room give none, and a
+ * SACK option carries at least one.
+ */
+/*
+ * SACK blocks (RFC 2018 §3), a D-SACK block first when data came twice
+ * (RFC 2883 §4, reported once). No option at all when there is no block.
+ */
+static uint8_t *opt_sack(uint8_t *p, struct tcprx_conn *c)
+{
+	uint32_t blocks[4][2];
+	unsigned int i, n = 0, max = c->ts_ok ? 3 : 4;
+
+	if (c->dsack) {
+		blocks[0][0] = c->dsack_left;
+		blocks[0][1] = c->dsack_right;
+		n = 1;
+		c->dsack = false;
+	}
+	n += tcprx_sack_blocks(c, &blocks[n], max - n);
+	if (n == 0)
+		return p;
+	*p++ = TCPOPT_NOP;
+	*p++ = TCPOPT_NOP;
+	*p++ = 5;
+	*p++ = (uint8_t)(2 + 8 * n);
+	for (i = 0; i < n; i++) {
+		p = opt_put_u32(p, blocks[i][0]);
+		p = opt_put_u32(p, blocks[i][1]);
+	}
+	return p;
+}
+
 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> with window, TS and SACK blocks (RFC 2018 §3). */
 void tcprx_send_ack(struct tcprx_conn *c)
 {
@@ -198,19 +232,8 @@ void tcprx_send_ack(struct tcprx_conn *c)
 	p = o.opt;
 	if (c->ts_ok)
 		p = opt_timestamp(p, c);
-	if (c->sack_ok && c->ooo_count) {
-		uint32_t blocks[4][2];
-		unsigned int i, n = tcprx_sack_blocks(c, blocks, c->ts_ok ? 3 : 4);
-
-		*p++ = TCPOPT_NOP;
-		*p++ = TCPOPT_NOP;
-		*p++ = 5;
-		*p++ = (uint8_t)(2 + 8 * n);
-		for (i = 0; i < n; i++) {
-			p = opt_put_u32(p, blocks[i][0]);
-			p = opt_put_u32(p, blocks[i][1]);
-		}
-	}
+	if (c->sack_ok && (c->ooo_count || c->dsack))
+		p = opt_sack(p, c);
 	o.opt_len = (uint8_t)(p - o.opt);
 	acked_now(c);
 	c->st.acks_out++;

@@ -120,6 +120,8 @@ struct tcprx_conn {
 	uint32_t ooo_count;
 	uint32_t sack_recent[TCPRX_SACK_RECENT]; /* a seq inside each recently changed block */
 	uint32_t sack_recent_count;
+	bool dsack;              /* the next ACK reports [dsack_left, dsack_right) as duplicate */
+	uint32_t dsack_left, dsack_right;
 
 	struct devmem_token_table *tokens;
 	_Atomic uint32_t tokens_out;  /* lent to the app; tcprx_dontneed may run elsewhere */
@@ -210,6 +212,7 @@ bool tcprx_inq_pop(struct tcprx_conn *conn, struct tcprx_piece *p);
 void tcprx_ooo_insert(struct tcprx_conn *conn, uint32_t seq, struct tcprx_piece *p);
 void tcprx_ooo_pull(struct tcprx_conn *conn);
 unsigned int tcprx_sack_blocks(const struct tcprx_conn *conn, uint32_t (*blocks)[2], unsigned int max);
+void tcprx_dsack_note(struct tcprx_conn *conn, uint32_t left, uint32_t right);
 void tcprx_conn_drop_data(struct tcprx_conn *conn);
 void tcprx_piece_free(struct tcprx_piece *p);
 

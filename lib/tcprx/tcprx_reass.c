@@ -63,9 +63,23 @@ static void sack_note_recent(struct tcprx_conn *c, uint32_t seq)
  * replaced by it; a partial overlap on the right trims the newcomer's tail.
  * Takes ownership of p->m in every case.
  */
+/*
+ * RFC 2883: the next ACK's first SACK block reports data received twice,
+ * so the sender can tell a spurious retransmission from a loss and undo
+ * its congestion response. Only when SACK was agreed.
+ */
+void tcprx_dsack_note(struct tcprx_conn *c, uint32_t left, uint32_t right)
+{
+	if (!c->sack_ok || left == right)
+		return;
+	c->dsack = true;
+	c->dsack_left = left;
+	c->dsack_right = right;
+}
+
 void tcprx_ooo_insert(struct tcprx_conn *c, uint32_t seq, struct tcprx_piece *p)
 {
-	uint32_t end = seq + p->len, i = c->ooo_count;
+	uint32_t end = seq + p->len, i = c->ooo_count, first = seq;
 
 	/* Newcomers usually extend the right end: search from there. */
 	while (i > 0 && seq_gt(ooo_end(&c->ooo[i - 1]), seq))
@@ -76,6 +90,7 @@ void tcprx_ooo_insert(struct tcprx_conn *c, uint32_t seq, struct tcprx_piece *p)
 
 		if (cut >= p->len)
 			goto duplicate;
+		tcprx_dsack_note(c, seq, seq + cut);
 		seq += cut;
 		p->off += cut;
 		p->len -= cut;
@@ -106,6 +121,7 @@ void tcprx_ooo_insert(struct tcprx_conn *c, uint32_t seq, struct tcprx_piece *p)
 	return;
 duplicate:
 	c->st.segs_dup++;
+	tcprx_dsack_note(c, first, end);
 	tcprx_piece_free(p);
 }
 
@@ -143,12 +159,18 @@ void tcprx_ooo_pull(struct tcprx_conn *c)
 		c->sack_recent_count = 0;
 }
 
-/* The contiguous block of records around index i: [left, right). */
+/*
+ * The contiguous block of records around index i (one above RCV.NXT):
+ * [left, right). Records at RCV.NXT wait for ring room and are not
+ * acknowledged yet; a block never reaches down to them, or its left edge
+ * would be at the ACK number (RFC 2018 §3: blocks lie above it).
+ */
 static uint32_t block_of(const struct tcprx_conn *c, uint32_t i, uint32_t *left, uint32_t *right)
 {
 	uint32_t first = i, last = i;
 
-	while (first > 0 && ooo_end(&c->ooo[first - 1]) == c->ooo[first].seq)
+	while (first > 0 && ooo_end(&c->ooo[first - 1]) == c->ooo[first].seq &&
+	       seq_gt(c->ooo[first - 1].seq, c->rcv_nxt))
 		first--;
 	while (last + 1 < c->ooo_count && ooo_end(&c->ooo[last]) == c->ooo[last + 1].seq)
 		last++;

@@ -259,7 +259,8 @@ bool h_next(struct harness *h, struct h_frame *f);
  * Pop the next frame: TCP from us to p, matching m; its parse in *out (may be
  * NULL). Every frame to p is also held to what is always true: TS on every
  * non-RST segment once agreed and never otherwise, SACK blocks only when
- * agreed, and a right window edge (ACK + scaled window) that never moves left.
+ * agreed and each strictly above the ACK number, and a right window edge
+ * (ACK + scaled window) that never moves left.
  */
 void h_expect(struct harness *h, struct h_peer *p, const struct h_match *m, struct h_frame *out);
 /* Pop every pending frame, each asserted to be an ACK to p (as h_expect); returns how many. */
@@ -287,6 +288,8 @@ void h_open(struct harness *h, struct h_peer *p);
  * Returns the bytes received; *rc the last tcprx_recv result (may be NULL).
  */
 uint64_t h_recv(struct harness *h, struct h_peer *p, int *rc);
+/* The same for at most max fragments (*rc: the last tcprx_recv result, or 0 if none was made). */
+uint64_t h_recv_n(struct harness *h, struct h_peer *p, unsigned int max, int *rc);
 /* The fragment received for sequence number seq (NULL if none started there). */
 const struct h_rfrag *h_frag_at(const struct h_peer *p, uint32_t seq);
 /* Where the device put the payload of the newest segment injected at seq (asserted to exist). */

@@ -17,6 +17,11 @@ static bool seq_lt(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0;
 }
 
+static bool seq_leq(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
 static void check_val(const char *name, struct h_val want, uint32_t got, const struct h_frame *f)
 {
 	if (want.set && want.v != got)
@@ -65,6 +70,7 @@ static void check_addressing(const struct harness *h, const struct h_peer *p, co
 /* What holds for every segment to p once the SYN-ACK has agreed the options. */
 static void check_invariants(struct h_peer *p, const struct h_frame *f)
 {
+	unsigned int i;
 	uint32_t edge;
 
 	if (f->has_ts)
@@ -77,6 +83,20 @@ static void check_invariants(struct h_peer *p, const struct h_frame *f)
 				 f->has_ts ? "present" : "missing", p->ts_ok ? "it was" : "it was not");
 		if (f->nb_sack && !p->sack_ok)
 			H_FAIL("SACK blocks sent although SACK was not agreed (RFC 2018)");
+	}
+	/*
+	 * RFC 2018 §3: a block reports data held above the cumulative ACK. The
+	 * one exception is a D-SACK (RFC 2883 §4): only the first block, and
+	 * either wholly at or below the ACK or inside the second block.
+	 */
+	for (i = 0; i < f->nb_sack; i++) {
+		bool dsack = i == 0 && (seq_leq(f->sack[0][1], f->ack) ||
+					(f->nb_sack > 1 && seq_leq(f->sack[1][0], f->sack[0][0]) &&
+					 seq_leq(f->sack[0][1], f->sack[1][1])));
+
+		if (!seq_lt(f->sack[i][0], f->sack[i][1]) || (!dsack && !seq_lt(f->ack, f->sack[i][0])))
+			H_FAIL("SACK block %u [%u, %u) is not above the ACK %u (RFC 2018 §3) nor a D-SACK",
+			       i, f->sack[i][0], f->sack[i][1], f->ack);
 	}
 	if (!(f->flags & H_ACK) || p->fin_sent)
 		return;
@@ -239,22 +259,28 @@ uint64_t h_placed_at(const struct harness *h, uint32_t seq)
 	return 0;
 }
 
-uint64_t h_recv(struct harness *h, struct h_peer *p, int *rc)
+uint64_t h_recv_n(struct harness *h, struct h_peer *p, unsigned int max, int *rc)
 {
 	struct devmem_frag frags[16];
 	uint64_t total = 0;
-	int n, i;
+	int n = 0, i;
 
-	while ((n = tcprx_recv(p->conn, frags, 16)) > 0) {
-		assert_true(n <= 16);
+	while (max > 0 && (n = tcprx_recv(p->conn, frags, RTE_MIN(max, 16u))) > 0) {
+		assert_true(n <= (int)RTE_MIN(max, 16u));
 		for (i = 0; i < n; i++) {
 			check_frag(h, p, &frags[i]);
 			total += frags[i].frag_size;
 		}
+		max -= (unsigned int)n;
 	}
 	if (rc)
 		*rc = n;
 	return total;
+}
+
+uint64_t h_recv(struct harness *h, struct h_peer *p, int *rc)
+{
+	return h_recv_n(h, p, UINT32_MAX, rc);
 }
 
 /* Tokens tokens[0..n) as ranges of consecutive numbers; returns how many ranges. */

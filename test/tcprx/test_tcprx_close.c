@@ -3,8 +3,10 @@
  * Scripts for the end of a connection and for tokens: FIN only in order
  * (RFC 9293 §3.10.7.4 eighth check; an out-of-order FIN waits for the gap),
  * LAST-ACK with FIN retransmission and the TIME-WAIT linger answering late
- * segments, tokens returned twice or forged (counted, nothing freed),
- * tcprx_close and tcprx_destroy releasing every token and chunk.
+ * segments, ignoring RSTs (RFC 1337) and giving way to a new SYN only when
+ * it is newer in sequence or, with timestamps, in time (RFC 6191), tokens
+ * returned twice or forged (counted, nothing freed), tcprx_close and
+ * tcprx_destroy releasing every token and chunk.
  */
 #include <errno.h>
 
@@ -244,6 +246,165 @@ static void test_destroy_aborts_and_releases(void **state)
 	assert_int_equal(rte_mempool_in_use_count(h->hdr_mp), 0);
 }
 
+/* close_after_peer_fin, then the peer ACKs our FIN: TIME-WAIT, RCV.NXT at stream offset 1001. */
+static void enter_time_wait(struct harness *h, struct h_peer *p)
+{
+	struct h_seg s;
+
+	close_after_peer_fin(h, p, NULL);
+	s = h_ctl(p, H_ACK, 1001);
+	s.ack = p->iss + 2;
+	h_send(h, p, &s);
+	h_expect_none(h);
+	assert_int_equal(h_stats(h).conns, 1);
+}
+
+static void test_time_wait_ignores_rst(void **state)
+{
+	struct harness *h = *state;
+	struct h_peer p;
+	struct h_seg s;
+
+	h_peer_init(&p, false, 2, 40000, 0x29000000);
+	enter_time_wait(h, &p);
+	/* RFC 1337: a RST does not end TIME-WAIT early, not even one exactly at RCV.NXT. */
+	s = h_ctl(&p, H_RST, 1001);
+	h_send(h, &p, &s);
+	s = h_ctl(&p, H_RST | H_ACK, 1001);
+	s.ack = p.iss + 2;
+	h_send(h, &p, &s);
+	s = h_ctl(&p, H_RST, 1500);
+	h_send(h, &p, &s);
+	h_expect_none(h);
+	assert_int_equal(h_stats(h).conns, 1);
+	assert_int_equal(h_stats(h).rst_in, 0);
+	/* It is still there: a late FIN is answered, a second one within 500 ms is not. */
+	h_advance_ms(h, 1000);
+	send_fin(h, &p, 1000, 0);
+	h_expect(h, &p, H_ACK_OF(h_seq(&p, 1001)), NULL);
+	send_fin(h, &p, 1000, 0);
+	h_expect_none(h);
+	assert_int_equal(h_stats(h).time_wait_segs, 2);
+	/* It ends when time_wait_ms (2 s) after the ACK of our FIN says, RSTs or not. */
+	h_advance_ms(h, 900);
+	assert_int_equal(h_stats(h).conns, 1);
+	h_advance_ms(h, 200);
+	assert_int_equal(h_stats(h).conns, 0);
+	h_expect_none(h);
+}
+
+/* A SYN from p's address and port with sequence number seq (and TSval tsval if p.ts). */
+static void send_syn(struct harness *h, struct h_peer *p, uint32_t seq, uint32_t tsval)
+{
+	struct h_seg s = { .flags = H_SYN, .seq = seq, .win = 65535, .ts_set = true, .tsval = tsval };
+
+	h_send(h, p, &s);
+}
+
+/* p's TIME-WAIT is still there and answered no SYN: at most an ACK of the old RCV.NXT went out. */
+static void assert_still_time_wait(struct harness *h, struct h_peer *p, uint64_t synacks)
+{
+	h_acks(h, p, NULL);
+	assert_int_equal(h_stats(h).conns, 1);
+	assert_int_equal(h_stats(h).synack_out, synacks);
+	assert_int_equal(h_stats(h).syn_in, 1);
+}
+
+/* A new SYN accepted from TIME-WAIT: a fresh connection, its SYN-ACK above the old sequence space. */
+static void reopen(struct harness *h, struct h_peer *p, uint32_t isn, uint32_t tsval, uint32_t old_iss)
+{
+	uint64_t closed = h_stats(h).closed;
+	struct h_frame synack;
+	struct h_seg s;
+
+	h_peer_init(p, false, 2, 40000, isn);
+	p->ts = tsval != 0;
+	p->tsval = tsval;
+	h_syn(h, p, &synack);
+	assert_int_equal(h_stats(h).closed, closed + 1);
+	assert_int_equal(h_stats(h).half_open, 1);
+	assert_int_equal(h_stats(h).conns, 1);
+	/* RFC 6528's clock has moved on: the new ISS is beyond the old SND.NXT (ISS+2). */
+	assert_true((int32_t)(synack.seq - (old_iss + 2)) > 0);
+	if (p->ts)
+		assert_int_equal(synack.tsecr, tsval);
+	s = h_ctl(p, H_ACK, 0);
+	h_send(h, p, &s);
+	h_expect_none(h);
+	p->conn = tcprx_accept(h->rx);
+	assert_non_null(p->conn);
+	assert_int_equal(h_info(p).irs, isn);
+	s = h_data(p, 0, 500);
+	h_send(h, p, &s);
+	h_settle(h, p, NULL);
+	assert_int_equal(h_recv(h, p, NULL), 500);
+}
+
+static void test_time_wait_new_syn_above_sequence(void **state)
+{
+	struct harness *h = *state;
+	uint32_t nxt, old_iss;
+	struct h_peer p;
+
+	h_peer_init(&p, false, 2, 40000, 0x2a000000);
+	enter_time_wait(h, &p);
+	nxt = h_seq(&p, 1001);
+	old_iss = p.iss;
+	/* Not above the old RCV.NXT: an old duplicate, TIME-WAIT stays (RFC 6191 §2). */
+	h_advance_ms(h, 10);
+	send_syn(h, &p, nxt - 1000, 0);
+	assert_still_time_wait(h, &p, 1);
+	send_syn(h, &p, nxt, 0);
+	assert_still_time_wait(h, &p, 1);
+	/* Above it: TIME-WAIT is freed and the SYN answered as a new connection. */
+	reopen(h, &p, nxt + 100000, 0, old_iss);
+}
+
+static void test_time_wait_new_syn_newer_timestamp(void **state)
+{
+	struct harness *h = *state;
+	uint32_t nxt, old_iss;
+	struct h_peer p;
+	struct h_seg s;
+	int rc;
+
+	/* TSvals: 2000 up to the FIN, 3000 on the ACK of our FIN, the last one seen. */
+	h_peer_init(&p, false, 2, 40000, 0x2b000000);
+	p.ts = true;
+	p.tsval = 2000;
+	h_open(h, &p);
+	send_fin(h, &p, 0, 1000);
+	h_expect(h, &p, H_ACK_OF(h_seq(&p, 1001)), NULL);
+	assert_int_equal(h_recv(h, &p, &rc), 1000);
+	assert_int_equal(tcprx_close(p.conn), 0);
+	p.conn = NULL;
+	h_poll(h);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_FIN | H_ACK), .seq = H_IS(p.iss + 1) }, NULL);
+	p.tsval = 3000;
+	s = h_ctl(&p, H_ACK, 1001);
+	s.ack = p.iss + 2;
+	h_send(h, &p, &s);
+	h_expect_none(h);
+	nxt = h_seq(&p, 1001);
+	old_iss = p.iss;
+	h_advance_ms(h, 10);
+	/*
+	 * RFC 6191 §2, timestamps in use: the TSval decides, not the sequence
+	 * number. Above in sequence but older in time: an old duplicate.
+	 */
+	send_syn(h, &p, nxt + 100000, 1500);
+	assert_still_time_wait(h, &p, 1);
+	/* Newer than the FIN's TSval, not newer than the last one seen (the ACK's). */
+	h_advance_ms(h, 500);
+	send_syn(h, &p, nxt - 1000, 2500);
+	assert_still_time_wait(h, &p, 1);
+	h_advance_ms(h, 500);
+	send_syn(h, &p, nxt - 1000, 3000);
+	assert_still_time_wait(h, &p, 1);
+	/* Newer than every TSval seen, though below in sequence: a new connection. */
+	reopen(h, &p, nxt - 1000, 4000, old_iss);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +414,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tokens_returned_twice_or_forged, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_close_releases_all_tokens, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_aborts_and_releases, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_ignores_rst, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_new_syn_above_sequence, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_new_syn_newer_timestamp, h_setup, h_teardown),
 	};
 	int ret;
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Scripts for the opening rules: passive open with SYN-ACK retransmission
- * (RFC 6298 backoff) and give-up, the half-open bound, MSS/WS/TS/SACK-permitted
+ * (RFC 6298 backoff) and give-up, the half-open bound, the accept backlog
+ * and the connection table bounds (SYNs dropped and counted), MSS/WS/TS/SACK-permitted
  * negotiated from the SYN (RFC 9293 §3.7.1, RFC 7323, RFC 2018), RST for
  * segments to closed ports (RFC 9293 §3.10.7.1), ARP and IPv6 (with neighbour
  * discovery).
@@ -403,11 +404,130 @@ static void test_ipv6_handshake_data_and_nd(void **state)
 	assert_int_equal(h_cstats(&p).bytes_delivered, 3000);
 }
 
+/* SYN, SYN-ACK, ACK: established, left in the accept queue. */
+static void establish_unaccepted(struct harness *h, struct h_peer *p)
+{
+	struct h_seg ack;
+
+	h_syn(h, p, NULL);
+	ack = h_ctl(p, H_ACK, 0);
+	h_send(h, p, &ack);
+	h_expect_none(h);
+}
+
+static void send_syn(struct harness *h, struct h_peer *p)
+{
+	h_send(h, p, &(struct h_seg){ .flags = H_SYN, .seq = p->isn, .win = 65535 });
+}
+
+static void test_accept_backlog_bound(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_config cfg;
+	struct tcprx_stats st;
+	struct h_peer p[4];
+	struct h_seg s;
+	unsigned int i;
+
+	h_config(h, &cfg);
+	cfg.accept_backlog = 2;
+	h_restart(h, &cfg);
+	for (i = 0; i < 4; i++)
+		h_peer_init(&p[i], false, (uint8_t)(2 + i), (uint16_t)(40000 + i), 0x80000000u + i * 0x100000u);
+	establish_unaccepted(h, &p[0]);
+	establish_unaccepted(h, &p[1]);
+	/* Two established, none accepted: a third SYN is dropped, counted, not answered. */
+	send_syn(h, &p[2]);
+	send_syn(h, &p[2]);
+	h_expect_none(h);
+	st = h_stats(h);
+	assert_int_equal(st.backlog_drops, 2);
+	assert_int_equal(st.established, 2);
+	assert_int_equal(st.half_open, 0);
+	assert_int_equal(st.conns, 2);
+	assert_int_equal(st.half_open_drops + st.conn_table_full, 0);
+	/* The waiting connections still take data. */
+	s = h_data(&p[1], 0, 500);
+	h_send(h, &p[1], &s);
+	h_settle(h, &p[1], NULL);
+	/* The application accepts one: the retried SYN is answered, and the queue fills again. */
+	p[0].conn = tcprx_accept(h->rx);
+	assert_non_null(p[0].conn);
+	establish_unaccepted(h, &p[2]);
+	send_syn(h, &p[3]);
+	h_expect_none(h);
+	assert_int_equal(h_stats(h).backlog_drops, 3);
+	p[1].conn = tcprx_accept(h->rx);
+	assert_non_null(p[1].conn);
+	assert_int_equal(h_recv(h, &p[1], NULL), 500);
+	h_syn(h, &p[3], NULL);
+	assert_int_equal(h_stats(h).backlog_drops, 3);
+}
+
+static void test_conn_table_full(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_config cfg;
+	struct tcprx_stats st;
+	struct h_peer p[5];
+	struct h_seg s;
+	unsigned int i;
+	int rc;
+
+	h_config(h, &cfg);
+	cfg.max_conns = 3;
+	h_restart(h, &cfg);
+	for (i = 0; i < 5; i++)
+		h_peer_init(&p[i], false, (uint8_t)(2 + i), (uint16_t)(40000 + i), 0x90000000u + i * 0x100000u);
+	h_open(h, &p[0]);
+	h_open(h, &p[1]);
+	h_syn(h, &p[2], NULL);
+	/* Every slot taken (accepted and half-open alike): a fourth SYN is dropped, counted. */
+	send_syn(h, &p[3]);
+	h_expect_none(h);
+	st = h_stats(h);
+	assert_int_equal(st.conn_table_full, 1);
+	assert_int_equal(st.conns, 3);
+	assert_int_equal(st.half_open_drops + st.backlog_drops, 0);
+	/* An aborted connection frees its slot at once. */
+	assert_int_equal(tcprx_close(p[0].conn), 0);
+	p[0].conn = NULL;
+	h_poll(h);
+	h_expect(h, &p[0], &(struct h_match){ .flags = H_IS(H_RST) }, NULL);
+	h_syn(h, &p[3], NULL);
+	assert_int_equal(h_stats(h).conns, 3);
+	/* LAST-ACK and TIME-WAIT hold theirs until they end. */
+	s = h_ctl(&p[1], H_FIN | H_ACK, 0);
+	h_send(h, &p[1], &s);
+	h_expect(h, &p[1], H_ACK_OF(h_seq(&p[1], 1)), NULL);
+	assert_int_equal(h_recv(h, &p[1], &rc), 0);
+	assert_int_equal(tcprx_close(p[1].conn), 0);
+	p[1].conn = NULL;
+	h_poll(h);
+	h_expect(h, &p[1], &(struct h_match){ .flags = H_IS(H_FIN | H_ACK) }, NULL);
+	send_syn(h, &p[4]);
+	h_expect_none(h);
+	s = h_ctl(&p[1], H_ACK, 1);
+	s.ack = p[1].iss + 2;
+	h_send(h, &p[1], &s);
+	send_syn(h, &p[4]);
+	h_expect_none(h);
+	assert_int_equal(h_stats(h).conn_table_full, 3);
+	h_advance_ms(h, 2100); /* time_wait_ms; the half-open ones get their SYN-ACKs again */
+	h_drain(h);
+	assert_int_equal(h_stats(h).conns, 2);
+	h_syn(h, &p[4], NULL);
+	assert_int_equal(h_stats(h).conns, 3);
+	assert_int_equal(h_stats(h).conn_table_full, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_synack_retransmit_backoff_give_up, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_half_open_bound, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_accept_backlog_bound, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_conn_table_full, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_options_negotiated_from_syn, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_window_scale_above_14_is_14, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_options_absent_when_not_offered, h_setup, h_teardown),

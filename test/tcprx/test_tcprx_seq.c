@@ -6,9 +6,13 @@
  * exact-RCV.NXT resets, out-of-order reassembly by reference with SACK
  * blocks newest first (RFC 2018 §4), immediate ACKs for out-of-order and
  * gap-filling data (RFC 5681 §4.2), sequence wrap-around, overlapping and
- * duplicate segments.
+ * duplicate segments, the RFC 5961 §5.2 ACK range, the rate limits on
+ * invalid-segment and challenge ACKs (RFC 5961 §7), and out-of-order
+ * records running out (dropped before they are SACKed, then retransmitted).
  */
 #include <errno.h>
+
+#include <rte_mempool.h>
 
 #include "harness.h"
 
@@ -297,9 +301,14 @@ static void test_ooo_trimmed_sack_newest_first(void **state)
 	expect_sack(h, &p, 0, 2, (const uint32_t[][2]){ { 4380, 5840 }, { 1460, 2920 } });
 	send_data(h, &p, 7300, 1460);
 	expect_sack(h, &p, 0, 3, (const uint32_t[][2]){ { 7300, 8760 }, { 4380, 5840 }, { 1460, 2920 } });
-	/* Overlapping the first block: the block it extends comes first, then the most recent others. */
+	/*
+	 * Overlapping the first block: the 500 bytes received twice come first as
+	 * a D-SACK block (RFC 2883 §4), then the block they belong to, then the
+	 * most recent others.
+	 */
 	send_data(h, &p, 2420, 1000);
-	expect_sack(h, &p, 0, 3, (const uint32_t[][2]){ { 1460, 3420 }, { 7300, 8760 }, { 4380, 5840 } });
+	expect_sack(h, &p, 0, 4, (const uint32_t[][2]){ { 2420, 2920 }, { 1460, 3420 }, { 7300, 8760 },
+							 { 4380, 5840 } });
 	assert_int_equal(h_cstats(&p).segs_ooo, 4);
 	/* Gap filling: ACKed at once, the remaining blocks most recent first. */
 	send_data(h, &p, 0, 1460);
@@ -375,9 +384,9 @@ static void test_sequence_wraparound(void **state)
 	h_settle(h, &p, NULL);
 	assert_int_equal(h_info(&p).rcv_nxt, h_seq(&p, 4000));
 	assert_true(h_seq(&p, 4000) < h_seq(&p, 0));
-	/* A retransmission from before the wrap is an old duplicate, not new data. */
+	/* A retransmission from before the wrap is an old duplicate (D-SACKed), not new data. */
 	send_data(h, &p, 500, 1000);
-	h_expect(h, &p, SACK_MATCH(h_seq(&p, 4000)), NULL);
+	expect_sack(h, &p, 4000, 1, (const uint32_t[][2]){ { 500, 1500 } });
 	assert_int_equal(h_cstats(&p).segs_unacceptable, 1);
 	assert_int_equal(h_cstats(&p).bytes_in_order, 4000);
 	assert_int_equal(h_recv(h, &p, NULL), 4000);
@@ -444,6 +453,229 @@ static void test_overlapping_and_duplicate_segments(void **state)
 	assert_int_equal(fr->f.frag_size, 800);
 }
 
+/* A data segment at `off` carrying SEG.ACK `ack` and window `win`. */
+static void send_data_ack(struct harness *h, struct h_peer *p, uint32_t off, uint32_t len, uint32_t ack,
+			  uint16_t win)
+{
+	struct h_seg s = h_data(p, off, len);
+
+	s.ack = ack;
+	s.win = win;
+	h_send(h, p, &s);
+}
+
+/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> for p, RCV.NXT at stream offset `off`. */
+#define ACK_AT(p, off) (&(struct h_match){ .flags = H_IS(H_ACK), .seq = H_IS((p)->iss + 1), \
+					   .ack = H_IS(h_seq((p), (off))) })
+
+static void test_ack_range_rfc5961(void **state)
+{
+	struct harness *h = *state;
+	uint32_t una, max_wnd;
+	struct h_peer p, q;
+	struct h_seg s;
+	int rc;
+
+	/* No window scaling: MAX.SND.WND is the 65535 of the handshake's ACK. */
+	h_peer_init(&p, false, 2, 40000, 0x0a000000);
+	h_open(h, &p);
+	una = p.iss + 1; /* SND.UNA = SND.NXT = ISS+1: a receiver sends nothing after its SYN */
+	/* SEG.ACK > SND.NXT acknowledges something never sent: dropped, ACKed at once. */
+	send_data_ack(h, &p, 0, 100, una + 1, 65535);
+	h_expect(h, &p, ACK_AT(&p, 0), NULL);
+	send_data_ack(h, &p, 0, 100, una + 0x10000000u, 65535);
+	h_expect(h, &p, ACK_AT(&p, 0), NULL);
+	/* SEG.ACK < SND.UNA - MAX.SND.WND: too old to be real: dropped, ACKed. */
+	send_data_ack(h, &p, 0, 100, una - 65535 - 1, 65535);
+	h_expect(h, &p, ACK_AT(&p, 0), NULL);
+	assert_int_equal(h_info(&p).rcv_nxt, h_seq(&p, 0));
+	assert_int_equal(h_cstats(&p).bytes_in_order, 0);
+	assert_int_equal(h_cstats(&p).segs_ooo, 0);
+	assert_int_equal(h_recv(h, &p, &rc), 0);
+	assert_int_equal(rc, -EAGAIN);
+	/* Both edges of the range, and a duplicate ACK below SND.UNA, are acceptable. */
+	send_data_ack(h, &p, 0, 100, una - 65535, 65535);
+	send_data_ack(h, &p, 100, 100, una, 65535);
+	send_data_ack(h, &p, 200, 100, una - 1, 65535);
+	h_settle(h, &p, NULL);
+	assert_int_equal(h_info(&p).rcv_nxt, h_seq(&p, 300));
+	assert_int_equal(h_recv(h, &p, NULL), 300);
+
+	/* Scaled (shift 3): MAX.SND.WND is the largest window so far, in bytes. */
+	h_peer_init(&q, false, 3, 40001, 0x0b000000);
+	q.ws = 3;
+	h_syn(h, &q, NULL);
+	s = h_ctl(&q, H_ACK, 0);
+	s.win = 1000; /* 8000 bytes */
+	h_send(h, &q, &s);
+	h_expect_none(h);
+	q.conn = tcprx_accept(h->rx);
+	assert_non_null(q.conn);
+	una = q.iss + 1;
+	send_data_ack(h, &q, 0, 100, una - 8001, 1000);
+	h_expect(h, &q, ACK_AT(&q, 0), NULL);
+	assert_int_equal(h_info(&q).rcv_nxt, h_seq(&q, 0));
+	/* Accepted at the edge; its larger window widens the range... */
+	send_data_ack(h, &q, 0, 100, una - 8000, 65535);
+	h_settle(h, &q, NULL);
+	max_wnd = 65535u << 3;
+	/* ...and smaller windows later do not narrow it again. */
+	send_data_ack(h, &q, 100, 100, una - max_wnd, 10);
+	send_data_ack(h, &q, 200, 100, una - max_wnd, 10);
+	h_settle(h, &q, NULL);
+	assert_int_equal(h_info(&q).rcv_nxt, h_seq(&q, 300));
+	send_data_ack(h, &q, 300, 100, una - max_wnd - 1, 10);
+	h_expect(h, &q, ACK_AT(&q, 300), NULL);
+	assert_int_equal(h_info(&q).rcv_nxt, h_seq(&q, 300));
+	assert_int_equal(h_recv(h, &q, NULL), 300);
+}
+
+static void test_invalid_segment_ack_rate_limit(void **state)
+{
+	struct harness *h = *state;
+	struct h_peer p;
+	uint32_t nxt;
+	struct h_seg s;
+
+	h_peer_init(&p, false, 2, 40000, 0x0c000000);
+	h_open(h, &p);
+	send_data(h, &p, 0, 1000);
+	h_settle(h, &p, NULL);
+	nxt = h_seq(&p, 1000);
+	/* A dataless invalid segment (a keep-alive below RCV.NXT) is ACKed... */
+	send_ctl(h, &p, H_ACK, nxt - 1);
+	h_expect(h, &p, ACK_AT(&p, 1000), NULL);
+	/* ...and for 500 ms no other dataless one is: below, beyond the window, a bad ACK, a SYN. */
+	h_advance_ms(h, 100);
+	send_ctl(h, &p, H_ACK, nxt - 1);
+	send_ctl(h, &p, H_ACK, nxt + 0x20000000u);
+	s = h_ctl(&p, H_ACK, 1000);
+	s.ack = p.iss + 2;
+	h_send(h, &p, &s);
+	send_ctl(h, &p, H_SYN, nxt - 5000);
+	h_expect_none(h);
+	assert_int_equal(h_cstats(&p).acks_rate_limited, 4);
+	/* Data segments are always answered: an old duplicate, data with a bad ACK. */
+	send_data(h, &p, 0, 1000);
+	h_expect(h, &p, ACK_AT(&p, 1000), NULL);
+	s = h_data(&p, 1000, 100);
+	s.ack = p.iss + 2;
+	h_send(h, &p, &s);
+	h_expect(h, &p, ACK_AT(&p, 1000), NULL);
+	assert_int_equal(h_cstats(&p).acks_rate_limited, 4);
+	/* 500 ms counted from the last dataless ACK sent, not from data ACKs or suppressed ones. */
+	h_advance_ms(h, 399);
+	send_ctl(h, &p, H_ACK, nxt - 1);
+	h_expect_none(h);
+	h_advance_ms(h, 1);
+	send_ctl(h, &p, H_ACK, nxt - 1);
+	h_expect(h, &p, ACK_AT(&p, 1000), NULL);
+	send_ctl(h, &p, H_ACK, nxt - 1);
+	h_expect_none(h);
+	assert_int_equal(h_cstats(&p).acks_rate_limited, 6);
+	assert_int_equal(h_info(&p).rcv_nxt, nxt);
+	assert_int_equal(h_recv(h, &p, NULL), 1000);
+}
+
+/* n RSTs inside p's window, none at RCV.NXT, at one instant; returns the challenge ACKs seen. */
+static unsigned int rst_burst(struct harness *h, struct h_peer *p, unsigned int n)
+{
+	uint32_t nxt = h_info(p).rcv_nxt;
+	unsigned int i, acks = 0;
+
+	for (i = 0; i < n; i++) {
+		struct h_seg s = h_ctl(p, H_RST, 0);
+
+		s.seq = nxt + 1 + i % 1000;
+		h_queue(h, p, &s);
+		if (i % 100 == 99 || i + 1 == n) {
+			h_poll(h);
+			while (h_tx_pending(h) > 0) {
+				h_expect(h, p, &(struct h_match){ .flags = H_IS(H_ACK), .seq = H_IS(p->iss + 1),
+								  .ack = H_IS(nxt) }, NULL);
+				acks++;
+			}
+		}
+	}
+	return acks;
+}
+
+static void test_challenge_ack_cap(void **state)
+{
+	struct harness *h = *state;
+	struct h_peer p, q;
+	struct h_seg s;
+
+	h_peer_init(&p, false, 2, 40000, 0x0d000000);
+	h_open(h, &p);
+	h_peer_init(&q, false, 3, 40001, 0x0e000000);
+	h_open(h, &q);
+	/* 1200 in-window RSTs within one second: exactly 1000 challenge ACKs (RFC 5961 §7). */
+	assert_int_equal(rst_burst(h, &p, 1200), 1000);
+	assert_int_equal(h_cstats(&p).challenge_acks, 1000);
+	assert_int_equal(h_info(&p).state, TCPRX_ESTABLISHED);
+	assert_int_equal(h_stats(h).rst_in, 0);
+	/* SYNs share the budget: no challenge ACK for p either. */
+	s = h_ctl(&p, H_SYN, 10);
+	h_send(h, &p, &s);
+	h_expect_none(h);
+	/* The cap is per connection: q is still answered. */
+	assert_int_equal(rst_burst(h, &q, 3), 3);
+	assert_int_equal(h_cstats(&q).challenge_acks, 3);
+	/* The next second p is answered again, within a new budget. */
+	h_advance_ms(h, 1000);
+	assert_int_equal(rst_burst(h, &p, 1001), 1000);
+	assert_int_equal(h_cstats(&p).challenge_acks, 2000);
+	/* Through all of it the data path is intact. */
+	send_data(h, &p, 0, 1000);
+	h_settle(h, &p, NULL);
+	assert_int_equal(h_recv(h, &p, NULL), 1000);
+}
+
+static void test_ooo_full_dropped_then_retransmitted(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_config cfg;
+	struct h_peer p;
+
+	h_config(h, &cfg);
+	cfg.max_ooo = 2;
+	h_restart(h, &cfg);
+	h_peer_init(&p, false, 2, 40000, 0x0f000000);
+	p.sack = true;
+	h_open(h, &p);
+	send_data(h, &p, 1000, 1000);
+	expect_sack(h, &p, 0, 1, (const uint32_t[][2]){ { 1000, 2000 } });
+	send_data(h, &p, 3000, 1000);
+	expect_sack(h, &p, 0, 2, (const uint32_t[][2]){ { 3000, 4000 }, { 1000, 2000 } });
+	/* Both records in use: newcomers are dropped before they are ever SACKed, still ACKed. */
+	send_data(h, &p, 5000, 1000);
+	expect_sack(h, &p, 0, 2, (const uint32_t[][2]){ { 3000, 4000 }, { 1000, 2000 } });
+	send_data(h, &p, 2000, 1000);
+	expect_sack(h, &p, 0, 2, (const uint32_t[][2]){ { 3000, 4000 }, { 1000, 2000 } });
+	assert_int_equal(h_cstats(&p).segs_ooo_full, 2);
+	assert_int_equal(h_cstats(&p).segs_ooo, 2);
+	assert_int_equal(h_info(&p).chunks_held, 2);
+	/* The hole fills: RCV.NXT runs up to the first dropped byte; the rest is still SACKed. */
+	send_data(h, &p, 0, 1000);
+	expect_sack(h, &p, 2000, 1, (const uint32_t[][2]){ { 3000, 4000 } });
+	/* The sender retransmits what was never SACKed, and the stream completes. */
+	send_data(h, &p, 2000, 1000);
+	h_expect(h, &p, SACK_MATCH(h_seq(&p, 4000)), NULL);
+	send_data(h, &p, 4000, 1000);
+	send_data(h, &p, 5000, 1000);
+	h_settle(h, &p, NULL);
+	assert_int_equal(h_info(&p).rcv_nxt, h_seq(&p, 6000));
+	assert_int_equal(h_recv(h, &p, NULL), 6000);
+	assert_int_equal(h_cstats(&p).segs_ooo_full, 2);
+	/* Nothing leaked: with every token back, no chunk or payload mbuf is held. */
+	assert_int_equal(h_dontneed(h, &p, UINT32_MAX), 6);
+	assert_int_equal(h_info(&p).chunks_held, 0);
+	assert_int_equal(h_pool_in_flight(h), 0);
+	assert_int_equal(rte_mempool_in_use_count(h->pay_mp), 0);
+	assert_int_equal(rte_mempool_in_use_count(h->hdr_mp), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +689,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_immediate_ack_ooo_and_gap_fill, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_sequence_wraparound, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_overlapping_and_duplicate_segments, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ack_range_rfc5961, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_segment_ack_rate_limit, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_challenge_ack_cap, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ooo_full_dropped_then_retransmitted, h_setup, h_teardown),
 	};
 	int ret;
 

@@ -5,8 +5,11 @@
  * §4.2, RFC 9293 MUST-40), zero-window probes answered, the window derived
  * from the payload chunks a connection may still hold (an app holding tokens
  * closes it, tcprx_dontneed reopens it with a window update), the right edge
- * never moving left (RFC 9293 §3.8.6), and segments arriving while the
- * payload pool is empty (LINEAR copies, still delivered in order).
+ * never moving left (RFC 9293 §3.8.6), segments arriving while the
+ * payload pool is empty (LINEAR copies, still delivered in order), a full
+ * in-order ring (records wait at RCV.NXT until the app reads, then move in
+ * with an ACK), and a sender with a small MSS (window and ACK cadence
+ * counted in its full-sized segments).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -349,6 +352,130 @@ static void test_pool_empty_linear_in_order(void **state)
 	assert_int_equal(h_dontneed(h, &p, UINT32_MAX), 5);
 }
 
+/* The next frame is an ACK of stream offset `off` carrying exactly these SACK blocks (offsets). */
+static void expect_ack_sack(struct harness *h, struct h_peer *p, uint32_t off, unsigned int n,
+			    const uint32_t (*blocks)[2])
+{
+	struct h_match m = { .flags = H_IS(H_ACK), .ack = H_IS(h_seq(p, off)), .nb_sack = H_IS(n) };
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		m.sack[i][0] = h_seq(p, blocks[i][0]);
+		m.sack[i][1] = h_seq(p, blocks[i][1]);
+	}
+	h_expect(h, p, &m, NULL);
+}
+
+static void test_ring_full_unstick(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_config cfg;
+	struct h_peer p;
+	struct h_seg s;
+	unsigned int i;
+	int rc;
+
+	/* 4 chunks and 4 out-of-order records: an in-order ring of 16 pieces. */
+	h_config(h, &cfg);
+	cfg.rcv_chunks = 4;
+	h_restart(h, &cfg);
+	h_peer_init(&p, false, 2, 40000, 0x19000000);
+	p.sack = true;
+	h_open(h, &p);
+	/* 10-byte segments: 14 in order, unread, take 14 pieces of the ring... */
+	for (i = 0; i < 14; i++)
+		send_data(h, &p, i * 10, 10);
+	h_settle(h, &p, NULL);
+	/* ...and four beyond a gap take every record; the last one carries the FIN. */
+	for (i = 0; i < 4; i++) {
+		s = h_data(&p, 150 + i * 10, 10);
+		if (i == 3)
+			s.flags |= H_FIN;
+		h_send(h, &p, &s);
+		expect_ack_sack(h, &p, 140, 1, (const uint32_t[][2]){ { 150, 160 + i * 10 } });
+	}
+	/*
+	 * The gap fills: 140 and 150 fit in the ring, then it is full and the
+	 * records from 160 on wait at RCV.NXT. The ACK stops at 160 and its
+	 * SACK block starts above it.
+	 */
+	send_data(h, &p, 140, 10);
+	expect_ack_sack(h, &p, 160, 1, (const uint32_t[][2]){ { 170, 190 } });
+	assert_int_equal(h_info(&p).rcv_nxt, h_seq(&p, 160));
+	assert_int_equal(h_info(&p).state, TCPRX_ESTABLISHED);
+	/* A retransmission of 160 finds no room either: dropped, counted, ACKed as before. */
+	send_data(h, &p, 160, 10);
+	expect_ack_sack(h, &p, 160, 1, (const uint32_t[][2]){ { 170, 190 } });
+	assert_int_equal(h_cstats(&p).segs_ooo_full, 1);
+	/* The app takes one piece: the record at RCV.NXT moves in, RCV.NXT advances, an ACK goes out. */
+	assert_int_equal(h_recv_n(h, &p, 1, NULL), 10);
+	h_poll(h);
+	expect_ack_sack(h, &p, 170, 1, (const uint32_t[][2]){ { 180, 190 } });
+	assert_int_equal(h_recv_n(h, &p, 1, NULL), 10);
+	h_poll(h);
+	expect_ack_sack(h, &p, 180, 0, NULL);
+	/* The last one brings the FIN behind it in order. */
+	assert_int_equal(h_recv_n(h, &p, 1, NULL), 10);
+	h_poll(h);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(h_seq(&p, 190) + 1),
+					  .nb_sack = H_IS(0) }, NULL);
+	assert_int_equal(h_info(&p).state, TCPRX_CLOSE_WAIT);
+	h_expect_none(h);
+	/* Every byte, in order, then the end of the stream. */
+	assert_int_equal(h_recv(h, &p, &rc), 160);
+	assert_int_equal(rc, 0);
+	assert_int_equal(p.bytes, 190);
+	assert_int_equal(h_dontneed(h, &p, UINT32_MAX), 19);
+	assert_int_equal(h_info(&p).chunks_held, 0);
+}
+
+/* A peer offering MSS 536 (with or without timestamps): window and ACK cadence in its segments. */
+static void check_small_peer_mss(struct harness *h, struct h_peer *p, uint32_t full)
+{
+	struct h_frame synack, f;
+	struct h_seg s;
+	uint32_t i;
+
+	h_syn(h, p, &synack);
+	assert_int_equal(synack.mss, H_MSS); /* ours is still 1460 */
+	/* The window promises 32 chunks of the sender's full-sized segment, not of ours. */
+	assert_int_equal(synack.win, 32 * full);
+	s = h_ctl(p, H_ACK, 0);
+	h_send(h, p, &s);
+	h_expect_none(h);
+	p->conn = tcprx_accept(h->rx);
+	assert_non_null(p->conn);
+	assert_int_equal(h_info(p).peer_mss, 536);
+	assert_int_equal(h_info(p).rcv_wnd, 32 * full);
+	/* Every second full-sized segment is ACKed at once (delayed ACKs are 200 ms away). */
+	for (i = 0; i < 8; i += 2) {
+		send_data(h, p, i * full, full);
+		h_expect_none(h);
+		send_data(h, p, (i + 1) * full, full);
+		h_expect(h, p, H_ACK_OF(h_seq(p, (i + 2) * full)), &f);
+		/* Held unread, each segment costs one chunk: the window shrinks by one full segment each. */
+		assert_int_equal(f.win, (32 - (i + 2)) * full);
+	}
+	assert_int_equal(h_recv(h, p, NULL), 8 * full);
+	assert_int_equal(h_dontneed(h, p, UINT32_MAX), 8);
+}
+
+static void test_full_segment_from_peer_mss(void **state)
+{
+	struct harness *h = *state;
+	struct h_peer p, q;
+
+	restart(h, 32, 200000);
+	h_peer_init(&p, false, 2, 40000, 0x1a000000);
+	p.mss = 536;
+	check_small_peer_mss(h, &p, 536);
+	/* With timestamps every segment carries 12 option bytes: 524 bytes of data. */
+	h_peer_init(&q, false, 3, 40001, 0x1b000000);
+	q.mss = 536;
+	q.ts = true;
+	check_small_peer_mss(h, &q, 536 - 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +486,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_window_from_chunks_and_dontneed, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_right_edge_never_moves_left, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_pool_empty_linear_in_order, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ring_full_unstick, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_full_segment_from_peer_mss, h_setup, h_teardown),
 	};
 	int ret;
 

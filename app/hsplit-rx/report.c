@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What hsplit-rx says: a progress line per interval (on stderr when --json
+ * owns stdout), the final summary, and the same numbers as one JSON object.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "app_common.h"
+#include "hsplit_rx.h"
+
+/* Finished connections' counters plus the live ones' now. */
+static void conn_stats_now(const struct hrx_run *run, struct tcprx_conn_stats *cs)
+{
+	uint32_t i;
+
+	*cs = run->tot.cs;
+	for (i = 0; i < run->nb_live; i++)
+		hrx_conn_sum_stats(run->live[i], cs);
+}
+
+static double gbps(uint64_t bytes, uint64_t ns)
+{
+	return ns ? (double)bytes * 8.0 / (double)ns : 0.0;
+}
+
+void hrx_report_tick(struct hrx_run *run, uint64_t now, bool force)
+{
+	const struct hrx_options *o = run->opt;
+	struct tcprx_conn_stats cs;
+	uint32_t wnd = 0, chunks = 0, i;
+	FILE *out = o->json ? stderr : stdout;
+
+	if (o->quiet || o->interval <= 0)
+		return;
+	if (!force && (double)(now - run->tick_ns) < o->interval * 1e9)
+		return;
+	conn_stats_now(run, &cs);
+	for (i = 0; i < run->nb_live; i++)
+		hrx_conn_live_info(run->live[i], &wnd, &chunks);
+	fprintf(out, "[%7.1fs] %6.2f Gbps  conns %u live %" PRIu64 " done  segs %" PRIu64
+		" (+%" PRIu64 ")  ooo %" PRIu64 "  dup %" PRIu64 "  zero-win %" PRIu64
+		"  window %u KiB  chunks held %u\n",
+		(double)(now - run->t_start) / 1e9, gbps(run->tot.bytes - run->tick_bytes,
+							 now - run->tick_ns),
+		run->nb_live, run->tot.finished, cs.segs_in, cs.segs_in - run->tick_segs,
+		cs.segs_ooo, cs.segs_dup, cs.zero_windows, wnd >> 10, chunks);
+	fflush(out);
+	run->tick_ns = now;
+	run->tick_bytes = run->tot.bytes;
+	run->tick_segs = cs.segs_in;
+}
+
+static uint64_t xstat(const struct hrx_run *run, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < run->nb_xstats; i++)
+		if (strcmp(run->xstats[i].name, name) == 0)
+			return run->xstats[i].value;
+	return 0;
+}
+
+static double active_seconds(const struct hrx_run *run)
+{
+	return run->t_last_byte > run->t_first_byte ?
+		(double)(run->t_last_byte - run->t_first_byte) / 1e9 : 0.0;
+}
+
+static void summary_text(const struct hrx_run *run, double elapsed)
+{
+	const struct hrx_options *o = run->opt;
+	const struct hrx_totals *t = &run->tot;
+	const struct tcprx_conn_stats *cs = &t->cs;
+	const struct tcprx_stats *g = &run->gs;
+	double act = active_seconds(run);
+
+	printf("\n%s summary (%s, stopped by %s after %.2f s)\n", HRX_NAME, o->listen,
+	       run->exit_reason ? run->exit_reason : "setup failure", elapsed);
+	printf("  %-34s %" PRIu64 " accepted, %" PRIu64 " ended, %" PRIu64 " reset\n",
+	       "connections", t->accepted, t->finished, t->resets);
+	printf("  %-34s %" PRIu64 " in %.3f s = %.2f Gbps (first to last byte)\n", "bytes received",
+	       t->bytes, act, act > 0 ? (double)t->bytes * 8 / act / 1e9 : 0.0);
+	if (o->verify)
+		printf("  %-34s %" PRIu64 " bytes, %" PRIu64 " mismatches: %s\n",
+		       "verified through the device view", t->bytes_verified, t->verify_errors,
+		       t->verify_errors || t->bytes_verified != t->bytes ? "FAIL" : "PASS");
+	printf("  %-34s %" PRIu64 " in, %" PRIu64 " out of order, %" PRIu64 " duplicate\n",
+	       "segments", cs->segs_in, cs->segs_ooo, cs->segs_dup);
+	printf("  %-34s %" PRIu64 " unacceptable, %" PRIu64 " PAWS, %" PRIu64 " ooo-full\n",
+	       "dropped by TCP", cs->segs_unacceptable, cs->segs_paws, cs->segs_ooo_full);
+	printf("  %-34s %" PRIu64 " (%" PRIu64 " immediate), %" PRIu64 " window updates\n",
+	       "ACKs sent", cs->acks_out, cs->dup_acks_out, cs->window_updates);
+	printf("  %-34s %" PRIu64 " zero windows, %" PRIu64 " probes answered, %" PRIu64 " stalls\n",
+	       "flow control", cs->zero_windows, cs->window_probes, t->stalls);
+	printf("  %-34s %" PRIu64 " granted, %" PRIu64 " returned in %" PRIu64 " calls, "
+	       "%" PRIu64 " most held\n", "tokens", cs->tokens_granted, t->tokens_returned,
+	       t->dontneed_calls, t->max_tokens_held);
+	printf("  %-34s %" PRIu64 " frames in, %" PRIu64 " out, %" PRIu64 " ARP replies, "
+	       "%" PRIu64 " RSTs out\n", "tcprx", g->frames_in, g->frames_out, g->arp_replies,
+	       g->rst_out);
+	printf("  %-34s %" PRIu64 " bad, %" PRIu64 " unknown; %" PRIu64 " malformed, %" PRIu64
+	       " not ours\n", "checksums (device) / frames", g->csum_bad, g->csum_unknown,
+	       g->malformed, g->not_ours);
+	printf("  %-34s %" PRIu64 " split, %" PRIu64 " LINEAR, %" PRIu64 " payload bytes in dmabuf\n",
+	       "net_hsplit queue 0", xstat(run, "rx_q0_split_packets"),
+	       xstat(run, "rx_q0_linear_packets"), xstat(run, "rx_q0_devmem_payload_bytes"));
+	printf("  %-34s %" PRIu64 " no descriptor, %" PRIu64 " pool empty, %" PRIu64 " mbuf alloc\n",
+	       "net_hsplit drops", xstat(run, "rx_q0_no_desc_drops"),
+	       xstat(run, "rx_q0_payload_pool_empty_drops"), xstat(run, "rx_q0_mbuf_alloc_failures"));
+	printf("  %-34s %s\n", "teardown (mbufs, chunks home)", run->teardown_ok ? "clean" : "LEAK");
+}
+
+static void json_conn_stats(const struct tcprx_conn_stats *s)
+{
+	printf("\"segs_in\":%" PRIu64 ",\"bytes_in_order\":%" PRIu64 ",\"bytes_delivered\":%" PRIu64
+	       ",\"segs_ooo\":%" PRIu64 ",\"segs_dup\":%" PRIu64 ",\"segs_unacceptable\":%" PRIu64
+	       ",\"segs_paws\":%" PRIu64 ",\"segs_ooo_full\":%" PRIu64 ",\"acks_out\":%" PRIu64
+	       ",\"dup_acks_out\":%" PRIu64 ",\"challenge_acks\":%" PRIu64 ",\"window_probes\":%" PRIu64
+	       ",\"window_updates\":%" PRIu64 ",\"zero_windows\":%" PRIu64 ",\"chunk_overrun\":%" PRIu64
+	       ",\"tokens_granted\":%" PRIu64 ",\"tokens_returned\":%" PRIu64
+	       ",\"token_bad_returns\":%" PRIu64,
+	       s->segs_in, s->bytes_in_order, s->bytes_delivered, s->segs_ooo, s->segs_dup,
+	       s->segs_unacceptable, s->segs_paws, s->segs_ooo_full, s->acks_out, s->dup_acks_out,
+	       s->challenge_acks, s->window_probes, s->window_updates, s->zero_windows,
+	       s->chunk_overrun, s->tokens_granted, s->tokens_returned, s->token_bad_returns);
+}
+
+static void json_tcprx(const struct tcprx_stats *g)
+{
+	printf("\"frames_in\":%" PRIu64 ",\"frames_out\":%" PRIu64 ",\"tx_drops\":%" PRIu64
+	       ",\"arp_replies\":%" PRIu64 ",\"nd_replies\":%" PRIu64 ",\"not_ours\":%" PRIu64
+	       ",\"malformed\":%" PRIu64 ",\"bad_options\":%" PRIu64 ",\"ip_fragments\":%" PRIu64
+	       ",\"csum_bad\":%" PRIu64 ",\"csum_unknown\":%" PRIu64 ",\"csum_sw_bad\":%" PRIu64
+	       ",\"rst_out\":%" PRIu64 ",\"rst_in\":%" PRIu64 ",\"rst_ignored\":%" PRIu64
+	       ",\"syn_in\":%" PRIu64 ",\"synack_out\":%" PRIu64 ",\"synack_retrans\":%" PRIu64
+	       ",\"half_open_drops\":%" PRIu64 ",\"backlog_drops\":%" PRIu64
+	       ",\"conn_table_full\":%" PRIu64 ",\"half_open_timeouts\":%" PRIu64
+	       ",\"established\":%" PRIu64 ",\"time_wait_segs\":%" PRIu64 ",\"closed\":%" PRIu64,
+	       g->frames_in, g->frames_out, g->tx_drops, g->arp_replies, g->nd_replies, g->not_ours,
+	       g->malformed, g->bad_options, g->ip_fragments, g->csum_bad, g->csum_unknown,
+	       g->csum_sw_bad, g->rst_out, g->rst_in, g->rst_ignored, g->syn_in, g->synack_out,
+	       g->synack_retrans, g->half_open_drops, g->backlog_drops, g->conn_table_full,
+	       g->half_open_timeouts, g->established, g->time_wait_segs, g->closed);
+}
+
+static void summary_json(const struct hrx_run *run, double elapsed)
+{
+	const struct hrx_options *o = run->opt;
+	const struct hrx_totals *t = &run->tot;
+	double act = active_seconds(run);
+	uint32_t i;
+
+	printf("{\"listen\":");
+	app_json_string(o->listen);
+	printf(",\"port\":");
+	app_json_string(run->port_name);
+	printf(",\"exit_reason\":");
+	app_json_string(run->exit_reason ? run->exit_reason : "setup");
+	printf(",\"seconds\":%.6f,\"active_seconds\":%.6f,\"gbps\":%.4f", elapsed, act,
+	       act > 0 ? (double)t->bytes * 8 / act / 1e9 : 0.0);
+	printf(",\"conns_accepted\":%" PRIu64 ",\"conns_ended\":%" PRIu64 ",\"conns_reset\":%" PRIu64
+	       ",\"errors\":%" PRIu64, t->accepted, t->finished, t->resets, t->errors);
+	printf(",\"bytes\":%" PRIu64 ",\"verify\":%s,\"bytes_verified\":%" PRIu64
+	       ",\"verify_errors\":%" PRIu64, t->bytes, o->verify ? "true" : "false",
+	       t->bytes_verified, t->verify_errors);
+	printf(",\"tokens_returned_by_app\":%" PRIu64 ",\"dontneed_calls\":%" PRIu64
+	       ",\"max_tokens_held\":%" PRIu64 ",\"stalls\":%" PRIu64, t->tokens_returned,
+	       t->dontneed_calls, t->max_tokens_held, t->stalls);
+	printf(",\"teardown_clean\":%s", run->teardown_ok ? "true" : "false");
+	printf(",\"tcp\":{");
+	json_conn_stats(&t->cs);
+	printf("},\"tcprx\":{");
+	json_tcprx(&run->gs);
+	printf("},\"xstats\":{");
+	for (i = 0; i < run->nb_xstats; i++) {
+		printf(i ? "," : "");
+		app_json_string(run->xstats[i].name);
+		printf(":%" PRIu64, run->xstats[i].value);
+	}
+	printf("},\"conns\":[");
+	for (i = 0; i < run->nb_results; i++) {
+		const struct hrx_conn_result *r = &run->results[i];
+
+		printf("%s{\"id\":%u,\"remote\":", i ? "," : "", r->id);
+		app_json_string(r->remote);
+		printf(",\"bytes\":%" PRIu64 ",\"bytes_verified\":%" PRIu64 ",\"verify_errors\":%" PRIu64
+		       ",\"seconds\":%.6f,\"reset\":%s,", r->bytes, r->bytes_verified, r->verify_errors,
+		       r->seconds, r->reset ? "true" : "false");
+		json_conn_stats(&r->cs);
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+void hrx_report_final(struct hrx_run *run, uint64_t now)
+{
+	double elapsed = (double)(now - run->t_start) / 1e9;
+
+	if (run->opt->json)
+		summary_json(run, elapsed);
+	else
+		summary_text(run, elapsed);
+	fflush(stdout);
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""lib/tcprx against the Linux TCP sender over veth, through hsplit-rx.
+
+usage: veth_rx_test.py HSPLIT_RX HRX_WIRE CASE
+
+CASE is <backend>-<what>: afxdp or afpacket, then
+  1M, 100M, 1G       one connection of that many bytes, every byte verified
+  lossy-1M, lossy-100M, lossy-1G
+                     the same through hrx-wire: 1% loss, 1% duplicates, 5% of
+                     frames held back 1 ms (reordered); the kernel here has no
+                     sch_netem
+  conns32            32 parallel connections of 4 MiB
+  hold               a slow application: every token is kept 20 ms, so the
+                     window keeps closing and reopening; nothing is lost
+  stall              the application stops returning tokens for 1.5 s after
+                     2 MiB: the window closes to zero, the sender stalls and
+                     probes, the transfer resumes, nothing is lost
+Exit 0 pass, 1 fail, 77 skip (not root / no veth).
+"""
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', '..', 'app', 'hsplit-rx'))
+from hrx_veth import Receiver, Skip, Veth  # noqa: E402
+
+MIB = 1 << 20
+LOSSY = {'loss': 1, 'dup': 1, 'reorder': 5, 'delay-us': 1000, 'seed': 4242}
+
+# what: (bytes per connection, connections, impairment, extra hsplit-rx args, time limit s)
+WHATS = {
+    '1M': (MIB, 1, None, [], 60),
+    '100M': (100 * MIB, 1, None, [], 120),
+    '1G': (1024 * MIB, 1, None, [], 300),
+    'lossy-1M': (MIB, 1, LOSSY, [], 60),
+    'lossy-100M': (100 * MIB, 1, LOSSY, [], 240),
+    'lossy-1G': (1024 * MIB, 1, LOSSY, [], 600),
+    'conns32': (4 * MIB, 32, None, [], 180),
+    'stall': (16 * MIB, 1, None, ['--rcv-chunks', '64', '--stall-after', '2M', '--stall-ms', '1500'], 120),
+    'hold': (16 * MIB, 1, None, ['--rcv-chunks', '64', '--hold-ms', '20'], 120),
+}
+
+
+class Failed(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failed(what)
+
+
+def assert_common(res, snd, per_conn, conns):
+    total = per_conn * conns
+    check(snd.get('ok'), 'sender: every connection sent its bytes and saw our FIN: %s'
+          % json.dumps(snd)[:1500])
+    check(res['exit_reason'] == 'conns', 'hsplit-rx stopped because %s, not after %d connections'
+          % (res['exit_reason'], conns))
+    check(res['conns_accepted'] == conns and res['conns_ended'] == conns,
+          '%d accepted, %d ended, want %d' % (res['conns_accepted'], res['conns_ended'], conns))
+    check(res['conns_reset'] == 0, '%d connections were reset' % res['conns_reset'])
+    check(res['bytes'] == total, 'received %d bytes, sent %d' % (res['bytes'], total))
+    check(res['bytes_verified'] == total and res['verify_errors'] == 0,
+          'verified %d of %d bytes, %d mismatches' % (res['bytes_verified'], total, res['verify_errors']))
+    for c in res['conns']:
+        check(c['bytes'] == per_conn and c['bytes_verified'] == per_conn,
+              'conn %d: %d bytes (%d verified), want %d' % (c['id'], c['bytes'], c['bytes_verified'], per_conn))
+    check(res['teardown_clean'], 'mbufs or dmabuf chunks did not come home at teardown')
+    check(res['errors'] == 0, '%d run-time errors' % res['errors'])
+    tcp, g = res['tcp'], res['tcprx']
+    check(tcp['tokens_granted'] == tcp['tokens_returned'],
+          'tokens: %d granted, %d returned' % (tcp['tokens_granted'], tcp['tokens_returned']))
+    check(tcp['token_bad_returns'] == 0, '%d bad token returns' % tcp['token_bad_returns'])
+    check(g['csum_bad'] == 0 and g['csum_unknown'] == 0,
+          'checksums: %d bad, %d unknown (sender offloads are off)' % (g['csum_bad'], g['csum_unknown']))
+    check(g['established'] == conns, '%d established, want %d' % (g['established'], conns))
+    # nobody but hsplit-rx owns 10.99.0.2: the sender learnt our MAC from our ARP reply
+    check(g['arp_replies'] >= 1, 'no ARP reply sent')
+    # the window keeps the payload pool from running dry: no uncounted loss
+    x = res['xstats']
+    check(x.get('rx_q0_payload_pool_empty_drops', 0) == 0,
+          '%d frames dropped for an empty payload pool' % x.get('rx_q0_payload_pool_empty_drops', 0))
+
+
+def assert_lossy(res, wire, per_conn):
+    tcp = res['tcp']
+    check(wire is not None, 'hrx-wire reported nothing')
+    if per_conn >= 100 * MIB:
+        # with ~72k frames the wire surely dropped, duplicated and reordered some
+        check(wire['a_dropped'] > 0 and wire['a_duplicated'] > 0 and wire['a_reordered'] > 0,
+              'wire impaired nothing: %s' % wire)
+        check(tcp['segs_ooo'] > 0, 'no out-of-order segment seen through a reordering wire')
+        # a copy right behind its original is below RCV.NXT: unacceptable (RFC 9293)
+        check(tcp['segs_dup'] + tcp['segs_unacceptable'] > 0,
+              'no duplicate segment seen through a duplicating wire')
+        check(tcp['dup_acks_out'] > 0, 'no immediate ACK for out-of-order data')
+
+
+def assert_stall(res, snd):
+    tcp = res['tcp']
+    check(res['stalls'] == 1, '%d stalls, want 1' % res['stalls'])
+    check(tcp['zero_windows'] > 0, 'the window never closed to zero during a 1.5 s stall')
+    check(tcp['window_probes'] > 0, 'the sender never probed the zero window (or we did not answer)')
+    check(tcp['window_updates'] > 0, 'no window update after the tokens came back')
+    check(snd['seconds'] >= 1.5, 'the sender finished in %.2f s, inside the 1.5 s stall' % snd['seconds'])
+    check(res['max_tokens_held'] <= 64 + 64,
+          'the app held %d tokens with rcv-chunks 64' % res['max_tokens_held'])
+
+
+def assert_hold(res):
+    tcp = res['tcp']
+    check(tcp['zero_windows'] > 0, 'holding every token 20 ms with 64 chunks never closed the window')
+    check(tcp['window_updates'] + tcp['window_probes'] > 0, 'the window never reopened by update or probe')
+    check(res['max_tokens_held'] <= 64 + 64, 'the app held %d tokens with rcv-chunks 64' % res['max_tokens_held'])
+
+
+def run(exe, wire_bin, case):
+    backend, _, what = case.partition('-')
+    if backend not in ('afxdp', 'afpacket') or what not in WHATS:
+        print('unknown case %s' % case, file=sys.stderr)
+        return 2
+    per_conn, conns, impair, extra, limit = WHATS[what]
+    t0 = time.monotonic()
+    with Veth(impair=impair, wire_bin=wire_bin) as v:
+        args = ['--verify', '--json', '--conns', conns, '--seconds', limit] + extra
+        rx = Receiver(exe, v, backend, args)
+        try:
+            rx.wait_ready()
+            snd = v.send(per_conn, conns, timeout=min(limit, 60))
+            status, out = rx.finish(timeout=limit + 30)
+        finally:
+            if rx.p.poll() is None:
+                rx.p.kill()
+                rx.p.wait()
+        wire = v.stop_wire()
+    elapsed = time.monotonic() - t0
+    try:
+        res = json.loads(out)
+    except ValueError:
+        print('hsplit-rx (exit %s) printed no JSON:\n%s\n%s' % (status, out[-2000:], rx.log()))
+        return 1
+    print('%s: %d x %d bytes in %.2f s (sender %.2f s), receiver %.2f Gbps first to last byte; '
+          'segs %d ooo %d dup %d zero-windows %d probes %d; case took %.1f s'
+          % (case, conns, per_conn, res['active_seconds'], snd.get('seconds', 0), res['gbps'],
+             res['tcp']['segs_in'], res['tcp']['segs_ooo'], res['tcp']['segs_dup'],
+             res['tcp']['zero_windows'], res['tcp']['window_probes'], elapsed))
+    if wire:
+        print('wire: %s' % json.dumps(wire))
+    try:
+        check(status == 0, 'hsplit-rx exit status %s' % status)
+        assert_common(res, snd, per_conn, conns)
+        if impair:
+            assert_lossy(res, wire, per_conn)
+        if what == 'stall':
+            assert_stall(res, snd)
+        if what == 'hold':
+            assert_hold(res)
+    except Failed as e:
+        print('FAIL %s: %s' % (case, e))
+        print('--- hsplit-rx stderr (tail) ---\n' + rx.log())
+        print('--- hsplit-rx JSON ---\n' + json.dumps({k: v for k, v in res.items() if k != 'conns'}))
+        return 1
+    print('PASS %s' % case)
+    return 0
+
+
+def main():
+    if len(sys.argv) != 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        return run(sys.argv[1], sys.argv[2], sys.argv[3])
+    except Skip as e:
+        print('SKIP: %s' % e)
+        return 77
+
+
+if __name__ == '__main__':
+    sys.exit(main())
