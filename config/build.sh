@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Configure (once) and build hsplit. Usage: config/build.sh [plain|asan]...
-# plain -> build/, asan -> build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer).
+# Configure (once) and build hsplit. Usage: config/build.sh [plain|asan|fuzz]...
+# plain -> build/, asan -> build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer),
+# fuzz -> build-fuzz/ (clang, libFuzzer + ASan + UBSan: the targets in test/fuzz).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 sdk="$top/.cache/dpdk-sdk"
@@ -22,6 +23,8 @@ for kind in "${@:-plain}"; do
 	case $kind in
 	plain) build_one build ;;
 	asan) build_one build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug ;;
-	*) echo "build: unknown build kind '$kind' (plain, asan)" >&2; exit 2 ;;
+	fuzz) CC=clang build_one build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dbuildtype=debugoptimized ;;
+	*) echo "build: unknown build kind '$kind' (plain, asan, fuzz)" >&2; exit 2 ;;
 	esac
 done

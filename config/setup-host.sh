@@ -28,6 +28,7 @@ packages=(
 	dpkg-dev xz-utils
 	qemu-system-x86 busybox-static cpio kmod libibverbs-dev ibverbs-providers
 	flex bison libelf-dev patch
+	clang libclang-rt-14-dev   # the libFuzzer + sanitizer runtimes (only recommended by clang)
 )
 
 missing_packages() {

@@ -66,6 +66,12 @@ struct hsplit_backend_ops {
 
 extern const struct hsplit_backend_ops hsplit_backend_gen_ops;
 extern const struct hsplit_backend_ops hsplit_backend_peer_ops;
+/* gen with handshake=1 (hsplit_backend_gen_tcp.c); gen's open hands over to it. */
+extern const struct hsplit_backend_ops hsplit_backend_gen_tcp_ops;
+int hsplit_gen_tcp_open(const struct hsplit_devargs *args, const char *port_name,
+			struct hsplit_backend **out);
+struct rte_pmd_hsplit_gen_tcp_stats;
+int hsplit_gen_tcp_stats(struct hsplit_backend *be, struct rte_pmd_hsplit_gen_tcp_stats *st);
 extern const struct hsplit_backend_ops hsplit_backend_pcap_ops;
 extern const struct hsplit_backend_ops hsplit_backend_afpacket_ops;
 extern const struct hsplit_backend_ops hsplit_backend_afxdp_ops;

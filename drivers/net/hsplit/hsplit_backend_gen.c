@@ -172,7 +172,8 @@ static void write_frame(struct gen_backend *g, uint8_t *frame, uint32_t f)
 	} else {
 		struct rte_ipv4_hdr *ip = (void *)(frame + RTE_ETHER_HDR_LEN);
 
-		ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(10, 1, 0, 1) + (f << 8)); /* 10.1.f.1: mixes RSS */
+		/* 10.1.(f mod 256).1: mixes RSS; the port keeps flows apart beyond 256 */
+		ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(10, 1, f & 0xff, 1));
 		ip->packet_id = rte_cpu_to_be_16((uint16_t)g->sent);
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 	}
@@ -281,6 +282,8 @@ static int gen_open(const struct hsplit_devargs *args, const char *port_name,
 		       (args->gen_ipv6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr));
 	struct gen_backend *g;
 
+	if (args->gen_handshake)
+		return hsplit_gen_tcp_open(args, port_name, out);
 	if (args->gen_size <= min) {
 		HSPLIT_LOG(ERR, "%s: size=%u leaves no payload: %s over %s needs more than %u bytes",
 			   port_name, args->gen_size,

@@ -162,8 +162,8 @@ static int on_flows(struct devargs_ctx *ctx, const char *key, const char *value)
 {
 	uint64_t v;
 
-	if (parse_u64(value, 1, 4096, &v) < 0)
-		return devarg_bad(ctx, key, value, "a flow count of 1..4096");
+	if (parse_u64(value, 1, HSPLIT_GEN_MAX_FLOWS, &v) < 0)
+		return devarg_bad(ctx, key, value, "a flow count of 1..50000");
 	ctx->out->gen_flows = (uint32_t)v;
 	return 0;
 }
@@ -211,6 +211,21 @@ static int on_dport(struct devargs_ctx *ctx, const char *key, const char *value)
 	if (parse_u64(value, 1, 65535, &v) < 0)
 		return devarg_bad(ctx, key, value, "a port 1..65535");
 	ctx->out->gen_dport = (uint16_t)v;
+	return 0;
+}
+
+static int on_handshake(struct devargs_ctx *ctx, const char *key, const char *value)
+{
+	return on_bool(ctx, key, value, &ctx->out->gen_handshake);
+}
+
+static int on_rto(struct devargs_ctx *ctx, const char *key, const char *value)
+{
+	uint64_t v;
+
+	if (parse_u64(value, 1, 600000, &v) < 0)
+		return devarg_bad(ctx, key, value, "a timeout of 1..600000 ms");
+	ctx->out->gen_rto_ms = (uint32_t)v;
 	return 0;
 }
 
@@ -304,6 +319,7 @@ static const struct {
 	{ "dport", on_dport },       { "peer", on_peer },         { "max_queues", on_max_queues },
 	{ "mac", on_mac },           { "dmabuf", on_dmabuf },     { "dmabuf_queues", on_dmabuf_queues },
 	{ "chunk", on_chunk },       { "placement", on_placement }, { "on_empty", on_empty },
+	{ "handshake", on_handshake }, { "rto", on_rto },
 };
 
 static void devargs_defaults(struct hsplit_devargs *a)
@@ -313,6 +329,7 @@ static void devargs_defaults(struct hsplit_devargs *a)
 	a->gen_size = 1514;
 	a->gen_flows = 1;
 	a->gen_dport = 5201;
+	a->gen_rto_ms = 200;
 	a->max_queues = 4;
 	a->chunk_size = 4096;
 	a->pack = true;

@@ -14,6 +14,8 @@
 #include <rte_ether.h>
 
 #define HSPLIT_MAX_QUEUES 16u
+/* gen flow f uses TCP/UDP source port 10000 + f */
+#define HSPLIT_GEN_MAX_FLOWS 50000u
 
 enum hsplit_backend_kind {
 	HSPLIT_BACKEND_GEN,
@@ -48,7 +50,9 @@ struct hsplit_devargs {
 	uint64_t gen_count;                 /* count=<frames>, 0 = endless */
 	enum hsplit_gen_proto gen_proto;    /* proto=tcp|udp|icmp */
 	bool gen_ipv6;                      /* l3=ipv4|ipv6 */
-	uint16_t gen_dport;                 /* dport=<port>: flow f goes to dport + f */
+	uint16_t gen_dport;                 /* dport=<port>: every flow's destination port */
+	bool gen_handshake;                 /* handshake=1: a TCP sender per flow (gen_tcp) */
+	uint32_t gen_rto_ms;                /* rto=<ms>: its retransmission timeout */
 
 	/* peer */
 	char peer[64];                      /* peer=<vdev name of the other port> */

@@ -568,6 +568,23 @@ static const struct eth_dev_ops hsplit_ops = {
 	.flow_ops_get = hsplit_flow_ops_get,
 };
 
+int rte_pmd_hsplit_gen_tcp_stats(uint16_t port_id, struct rte_pmd_hsplit_gen_tcp_stats *stats)
+{
+	struct rte_eth_dev *dev;
+
+	if (!rte_eth_dev_is_valid_port(port_id) || stats == NULL) {
+		HSPLIT_LOG(ERR, "gen_tcp_stats: port %u is not a port, or stats is NULL", port_id);
+		return -ENODEV;
+	}
+	dev = &rte_eth_devices[port_id];
+	if (dev->dev_ops != &hsplit_ops) {
+		HSPLIT_LOG(ERR, "gen_tcp_stats: port %u is not a net_hsplit port", port_id);
+		return -ENODEV;
+	}
+	return hsplit_gen_tcp_stats(((struct hsplit_adapter *)dev->data->dev_private)->backend,
+				    stats);
+}
+
 static struct rte_vdev_driver hsplit_vdev_drv = {
 	.probe = hsplit_probe,
 	.remove = hsplit_remove,
@@ -578,8 +595,8 @@ RTE_PMD_REGISTER_PARAM_STRING(net_hsplit,
 	"backend=<gen|peer|pcap|afpacket|afxdp> "
 	"iface=<ifname> queue=<int> "
 	"rx_pcap=<file> tx_pcap=<file> loop=<0|1> "
-	"size=<64-9014> flows=<1-4096> rate=<pps> count=<frames> proto=<tcp|udp|icmp> "
-	"l3=<ipv4|ipv6> dport=<port> "
+	"size=<64-9014> flows=<1-50000> rate=<pps> count=<frames> proto=<tcp|udp|icmp> "
+	"l3=<ipv4|ipv6> dport=<port> handshake=<0|1> rto=<ms> "
 	"peer=<vdev> max_queues=<1-16> mac=<xx:xx:xx:xx:xx:xx> "
 	"dmabuf=<spec> dmabuf_queues=<list> chunk=<4K-2M> placement=<pack|single> "
 	"on_empty=<drop|copy>");

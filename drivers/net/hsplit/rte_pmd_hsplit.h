@@ -40,4 +40,27 @@ static inline uint8_t rte_pmd_hsplit_gen_byte(uint64_t stream_offset)
 	return (uint8_t)(stream_offset % 251u);
 }
 
+/*
+ * backend=gen,handshake=1: the generator is a TCP sender per flow (SYN,
+ * window-limited data, go-back-N recovery). What it saw and did since the
+ * port started; anything but the first group means the receiver dropped,
+ * reset or misbehaved.
+ */
+struct rte_pmd_hsplit_gen_tcp_stats {
+	uint64_t syn_out, synack_in, data_segs, data_bytes, acks_in, tx_frames;
+	uint64_t acked_bytes;      /* sum over flows of the bytes the receiver ACKed */
+	uint32_t established;      /* flows in ESTABLISHED now */
+	uint32_t resets;           /* flows the receiver reset (they stay down) */
+	/* recovery and oddities */
+	uint64_t syn_retrans, synack_dup, data_retrans, dup_acks, fast_retrans, rto_events;
+	uint64_t window_probes, window_shrunk, ack_out_of_range, rst_in;
+	uint64_t tx_not_tcp, odd_frames;
+};
+
+/*
+ * Fills *stats for a net_hsplit port whose backend is gen with handshake=1.
+ * -ENODEV: not a net_hsplit port; -ENOTSUP: another backend or mode.
+ */
+int rte_pmd_hsplit_gen_tcp_stats(uint16_t port_id, struct rte_pmd_hsplit_gen_tcp_stats *stats);
+
 #endif /* RTE_PMD_HSPLIT_H */

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Run the lib/tcprx libFuzzer target: first every input kept in test/fuzz/corpus/
+# (seeds and the reproducers of bugs found so far) once, then mutate for a while.
+#
+#   test/fuzz/run-fuzz.sh                 30 s (what `meson test --suite fuzz` runs)
+#   test/fuzz/run-fuzz.sh --minutes 30    a long run; new inputs accumulate in
+#                                         build-fuzz/fuzz-corpus/ across runs
+#   test/fuzz/run-fuzz.sh --jobs 2 ...    parallel workers (libFuzzer -fork)
+#
+# Build it first with config/build.sh fuzz. A crash, leak or oracle failure
+# leaves the input in build-fuzz/fuzz-artifacts/ and exits non-zero; reproduce
+# with build-fuzz/test/fuzz/fuzz_tcprx <file>, and once fixed copy the file into
+# test/fuzz/corpus/ so it is replayed by every run.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+bin=$top/build-fuzz/test/fuzz/fuzz_tcprx
+seconds=30 long=0 jobs=0
+extra=()
+
+usage() { sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--seconds) seconds=$2; shift 2 ;;
+	--minutes) seconds=$(( $2 * 60 )); long=1; shift 2 ;;
+	--jobs) jobs=$2; shift 2 ;;
+	--binary) bin=$2; shift 2 ;;
+	--help|-h) usage 0 ;;
+	--) shift; extra=("$@"); break ;;
+	*) echo "run-fuzz: unknown option '$1'" >&2; usage 2 >&2 ;;
+	esac
+done
+case $seconds$jobs in *[!0-9]*) echo "run-fuzz: --seconds/--minutes/--jobs take whole numbers" >&2; exit 2 ;; esac
+[ -x "$bin" ] || { echo "run-fuzz: $bin is missing: run config/build.sh fuzz first" >&2; exit 2; }
+
+artifacts=$top/build-fuzz/fuzz-artifacts
+mkdir -p "$artifacts"
+if [ "$long" = 1 ]; then
+	work=$top/build-fuzz/fuzz-corpus
+	mkdir -p "$work"
+else
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+fi
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allow_user_segv_handler=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+common=(-artifact_prefix="$artifacts/" -timeout=10 -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1)
+
+echo "run-fuzz: replaying $(ls "$here/corpus" | wc -l) kept inputs"
+"$bin" "${common[@]}" -runs=0 "$here/corpus" 2>&1 | tail -n 3
+echo "run-fuzz: fuzzing for ${seconds} s (new inputs in $work)"
+fork=()
+[ "$jobs" -gt 0 ] && fork=(-fork="$jobs" -ignore_crashes=0)
+"$bin" "${common[@]}" "${fork[@]}" -max_total_time="$seconds" "${extra[@]}" "$work" "$here/corpus" 2>&1 |
+	grep -vE '^#[0-9]+\s+(NEW|REDUCE|pulse)' | tail -n 25
+exit "${PIPESTATUS[0]}"
