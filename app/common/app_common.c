@@ -9,6 +9,7 @@
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_mempool.h>
 #include <rte_version.h>
 
 #include "app_common.h"
@@ -151,4 +152,33 @@ int app_bad_option(void (*usage)(FILE *out, const char *prog), const char *prog,
 	fprintf(stderr, "\n\n");
 	usage(stderr, prog);
 	return APP_EXIT_USAGE;
+}
+
+int app_parse_seconds(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if ((s[0] < '0' || s[0] > '9') && s[0] != '.')
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (*end != '\0' || !(v >= min && v <= max))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int app_mempool_free_checked(const char *prog, struct rte_mempool *mp)
+{
+	unsigned int avail, size;
+
+	if (mp == NULL)
+		return 0;
+	avail = rte_mempool_avail_count(mp);
+	size = mp->size;
+	if (avail != size)
+		fprintf(stderr, "%s: pool %s: %u of %u mbufs not returned after close\n", prog,
+			mp->name, size - avail, size);
+	rte_mempool_free(mp);
+	return avail == size ? 0 : -1;
 }

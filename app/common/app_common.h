@@ -21,6 +21,16 @@ bool app_stop_requested(void);
 int app_parse_u64(const char *s, unsigned long long min, unsigned long long max,
 		  unsigned long long *out);
 
+/* A decimal number of seconds in [min, max] ("0.5", "2"); -EINVAL otherwise. */
+int app_parse_seconds(const char *s, double min, double max, double *out);
+
+struct rte_mempool;
+/*
+ * Free a pool after the port closed; a pool that is not full lost mbufs (in
+ * a PMD, a library or the app): say how many under `prog` and return -1.
+ */
+int app_mempool_free_checked(const char *prog, struct rte_mempool *mp);
+
 /* The machine line every benchmark prints: CPU model, cores, kernel, DPDK, hugepages. */
 struct app_machine {
 	char cpu[128];

@@ -186,20 +186,6 @@ static int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int parse_seconds(const char *s, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	if ((s[0] < '0' || s[0] > '9') && s[0] != '.')
-		return -EINVAL;
-	v = strtod(s, &end);
-	if (*end != '\0' || !(v >= min && v <= max))
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 /* "10.0.0.1:80", "[fd00::1]:80". tcprx_addr_parse logs its own complaint. */
 static int parse_listen(const char *s, struct hrx_options *o)
 {
@@ -259,7 +245,7 @@ static int opt_set(struct hrx_options *o, const struct opt_def *d, const char *v
 			*(uint64_t *)field = u;
 		return 0;
 	case T_SECONDS:
-		if (parse_seconds(v, (double)d->min, (double)d->max, &sec))
+		if (app_parse_seconds(v, (double)d->min, (double)d->max, &sec))
 			return -EINVAL;
 		*(double *)field = sec;
 		return 0;

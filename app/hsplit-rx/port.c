@@ -17,6 +17,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "app_common.h"
 #include "hsplit_rx.h"
 #include "rte_pmd_hsplit.h"
 
@@ -182,22 +183,6 @@ int hrx_port_open(struct hrx_port *p, const struct hrx_options *o)
 	return 0;
 }
 
-/* A pool that is not full after close lost mbufs (in the PMD, lib/tcprx or here). */
-static int pool_check_free(struct rte_mempool *mp)
-{
-	unsigned int avail, size;
-
-	if (mp == NULL)
-		return 0;
-	avail = rte_mempool_avail_count(mp);
-	size = mp->size;
-	if (avail != size)
-		fprintf(stderr, "%s: pool %s: %u of %u mbufs not returned after close\n", HRX_NAME,
-			mp->name, size - avail, size);
-	rte_mempool_free(mp);
-	return avail == size ? 0 : -1;
-}
-
 int hrx_port_close(struct hrx_port *p)
 {
 	uint32_t chunks = 0, free_chunks = 0;
@@ -223,11 +208,11 @@ int hrx_port_close(struct hrx_port *p)
 			chunks - free_chunks, chunks);
 		ret = -1;
 	}
-	if (pool_check_free(p->hdr_mp) < 0)
+	if (app_mempool_free_checked(HRX_NAME, p->hdr_mp) < 0)
 		ret = -1;
-	if (pool_check_free(p->pay_mp) < 0)
+	if (app_mempool_free_checked(HRX_NAME, p->pay_mp) < 0)
 		ret = -1;
-	if (pool_check_free(p->tx_mp) < 0)
+	if (app_mempool_free_checked(HRX_NAME, p->tx_mp) < 0)
 		ret = -1;
 	if (devmem_pool_count_zombies() != 0) {
 		fprintf(stderr, "%s: %u payload pools still wait for chunks after close\n", HRX_NAME,

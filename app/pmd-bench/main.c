@@ -53,16 +53,6 @@ static int bad_option(const char *prog, const char *fmt, const char *arg)
 	return app_bad_option(usage, prog, fmt, arg);
 }
 
-static int parse_seconds(const char *s, double *out)
-{
-	char *end;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	*out = strtod(s, &end);
-	return *end != '\0' || !(*out >= 0.01 && *out <= 60) ? -1 : 0;
-}
-
 static int config_by_key(const char *key)
 {
 	int c;
@@ -97,7 +87,7 @@ static int parse_options(int argc, char **argv, struct pb_options *opt)
 			opt->reps = (unsigned int)v;
 			break;
 		case 's':
-			if (parse_seconds(optarg, &opt->seconds))
+			if (app_parse_seconds(optarg, 0.01, 60, &opt->seconds))
 				return bad_option(argv[0], "--seconds: '%s' is not a number from 0.01 to 60", optarg);
 			break;
 		case 'o':

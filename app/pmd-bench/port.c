@@ -13,6 +13,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "app_common.h"
 #include "pmd_bench.h"
 
 /* What --rxhdrs=eth-ipv4-tcp asks for in testpmd. */
@@ -133,22 +134,6 @@ int pb_port_open(struct pb_port *p, enum pb_config config, uint32_t frame_size)
 	return ret;
 }
 
-/* A pool that is not full after close lost mbufs (in the PMD or here). */
-static int pool_check_free(struct rte_mempool *mp)
-{
-	unsigned int avail, size;
-
-	if (mp == NULL)
-		return 0;
-	avail = rte_mempool_avail_count(mp);
-	size = mp->size;
-	if (avail != size)
-		fprintf(stderr, "pmd-bench: pool %s: %u of %u mbufs not returned after close\n",
-			mp->name, size - avail, size);
-	rte_mempool_free(mp);
-	return avail == size ? 0 : -1;
-}
-
 int pb_port_close(struct pb_port *p)
 {
 	int ret = 0;
@@ -161,9 +146,9 @@ int pb_port_close(struct pb_port *p)
 		if (rte_vdev_uninit(p->vdev) < 0)
 			ret = -1;
 	}
-	if (pool_check_free(p->hdr_mp) < 0)
+	if (app_mempool_free_checked("pmd-bench", p->hdr_mp) < 0)
 		ret = -1;
-	if (pool_check_free(p->pay_mp) < 0)
+	if (app_mempool_free_checked("pmd-bench", p->pay_mp) < 0)
 		ret = -1;
 	if (ret < 0)
 		fprintf(stderr, "pmd-bench: %s: teardown failed\n", p->vdev);

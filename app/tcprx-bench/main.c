@@ -54,16 +54,6 @@ static int bad_option(const char *prog, const char *fmt, const char *arg)
 	return app_bad_option(usage, prog, fmt, arg);
 }
 
-static int parse_seconds(const char *s, double *out)
-{
-	char *end;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	*out = strtod(s, &end);
-	return *end != '\0' || !(*out >= 0.01 && *out <= 60) ? -1 : 0;
-}
-
 static int parse_conns(const char *s, struct tb_options *opt)
 {
 	char buf[128], *tok, *save = NULL;
@@ -123,7 +113,7 @@ static int parse_options(int argc, char **argv, struct tb_options *opt)
 			st = parse_count(argv[0], "--reps", optarg, 1, 64, &opt->reps);
 			break;
 		case 's':
-			if (parse_seconds(optarg, &opt->seconds))
+			if (app_parse_seconds(optarg, 0.01, 60, &opt->seconds))
 				st = bad_option(argv[0], "--seconds: '%s' is not a number from 0.01 to 60",
 						optarg);
 			break;

@@ -17,6 +17,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "app_common.h"
 #include "devmem.h"
 #include "tcprx_bench.h"
 
@@ -147,22 +148,6 @@ int tb_port_open(struct tb_port *p, uint32_t conns, uint32_t rcv_chunks, uint32_
 	return ret;
 }
 
-/* A pool that is not full after close lost mbufs (in the PMD, tcprx or here). */
-static int pool_check_free(struct rte_mempool *mp)
-{
-	unsigned int avail, size;
-
-	if (mp == NULL)
-		return 0;
-	avail = rte_mempool_avail_count(mp);
-	size = mp->size;
-	if (avail != size)
-		fprintf(stderr, "tcprx-bench: pool %s: %u of %u mbufs not returned after close\n",
-			mp->name, size - avail, size);
-	rte_mempool_free(mp);
-	return avail == size ? 0 : -1;
-}
-
 int tb_port_close(struct tb_port *p)
 {
 	int ret = 0;
@@ -175,9 +160,9 @@ int tb_port_close(struct tb_port *p)
 		ret = -1;
 	if (p->probed && (rte_eth_dev_close(p->port_id) < 0 || rte_vdev_uninit(p->vdev) < 0))
 		ret = -1;
-	ret |= pool_check_free(p->hdr_mp);
-	ret |= pool_check_free(p->pay_mp);
-	ret |= pool_check_free(p->tx_mp);
+	ret |= app_mempool_free_checked("tcprx-bench", p->hdr_mp);
+	ret |= app_mempool_free_checked("tcprx-bench", p->pay_mp);
+	ret |= app_mempool_free_checked("tcprx-bench", p->tx_mp);
 	if (devmem_binding_count_live() != 0 || devmem_pool_count_zombies() != 0) {
 		fprintf(stderr, "tcprx-bench: %u bindings live, %u zombie pools after close\n",
 			devmem_binding_count_live(), devmem_pool_count_zombies());
