@@ -320,6 +320,58 @@ struct rte_mbuf *fuzz_build_frame(struct fuzz_run *run, const struct fuzz_env *e
 /* frames the stack sends                                              */
 /* ------------------------------------------------------------------ */
 
+/* The window scale the stack announced in a SYN-ACK's options (0 without the option). */
+static uint8_t synack_wscale(const uint8_t *o, uint32_t len)
+{
+	uint32_t i = 0;
+
+	while (i + 1 < len && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (o[i + 1] < 2)
+			break;
+		if (o[i] == 3 && o[i + 1] == 3 && i + 2 < len)
+			return o[i + 2];
+		i += o[i + 1];
+	}
+	return 0;
+}
+
+/*
+ * RFC 9293 §3.8.6 / RFC 7323 §2.4: the right edge of the offered window
+ * (SEG.ACK + SEG.WND << shift) never moves left on a connection; lib/tcprx
+ * promises it. A SYN-ACK starts a connection's record.
+ */
+static const char *check_window_edge(struct fuzz_run *run, const struct rte_tcp_hdr *th, bool v6,
+				     uint32_t doff)
+{
+	uint16_t dport = rte_be_to_cpu_16(th->dst_port);
+	unsigned int p = dport - 40000u;
+	uint32_t edge;
+
+	if (rte_be_to_cpu_16(th->src_port) != FUZZ_PORT || dport < 40000 || p >= FUZZ_PEERS ||
+	    (th->tcp_flags & RTE_TCP_RST_FLAG) || !(th->tcp_flags & RTE_TCP_ACK_FLAG))
+		return NULL;
+	if (th->tcp_flags & RTE_TCP_SYN_FLAG) {
+		run->edge_shift[p][v6] = synack_wscale((const uint8_t *)(th + 1), doff - 20);
+		run->edge[p][v6] = rte_be_to_cpu_32(th->recv_ack) + rte_be_to_cpu_16(th->rx_win);
+		run->edge_set[p][v6] = true;
+		return NULL;
+	}
+	edge = rte_be_to_cpu_32(th->recv_ack) +
+	       ((uint32_t)rte_be_to_cpu_16(th->rx_win) << run->edge_shift[p][v6]);
+	if (run->edge_set[p][v6] && (int32_t)(edge - run->edge[p][v6]) < 0) {
+		fprintf(stderr, "fuzz_tcprx: peer %u: right edge %u after %u\n", p, edge,
+			run->edge[p][v6]);
+		return "the window's right edge moved left";
+	}
+	run->edge[p][v6] = edge;
+	run->edge_set[p][v6] = true;
+	return NULL;
+}
+
 static const char *check_tcp_out(struct fuzz_run *run, const void *l3, bool v6,
 				 const struct rte_tcp_hdr *th, uint32_t l4_len)
 {
@@ -335,7 +387,7 @@ static const char *check_tcp_out(struct fuzz_run *run, const void *l3, bool v6,
 	if ((th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
 	    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) && dport >= 40000 && dport < 40000 + FUZZ_PEERS)
 		run->stack_iss[dport - 40000][v6] = rte_be_to_cpu_32(th->sent_seq);
-	return NULL;
+	return check_window_edge(run, th, v6, doff);
 }
 
 static const char *check_ipv4_out(struct fuzz_run *run, const uint8_t *b, uint32_t len)

@@ -34,6 +34,10 @@ struct fuzz_run {
 	uint64_t now_ns;
 	uint32_t peer_isn[FUZZ_PEERS][2];  /* our SYN's seq, per peer and family */
 	uint32_t stack_iss[FUZZ_PEERS][2]; /* the SYN-ACK's seq we saw */
+	/* the right edge of the window the stack advertised, per peer and family */
+	uint32_t edge[FUZZ_PEERS][2];
+	uint8_t edge_shift[FUZZ_PEERS][2];
+	bool edge_set[FUZZ_PEERS][2];
 	struct tcprx_conn *conns[FUZZ_CONNS];
 	unsigned int nb_conns;
 	struct {

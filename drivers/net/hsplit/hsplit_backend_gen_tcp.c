@@ -88,9 +88,9 @@ static uint32_t flow_iss(uint32_t f)
 	return f * GT_ISN_STEP;
 }
 
-static uint32_t flow_seq(const struct gt_flow *fl, uint32_t f, uint64_t off)
+/* The sequence number of stream offset `off` of flow f (the SYN took ISS). */
+static uint32_t flow_seq(uint32_t f, uint64_t off)
 {
-	RTE_SET_USED(fl);
 	return flow_iss(f) + 1u + (uint32_t)off;
 }
 
@@ -228,7 +228,7 @@ static uint32_t write_ack(struct gt_backend *g, uint8_t *frame, uint32_t f, uint
 	uint32_t opt = fl->ts_ok ? GT_TS_OPT : 0;
 	struct rte_tcp_hdr *th = write_headers(g, frame, f, opt, 0);
 
-	th->sent_seq = rte_cpu_to_be_32(flow_seq(fl, f, off) - (probe ? 1u : 0u));
+	th->sent_seq = rte_cpu_to_be_32(flow_seq(f, off) - (probe ? 1u : 0u));
 	th->recv_ack = rte_cpu_to_be_32(fl->irs + 1u);
 	th->tcp_flags = RTE_TCP_ACK_FLAG;
 	if (opt)
@@ -244,7 +244,7 @@ static uint32_t write_data(struct gt_backend *g, uint8_t *frame, uint32_t f, uin
 	struct rte_tcp_hdr *th = write_headers(g, frame, f, opt, len);
 	uint32_t phase = (uint32_t)(fl->snd_nxt % GT_PERIOD);
 
-	th->sent_seq = rte_cpu_to_be_32(flow_seq(fl, f, fl->snd_nxt));
+	th->sent_seq = rte_cpu_to_be_32(flow_seq(f, fl->snd_nxt));
 	th->recv_ack = rte_cpu_to_be_32(fl->irs + 1u);
 	th->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
 	if (opt)
@@ -451,7 +451,7 @@ static void on_synack(struct gt_backend *g, uint32_t f, const struct rte_tcp_hdr
 static void on_ack(struct gt_backend *g, uint32_t f, const struct rte_tcp_hdr *th)
 {
 	struct gt_flow *fl = &g->flows[f];
-	uint32_t una_seq = flow_seq(fl, f, fl->snd_una);
+	uint32_t una_seq = flow_seq(f, fl->snd_una);
 	int32_t adv = (int32_t)(rte_be_to_cpu_32(th->recv_ack) - una_seq);
 	uint64_t right;
 
