@@ -53,6 +53,8 @@ def main(build_dirs):
             total[1] += 1
             continue
         for line in lines:
+            if not line.strip():
+                continue
             t = json.loads(line)
             ran = True
             if t.get('protocol') == 'tap' or TAP_PLAN.search(t.get('stdout') or ''):
