@@ -21,7 +21,7 @@ bin=$top/build-fuzz/test/fuzz/fuzz_tcprx
 seconds=30 long=0 jobs=0
 extra=()
 
-usage() { sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) seconds=$2; shift 2 ;;
