@@ -7,7 +7,8 @@
 #   test/fuzz/run-fuzz.sh                 30 s (what `meson test --suite fuzz` runs)
 #   test/fuzz/run-fuzz.sh --minutes 30    a long run; new inputs accumulate in
 #                                         build-fuzz/fuzz-corpus/ across runs
-#   test/fuzz/run-fuzz.sh --jobs 2 ...    parallel workers (libFuzzer -fork)
+#   test/fuzz/run-fuzz.sh --jobs 2 ...    parallel workers (libFuzzer -fork; each job
+#                                         starts an EAL, so only worth it on many cores)
 #
 # Build it first with config/build.sh fuzz. A crash, leak or oracle failure
 # leaves the input in build-fuzz/fuzz-artifacts/ and exits non-zero; reproduce
@@ -20,7 +21,7 @@ bin=$top/build-fuzz/test/fuzz/fuzz_tcprx
 seconds=30 long=0 jobs=0
 extra=()
 
-usage() { sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) seconds=$2; shift 2 ;;
