@@ -60,6 +60,19 @@ class Skip(Exception):
     """The machine cannot run this (not root, no iproute2)."""
 
 
+def settle(lines, minimum, quiet=0.5, cap=60.0):
+    """Wait `minimum` seconds, then until testpmd's output has stopped growing for `quiet` s.
+
+    With `set verbose 1` testpmd prints every packet; on a loaded machine that
+    printing, not the PMD, is what a fixed wait would cut short."""
+    time.sleep(minimum)
+    deadline = time.time() + cap
+    seen = -1
+    while len(lines) != seen and time.time() < deadline:
+        seen = len(lines)
+        time.sleep(quiet)
+
+
 def testpmd(pmd, vdev, args, commands, traffic=None, netns=None, wait=1.0, timeout=90):
     """Run testpmd; `commands` before and after `traffic()`; return stdout+stderr."""
     pmd_path, env = plugin(pmd)
@@ -81,10 +94,10 @@ def testpmd(pmd, vdev, args, commands, traffic=None, netns=None, wait=1.0, timeo
         before, after = commands
         p.stdin.write(''.join(c + '\n' for c in before))
         p.stdin.flush()
-        time.sleep(wait)
+        settle(chunks, wait)
         if traffic:
             traffic()
-            time.sleep(wait)
+            settle(chunks, wait)
         p.stdin.write(''.join(c + '\n' for c in after) + 'quit\n')
         p.stdin.close()
         p.wait(timeout=timeout)
