@@ -9,6 +9,7 @@
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_mempool.h>
 #include <rte_version.h>
 
@@ -181,4 +182,30 @@ int app_mempool_free_checked(const char *prog, struct rte_mempool *mp)
 			mp->name, size - avail, size);
 	rte_mempool_free(mp);
 	return avail == size ? 0 : -1;
+}
+
+int app_main(int argc, char **argv, const struct app_main_ops *ops, void *opts)
+{
+	int eal_argc, app_argc, status;
+	char **eal_argv, **app_argv;
+
+	eal_argv = app_split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
+	if (eal_argv == NULL)
+		return 1;
+	status = ops->parse(app_argc, app_argv, opts);
+	if (status >= 0) {
+		free(eal_argv);
+		return status;
+	}
+	if (ops->json != NULL && *ops->json)
+		rte_openlog_stream(stderr); /* stdout carries only the JSON object */
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "%s: EAL init failed: %s\n", ops->prog, rte_strerror(rte_errno));
+		free(eal_argv);
+		return 1;
+	}
+	status = ops->run(opts);
+	rte_eal_cleanup();
+	free(eal_argv);
+	return status;
 }

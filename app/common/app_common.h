@@ -13,6 +13,21 @@
  */
 char **app_split_args(int argc, char **argv, int *eal_argc, int *app_argc, char ***app_argv);
 
+/*
+ * What every app's main() does: split argv (app_split_args), parse the
+ * app's options, bring the EAL up, run, clean up. parse returns >= 0 to exit
+ * with that status (--help, a bad option) or < 0 to go on. When *json is
+ * true after parsing, DPDK's log goes to stderr: stdout carries only the
+ * app's JSON. Returns the exit status.
+ */
+struct app_main_ops {
+	const char *prog;                              /* for the EAL failure message */
+	int (*parse)(int argc, char **argv, void *opts);
+	int (*run)(void *opts);                        /* with the EAL up */
+	const bool *json;                              /* NULL: no JSON mode */
+};
+int app_main(int argc, char **argv, const struct app_main_ops *ops, void *opts);
+
 /* SIGINT/SIGTERM ask the app to stop; app_stop_requested() says whether they did. */
 void app_install_stop_signals(void);
 bool app_stop_requested(void);

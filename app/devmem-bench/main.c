@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_log.h>
 
 #include "app_common.h"
@@ -48,8 +47,9 @@ static int bad_option(const char *prog, const char *fmt, const char *arg)
 }
 
 /* Returns -1 to go on, else the exit status (0 after --help). */
-static int parse_options(int argc, char **argv, struct bench_config *cfg)
+static int parse_options(int argc, char **argv, void *arg)
 {
+	struct bench_config *cfg = arg;
 	static const struct option longopts[] = {
 		{ "reps", required_argument, NULL, 'r' },
 		{ "ops", required_argument, NULL, 'o' },
@@ -92,8 +92,9 @@ static int parse_options(int argc, char **argv, struct bench_config *cfg)
 	return -1;
 }
 
-static int run_with_eal(const struct bench_config *cfg)
+static int run_with_eal(void *arg)
 {
+	const struct bench_config *cfg = arg;
 	struct bench_case cases[CASE_COUNT];
 	struct bench_env env = { 0 };
 	int status = 1;
@@ -120,26 +121,7 @@ static int run_with_eal(const struct bench_config *cfg)
 int main(int argc, char **argv)
 {
 	struct bench_config cfg = { .reps = BENCH_DEFAULT_REPS, .ops = BENCH_DEFAULT_OPS };
-	int eal_argc, app_argc, status;
-	char **eal_argv, **app_argv;
+	const struct app_main_ops ops = { "bench", parse_options, run_with_eal, &cfg.json };
 
-	eal_argv = app_split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
-	if (eal_argv == NULL)
-		return 1;
-	status = parse_options(app_argc, app_argv, &cfg);
-	if (status >= 0) {
-		free(eal_argv);
-		return status;
-	}
-	if (cfg.json)
-		rte_openlog_stream(stderr); /* stdout carries only the JSON object */
-	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "bench: EAL init failed: %s\n", rte_strerror(rte_errno));
-		free(eal_argv);
-		return 1;
-	}
-	status = run_with_eal(&cfg);
-	rte_eal_cleanup();
-	free(eal_argv);
-	return status;
+	return app_main(argc, argv, &ops, &cfg);
 }

@@ -74,8 +74,9 @@ static int bad_option(const char *prog, const char *fmt, const char *arg)
 }
 
 /* Returns -1 to go on, else the exit status (0 after --help). */
-static int parse_options(int argc, char **argv, struct demo_config *cfg)
+static int parse_options(int argc, char **argv, void *arg)
 {
+	struct demo_config *cfg = &((struct demo *)arg)->cfg;
 	static const struct option longopts[] = {
 		{ "spec", required_argument, NULL, 's' },
 		{ "seconds", required_argument, NULL, 't' },
@@ -199,11 +200,14 @@ static unsigned int demo_run(struct demo *d, struct demo_summary *s)
 	return 0;
 }
 
-static int run_with_eal(struct demo *d)
+static int run_with_eal(void *arg)
 {
+	struct demo *d = arg;
 	struct demo_summary s = { 0 };
 	int status;
 
+	/* With --json, stdout carries only the JSON object. */
+	d->live = d->cfg.json ? stderr : stdout;
 	if (rte_lcore_count() < 2) {
 		fprintf(stderr, "demo: needs two lcores (NIC and application), e.g. -l 0-1\n");
 		return 1;
@@ -226,28 +230,7 @@ int main(int argc, char **argv)
 {
 	struct demo d = { .cfg = { .spec = DEMO_DEFAULT_SPEC, .seconds = DEMO_DEFAULT_SECONDS,
 				   .chunk_size = DEVMEM_CHUNK_SIZE_DEFAULT, .verify = true } };
-	int eal_argc, app_argc, status;
-	char **eal_argv, **app_argv;
+	const struct app_main_ops ops = { "demo", parse_options, run_with_eal, &d.cfg.json };
 
-	eal_argv = app_split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
-	if (eal_argv == NULL)
-		return 1;
-	status = parse_options(app_argc, app_argv, &d.cfg);
-	if (status >= 0) {
-		free(eal_argv);
-		return status;
-	}
-	/* With --json, stdout carries only the JSON object. */
-	d.live = d.cfg.json ? stderr : stdout;
-	if (d.cfg.json)
-		rte_openlog_stream(stderr);
-	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "demo: EAL init failed: %s\n", rte_strerror(rte_errno));
-		free(eal_argv);
-		return 1;
-	}
-	status = run_with_eal(&d);
-	rte_eal_cleanup();
-	free(eal_argv);
-	return status;
+	return app_main(argc, argv, &ops, &d);
 }

@@ -11,11 +11,17 @@
 #include <string.h>
 
 #include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_log.h>
 
 #include "app_common.h"
 #include "hsplit_rx.h"
+
+static int parse_options(int argc, char **argv, void *opt)
+{
+	/* tcprx_addr_parse logs through DPDK before the EAL is up: keep it on stderr. */
+	rte_openlog_stream(stderr);
+	return hrx_options_parse(argc, argv, opt);
+}
 
 /* i % 251 for i in [0, len): any stream offset's bytes are a slice of it. */
 static uint8_t *pattern_make(uint32_t len)
@@ -40,8 +46,9 @@ static int exit_status(const struct hrx_run *run, int setup)
 	return 0;
 }
 
-static int run_with_eal(const struct hrx_options *opt)
+static int run_with_eal(void *arg)
 {
+	const struct hrx_options *opt = arg;
 	struct hrx_run run;
 	uint8_t *pattern = NULL;
 	int ret, status;
@@ -71,26 +78,7 @@ static int run_with_eal(const struct hrx_options *opt)
 int main(int argc, char **argv)
 {
 	struct hrx_options opt;
-	int eal_argc, app_argc, status;
-	char **eal_argv, **app_argv;
+	const struct app_main_ops ops = { HRX_NAME, parse_options, run_with_eal, NULL };
 
-	eal_argv = app_split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
-	if (eal_argv == NULL)
-		return 1;
-	/* tcprx_addr_parse logs through DPDK before the EAL is up: keep it on stderr. */
-	rte_openlog_stream(stderr);
-	status = hrx_options_parse(app_argc, app_argv, &opt);
-	if (status >= 0) {
-		free(eal_argv);
-		return status;
-	}
-	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "%s: EAL init failed: %s\n", HRX_NAME, rte_strerror(rte_errno));
-		free(eal_argv);
-		return 1;
-	}
-	status = run_with_eal(&opt);
-	rte_eal_cleanup();
-	free(eal_argv);
-	return status;
+	return app_main(argc, argv, &ops, &opt);
 }

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 
@@ -64,8 +63,9 @@ static int config_by_key(const char *key)
 }
 
 /* Returns -1 to go on, else the exit status (0 after --help). */
-static int parse_options(int argc, char **argv, struct pb_options *opt)
+static int parse_options(int argc, char **argv, void *arg)
 {
+	struct pb_options *opt = arg;
 	static const struct option longopts[] = {
 		{ "reps", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' },
@@ -114,8 +114,9 @@ static int parse_options(int argc, char **argv, struct pb_options *opt)
 	return -1;
 }
 
-static int run_with_eal(const struct pb_options *opt)
+static int run_with_eal(void *arg)
 {
+	const struct pb_options *opt = arg;
 	struct pb_run run = { .opt = opt, .lcore = rte_lcore_id() };
 	int status;
 
@@ -135,38 +136,11 @@ static int run_with_eal(const struct pb_options *opt)
 	return status;
 }
 
-static int start_eal(int argc, char **argv, const struct pb_options *opt)
-{
-	if (opt->json)
-		rte_openlog_stream(stderr); /* stdout carries only the JSON object */
-	if (rte_eal_init(argc, argv) < 0) {
-		fprintf(stderr, "pmd-bench: EAL init failed: %s\n", rte_strerror(rte_errno));
-		return -1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct pb_options opt = { .reps = PB_DEFAULT_REPS, .seconds = PB_DEFAULT_SECONDS,
 				  .only = -1 };
-	int eal_argc, app_argc, status;
-	char **eal_argv, **app_argv;
+	const struct app_main_ops ops = { "pmd-bench", parse_options, run_with_eal, &opt.json };
 
-	eal_argv = app_split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
-	if (eal_argv == NULL)
-		return 1;
-	status = parse_options(app_argc, app_argv, &opt);
-	if (status >= 0) {
-		free(eal_argv);
-		return status;
-	}
-	if (start_eal(eal_argc, eal_argv, &opt) < 0) {
-		free(eal_argv);
-		return 1;
-	}
-	status = run_with_eal(&opt);
-	rte_eal_cleanup();
-	free(eal_argv);
-	return status;
+	return app_main(argc, argv, &ops, &opt);
 }

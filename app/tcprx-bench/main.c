@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 
@@ -86,8 +85,9 @@ static int parse_count(const char *prog, const char *name, const char *arg,
 }
 
 /* Returns -1 to go on, else the exit status (0 after --help). */
-static int parse_options(int argc, char **argv, struct tb_options *opt)
+static int parse_options(int argc, char **argv, void *arg)
 {
+	struct tb_options *opt = arg;
 	static const struct option longopts[] = {
 		{ "conns", required_argument, NULL, 'c' },
 		{ "reps", required_argument, NULL, 'r' },
@@ -141,8 +141,9 @@ static int parse_options(int argc, char **argv, struct tb_options *opt)
 	return st;
 }
 
-static int run_with_eal(const struct tb_options *opt)
+static int run_with_eal(void *arg)
 {
+	const struct tb_options *opt = arg;
 	struct tb_run run = { .opt = opt, .lcore = rte_lcore_id() };
 
 	app_install_stop_signals();
@@ -164,26 +165,7 @@ int main(int argc, char **argv)
 {
 	struct tb_options opt = { .reps = TB_DEFAULT_REPS, .seconds = TB_DEFAULT_SECONDS,
 				  .nb_cells = 3, .conns = { 1, 100, 10000 } };
-	int eal_argc, app_argc, status;
-	char **eal_argv, **app_argv;
+	const struct app_main_ops ops = { "tcprx-bench", parse_options, run_with_eal, &opt.json };
 
-	eal_argv = app_split_args(argc, argv, &eal_argc, &app_argc, &app_argv);
-	if (eal_argv == NULL)
-		return 1;
-	status = parse_options(app_argc, app_argv, &opt);
-	if (status >= 0) {
-		free(eal_argv);
-		return status;
-	}
-	if (opt.json)
-		rte_openlog_stream(stderr); /* stdout carries only the JSON object */
-	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "tcprx-bench: EAL init failed: %s\n", rte_strerror(rte_errno));
-		free(eal_argv);
-		return 1;
-	}
-	status = run_with_eal(&opt);
-	rte_eal_cleanup();
-	free(eal_argv);
-	return status;
+	return app_main(argc, argv, &ops, &opt);
 }
