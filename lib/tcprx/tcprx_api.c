@@ -373,10 +373,7 @@ static void release_app_side(struct tcprx_conn *c)
 	atomic_store(&c->tokens_out, 0);
 	tcprx_conn_drop_data(c);
 	tcprx_delack_cancel(c);
-	if (c->on_lowwin) {
-		TAILQ_REMOVE(&c->rx->lowwin_q, c, lowwin);
-		c->on_lowwin = false;
-	}
+	tcprx_window_untrack(c);
 	c->accepted = false;
 }
 

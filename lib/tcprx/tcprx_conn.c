@@ -189,7 +189,6 @@ struct tcprx_conn *tcprx_conn_new(struct tcprx *rx, const struct tcprx_seg *seg)
 	hash_insert(rx, c);
 	TAILQ_INSERT_TAIL(&rx->all_conns, c, all);
 	rx->nb_conns++;
-	rx->st.conns = rx->nb_conns;
 	return c;
 }
 
@@ -233,8 +232,7 @@ void tcprx_conn_free(struct tcprx_conn *c)
 	else if (home == &rx->accept_q)
 		rx->nb_backlog--;
 	tcprx_delack_cancel(c);
-	if (c->on_lowwin)
-		TAILQ_REMOVE(&rx->lowwin_q, c, lowwin);
+	tcprx_window_untrack(c);
 	hash_remove(rx, c);
 	TAILQ_REMOVE(&rx->all_conns, c, all);
 	tcprx_conn_drop_data(c);
@@ -243,7 +241,5 @@ void tcprx_conn_free(struct tcprx_conn *c)
 	free(c->ooo);
 	free(c);
 	rx->nb_conns--;
-	rx->st.conns = rx->nb_conns;
-	rx->st.half_open = rx->nb_half_open;
 	rx->st.closed++;
 }

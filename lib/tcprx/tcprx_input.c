@@ -89,7 +89,6 @@ static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 	c->timer_due = rx->now + (uint64_t)rx->cfg.synack_rto_ms * 1000000;
 	TAILQ_INSERT_TAIL(&rx->half_open, c, list);
 	rx->nb_half_open++;
-	rx->st.half_open = rx->nb_half_open;
 	c->st.segs_in++;
 	tcprx_send_synack(c);
 }
@@ -226,10 +225,7 @@ static void conn_reset(struct tcprx_conn *c)
 	c->state = TCPRX_CLOSED;
 	c->ack_now = false;
 	tcprx_delack_cancel(c);
-	if (c->on_lowwin) {
-		TAILQ_REMOVE(&rx->lowwin_q, c, lowwin);
-		c->on_lowwin = false;
-	}
+	tcprx_window_untrack(c);
 }
 
 /*
@@ -268,7 +264,6 @@ static bool establish(struct tcprx_conn *c)
 	tcprx_list_move(c, &rx->half_open, &rx->accept_q);
 	rx->nb_half_open--;
 	rx->nb_backlog++;
-	rx->st.half_open = rx->nb_half_open;
 	c->state = TCPRX_ESTABLISHED;
 	rx->st.established++;
 	return true;
@@ -492,10 +487,7 @@ static void fin_accept_if_in_order(struct tcprx_conn *c)
 	c->rcv_nxt++;
 	c->state = TCPRX_CLOSE_WAIT;
 	c->ack_now = true;
-	if (c->on_lowwin) {
-		TAILQ_REMOVE(&c->rx->lowwin_q, c, lowwin);
-		c->on_lowwin = false;
-	}
+	tcprx_window_untrack(c);
 }
 
 static void fin_rule(struct tcprx_conn *c, const struct tcprx_seg *seg, uint32_t fin_seq)

@@ -221,6 +221,7 @@ uint32_t tcprx_chunks_held(const struct tcprx_conn *conn);
 uint16_t tcprx_window_field(struct tcprx_conn *conn);
 uint32_t tcprx_window_now(const struct tcprx_conn *conn);
 void tcprx_window_updates(struct tcprx *rx);
+void tcprx_window_untrack(struct tcprx_conn *conn);
 
 /* tcprx_output.c: the frames we send */
 void tcprx_send_ack(struct tcprx_conn *conn);

@@ -58,6 +58,15 @@ static void lowwin_track(struct tcprx_conn *c, uint32_t wnd)
 	c->on_lowwin = low;
 }
 
+/* No more data is expected or wanted: stop looking for window updates to send it. */
+void tcprx_window_untrack(struct tcprx_conn *c)
+{
+	if (!c->on_lowwin)
+		return;
+	TAILQ_REMOVE(&c->rx->lowwin_q, c, lowwin);
+	c->on_lowwin = false;
+}
+
 /*
  * The window field of a segment we send now, and the edge it commits us
  * to. RFC 9293 §3.8.6.2.2 / RFC 7323 §2.4: the right edge never moves left,
