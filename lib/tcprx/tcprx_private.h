@@ -241,5 +241,6 @@ void tcprx_telemetry_remove(struct tcprx *rx);
 void tcprx_delack_arm(struct tcprx_conn *conn);
 void tcprx_delack_cancel(struct tcprx_conn *conn);
 uint64_t tcprx_now_ms(const struct tcprx *rx);
+void tcprx_run_timers(struct tcprx *rx);
 
 #endif /* HSPLIT_TCPRX_PRIVATE_H */

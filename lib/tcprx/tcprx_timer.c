@@ -87,11 +87,9 @@ static void linger_expire(struct tcprx *rx)
 	}
 }
 
-void tcprx_timers(struct tcprx *rx)
+/* Everything due at rx->now; the caller has read the clock and flushes. */
+void tcprx_run_timers(struct tcprx *rx)
 {
-	if (rx == NULL)
-		return;
-	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
 	delack_expire(rx);
 	if (!TAILQ_EMPTY(&rx->lowwin_q))
 		tcprx_window_updates(rx);
@@ -100,5 +98,13 @@ void tcprx_timers(struct tcprx *rx)
 		half_open_expire(rx);
 		linger_expire(rx);
 	}
+}
+
+void tcprx_timers(struct tcprx *rx)
+{
+	if (rx == NULL)
+		return;
+	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
+	tcprx_run_timers(rx);
 	tcprx_tx_flush(rx);
 }
