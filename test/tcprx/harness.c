@@ -156,6 +156,16 @@ void h_restart(struct harness *h, const struct tcprx_config *cfg)
 	h_start(h, cfg);
 }
 
+void h_restart_with(struct harness *h, uint32_t rcv_chunks, uint32_t delack_us)
+{
+	struct tcprx_config cfg;
+
+	h_config(h, &cfg);
+	cfg.rcv_chunks = rcv_chunks;
+	cfg.delack_us = delack_us;
+	h_restart(h, &cfg);
+}
+
 void h_up_default(struct harness *h)
 {
 	struct tcprx_config cfg;

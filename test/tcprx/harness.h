@@ -194,6 +194,8 @@ void h_up(struct harness *h);
 void h_start(struct harness *h, const struct tcprx_config *cfg);
 /* Replace the running tcprx by one with cfg (frames queued either way are dropped). */
 void h_restart(struct harness *h, const struct tcprx_config *cfg);
+/* The same with the defaults but these rcv_chunks and delack_us. */
+void h_restart_with(struct harness *h, uint32_t rcv_chunks, uint32_t delack_us);
 /* h_up + h_config + h_start. */
 void h_up_default(struct harness *h);
 /* Destroy tcprx and everything else; asserts that no mbuf, chunk or binding leaked. */
@@ -237,6 +239,8 @@ void h_note_placed(struct harness *h, uint32_t seq, uint32_t len, uint64_t where
 void h_queue(struct harness *h, struct h_peer *p, const struct h_seg *s);
 /* Queue and poll. */
 void h_send(struct harness *h, struct h_peer *p, const struct h_seg *s);
+/* h_send of len pattern bytes at stream offset off. */
+void h_send_data(struct harness *h, struct h_peer *p, uint32_t off, uint32_t len);
 /* The same through tcprx_input_burst + tcprx_timers instead of the rx_burst hook. */
 void h_input(struct harness *h, struct h_peer *p, const struct h_seg *s);
 
@@ -263,6 +267,9 @@ bool h_next(struct harness *h, struct h_frame *f);
  * (ACK + scaled window) that never moves left.
  */
 void h_expect(struct harness *h, struct h_peer *p, const struct h_match *m, struct h_frame *out);
+/* The next frame is an ACK of stream offset `ack` carrying exactly these n SACK blocks (offsets). */
+void h_expect_sack(struct harness *h, struct h_peer *p, uint32_t ack, unsigned int n,
+		   const uint32_t (*blocks)[2]);
 /* Pop every pending frame, each asserted to be an ACK to p (as h_expect); returns how many. */
 unsigned int h_acks(struct harness *h, struct h_peer *p, struct h_frame *last);
 /* Nothing was sent. */

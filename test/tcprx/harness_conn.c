@@ -122,6 +122,19 @@ void h_expect(struct harness *h, struct h_peer *p, const struct h_match *m, stru
 		*out = f;
 }
 
+void h_expect_sack(struct harness *h, struct h_peer *p, uint32_t ack, unsigned int n,
+		   const uint32_t (*blocks)[2])
+{
+	struct h_match m = { .flags = H_IS(H_ACK), .ack = H_IS(h_seq(p, ack)), .nb_sack = H_IS(n) };
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		m.sack[i][0] = h_seq(p, blocks[i][0]);
+		m.sack[i][1] = h_seq(p, blocks[i][1]);
+	}
+	h_expect(h, p, &m, NULL);
+}
+
 unsigned int h_acks(struct harness *h, struct h_peer *p, struct h_frame *last)
 {
 	unsigned int n = 0;

@@ -261,6 +261,13 @@ void h_send(struct harness *h, struct h_peer *p, const struct h_seg *s)
 	h_poll(h);
 }
 
+void h_send_data(struct harness *h, struct h_peer *p, uint32_t off, uint32_t len)
+{
+	struct h_seg s = h_data(p, off, len);
+
+	h_send(h, p, &s);
+}
+
 void h_input(struct harness *h, struct h_peer *p, const struct h_seg *s)
 {
 	struct rte_mbuf *m[1];

@@ -14,13 +14,6 @@
 
 #include "harness.h"
 
-static void send_data(struct harness *h, struct h_peer *p, uint32_t off, uint32_t len)
-{
-	struct h_seg s = h_data(p, off, len);
-
-	h_send(h, p, &s);
-}
-
 static void send_fin(struct harness *h, struct h_peer *p, uint32_t off, uint32_t len)
 {
 	struct h_seg s = h_data(p, off, len);
@@ -37,14 +30,14 @@ static void test_fin_only_in_order(void **state)
 
 	h_peer_init(&p, false, 2, 40000, 0x21000000);
 	h_open(h, &p);
-	send_data(h, &p, 0, 1000);
+	h_send_data(h, &p, 0, 1000);
 	h_settle(h, &p, NULL);
 	/* Data + FIN beyond a gap: kept, FIN not taken, a duplicate ACK. */
 	send_fin(h, &p, 2000, 1000);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 1000)), NULL);
 	assert_int_equal(h_info(&p).state, TCPRX_ESTABLISHED);
 	/* The gap fills: data and FIN taken together, ACKed at once. */
-	send_data(h, &p, 1000, 1000);
+	h_send_data(h, &p, 1000, 1000);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 3000) + 1), NULL);
 	assert_int_equal(h_info(&p).state, TCPRX_CLOSE_WAIT);
 	/* End of stream only after every byte. */
@@ -55,14 +48,14 @@ static void test_fin_only_in_order(void **state)
 	/* A bare out-of-order FIN waits too. */
 	h_peer_init(&q, false, 3, 40001, 0x22000000);
 	h_open(h, &q);
-	send_data(h, &q, 0, 100);
+	h_send_data(h, &q, 0, 100);
 	h_settle(h, &q, NULL);
 	send_fin(h, &q, 500, 0);
 	h_expect(h, &q, H_ACK_OF(h_seq(&q, 100)), NULL);
 	assert_int_equal(h_info(&q).state, TCPRX_ESTABLISHED);
 	assert_int_equal(tcprx_recv(q.conn, (struct devmem_frag[1]){ { 0 } }, 1), 1);
 	assert_int_equal(tcprx_recv(q.conn, (struct devmem_frag[1]){ { 0 } }, 1), -EAGAIN);
-	send_data(h, &q, 100, 400);
+	h_send_data(h, &q, 100, 400);
 	h_expect(h, &q, H_ACK_OF(h_seq(&q, 500) + 1), NULL);
 	assert_int_equal(h_info(&q).state, TCPRX_CLOSE_WAIT);
 }
@@ -157,7 +150,7 @@ static void test_tokens_returned_twice_or_forged(void **state)
 	h_peer_init(&p, false, 2, 40000, 0x25000000);
 	h_open(h, &p);
 	for (i = 0; i < 3; i++)
-		send_data(h, &p, i * 1000, 1000);
+		h_send_data(h, &p, i * 1000, 1000);
 	h_settle(h, &p, NULL);
 	assert_int_equal(h_recv(h, &p, NULL), 3000);
 	assert_int_equal(p.nb_tokens, 3);
@@ -196,12 +189,12 @@ static void test_close_releases_all_tokens(void **state)
 	p.sack = true;
 	h_open(h, &p);
 	for (i = 0; i < 6; i++)
-		send_data(h, &p, i * 1000, 1000);
+		h_send_data(h, &p, i * 1000, 1000);
 	/* Tokens held (4 read), in-order data unread (2), and two out-of-order segments. */
 	h_settle(h, &p, NULL);
 	assert_int_equal(tcprx_recv(p.conn, (struct devmem_frag[4]){ { 0 } }, 4), 4);
-	send_data(h, &p, 8000, 1000);
-	send_data(h, &p, 10000, 1000);
+	h_send_data(h, &p, 8000, 1000);
+	h_send_data(h, &p, 10000, 1000);
 	h_acks(h, &p, NULL);
 	assert_true(h_pool_in_flight(h) > 0);
 	assert_true(rte_mempool_in_use_count(h->pay_mp) > 0);
@@ -227,8 +220,8 @@ static void test_destroy_aborts_and_releases(void **state)
 	for (i = 0; i < 2; i++) {
 		h_peer_init(&p[i], false, (uint8_t)(2 + i), (uint16_t)(40000 + i), 0x27000000u * (i + 1));
 		h_open(h, &p[i]);
-		send_data(h, &p[i], 0, 1000);
-		send_data(h, &p[i], 2000, 1000);
+		h_send_data(h, &p[i], 0, 1000);
+		h_send_data(h, &p[i], 2000, 1000);
 		h_acks(h, &p[i], NULL);
 		assert_int_equal(h_recv(h, &p[i], NULL), 1000);
 	}

@@ -16,23 +16,6 @@
 
 #include "harness.h"
 
-static void restart_with_chunks(struct harness *h, uint32_t rcv_chunks, uint32_t delack_us)
-{
-	struct tcprx_config cfg;
-
-	h_config(h, &cfg);
-	cfg.rcv_chunks = rcv_chunks;
-	cfg.delack_us = delack_us;
-	h_restart(h, &cfg);
-}
-
-static void send_data(struct harness *h, struct h_peer *p, uint32_t off, uint32_t len)
-{
-	struct h_seg s = h_data(p, off, len);
-
-	h_send(h, p, &s);
-}
-
 static void send_ctl(struct harness *h, struct h_peer *p, uint8_t flags, uint32_t seq)
 {
 	struct h_seg s = h_ctl(p, flags, 0);
@@ -68,19 +51,19 @@ static void test_acceptability_open_window(void **state)
 	h_expect(h, &p, H_ACK_OF(nxt), NULL);
 	assert_int_equal(h_cstats(&p).segs_unacceptable, 3);
 	/* Case 4: no byte in the window: ACK and drop, nothing kept. */
-	send_data(h, &p, wnd + 100, 100);
+	h_send_data(h, &p, wnd + 100, 100);
 	h_expect(h, &p, H_ACK_OF(nxt), NULL);
 	assert_int_equal(h_cstats(&p).segs_unacceptable, 4);
 	assert_int_equal(h_cstats(&p).segs_ooo, 0);
 	/* Last byte in the window (first below RCV.NXT): acceptable, trimmed on the left. */
-	send_data(h, &p, 0, 1000);
+	h_send_data(h, &p, 0, 1000);
 	h_settle(h, &p, NULL);
-	send_data(h, &p, 500, 1000);
+	h_send_data(h, &p, 500, 1000);
 	h_settle(h, &p, NULL);
 	assert_int_equal(h_info(&p).rcv_nxt, h_seq(&p, 1500));
 	/* First byte in the window, last beyond it: acceptable, kept out of order. */
 	wnd = h_info(&p).rcv_wnd;
-	send_data(h, &p, 1500 + wnd - 100, 1000);
+	h_send_data(h, &p, 1500 + wnd - 100, 1000);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 1500)), NULL);
 	assert_int_equal(h_cstats(&p).segs_unacceptable, 4);
 	assert_int_equal(h_cstats(&p).segs_ooo, 1);
@@ -93,7 +76,7 @@ static void fill_window(struct harness *h, struct h_peer *p, uint32_t *off)
 	unsigned int i;
 
 	for (i = 0; i < 64 && h_info(p).rcv_wnd > 0; i++) {
-		send_data(h, p, *off, H_MSS);
+		h_send_data(h, p, *off, H_MSS);
 		*off += H_MSS;
 		h_recv(h, p, NULL);
 	}
@@ -111,14 +94,14 @@ static void test_acceptability_zero_window(void **state)
 	uint64_t unacceptable;
 	int rc;
 
-	restart_with_chunks(h, 4, 0);
+	h_restart_with(h, 4, 0);
 	h_peer_init(&p, false, 2, 40000, 0x02000000);
 	h_open(h, &p);
 	fill_window(h, &p, &off);
 	nxt = h_seq(&p, off);
 	unacceptable = h_cstats(&p).segs_unacceptable;
 	/* Case 3: LEN > 0 with RCV.WND = 0 is never acceptable: ACK (window 0), drop. */
-	send_data(h, &p, off, 100);
+	h_send_data(h, &p, off, 100);
 	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(nxt), .win = H_IS(0) }, &f);
 	assert_int_equal(h_cstats(&p).segs_unacceptable, unacceptable + 1);
 	assert_int_equal(h_recv(h, &p, &rc), 0);
@@ -154,7 +137,7 @@ static void test_paws(void **state)
 	p.tsval = 1000;
 	h_open(h, &p);
 	p.tsval = 1001;
-	send_data(h, &p, 0, 100);
+	h_send_data(h, &p, 0, 100);
 	h_settle(h, &p, NULL);
 	/* An older TSval: ACK (RCV.NXT unchanged) and drop. */
 	s = h_data(&p, 100, 100);
@@ -169,7 +152,7 @@ static void test_paws(void **state)
 	off = 100;
 	for (i = 0; i < 4; i++) {
 		p.tsval = steps[i];
-		send_data(h, &p, off, 100);
+		h_send_data(h, &p, off, 100);
 		off += 100;
 		h_settle(h, &p, NULL);
 		assert_int_equal(h_info(&p).rcv_nxt, h_seq(&p, off));
@@ -193,7 +176,7 @@ static void test_rst_challenge_and_reset(void **state)
 
 	h_peer_init(&p, false, 2, 40000, 0x04000000);
 	h_open(h, &p);
-	send_data(h, &p, 0, 1000);
+	h_send_data(h, &p, 0, 1000);
 	h_settle(h, &p, NULL);
 	assert_int_equal(h_recv(h, &p, NULL), 1000);
 	nxt = h_seq(&p, 1000);
@@ -230,7 +213,7 @@ static void test_syn_challenge_ack(void **state)
 
 	h_peer_init(&p, false, 2, 40000, 0x05000000);
 	h_open(h, &p);
-	send_data(h, &p, 0, 500);
+	h_send_data(h, &p, 0, 500);
 	h_settle(h, &p, NULL);
 	nxt = h_seq(&p, 500);
 	/* RFC 5961 §4: any SYN in a synchronized state, in window or not, gets a challenge ACK. */
@@ -247,7 +230,7 @@ static void test_syn_challenge_ack(void **state)
 	assert_int_equal(h_stats(h).rst_out, 0);
 	assert_int_equal(h_info(&p).state, TCPRX_ESTABLISHED);
 	/* The connection carries on. */
-	send_data(h, &p, 500, 500);
+	h_send_data(h, &p, 500, 500);
 	h_settle(h, &p, NULL);
 	assert_int_equal(h_recv(h, &p, NULL), 1000);
 }
@@ -272,19 +255,6 @@ static void test_rst_in_syn_received(void **state)
 
 #define SACK_MATCH(a) (&(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(a), .nb_sack = H_IS(0) })
 
-static void expect_sack(struct harness *h, struct h_peer *p, uint32_t ack, unsigned int n,
-			const uint32_t (*blocks)[2])
-{
-	struct h_match m = { .flags = H_IS(H_ACK), .ack = H_IS(h_seq(p, ack)), .nb_sack = H_IS(n) };
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		m.sack[i][0] = h_seq(p, blocks[i][0]);
-		m.sack[i][1] = h_seq(p, blocks[i][1]);
-	}
-	h_expect(h, p, &m, NULL);
-}
-
 static void test_ooo_trimmed_sack_newest_first(void **state)
 {
 	struct harness *h = *state;
@@ -295,27 +265,27 @@ static void test_ooo_trimmed_sack_newest_first(void **state)
 	p.sack = true;
 	h_open(h, &p);
 	assert_true(h_info(&p).sack_ok);
-	send_data(h, &p, 1460, 1460);
-	expect_sack(h, &p, 0, 1, (const uint32_t[][2]){ { 1460, 2920 } });
-	send_data(h, &p, 4380, 1460);
-	expect_sack(h, &p, 0, 2, (const uint32_t[][2]){ { 4380, 5840 }, { 1460, 2920 } });
-	send_data(h, &p, 7300, 1460);
-	expect_sack(h, &p, 0, 3, (const uint32_t[][2]){ { 7300, 8760 }, { 4380, 5840 }, { 1460, 2920 } });
+	h_send_data(h, &p, 1460, 1460);
+	h_expect_sack(h, &p, 0, 1, (const uint32_t[][2]){ { 1460, 2920 } });
+	h_send_data(h, &p, 4380, 1460);
+	h_expect_sack(h, &p, 0, 2, (const uint32_t[][2]){ { 4380, 5840 }, { 1460, 2920 } });
+	h_send_data(h, &p, 7300, 1460);
+	h_expect_sack(h, &p, 0, 3, (const uint32_t[][2]){ { 7300, 8760 }, { 4380, 5840 }, { 1460, 2920 } });
 	/*
 	 * Overlapping the first block: the 500 bytes received twice come first as
 	 * a D-SACK block (RFC 2883 §4), then the block they belong to, then the
 	 * most recent others.
 	 */
-	send_data(h, &p, 2420, 1000);
-	expect_sack(h, &p, 0, 4, (const uint32_t[][2]){ { 2420, 2920 }, { 1460, 3420 }, { 7300, 8760 },
+	h_send_data(h, &p, 2420, 1000);
+	h_expect_sack(h, &p, 0, 4, (const uint32_t[][2]){ { 2420, 2920 }, { 1460, 3420 }, { 7300, 8760 },
 							 { 4380, 5840 } });
 	assert_int_equal(h_cstats(&p).segs_ooo, 4);
 	/* Gap filling: ACKed at once, the remaining blocks most recent first. */
-	send_data(h, &p, 0, 1460);
-	expect_sack(h, &p, 3420, 2, (const uint32_t[][2]){ { 7300, 8760 }, { 4380, 5840 } });
-	send_data(h, &p, 3420, 960);
-	expect_sack(h, &p, 5840, 1, (const uint32_t[][2]){ { 7300, 8760 } });
-	send_data(h, &p, 5840, 1460);
+	h_send_data(h, &p, 0, 1460);
+	h_expect_sack(h, &p, 3420, 2, (const uint32_t[][2]){ { 7300, 8760 }, { 4380, 5840 } });
+	h_send_data(h, &p, 3420, 960);
+	h_expect_sack(h, &p, 5840, 1, (const uint32_t[][2]){ { 7300, 8760 } });
+	h_send_data(h, &p, 5840, 1460);
 	h_expect(h, &p, SACK_MATCH(h_seq(&p, 8760)), NULL);
 	assert_int_equal(h_recv(h, &p, NULL), 8760);
 	/* Existing bytes were kept; the overlapping newcomer was trimmed in place, not copied. */
@@ -335,26 +305,26 @@ static void test_immediate_ack_ooo_and_gap_fill(void **state)
 	struct h_peer p;
 
 	/* A long delayed-ACK bound: any ACK seen without advancing the clock is immediate. */
-	restart_with_chunks(h, 32, 200000);
+	h_restart_with(h, 32, 200000);
 	h_peer_init(&p, false, 2, 40000, 0x08000000);
 	h_open(h, &p);
-	send_data(h, &p, 0, 100);
+	h_send_data(h, &p, 0, 100);
 	h_advance_ms(h, 201);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 100)), NULL);
-	send_data(h, &p, 1000, 100);
+	h_send_data(h, &p, 1000, 100);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 100)), NULL);
-	send_data(h, &p, 2000, 100);
+	h_send_data(h, &p, 2000, 100);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 100)), NULL);
 	assert_int_equal(h_cstats(&p).dup_acks_out, 2);
 	/* Filling part of the gap, then the rest. */
-	send_data(h, &p, 100, 400);
+	h_send_data(h, &p, 100, 400);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 500)), NULL);
-	send_data(h, &p, 500, 500);
+	h_send_data(h, &p, 500, 500);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 1100)), NULL);
-	send_data(h, &p, 1100, 900);
+	h_send_data(h, &p, 1100, 900);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 2100)), NULL);
 	/* An old duplicate (it fails the acceptability test): ACKed at once too. */
-	send_data(h, &p, 0, 100);
+	h_send_data(h, &p, 0, 100);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 2100)), NULL);
 	assert_int_equal(h_cstats(&p).segs_unacceptable, 1);
 	h_expect_none(h);
@@ -373,20 +343,20 @@ static void test_sequence_wraparound(void **state)
 	h_open(h, &p);
 	wrap_off = 0u - h_seq(&p, 0);
 	assert_int_equal(wrap_off, 1537);
-	send_data(h, &p, 0, 1000);
+	h_send_data(h, &p, 0, 1000);
 	h_settle(h, &p, NULL);
-	send_data(h, &p, 2000, 1000);
-	expect_sack(h, &p, 1000, 1, (const uint32_t[][2]){ { 2000, 3000 } });
+	h_send_data(h, &p, 2000, 1000);
+	h_expect_sack(h, &p, 1000, 1, (const uint32_t[][2]){ { 2000, 3000 } });
 	/* This one straddles 2^32. */
-	send_data(h, &p, 1000, 1000);
+	h_send_data(h, &p, 1000, 1000);
 	h_expect(h, &p, SACK_MATCH(h_seq(&p, 3000)), NULL);
-	send_data(h, &p, 3000, 1000);
+	h_send_data(h, &p, 3000, 1000);
 	h_settle(h, &p, NULL);
 	assert_int_equal(h_info(&p).rcv_nxt, h_seq(&p, 4000));
 	assert_true(h_seq(&p, 4000) < h_seq(&p, 0));
 	/* A retransmission from before the wrap is an old duplicate (D-SACKed), not new data. */
-	send_data(h, &p, 500, 1000);
-	expect_sack(h, &p, 4000, 1, (const uint32_t[][2]){ { 500, 1500 } });
+	h_send_data(h, &p, 500, 1000);
+	h_expect_sack(h, &p, 4000, 1, (const uint32_t[][2]){ { 500, 1500 } });
 	assert_int_equal(h_cstats(&p).segs_unacceptable, 1);
 	assert_int_equal(h_cstats(&p).bytes_in_order, 4000);
 	assert_int_equal(h_recv(h, &p, NULL), 4000);
@@ -401,35 +371,35 @@ static void test_overlapping_and_duplicate_segments(void **state)
 
 	h_peer_init(&p, false, 2, 40000, 0x09000000);
 	h_open(h, &p);
-	send_data(h, &p, 0, 1000);
+	h_send_data(h, &p, 0, 1000);
 	h_settle(h, &p, NULL);
 	/* An exact duplicate (unacceptable: no byte in the window): ACK at once. */
-	send_data(h, &p, 0, 1000);
+	h_send_data(h, &p, 0, 1000);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 1000)), NULL);
 	assert_int_equal(h_cstats(&p).segs_unacceptable, 1);
 	assert_int_equal(h_cstats(&p).bytes_in_order, 1000);
 	/* A retransmission overlapping RCV.NXT from the left: the new part is taken. */
-	send_data(h, &p, 500, 1500);
+	h_send_data(h, &p, 500, 1500);
 	h_settle(h, &p, NULL);
 	assert_int_equal(h_info(&p).rcv_nxt, h_seq(&p, 2000));
 	/* Out of order, then a newcomer overlapping its head: the newcomer's tail is cut. */
-	send_data(h, &p, 3000, 1000);
+	h_send_data(h, &p, 3000, 1000);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 2000)), NULL);
-	send_data(h, &p, 2500, 1000);
+	h_send_data(h, &p, 2500, 1000);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 2000)), NULL);
 	/* Wholly inside queued data: a duplicate, ACKed at once. */
-	send_data(h, &p, 3200, 300);
+	h_send_data(h, &p, 3200, 300);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 2000)), NULL);
 	assert_int_equal(h_cstats(&p).segs_dup, 1);
 	/* A newcomer covering a record entirely replaces it (TLDK's rule; no bytes lost). */
-	send_data(h, &p, 4500, 500);
+	h_send_data(h, &p, 4500, 500);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 2000)), NULL);
-	send_data(h, &p, 4400, 800);
+	h_send_data(h, &p, 4400, 800);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 2000)), NULL);
 	/* Filling the gaps. */
-	send_data(h, &p, 2000, 500);
+	h_send_data(h, &p, 2000, 500);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 4000)), NULL);
-	send_data(h, &p, 4000, 400);
+	h_send_data(h, &p, 4000, 400);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 5200)), NULL);
 	assert_int_equal(h_recv(h, &p, NULL), 5200);
 	assert_int_equal(h_cstats(&p).bytes_in_order, 5200);
@@ -539,7 +509,7 @@ static void test_invalid_segment_ack_rate_limit(void **state)
 
 	h_peer_init(&p, false, 2, 40000, 0x0c000000);
 	h_open(h, &p);
-	send_data(h, &p, 0, 1000);
+	h_send_data(h, &p, 0, 1000);
 	h_settle(h, &p, NULL);
 	nxt = h_seq(&p, 1000);
 	/* A dataless invalid segment (a keep-alive below RCV.NXT) is ACKed... */
@@ -556,7 +526,7 @@ static void test_invalid_segment_ack_rate_limit(void **state)
 	h_expect_none(h);
 	assert_int_equal(h_cstats(&p).acks_rate_limited, 4);
 	/* Data segments are always answered: an old duplicate, data with a bad ACK. */
-	send_data(h, &p, 0, 1000);
+	h_send_data(h, &p, 0, 1000);
 	h_expect(h, &p, ACK_AT(&p, 1000), NULL);
 	s = h_data(&p, 1000, 100);
 	s.ack = p.iss + 2;
@@ -627,7 +597,7 @@ static void test_challenge_ack_cap(void **state)
 	assert_int_equal(rst_burst(h, &p, 1001), 1000);
 	assert_int_equal(h_cstats(&p).challenge_acks, 2000);
 	/* Through all of it the data path is intact. */
-	send_data(h, &p, 0, 1000);
+	h_send_data(h, &p, 0, 1000);
 	h_settle(h, &p, NULL);
 	assert_int_equal(h_recv(h, &p, NULL), 1000);
 }
@@ -644,26 +614,26 @@ static void test_ooo_full_dropped_then_retransmitted(void **state)
 	h_peer_init(&p, false, 2, 40000, 0x0f000000);
 	p.sack = true;
 	h_open(h, &p);
-	send_data(h, &p, 1000, 1000);
-	expect_sack(h, &p, 0, 1, (const uint32_t[][2]){ { 1000, 2000 } });
-	send_data(h, &p, 3000, 1000);
-	expect_sack(h, &p, 0, 2, (const uint32_t[][2]){ { 3000, 4000 }, { 1000, 2000 } });
+	h_send_data(h, &p, 1000, 1000);
+	h_expect_sack(h, &p, 0, 1, (const uint32_t[][2]){ { 1000, 2000 } });
+	h_send_data(h, &p, 3000, 1000);
+	h_expect_sack(h, &p, 0, 2, (const uint32_t[][2]){ { 3000, 4000 }, { 1000, 2000 } });
 	/* Both records in use: newcomers are dropped before they are ever SACKed, still ACKed. */
-	send_data(h, &p, 5000, 1000);
-	expect_sack(h, &p, 0, 2, (const uint32_t[][2]){ { 3000, 4000 }, { 1000, 2000 } });
-	send_data(h, &p, 2000, 1000);
-	expect_sack(h, &p, 0, 2, (const uint32_t[][2]){ { 3000, 4000 }, { 1000, 2000 } });
+	h_send_data(h, &p, 5000, 1000);
+	h_expect_sack(h, &p, 0, 2, (const uint32_t[][2]){ { 3000, 4000 }, { 1000, 2000 } });
+	h_send_data(h, &p, 2000, 1000);
+	h_expect_sack(h, &p, 0, 2, (const uint32_t[][2]){ { 3000, 4000 }, { 1000, 2000 } });
 	assert_int_equal(h_cstats(&p).segs_ooo_full, 2);
 	assert_int_equal(h_cstats(&p).segs_ooo, 2);
 	assert_int_equal(h_info(&p).chunks_held, 2);
 	/* The hole fills: RCV.NXT runs up to the first dropped byte; the rest is still SACKed. */
-	send_data(h, &p, 0, 1000);
-	expect_sack(h, &p, 2000, 1, (const uint32_t[][2]){ { 3000, 4000 } });
+	h_send_data(h, &p, 0, 1000);
+	h_expect_sack(h, &p, 2000, 1, (const uint32_t[][2]){ { 3000, 4000 } });
 	/* The sender retransmits what was never SACKed, and the stream completes. */
-	send_data(h, &p, 2000, 1000);
+	h_send_data(h, &p, 2000, 1000);
 	h_expect(h, &p, SACK_MATCH(h_seq(&p, 4000)), NULL);
-	send_data(h, &p, 4000, 1000);
-	send_data(h, &p, 5000, 1000);
+	h_send_data(h, &p, 4000, 1000);
+	h_send_data(h, &p, 5000, 1000);
 	h_settle(h, &p, NULL);
 	assert_int_equal(h_info(&p).rcv_nxt, h_seq(&p, 6000));
 	assert_int_equal(h_recv(h, &p, NULL), 6000);

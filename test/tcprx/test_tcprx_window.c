@@ -16,23 +16,6 @@
 
 #include "harness.h"
 
-static void restart(struct harness *h, uint32_t rcv_chunks, uint32_t delack_us)
-{
-	struct tcprx_config cfg;
-
-	h_config(h, &cfg);
-	cfg.rcv_chunks = rcv_chunks;
-	cfg.delack_us = delack_us;
-	h_restart(h, &cfg);
-}
-
-static void send_data(struct harness *h, struct h_peer *p, uint32_t off, uint32_t len)
-{
-	struct h_seg s = h_data(p, off, len);
-
-	h_send(h, p, &s);
-}
-
 /* Sequence numbers of ACKs out so far, all checked as ACKs to p; returns how many. */
 static unsigned int collect_acks(struct harness *h, struct h_peer *p, uint32_t *acks, unsigned int max)
 {
@@ -55,13 +38,13 @@ static void test_ack_every_second_full_segment(void **state)
 	unsigned int i, n;
 
 	/* A delayed-ACK bound far away: every ACK seen here is owed to the segment count. */
-	restart(h, 64, 200000);
+	h_restart_with(h, 64, 200000);
 	h_peer_init(&p, false, 2, 40000, 0x11000000);
 	h_open(h, &p);
 	/* One full-sized segment per poll: ACKed by the second one at the latest. */
 	for (i = 0; i < 6; i += 2) {
-		send_data(h, &p, i * H_MSS, H_MSS);
-		send_data(h, &p, (i + 1) * H_MSS, H_MSS);
+		h_send_data(h, &p, i * H_MSS, H_MSS);
+		h_send_data(h, &p, (i + 1) * H_MSS, H_MSS);
 		n = collect_acks(h, &p, acks, 32);
 		assert_true(n >= 1 && n <= 2);
 		assert_int_equal(acks[n - 1], h_seq(&p, (i + 2) * H_MSS));
@@ -92,7 +75,7 @@ static int64_t delay_of_ack(struct harness *h, struct h_peer *p, uint32_t off, u
 {
 	int64_t waited;
 
-	send_data(h, p, off, len);
+	h_send_data(h, p, off, len);
 	waited = h_wait_frame_ms(h, bound_ms + 1);
 	if (waited < 0)
 		H_FAIL("no ACK within %llu ms of a segment", (unsigned long long)bound_ms + 1);
@@ -108,7 +91,7 @@ static void test_delayed_ack_bound(void **state)
 	uint32_t off = 0;
 	int i, rc;
 
-	restart(h, 64, 5000);
+	h_restart_with(h, 64, 5000);
 	h_peer_init(&p, false, 2, 40000, 0x12000000);
 	h_open(h, &p);
 	for (i = 0; i < 4; i++, off += 100)
@@ -141,7 +124,7 @@ static uint32_t fill_window(struct harness *h, struct h_peer *p, uint32_t *off)
 	uint32_t n = 0;
 
 	while (h_info(p).rcv_wnd >= H_MSS) {
-		send_data(h, p, *off, H_MSS);
+		h_send_data(h, p, *off, H_MSS);
 		*off += H_MSS;
 		n++;
 		assert_true(h_recv(h, p, NULL) > 0);
@@ -159,7 +142,7 @@ static void test_zero_window_probes_answered(void **state)
 	uint32_t off = 0, nxt;
 	struct h_seg s;
 
-	restart(h, 4, 0);
+	h_restart_with(h, 4, 0);
 	h_peer_init(&p, false, 2, 40000, 0x13000000);
 	h_open(h, &p);
 	fill_window(h, &p, &off);
@@ -170,7 +153,7 @@ static void test_zero_window_probes_answered(void **state)
 	s.seq = nxt - 1;
 	h_send(h, &p, &s);
 	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(nxt), .win = H_IS(0) }, NULL);
-	send_data(h, &p, off, 1);
+	h_send_data(h, &p, off, 1);
 	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(nxt), .win = H_IS(0) }, NULL);
 	assert_int_equal(h_cstats(&p).window_probes, 2);
 	assert_true(h_cstats(&p).zero_windows >= 1);
@@ -180,7 +163,7 @@ static void test_zero_window_probes_answered(void **state)
 	h_expect(h, &p, H_ACK_OF(nxt), &f);
 	assert_true(f.win >= H_MSS);
 	assert_int_equal(h_cstats(&p).window_updates, 1);
-	send_data(h, &p, off, 1);
+	h_send_data(h, &p, off, 1);
 	h_settle(h, &p, NULL);
 	assert_int_equal(h_info(&p).rcv_nxt, nxt + 1);
 }
@@ -193,7 +176,7 @@ static void test_fin_accepted_at_zero_window(void **state)
 	struct h_seg s;
 	int rc;
 
-	restart(h, 4, 0);
+	h_restart_with(h, 4, 0);
 	h_peer_init(&p, false, 2, 40000, 0x14000000);
 	h_open(h, &p);
 	fill_window(h, &p, &off);
@@ -230,7 +213,7 @@ static void test_window_from_chunks_and_dontneed(void **state)
 	struct h_peer p;
 	uint32_t off = 0, n;
 
-	restart(h, 8, 0);
+	h_restart_with(h, 8, 0);
 	h_peer_init(&p, false, 2, 40000, 0x15000000);
 	h_open(h, &p);
 	/* The window never promises more segments than chunks the connection may hold. */
@@ -246,7 +229,7 @@ static void test_window_from_chunks_and_dontneed(void **state)
 	assert_int_equal(cs.tokens_granted, 8);
 	assert_true(cs.zero_windows >= 1);
 	/* More data now is dropped (and ACKed), not lost: the sender keeps it. */
-	send_data(h, &p, off, H_MSS);
+	h_send_data(h, &p, off, H_MSS);
 	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(h_seq(&p, off)), .win = H_IS(0) },
 		 NULL);
 	/* Tokens come back from another thread; the next poll advertises the reopened window. */
@@ -264,7 +247,7 @@ static void test_window_from_chunks_and_dontneed(void **state)
 	assert_int_equal(cs.window_updates, 1);
 	assert_int_equal(cs.tokens_returned, 8);
 	/* The transfer resumes. */
-	send_data(h, &p, off, H_MSS);
+	h_send_data(h, &p, off, H_MSS);
 	h_settle(h, &p, NULL);
 	assert_int_equal(h_recv(h, &p, NULL), H_MSS);
 }
@@ -283,7 +266,7 @@ static void test_right_edge_never_moves_left(void **state)
 	struct h_peer p;
 	int i;
 
-	restart(h, 16, 0);
+	h_restart_with(h, 16, 0);
 	h_peer_init(&p, false, 2, 40000, 0x16000000);
 	p.ws = 2;
 	p.sack = true;
@@ -300,7 +283,7 @@ static void test_right_edge_never_moves_left(void **state)
 			off = acked + 1 + next_rand(&rnd) % (room - H_MSS); /* ahead of a gap */
 		if (room > 0 && off - acked < room) {
 			step = RTE_MIN(step, room - (off - acked));
-			send_data(h, &p, off, step);
+			h_send_data(h, &p, off, step);
 		}
 		if (next_rand(&rnd) % 3 == 0)
 			h_recv(h, &p, NULL);
@@ -329,14 +312,14 @@ static void test_pool_empty_linear_in_order(void **state)
 	h_peer_init(&p, false, 2, 40000, 0x17000000);
 	p.sack = true;
 	h_open(h, &p);
-	send_data(h, &p, 0, 1000);
+	h_send_data(h, &p, 0, 1000);
 	/* No device buffer left: the device copies frames LINEAR (to host memory). */
 	h_pool_drain(h);
-	send_data(h, &p, 3000, 1000);
-	send_data(h, &p, 1000, 1000);
-	send_data(h, &p, 2000, 1000);
+	h_send_data(h, &p, 3000, 1000);
+	h_send_data(h, &p, 1000, 1000);
+	h_send_data(h, &p, 2000, 1000);
 	h_pool_refill(h);
-	send_data(h, &p, 4000, 1000);
+	h_send_data(h, &p, 4000, 1000);
 	h_settle(h, &p, NULL);
 	assert_int_equal(h_recv(h, &p, &rc), 5000);
 	assert_int_equal(rc, -EAGAIN);
@@ -350,20 +333,6 @@ static void test_pool_empty_linear_in_order(void **state)
 	}
 	assert_int_equal(p.linear_frags, 3);
 	assert_int_equal(h_dontneed(h, &p, UINT32_MAX), 5);
-}
-
-/* The next frame is an ACK of stream offset `off` carrying exactly these SACK blocks (offsets). */
-static void expect_ack_sack(struct harness *h, struct h_peer *p, uint32_t off, unsigned int n,
-			    const uint32_t (*blocks)[2])
-{
-	struct h_match m = { .flags = H_IS(H_ACK), .ack = H_IS(h_seq(p, off)), .nb_sack = H_IS(n) };
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		m.sack[i][0] = h_seq(p, blocks[i][0]);
-		m.sack[i][1] = h_seq(p, blocks[i][1]);
-	}
-	h_expect(h, p, &m, NULL);
 }
 
 static void test_ring_full_unstick(void **state)
@@ -384,7 +353,7 @@ static void test_ring_full_unstick(void **state)
 	h_open(h, &p);
 	/* 10-byte segments: 14 in order, unread, take 14 pieces of the ring... */
 	for (i = 0; i < 14; i++)
-		send_data(h, &p, i * 10, 10);
+		h_send_data(h, &p, i * 10, 10);
 	h_settle(h, &p, NULL);
 	/* ...and four beyond a gap take every record; the last one carries the FIN. */
 	for (i = 0; i < 4; i++) {
@@ -392,28 +361,28 @@ static void test_ring_full_unstick(void **state)
 		if (i == 3)
 			s.flags |= H_FIN;
 		h_send(h, &p, &s);
-		expect_ack_sack(h, &p, 140, 1, (const uint32_t[][2]){ { 150, 160 + i * 10 } });
+		h_expect_sack(h, &p, 140, 1, (const uint32_t[][2]){ { 150, 160 + i * 10 } });
 	}
 	/*
 	 * The gap fills: 140 and 150 fit in the ring, then it is full and the
 	 * records from 160 on wait at RCV.NXT. The ACK stops at 160 and its
 	 * SACK block starts above it.
 	 */
-	send_data(h, &p, 140, 10);
-	expect_ack_sack(h, &p, 160, 1, (const uint32_t[][2]){ { 170, 190 } });
+	h_send_data(h, &p, 140, 10);
+	h_expect_sack(h, &p, 160, 1, (const uint32_t[][2]){ { 170, 190 } });
 	assert_int_equal(h_info(&p).rcv_nxt, h_seq(&p, 160));
 	assert_int_equal(h_info(&p).state, TCPRX_ESTABLISHED);
 	/* A retransmission of 160 finds no room either: dropped, counted, ACKed as before. */
-	send_data(h, &p, 160, 10);
-	expect_ack_sack(h, &p, 160, 1, (const uint32_t[][2]){ { 170, 190 } });
+	h_send_data(h, &p, 160, 10);
+	h_expect_sack(h, &p, 160, 1, (const uint32_t[][2]){ { 170, 190 } });
 	assert_int_equal(h_cstats(&p).segs_ooo_full, 1);
 	/* The app takes one piece: the record at RCV.NXT moves in, RCV.NXT advances, an ACK goes out. */
 	assert_int_equal(h_recv_n(h, &p, 1, NULL), 10);
 	h_poll(h);
-	expect_ack_sack(h, &p, 170, 1, (const uint32_t[][2]){ { 180, 190 } });
+	h_expect_sack(h, &p, 170, 1, (const uint32_t[][2]){ { 180, 190 } });
 	assert_int_equal(h_recv_n(h, &p, 1, NULL), 10);
 	h_poll(h);
-	expect_ack_sack(h, &p, 180, 0, NULL);
+	h_expect_sack(h, &p, 180, 0, NULL);
 	/* The last one brings the FIN behind it in order. */
 	assert_int_equal(h_recv_n(h, &p, 1, NULL), 10);
 	h_poll(h);
@@ -449,9 +418,9 @@ static void check_small_peer_mss(struct harness *h, struct h_peer *p, uint32_t f
 	assert_int_equal(h_info(p).rcv_wnd, 32 * full);
 	/* Every second full-sized segment is ACKed at once (delayed ACKs are 200 ms away). */
 	for (i = 0; i < 8; i += 2) {
-		send_data(h, p, i * full, full);
+		h_send_data(h, p, i * full, full);
 		h_expect_none(h);
-		send_data(h, p, (i + 1) * full, full);
+		h_send_data(h, p, (i + 1) * full, full);
 		h_expect(h, p, H_ACK_OF(h_seq(p, (i + 2) * full)), &f);
 		/* Held unread, each segment costs one chunk: the window shrinks by one full segment each. */
 		assert_int_equal(f.win, (32 - (i + 2)) * full);
@@ -465,7 +434,7 @@ static void test_full_segment_from_peer_mss(void **state)
 	struct harness *h = *state;
 	struct h_peer p, q;
 
-	restart(h, 32, 200000);
+	h_restart_with(h, 32, 200000);
 	h_peer_init(&p, false, 2, 40000, 0x1a000000);
 	p.mss = 536;
 	check_small_peer_mss(h, &p, 536);
