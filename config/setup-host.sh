@@ -29,6 +29,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio kmod libibverbs-dev ibverbs-providers
 	flex bison libelf-dev patch
 	clang libclang-rt-14-dev   # the libFuzzer + sanitizer runtimes (only recommended by clang)
+	gnuplot-nox util-linux     # hsplit-bench's plots; taskset pins its sender and receivers
 )
 
 missing_packages() {

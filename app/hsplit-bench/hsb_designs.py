@@ -1,0 +1,311 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The seven receive designs hsplit-bench compares, and how one run of each goes.
+
+A run is one cell (workload, flows, message size) of one design, once. The
+wire designs follow one script: start the receiver pinned to the receiver
+cpu, run hsb-send pinned to the sender cpu in the sender namespace, collect
+both JSON lines and the whole machine's busy time over the sender's run.
+
+Every run returns a dict: goodput Gbps, receiver bytes/seconds/cpu, the
+sender's own figures, the latency histogram for latency cells, and notes;
+or {'error': ...} when a program failed. A design that cannot run here
+returns {'unsupported': reason} from probe() and is never run.
+"""
+import json
+import os
+import subprocess
+import threading
+import time
+
+import hsb_wire
+from hsb_wire import HSPLIT_IP, KERNEL_IP, PORT, in_ns
+
+
+class Programs:
+    """The binaries, from one build directory."""
+
+    def __init__(self, build):
+        app = os.path.join(build, 'app')
+        self.send = os.path.join(app, 'hsb-send')
+        self.krecv = os.path.join(app, 'hsb-krecv')
+        self.hsplit_rx = os.path.join(app, 'hsplit-rx')
+        self.tcprx_bench = os.path.join(app, 'hsplit-tcprx-bench')
+
+    def missing(self):
+        return [p for p in (self.send, self.krecv, self.hsplit_rx, self.tcprx_bench)
+                if not os.access(p, os.X_OK)]
+
+
+class Context:
+    """What every run needs: programs, wire, cpus, hugepages, options."""
+
+    def __init__(self, progs, wire, cpus, huge, opts):
+        self.progs, self.wire, self.cpus, self.huge, self.opts = progs, wire, cpus, huge, opts
+        self.runs = 0
+
+
+def last_json(text):
+    for line in reversed(text.strip().splitlines()):
+        line = line.strip()
+        if line.startswith('{'):
+            try:
+                return json.loads(line)
+            except ValueError:
+                return None
+    return None
+
+
+def tail(text, n=6):
+    return ' | '.join(text.strip().splitlines()[-n:])
+
+
+# ------------------------------------------------------------- the sender
+
+def sender_argv(ctx, cell, dst):
+    o = ctx.opts
+    argv = [ctx.progs.send, '--dst', dst, '--port', PORT, '--msg', cell['msg'], '--json']
+    if cell['workload'] == 'latency':
+        argv += ['--mode', 'latency', '--count', o.lat_count, '--interval-us', o.lat_interval_us]
+    else:
+        argv += ['--mode', 'bulk', '--flows', cell['flows'], '--seconds', o.seconds]
+    return ['taskset', '-c', ctx.cpus.sender] + argv
+
+
+def run_sender(ctx, cell, dst):
+    """hsb-send in the sender namespace; (its JSON or None, busy cpu-seconds over its run, stderr)."""
+    before = hsb_wire.cpu_busy_seconds()
+    timeout = 60 + (ctx.opts.seconds if cell['workload'] != 'latency'
+                    else ctx.opts.lat_count * ctx.opts.lat_interval_us / 1e6 * 2)
+    try:
+        r = subprocess.run(in_ns(ctx.wire.tx, sender_argv(ctx, cell, dst)), capture_output=True,
+                           text=True, timeout=timeout)
+        out, err, rc = r.stdout, r.stderr, r.returncode
+    except subprocess.TimeoutExpired as e:
+        out, err, rc = '', 'hsb-send timed out after %.0f s: %s' % (timeout, e.stderr or ''), -1
+    after = hsb_wire.cpu_busy_seconds()
+    cores = {ctx.cpus.sender, ctx.cpus.receiver}
+    busy = sum(after.get(c, 0) - before.get(c, 0) for c in cores)
+    res = last_json(out) if rc == 0 else None
+    return res, busy, err if rc != 0 else ''
+
+
+# ------------------------------------------------------------- receivers
+
+class Receiver:
+    """A receiver process in the receiver namespace; stderr kept for errors and readiness."""
+
+    def __init__(self, argv, ns, ready_word=None):
+        self.lines = []
+        self.ready = threading.Event()
+        self.word = ready_word
+        self.p = subprocess.Popen(in_ns(ns, argv), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        self.out = []
+        threading.Thread(target=self._err, daemon=True).start()
+        threading.Thread(target=lambda: self.out.append(self.p.stdout.read()), daemon=True).start()
+        if ready_word is None:
+            self.ready.set()
+
+    def _err(self):
+        for line in iter(self.p.stderr.readline, ''):
+            self.lines.append(line)
+            if self.word and self.word in line:
+                self.ready.set()
+        self.ready.set()
+
+    def wait_ready(self, timeout=60):
+        self.ready.wait(timeout)
+        return self.p.poll() is None
+
+    def finish(self, timeout):
+        try:
+            self.p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        deadline = time.monotonic() + 5
+        while not self.out and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.p.returncode, ''.join(self.out), ''.join(self.lines)
+
+
+def combine(cell, recv, send, busy, notes):
+    """One run's figures from the receiver's and the sender's JSON."""
+    gb = recv.get('bytes', 0) / 1e9
+    res = {
+        'gbps': recv.get('gbps', 0.0),
+        'bytes': recv.get('bytes', 0),
+        'seconds': recv.get('seconds', 0.0),
+        'rx_cpu_s': recv.get('cpu_s', 0.0),
+        'rx_cpu_per_gb': recv.get('cpu_s', 0.0) / gb if gb else None,
+        'all_cpu_per_gb': busy / gb if gb and busy is not None else None,
+        'sender': send,
+        'notes': notes,
+    }
+    if send is not None and send.get('bytes') not in (None, recv.get('bytes')):
+        res['error'] = 'sender sent %s bytes, receiver got %s' % (send.get('bytes'), recv.get('bytes'))
+    if cell['workload'] == 'latency':
+        res['latency'] = recv.get('latency')
+        if not res['latency'] or not res['latency'].get('count'):
+            res['error'] = 'no latency samples'
+        if send:
+            res['send_call'] = send.get('send_call')
+    return res
+
+
+# ------------------------------------------------------------- the designs
+
+class Design:
+    name = ''
+    title = ''
+    wire = True
+    latency = True
+
+    def probe(self, ctx):
+        return None
+
+    def run(self, ctx, cell):
+        raise NotImplementedError
+
+
+class KernelSocket(Design):
+    """(1) recv() copy, (2) TCP_ZEROCOPY_RECEIVE: hsb-krecv on the kernel's address."""
+
+    def __init__(self, name, title, mode):
+        self.name, self.title, self.mode = name, title, mode
+
+    def run(self, ctx, cell):
+        argv = ['taskset', '-c', ctx.cpus.receiver, ctx.progs.krecv, '--bind', KERNEL_IP,
+                '--port', PORT, '--design', self.mode, '--conns', cell['flows'],
+                '--msg', cell['msg'], '--json']
+        if cell['workload'] == 'latency':
+            argv.append('--latency')
+        rx = Receiver(argv, ctx.wire.rx)
+        send, busy, serr = run_sender(ctx, cell, KERNEL_IP)
+        rc, out, err = rx.finish(timeout=30)
+        recv = last_json(out)
+        if rc != 0 or recv is None:
+            return {'error': 'hsb-krecv exit %s: %s %s' % (rc, tail(err), serr)}
+        if send is None:
+            return {'error': 'hsb-send: ' + tail(serr)}
+        notes = []
+        if recv.get('supported') is False:
+            return {'unsupported': recv.get('reason', 'not supported here')}
+        if recv.get('note'):
+            notes.append(recv['note'])
+        return combine(cell, recv, send, busy, notes)
+
+
+class KernelProbe(Design):
+    """(3) devmem TCP, (4) io_uring zcrx: asked of the device, never faked."""
+    latency = False
+
+    def __init__(self, name, title, what):
+        self.name, self.title, self.what = name, title, what
+
+    def probe(self, ctx):
+        r = hsb_wire.sh(ctx.progs.krecv, '--probe', self.what, '--ifname', ctx.wire.rx_if,
+                        '--json', ns=ctx.wire.rx, check=False)
+        verdict = last_json(r.stdout)
+        if r.returncode != 0 or verdict is None:
+            return 'probe failed: exit %d: %s' % (r.returncode, tail(r.stderr))
+        if verdict.get('supported'):
+            # The device could take a binding: running this design needs a
+            # receiver we do not have yet. Say so rather than show numbers.
+            return 'supported on %s, but hsplit-bench has no %s receiver yet' % (
+                ctx.wire.rx_if, self.what)
+        return verdict.get('reason', 'unsupported')
+
+
+class HsplitWire(Design):
+    """(5) afxdp, (6) afpacket: hsplit-rx (net_hsplit + lib/tcprx) on the receiver's veth."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.name = 'hsplit-' + backend
+        self.title = 'hsplit over ' + backend
+
+    def argv(self, ctx, cell):
+        eal = ['-l', ctx.cpus.receiver, '--no-pci', '--no-shconf',
+               '--file-prefix', 'hsb%d' % os.getpid(),
+               '--log-level', 'lib.eal:error', '--log-level', 'lib.telemetry:error']
+        eal += ctx.huge.eal_memory()
+        args = ['--listen', '%s:%d' % (HSPLIT_IP, PORT), '--backend', self.backend,
+                '--iface', ctx.wire.rx_if, '--dmabuf', 'memfd:size=256M',
+                '--conns', cell['flows'], '--json', '--interval', '0']
+        if cell['workload'] == 'latency':
+            args += ['--latency', '--msg', cell['msg']]
+        return [ctx.progs.hsplit_rx] + [str(x) for x in eal] + ['--'] + [str(x) for x in args]
+
+    def run(self, ctx, cell):
+        rx = Receiver(self.argv(ctx, cell), ctx.wire.rx, ready_word='listening on')
+        if not rx.wait_ready(60):
+            rc, out, err = rx.finish(5)
+            return {'error': 'hsplit-rx did not start (exit %s): %s' % (rc, tail(err))}
+        send, busy, serr = run_sender(ctx, cell, HSPLIT_IP)
+        rc, out, err = rx.finish(timeout=30 if send is not None else 2)
+        recv = last_json(out)
+        if rc != 0 or recv is None:
+            return {'error': 'hsplit-rx exit %s: %s %s' % (rc, tail(err), serr)}
+        if send is None:
+            return {'error': 'hsb-send: ' + tail(serr)}
+        notes = []
+        if recv.get('latency_no_ts'):
+            notes.append('%d messages without a TCP timestamp' % recv['latency_no_ts'])
+        return combine(cell, recv, send, busy, notes)
+
+
+class HsplitGen(Design):
+    """(7) in process: gen's handshake=1 TCP senders -> net_hsplit -> lib/tcprx, no kernel."""
+    name = 'hsplit-gen'
+    title = 'hsplit in-process (gen)'
+    wire = False
+    latency = False
+
+    def run(self, ctx, cell):
+        eal = ['-l', ctx.cpus.receiver, '--no-pci', '--no-shconf',
+               '--file-prefix', 'hsbg%d' % os.getpid(), '--log-level', 'lib.eal:error']
+        eal += ctx.huge.eal_memory()
+        args = ['--conns', cell['flows'], '--reps', '1', '--seconds', ctx.opts.seconds, '--json']
+        seg = min(cell['msg'], 1448)
+        if seg != 1448:
+            args += ['--seg-bytes', seg]
+        argv = [ctx.progs.tcprx_bench] + [str(x) for x in eal] + ['--'] + [str(x) for x in args]
+        before = hsb_wire.cpu_busy_seconds()
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=120 + ctx.opts.seconds)
+        after = hsb_wire.cpu_busy_seconds()
+        out = last_json(r.stdout)
+        if r.returncode != 0 or out is None or not out.get('cells'):
+            return {'error': 'tcprx-bench exit %d: %s' % (r.returncode, tail(r.stderr))}
+        c = out['cells'][0]
+        recv = {'bytes': c.get('bytes', 0), 'seconds': c.get('seconds', 0.0),
+                'gbps': stat_median(c.get('gbps')), 'cpu_s': c.get('cpu_s', 0.0)}
+        busy = sum(after.get(x, 0) - before.get(x, 0)
+                   for x in {ctx.cpus.sender, ctx.cpus.receiver})
+        notes = ['no wire: %d-byte segments' % seg] if seg != 1448 else ['no wire']
+        res = combine(cell, recv, None, busy, notes)
+        # tcprx-bench's timed window is shorter than the process's life
+        res['all_cpu_per_gb'] = None
+        return res
+
+
+def stat_median(v):
+    if isinstance(v, dict):
+        return v.get('median', 0.0)
+    return v or 0.0
+
+
+def all_designs():
+    return [
+        KernelSocket('kernel-recv', 'kernel recv() copy', 'recv'),
+        KernelSocket('kernel-zerocopy', 'kernel TCP_ZEROCOPY_RECEIVE', 'zerocopy'),
+        KernelProbe('kernel-devmem', 'kernel devmem TCP', 'devmem'),
+        KernelProbe('kernel-zcrx', 'io_uring zcrx', 'zcrx'),
+        HsplitWire('afxdp'),
+        HsplitWire('afpacket'),
+        HsplitGen(),
+    ]

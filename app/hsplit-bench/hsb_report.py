@@ -1,0 +1,287 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""What hsplit-bench writes: the table, JSON, CSV, gnuplot plots, and the
+stable latency report for firmware regression runs (doc/hsplit-bench.md).
+"""
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+
+LATENCY_FORMAT = 'hsplit-bench-latency/1'
+
+
+# ------------------------------------------------------------- aggregation
+
+def spread(values):
+    """{median, min, max, n} of the values that exist, or None."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return None
+    return {'median': statistics.median(vals), 'min': min(vals), 'max': max(vals), 'n': len(vals)}
+
+
+def merge_hists(hists):
+    """Sum the bucket lists of app_hist JSON objects: [[max_ns, count], ...] sorted."""
+    total = {}
+    for h in hists:
+        for bound, count in (h or {}).get('buckets', []):
+            total[bound] = total.get(bound, 0) + count
+    return sorted(total.items())
+
+
+def hist_percentile(buckets, p):
+    """Upper bound of the bucket holding the p-th percentile of merged buckets."""
+    n = sum(c for _, c in buckets)
+    if n == 0:
+        return None
+    want = max(1, int(n * p / 100.0 + 0.999999))
+    seen = 0
+    for bound, count in buckets:
+        seen += count
+        if seen >= want:
+            return bound
+    return buckets[-1][0]
+
+
+def summarize_cell(runs):
+    """Medians with min-max over the repetitions of one cell."""
+    ok = [r for r in runs if 'error' not in r]
+    out = {
+        'reps': len(runs),
+        'failed': len(runs) - len(ok),
+        'errors': sorted({r['error'] for r in runs if 'error' in r}),
+        'gbps': spread([r.get('gbps') for r in ok]),
+        'rx_cpu_per_gb': spread([r.get('rx_cpu_per_gb') for r in ok]),
+        'all_cpu_per_gb': spread([r.get('all_cpu_per_gb') for r in ok]),
+        'notes': sorted({n for r in ok for n in r.get('notes', [])}),
+    }
+    lats = [r['latency'] for r in ok if r.get('latency')]
+    if lats:
+        for key in ('p50_ns', 'p99_ns', 'p999_ns'):
+            out[key] = spread([h.get(key) for h in lats])
+        out['buckets'] = merge_hists(lats)
+        out['samples'] = sum(h.get('count', 0) for h in lats)
+        out['max_ns'] = max(h.get('max_ns', 0) for h in lats)
+        out['reps_p99_ns'] = [h.get('p99_ns') for h in lats]
+        calls = [r['send_call'] for r in ok if r.get('send_call')]
+        if calls:
+            out['send_call_p50_ns'] = spread([c.get('p50_ns') for c in calls])
+    return out
+
+
+# ------------------------------------------------------------- the table
+
+def fmt_spread(s, scale=1.0, digits=2):
+    if not s:
+        return '-'
+    med = s['median'] * scale
+    if s['n'] == 1 or s['min'] == s['max']:
+        return '%.*f' % (digits, med)
+    return '%.*f (%.*f-%.*f)' % (digits, med, digits, s['min'] * scale, digits, s['max'] * scale)
+
+
+def fmt_latency(cell):
+    if not cell or not cell.get('p50_ns'):
+        return '-'
+    return '%s / %s / %s' % tuple('%.1f' % (cell[k]['median'] / 1000.0)
+                                  for k in ('p50_ns', 'p99_ns', 'p999_ns'))
+
+
+def summary_rows(results):
+    """One row per design: the main bulk cell's goodput and CPU, the latency cell's percentiles."""
+    rows = []
+    for d in results['designs']:
+        name = d['name']
+        if d.get('unsupported'):
+            rows.append([name, '-', '-', '-', '-', d['unsupported']])
+            continue
+        cells = d['cells']
+        main = cells.get(results['main_cell'])
+        lat = cells.get('latency')
+        notes = []
+        for c in (main, lat):
+            if c:
+                notes += [n for n in c['notes'] if n not in notes]
+                if c['failed']:
+                    notes.append('%d of %d runs failed: %s' % (c['failed'], c['reps'],
+                                                               '; '.join(c['errors'])[:160]))
+        rows.append([name,
+                     fmt_spread(main and main['gbps']),
+                     fmt_spread(main and main['rx_cpu_per_gb']),
+                     fmt_spread(main and main['all_cpu_per_gb']),
+                     fmt_latency(lat),
+                     '; '.join(notes)])
+    return rows
+
+
+def print_table(headers, rows, out):
+    widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(len(headers) - 1)]
+    for r in [headers] + rows:
+        cols = ['%-*s' % (w, c) for w, c in zip(widths, r[:-1])] + [str(r[-1])]
+        out.write('  '.join(cols).rstrip() + '\n')
+
+
+def print_report(results, out):
+    m = results['machine']
+    out.write('hsplit-bench: %s, %s cores, kernel %s\n' % (m['cpu'], m['cores'], m['kernel']))
+    out.write('wire: %s\n' % results['wire'])
+    out.write('pinning: %s\n' % results['pinning'])
+    out.write('memory: %s\n' % results['hugepages'])
+    out.write('cells: %s; %d repetitions each, median (min-max)\n\n'
+              % (results['cells_text'], results['reps']))
+    heads = ['design', 'goodput Gbps', 'rx CPU s/GB', 'both cores s/GB',
+             'latency p50 / p99 / p99.9 us', 'notes']
+    out.write('summary (goodput and CPU: %s; latency: %s)\n' % (results['main_cell'],
+                                                                 results.get('latency_text', '-')))
+    print_table(heads, summary_rows(results), out)
+    detail = []
+    for d in results['designs']:
+        for cid, c in d.get('cells', {}).items():
+            detail.append([d['name'], cid, fmt_spread(c['gbps']), fmt_spread(c['rx_cpu_per_gb']),
+                           fmt_spread(c['all_cpu_per_gb']), fmt_latency(c),
+                           ('%d failed' % c['failed']) if c['failed'] else ''])
+    if detail:
+        out.write('\nevery cell\n')
+        print_table(['design', 'cell', 'goodput Gbps', 'rx CPU s/GB', 'both cores s/GB',
+                     'latency us', ''], detail, out)
+
+
+# ------------------------------------------------------------- files
+
+def write_json(results, path):
+    with open(path, 'w') as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+        f.write('\n')
+
+
+def write_csv(results, path):
+    fields = ['design', 'cell', 'workload', 'flows', 'msg_bytes', 'rep', 'gbps', 'bytes',
+              'seconds', 'rx_cpu_s', 'rx_cpu_per_gb', 'all_cpu_per_gb', 'p50_ns', 'p99_ns',
+              'p999_ns', 'error']
+    with open(path, 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        for d in results['designs']:
+            for cid, runs in d.get('runs', {}).items():
+                cell = results['cell_defs'][cid]
+                for i, r in enumerate(runs):
+                    lat = r.get('latency') or {}
+                    w.writerow({'design': d['name'], 'cell': cid, 'workload': cell['workload'],
+                                'flows': cell['flows'], 'msg_bytes': cell['msg'], 'rep': i + 1,
+                                'gbps': r.get('gbps'), 'bytes': r.get('bytes'),
+                                'seconds': r.get('seconds'), 'rx_cpu_s': r.get('rx_cpu_s'),
+                                'rx_cpu_per_gb': r.get('rx_cpu_per_gb'),
+                                'all_cpu_per_gb': r.get('all_cpu_per_gb'),
+                                'p50_ns': lat.get('p50_ns'), 'p99_ns': lat.get('p99_ns'),
+                                'p999_ns': lat.get('p999_ns'), 'error': r.get('error', '')})
+
+
+def gnuplot_available():
+    return shutil.which('gnuplot') is not None
+
+
+def _plot(outdir, stem, script):
+    """Run one gnuplot script twice: PNG and SVG. Returns the files written."""
+    written = []
+    for term, ext in (('pngcairo size 960,600', 'png'), ('svg size 960,600', 'svg')):
+        target = os.path.join(outdir, '%s.%s' % (stem, ext))
+        text = 'set terminal %s\nset output "%s"\n%s' % (term, target, script)
+        r = subprocess.run(['gnuplot'], input=text, capture_output=True, text=True)
+        if r.returncode != 0 and ext == 'png':
+            # Debian's gnuplot-nox has no cairo: fall back to the gd png terminal.
+            text = text.replace('pngcairo', 'png', 1)
+            r = subprocess.run(['gnuplot'], input=text, capture_output=True, text=True)
+        if r.returncode == 0 and os.path.exists(target):
+            written.append(target)
+    return written
+
+
+def write_plots(results, outdir):
+    """Throughput vs message size per design; latency CDF per design."""
+    if not gnuplot_available():
+        return []
+    written = []
+    size_cells = [cid for cid, c in results['cell_defs'].items() if c.get('sweep')]
+    series = []
+    for d in results['designs']:
+        pts = []
+        for cid in size_cells:
+            c = d.get('cells', {}).get(cid)
+            if c and c['gbps']:
+                g = c['gbps']
+                pts.append((results['cell_defs'][cid]['msg'], g['median'], g['min'], g['max']))
+        if pts:
+            path = os.path.join(outdir, 'throughput-%s.dat' % d['name'])
+            with open(path, 'w') as f:
+                f.write('# msg_bytes gbps_median gbps_min gbps_max\n')
+                for p in sorted(pts):
+                    f.write('%d %.4f %.4f %.4f\n' % p)
+            series.append((d['name'], path))
+    if series:
+        plots = ', '.join('"%s" using 1:2:3:4 with yerrorlines title "%s"' % (p, n)
+                          for n, p in series)
+        written += _plot(outdir, 'throughput', (
+            'set title "goodput vs message size (median, min-max), %s"\n'
+            'set logscale x 2\nset xlabel "message size (bytes)"\nset ylabel "Gbit/s"\n'
+            'set key outside right\nset grid\nplot %s\n' % (results['wire_short'], plots)))
+    series = []
+    for d in results['designs']:
+        c = d.get('cells', {}).get('latency')
+        if not c or not c.get('buckets'):
+            continue
+        path = os.path.join(outdir, 'latency-%s.dat' % d['name'])
+        total = sum(n for _, n in c['buckets'])
+        seen = 0
+        with open(path, 'w') as f:
+            f.write('# latency_us cumulative_fraction\n')
+            for bound, n in c['buckets']:
+                seen += n
+                f.write('%.3f %.6f\n' % (bound / 1000.0, seen / total))
+        series.append((d['name'], path))
+    if series:
+        plots = ', '.join('"%s" using 1:2 with steps title "%s"' % (p, n) for n, p in series)
+        written += _plot(outdir, 'latency-cdf', (
+            'set title "one-way latency CDF, %s"\nset logscale x 10\n'
+            'set xlabel "sender stamp to receiving application (us)"\n'
+            'set ylabel "fraction of messages"\nset yrange [0:1]\nset key bottom right\n'
+            'set grid\nplot %s\n' % (results['latency_text'], plots)))
+    return written
+
+
+# ------------------------------------------------------------- latency mode
+
+def write_latency_report(results, out):
+    """The stable line format of `hsplit-bench latency` (doc/hsplit-bench.md)."""
+    m = results['machine']
+    out.write('%s\n' % LATENCY_FORMAT)
+    out.write('machine cpu="%s" cores=%s kernel=%s\n' % (m['cpu'], m['cores'], m['kernel']))
+    out.write('setup msg_bytes=%d interval_us=%d count=%d reps=%d sender_cpu=%d receiver_cpu=%d\n'
+              % (results['lat_msg'], results['lat_interval_us'], results['lat_count'],
+                 results['reps'], results['cpus'][0], results['cpus'][1]))
+    for d in results['designs']:
+        name = d['name']
+        if d.get('unsupported'):
+            out.write('design %s status=unsupported reason="%s"\n'
+                      % (name, d['unsupported'].replace('"', "'")))
+            continue
+        c = d.get('cells', {}).get('latency')
+        if not c or not c.get('buckets'):
+            err = '; '.join(c['errors']) if c else 'not run'
+            out.write('design %s status=failed reason="%s"\n' % (name, err.replace('"', "'")))
+            continue
+        b = c['buckets']
+        reps_p99 = ','.join('%.1f' % (x / 1000.0) for x in c.get('reps_p99_ns', []))
+        out.write('design %s status=ok samples=%d p50_us=%.1f p90_us=%.1f p99_us=%.1f '
+                  'p999_us=%.1f max_us=%.1f reps_p99_us=%s\n'
+                  % (name, c['samples'], hist_percentile(b, 50) / 1e3,
+                     hist_percentile(b, 90) / 1e3, hist_percentile(b, 99) / 1e3,
+                     hist_percentile(b, 99.9) / 1e3, c['max_ns'] / 1e3, reps_p99))
+        total = sum(n for _, n in b)
+        seen = 0
+        for bound, n in b:
+            seen += n
+            out.write('bucket %s le_us=%.3f count=%d cum_pct=%.3f\n'
+                      % (name, bound / 1e3, n, 100.0 * seen / total))
+    out.write('end\n')

@@ -1,0 +1,278 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The machine side of hsplit-bench: the wire, the sender's TCP settings,
+hugepages, CPU pinning and whole-machine CPU accounting.
+
+    sender ns   hsbs<tag>: vs<tag> 10.97.0.1/24
+                tx checksum, TSO, GSO off: wire-sized frames with complete
+                checksums (the afpacket/afxdp backends need them, and a NIC
+                would see nothing bigger than the MTU)
+                net.ipv4.tcp_timestamps = 2 and a route with the tcp_usec_ts
+                feature: TSval = CLOCK_MONOTONIC in microseconds, no offset,
+                which is how the hsplit receivers measure latency without
+                reading payload
+                [optional tc netem on vs<tag>]
+    receiver ns hsbr<tag>: vr<tag> 10.97.0.3/24, the kernel designs' address
+                10.97.0.2 belongs to no kernel: the hsplit receivers own it
+                (they answer ARP), so the receiver kernel neither answers nor
+                resets their connections
+
+Everything made here is undone by Wire.__exit__ / Hugepages.restore().
+"""
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import time
+
+TX_IP, HSPLIT_IP, KERNEL_IP = '10.97.0.1', '10.97.0.2', '10.97.0.3'
+PREFIX = '10.97.0.0'
+PORT = 5201
+
+
+class Unavailable(Exception):
+    """The machine cannot do what was asked (not root, a tool or kernel feature missing)."""
+
+
+def sh(*cmd, ns=None, check=True, timeout=60):
+    full = (['ip', 'netns', 'exec', ns] if ns else []) + [str(c) for c in cmd]
+    r = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise RuntimeError('%s: exit %d: %s' % (' '.join(full), r.returncode, r.stderr.strip()))
+    return r
+
+
+def in_ns(ns, argv):
+    return ['ip', 'netns', 'exec', ns] + [str(a) for a in argv]
+
+
+# ------------------------------------------------------------- rtnetlink
+
+def _rta(kind, data):
+    length = 4 + len(data)
+    return struct.pack('=HH', length, kind) + data + b'\0' * ((4 - length % 4) % 4)
+
+
+def usec_ts_route_message(ifindex):
+    """RTM_NEWROUTE for PREFIX/24 on ifindex with RTAX_FEATURES = TCP_USEC_TS.
+
+    Debian 12's iproute2 cannot spell the feature (`ip route ... features
+    tcp_usec_ts` came later), so the message is built here.
+    """
+    rtm_newroute, f_request, f_ack, f_replace, f_create = 24, 1, 4, 0x100, 0x400
+    rta_dst, rta_oif, rta_metrics, rtax_features = 1, 4, 8, 12
+    rtax_feature_tcp_usec_ts = 1 << 4
+    rtmsg = struct.pack('=BBBBBBBBI', socket.AF_INET, 24, 0, 0,
+                        254,   # RT_TABLE_MAIN
+                        3,     # RTPROT_BOOT, as `ip route add`
+                        253,   # RT_SCOPE_LINK
+                        1,     # RTN_UNICAST
+                        0)
+    body = (rtmsg + _rta(rta_dst, socket.inet_aton(PREFIX)) +
+            _rta(rta_oif, struct.pack('=I', ifindex)) +
+            _rta(rta_metrics, _rta(rtax_features, struct.pack('=I', rtax_feature_tcp_usec_ts))))
+    hdr = struct.pack('=IHHII', 16 + len(body), rtm_newroute,
+                      f_request | f_ack | f_replace | f_create, 1, 0)
+    return hdr + body
+
+
+# Run inside the sender namespace: python3 -c ROUTE_SCRIPT <ifname>
+ROUTE_SCRIPT = r'''
+import socket, struct, sys
+sys.path.insert(0, sys.argv[2])
+import hsb_wire
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+s.send(hsb_wire.usec_ts_route_message(socket.if_nametoindex(sys.argv[1])))
+err = struct.unpack('=i', s.recv(4096)[16:20])[0]
+sys.exit(0 if err == 0 else -err)
+'''
+
+
+# ------------------------------------------------------------- the wire
+
+class Wire:
+    def __init__(self, mtu=1500, netem=None, tag=None):
+        if os.geteuid() != 0:
+            raise Unavailable('needs root (network namespaces, veth, hugepages)')
+        for tool in ('ip', 'ethtool', 'taskset'):
+            if shutil.which(tool) is None:
+                raise Unavailable('needs %s (iproute2, ethtool, util-linux)' % tool)
+        tag = tag or str(os.getpid() % 100000)
+        self.tx, self.rx = 'hsbs' + tag, 'hsbr' + tag
+        self.tx_if, self.rx_if = 'vs' + tag, 'vr' + tag
+        self.mtu, self.netem = mtu, netem
+        self.made = []
+        self.notes = []
+
+    def __enter__(self):
+        try:
+            self._setup()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _namespace(self, ns):
+        sh('ip', 'netns', 'add', ns)
+        self.made.append(ns)
+        sh('ip', 'link', 'set', 'lo', 'up', ns=ns)
+        for key in ('all', 'default'):
+            sh('sysctl', '-qw', 'net.ipv6.conf.%s.disable_ipv6=1' % key, ns=ns, check=False)
+
+    def _setup(self):
+        self._namespace(self.tx)
+        self._namespace(self.rx)
+        sh('ip', 'link', 'add', self.tx_if, 'netns', self.tx, 'type', 'veth',
+           'peer', 'name', self.rx_if, 'netns', self.rx)
+        for ns, dev, addr in ((self.tx, self.tx_if, TX_IP), (self.rx, self.rx_if, KERNEL_IP)):
+            sh('ip', 'link', 'set', dev, 'mtu', self.mtu, 'up', ns=ns)
+            sh('ip', 'addr', 'add', addr + '/24', 'dev', dev, ns=ns)
+            sh('ethtool', '-K', dev, 'tx', 'off', 'tso', 'off', 'gso', 'off', ns=ns)
+        self._sender_tcp()
+        if self.netem:
+            self._add_netem()
+        self._wait_carrier()
+
+    def _sender_tcp(self):
+        """Microsecond TCP timestamps without a random offset, in the sender's namespace only."""
+        sh('sysctl', '-qw', 'net.ipv4.tcp_timestamps=2', ns=self.tx)
+        here = os.path.dirname(os.path.abspath(__file__))
+        r = sh('python3', '-c', ROUTE_SCRIPT, self.tx_if, here, ns=self.tx, check=False)
+        if r.returncode != 0:
+            self.notes.append('no tcp_usec_ts route (errno %d): hsplit latency has ms '
+                              'resolution' % r.returncode)
+
+    def _add_netem(self):
+        r = sh('tc', 'qdisc', 'add', 'dev', self.tx_if, 'root', 'netem', *self.netem.split(),
+               ns=self.tx, check=False)
+        if r.returncode != 0:
+            raise Unavailable('tc netem "%s" on the sender: %s (this kernel may lack sch_netem; '
+                              'run without --netem)' % (self.netem, r.stderr.strip()))
+        self.notes.append('netem: ' + self.netem)
+
+    def _wait_carrier(self, timeout=5.0):
+        end = time.monotonic() + timeout
+        for ns, dev in ((self.tx, self.tx_if), (self.rx, self.rx_if)):
+            while sh('cat', '/sys/class/net/%s/operstate' % dev, ns=ns).stdout.strip() != 'up':
+                if time.monotonic() > end:
+                    raise RuntimeError('%s has no carrier after %.0f s' % (dev, timeout))
+                time.sleep(0.05)
+
+    def __exit__(self, *exc):
+        for ns in reversed(self.made):
+            sh('ip', 'netns', 'del', ns, check=False)
+        self.made = []
+
+
+# ------------------------------------------------------------- hugepages
+
+class Hugepages:
+    """At least `pages` free 2 MiB pages and a hugetlbfs mount; restore() undoes it."""
+
+    NR = '/proc/sys/vm/nr_hugepages'
+
+    def __init__(self, pages):
+        self.pages = pages
+        self.old_nr = None
+        self.mounted = None
+        self.ok = False
+        self.note = ''
+
+    @staticmethod
+    def _meminfo(key):
+        with open('/proc/meminfo') as f:
+            for line in f:
+                if line.startswith(key + ':'):
+                    return int(line.split()[1])
+        return 0
+
+    @staticmethod
+    def _mount_point():
+        with open('/proc/mounts') as f:
+            for line in f:
+                parts = line.split()
+                if parts[2] == 'hugetlbfs':
+                    return parts[1]
+        return None
+
+    def setup(self):
+        try:
+            free = self._meminfo('HugePages_Free')
+            if free < self.pages:
+                with open(self.NR) as f:
+                    self.old_nr = int(f.read())
+                with open(self.NR, 'w') as f:
+                    f.write(str(self.old_nr + self.pages - free))
+            if self._mount_point() is None:
+                os.makedirs('/dev/hugepages', exist_ok=True)
+                sh('mount', '-t', 'hugetlbfs', 'nodev', '/dev/hugepages')
+                self.mounted = '/dev/hugepages'
+            free = self._meminfo('HugePages_Free')
+            self.ok = free >= self.pages
+            if not self.ok:
+                self.note = 'only %d free hugepages of %d: EAL runs --no-huge' % (free, self.pages)
+        except (OSError, RuntimeError) as e:
+            self.note = 'hugepages unavailable (%s): EAL runs --no-huge' % e
+        return self.ok
+
+    def eal_memory(self):
+        return ['-m', '512'] if self.ok else ['--no-huge', '-m', '512']
+
+    def restore(self):
+        if self.mounted:
+            sh('umount', self.mounted, check=False)
+        if self.old_nr is not None:
+            try:
+                with open(self.NR, 'w') as f:
+                    f.write(str(self.old_nr))
+            except OSError:
+                pass
+
+
+# ------------------------------------------------------------- CPUs
+
+class Cpus:
+    """Which core sends and which receives.
+
+    On a 2-core machine: the sender (and, on veth, the kernel's receive
+    softirq, which runs in the sender's context) on cpu 0, the receiver
+    alone on cpu 1, this script on cpu 0 with the sender. With more cores
+    the same two are used unless --cpus says otherwise.
+    """
+
+    def __init__(self, spec=None):
+        have = sorted(os.sched_getaffinity(0))
+        if spec:
+            self.sender, self.receiver = (int(x) for x in spec.split(','))
+            for c in (self.sender, self.receiver):
+                if c not in have:
+                    raise Unavailable('cpu %d is not available (have %s)' % (c, have))
+        elif len(have) >= 2:
+            self.sender, self.receiver = have[0], have[1]
+        else:
+            self.sender = self.receiver = have[0]
+        self.shared = self.sender == self.receiver
+
+    def pin_self(self):
+        os.sched_setaffinity(0, {self.sender})
+
+    def describe(self):
+        if self.shared:
+            return ('one cpu (%d) for sender and receiver: numbers mix both' % self.sender)
+        return ('sender + veth softirq + this script on cpu %d; receiver alone on cpu %d '
+                '(kernel designs: taskset; hsplit: EAL -l %d)'
+                % (self.sender, self.receiver, self.receiver))
+
+
+def cpu_busy_seconds():
+    """Busy (not idle/iowait) seconds per cpu, from /proc/stat."""
+    tick = os.sysconf('SC_CLK_TCK')
+    busy = {}
+    with open('/proc/stat') as f:
+        for line in f:
+            if line.startswith('cpu') and line[3].isdigit():
+                parts = line.split()
+                vals = [int(x) for x in parts[1:]]
+                idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
+                busy[int(parts[0][3:])] = (sum(vals[:8]) - idle) / tick
+    return busy
