@@ -196,7 +196,13 @@ int krecv_read_zerocopy(struct krecv *k, struct krecv_conn *c)
 	zc.address = (uintptr_t)c->map;
 	zc.length = (uint32_t)k->map_len;
 	zc.copybuf_address = (uintptr_t)k->buf;
-	zc.copybuf_len = buflen > INT32_MAX ? INT32_MAX : (int32_t)buflen;
+	/*
+	 * Less than a page: the kernel copies everything queued when it all
+	 * fits the copy buffer (inq <= copybuf_len), so a buffer of --buf
+	 * bytes would turn every call into a copy. Under a page it only takes
+	 * what could never be mapped: short queues and stragglers.
+	 */
+	zc.copybuf_len = (int32_t)(buflen < (size_t)k->page ? buflen : (size_t)k->page - 1);
 	if (getsockopt(c->fd, IPPROTO_TCP, TCP_ZEROCOPY_RECEIVE, &zc, &zlen) < 0) {
 		/* EIO: nothing queued and the peer is done: recv() sees the EOF */
 		if (errno != EIO && errno != EAGAIN && errno != EINTR)
@@ -235,11 +241,14 @@ void krecv_zc_note(const struct krecv *k, char *note, size_t len)
 		return;
 	}
 	if (st->mapped == 0) {
-		snprintf(note, len, "mapped 0 of %" PRIu64 " bytes: payloads were never whole "
-			 "page-aligned pages (path MTU %d, MSS %d: not page-sized, as on veth at "
-			 "MTU 1500), so the kernel copied %" PRIu64 " bytes into the copy buffer and "
-			 "recv() read %" PRIu64, st->bytes, st->path_mtu, st->mss, st->copied,
-			 st->recvd);
+		/* the kernel maps a frag only if it is one whole order-0 page that is
+		 * not page cache (since 6.8); over veth the skbs carry the sender's
+		 * own pages: compound page frags from send(), page cache from sendfile */
+		snprintf(note, len, "mapped 0 of %" PRIu64 " bytes: no payload arrived as a whole "
+			 "order-0, non-page-cache page (path MTU %d, MSS %d; on veth the sender's "
+			 "compound or page-cache pages come through, which the kernel never maps), "
+			 "so the kernel copied %" PRIu64 " bytes into the copy buffer and recv() "
+			 "read %" PRIu64, st->bytes, st->path_mtu, st->mss, st->copied, st->recvd);
 		return;
 	}
 	snprintf(note, len, "mapped %" PRIu64 " of %" PRIu64 " bytes (%.1f%%; path MTU %d, MSS %d);"
