@@ -330,9 +330,11 @@ static void report(const struct krecv *k)
 {
 	const struct krecv_opts *o = k->o;
 	const struct krecv_stats *st = &k->st;
-	double secs = st->bytes ? hsb_ns_to_s(st->t_last_eof_ns - st->t_first_ns) : 0;
-	double user = tv_s(&st->ru_first.ru_utime, &st->ru_last.ru_utime);
-	double sys = tv_s(&st->ru_first.ru_stime, &st->ru_last.ru_stime);
+	/* no byte ever came: there is no interval to measure */
+	const struct rusage *from = st->t_first_ns ? &st->ru_first : &st->ru_last;
+	double secs = st->t_first_ns ? hsb_ns_to_s(st->t_last_eof_ns - st->t_first_ns) : 0;
+	double user = tv_s(&from->ru_utime, &st->ru_last.ru_utime);
+	double sys = tv_s(&from->ru_stime, &st->ru_last.ru_stime);
 	bool zc = o->design == DESIGN_ZEROCOPY;
 
 	printf("{\"tool\":\"hsb-krecv\",\"design\":\"%s\",\"supported\":%s,\"conns\":%u,"
