@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hsb-krecv: command line, the one-thread epoll server and the report.
+ * Reading (plain and zero-copy) is in hsb_krecv_read.c, the probes in
+ * hsb_probe.c.
+ */
+#include "hsb_krecv.h"
+#include "hsb_proto.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_CONNS 100000u
+#define MAX_BUF (64ull << 20)
+#define EPOLL_MS 100
+#define LISTEN_TAG UINT64_MAX
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hsb-krecv --bind IPv4 [--port 5201] [--design recv|zerocopy] [--conns N]\n"
+		"                 [--msg BYTES] [--latency] [--verify] [--buf BYTES] [--timeout S] [--json]\n"
+		"       hsb-krecv --probe devmem|zcrx --ifname IF [--json]\n"
+		"Accepts --conns connections (default 1) and reads them in one epoll thread\n"
+		"into a --buf byte buffer (default 256K) until every one is at EOF, then closes\n"
+		"them. --latency: --msg byte messages (16..65536) starting with a struct\n"
+		"hsb_stamp; one-way latency per message. --verify: check the k %% 251 bulk\n"
+		"pattern. --timeout (default 60 s) bounds the whole run. --probe: can devmem\n"
+		"TCP or io_uring zcrx bind --ifname here? One JSON line on stdout; without\n"
+		"--json a summary also goes to stderr.\n");
+}
+
+enum { OPT_BIND = 256, OPT_PORT, OPT_DESIGN, OPT_CONNS, OPT_MSG, OPT_LATENCY, OPT_VERIFY,
+       OPT_BUF, OPT_TIMEOUT, OPT_JSON, OPT_PROBE, OPT_IFNAME, OPT_HELP };
+
+static const struct option long_opts[] = {
+	{ "bind", required_argument, NULL, OPT_BIND },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "design", required_argument, NULL, OPT_DESIGN },
+	{ "conns", required_argument, NULL, OPT_CONNS },
+	{ "msg", required_argument, NULL, OPT_MSG },
+	{ "latency", no_argument, NULL, OPT_LATENCY },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "buf", required_argument, NULL, OPT_BUF },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "probe", required_argument, NULL, OPT_PROBE },
+	{ "ifname", required_argument, NULL, OPT_IFNAME },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct seen { bool bind, msg; };
+
+static int parse_word(const char *opt, const char *arg, const char *a, const char *b, int *out)
+{
+	if (strcmp(arg, a) == 0)
+		*out = 0;
+	else if (strcmp(arg, b) == 0)
+		*out = 1;
+	else {
+		hsb_log("bad value for %s: '%s' (%s or %s)", opt, arg, a, b);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_one(struct krecv_opts *o, struct seen *s, int c, const char *arg)
+{
+	uint64_t v;
+	int rc = 0, w = 0;
+
+	switch (c) {
+	case OPT_BIND: s->bind = true; return hsb_opt_ipv4("--bind", arg, &o->bind);
+	case OPT_PORT:
+		rc = hsb_opt_u64("--port", arg, 1, 65535, &v);
+		o->port = (uint16_t)v;
+		return rc;
+	case OPT_DESIGN:
+		rc = parse_word("--design", arg, "recv", "zerocopy", &w);
+		o->design = w ? DESIGN_ZEROCOPY : DESIGN_RECV;
+		return rc;
+	case OPT_CONNS:
+		rc = hsb_opt_u64("--conns", arg, 1, MAX_CONNS, &v);
+		o->conns = (uint32_t)v;
+		return rc;
+	case OPT_MSG: s->msg = true; return hsb_opt_size("--msg", arg, 1, 16ull << 20, &o->msg);
+	case OPT_LATENCY: o->latency = true; return 0;
+	case OPT_VERIFY: o->verify = true; return 0;
+	case OPT_BUF: return hsb_opt_size("--buf", arg, 1, MAX_BUF, &o->buf);
+	case OPT_TIMEOUT: return hsb_opt_seconds("--timeout", arg, &o->timeout);
+	case OPT_JSON: o->json = true; return 0;
+	case OPT_PROBE:
+		rc = parse_word("--probe", arg, "devmem", "zcrx", &w);
+		o->probe = w ? PROBE_ZCRX : PROBE_DEVMEM;
+		return rc;
+	case OPT_IFNAME:
+		if (!arg[0] || strlen(arg) >= IF_NAMESIZE) {
+			hsb_log("bad value for --ifname: '%s' (an interface name)", arg);
+			return -EINVAL;
+		}
+		o->ifname = arg;
+		return 0;
+	default: return -EINVAL;
+	}
+}
+
+static int check_combination(struct krecv_opts *o, const struct seen *s)
+{
+	if (o->probe != PROBE_NONE) {
+		if (!o->ifname) {
+			hsb_log("missing --ifname (the interface --probe asks about)");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (o->ifname) {
+		hsb_log("bad option: --ifname is for --probe only");
+		return -EINVAL;
+	}
+	if (!s->bind) {
+		hsb_log("missing --bind (the IPv4 address to listen on)");
+		return -EINVAL;
+	}
+	if (o->latency && o->verify) {
+		hsb_log("bad combination: --verify checks the bulk pattern, not --latency messages");
+		return -EINVAL;
+	}
+	if (o->latency && (!s->msg || o->msg < sizeof(struct hsb_stamp) || o->msg > 65536)) {
+		hsb_log("bad value for --msg: --latency needs the message size, 16..65536");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct krecv_opts *o)
+{
+	struct seen s = { 0 };
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->port = HSB_DEFAULT_PORT;
+	o->conns = 1;
+	o->buf = 256u << 10;
+	o->timeout = 60;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		if (c == OPT_HELP) {
+			usage(stdout);
+			return -1;
+		}
+		if (c == '?' || c == ':') {
+			hsb_bad_option(argc, argv, optind);
+			return HSB_EXIT_USAGE;
+		}
+		if (parse_one(o, &s, c, optarg) < 0)
+			return HSB_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		hsb_log("unexpected argument '%s' (see --help)", argv[optind]);
+		return HSB_EXIT_USAGE;
+	}
+	return check_combination(o, &s) < 0 ? HSB_EXIT_USAGE : 0;
+}
+
+static int listen_on(const struct krecv_opts *o)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(o->port),
+				  .sin_addr = o->bind };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1, err;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, o->conns < 4096 ? (int)o->conns : 4096) < 0) {
+		err = errno;
+		hsb_log("listen on %s:%u: %s", inet_ntoa(o->bind), o->port, strerror(err));
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+struct server {
+	struct krecv *k;
+	struct krecv_conn *conns;
+	uint32_t accepted, at_eof;
+	int lfd, ep;
+};
+
+/* Take every pending connection (up to --conns); 0 or -errno. */
+static int accept_ready(struct server *sv)
+{
+	while (sv->accepted < sv->k->o->conns) {
+		struct krecv_conn *c = &sv->conns[sv->accepted];
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = sv->accepted };
+		int fd = accept4(sv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		c->fd = fd;
+		if (sv->k->o->design == DESIGN_ZEROCOPY)
+			krecv_zc_attach(sv->k, c);
+		if (epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+			return -errno;
+		sv->accepted++;
+	}
+	/* all here: stop listening so a stray connect is refused, not queued */
+	epoll_ctl(sv->ep, EPOLL_CTL_DEL, sv->lfd, NULL);
+	close(sv->lfd);
+	sv->lfd = -1;
+	return 0;
+}
+
+static int serve_event(struct server *sv, uint64_t tag)
+{
+	struct krecv_conn *c;
+	int rc;
+
+	if (tag == LISTEN_TAG) {
+		rc = accept_ready(sv);
+		if (rc < 0)
+			hsb_log("accept: %s", strerror(-rc));
+		return rc;
+	}
+	c = &sv->conns[tag];
+	rc = sv->k->o->design == DESIGN_ZEROCOPY ? krecv_read_zerocopy(sv->k, c) :
+		krecv_read_plain(sv->k, c);
+	if (rc < 0) {
+		hsb_log("connection %" PRIu64 " after %" PRIu64 " bytes: %s", tag, c->off,
+			strerror(-rc));
+		return rc;
+	}
+	if (c->eof) {
+		epoll_ctl(sv->ep, EPOLL_CTL_DEL, c->fd, NULL);
+		if (++sv->at_eof == sv->k->o->conns) {
+			sv->k->st.t_last_eof_ns = hsb_now_ns();
+			getrusage(RUSAGE_SELF, &sv->k->st.ru_last);
+		}
+	}
+	return 0;
+}
+
+static int serve_loop(struct server *sv)
+{
+	const struct krecv_opts *o = sv->k->o;
+	uint64_t deadline = hsb_now_ns() + (uint64_t)(o->timeout * 1e9);
+	struct epoll_event evs[64];
+	int n, rc = 0;
+
+	while (sv->at_eof < o->conns && rc == 0) {
+		if (hsb_now_ns() >= deadline) {
+			hsb_log("timed out after %.1f s: %u of %u connection(s) accepted, %u at EOF, "
+				"%" PRIu64 " bytes", o->timeout, sv->accepted, o->conns, sv->at_eof,
+				sv->k->st.bytes);
+			return -ETIMEDOUT;
+		}
+		n = epoll_wait(sv->ep, evs, 64, EPOLL_MS);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < n && rc == 0; i++)
+			rc = serve_event(sv, evs[i].data.u64);
+	}
+	return rc;
+}
+
+static int serve(struct krecv *k)
+{
+	struct server sv = { .k = k, .lfd = -1, .ep = -1 };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LISTEN_TAG };
+	int rc;
+
+	sv.conns = calloc(k->o->conns, sizeof(*sv.conns));
+	sv.lfd = listen_on(k->o);
+	sv.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (!sv.conns || sv.lfd < 0 || sv.ep < 0) {
+		rc = !sv.conns ? -ENOMEM : sv.lfd < 0 ? sv.lfd : -errno;
+		goto out;
+	}
+	rc = epoll_ctl(sv.ep, EPOLL_CTL_ADD, sv.lfd, &ev) < 0 ? -errno : 0;
+	if (rc == 0)
+		rc = serve_loop(&sv);
+out:
+	for (uint32_t i = 0; sv.conns && i < sv.accepted; i++) {
+		if (k->o->design == DESIGN_ZEROCOPY)
+			krecv_zc_detach(k, &sv.conns[i]);
+		close(sv.conns[i].fd); /* the sender waits for this close */
+	}
+	if (sv.lfd >= 0)
+		close(sv.lfd);
+	if (sv.ep >= 0)
+		close(sv.ep);
+	free(sv.conns);
+	return rc;
+}
+
+static double tv_s(const struct timeval *a, const struct timeval *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_usec - a->tv_usec) / 1e6;
+}
+
+static void report_zerocopy(const struct krecv *k)
+{
+	const struct krecv_stats *st = &k->st;
+	char note[512];
+
+	krecv_zc_note(k, note, sizeof(note));
+	printf(",\"mapped_bytes\":%" PRIu64 ",\"copied_bytes\":%" PRIu64 ",\"recv_bytes\":%" PRIu64
+	       ",\"zc_calls\":%" PRIu64 ",\"path_mtu\":%d,\"mss\":%d,\"note\":", st->mapped,
+	       st->copied, st->recvd, st->zc_calls, st->path_mtu, st->mss);
+	hsb_json_str(stdout, note);
+	if (!st->zc_supported) {
+		printf(",\"reason\":");
+		hsb_json_str(stdout, st->zc_reason);
+	}
+}
+
+static void report(const struct krecv *k)
+{
+	const struct krecv_opts *o = k->o;
+	const struct krecv_stats *st = &k->st;
+	/* no byte ever came: there is no interval to measure */
+	const struct rusage *from = st->t_first_ns ? &st->ru_first : &st->ru_last;
+	double secs = st->t_first_ns ? hsb_ns_to_s(st->t_last_eof_ns - st->t_first_ns) : 0;
+	double user = tv_s(&from->ru_utime, &st->ru_last.ru_utime);
+	double sys = tv_s(&from->ru_stime, &st->ru_last.ru_stime);
+	bool zc = o->design == DESIGN_ZEROCOPY;
+
+	printf("{\"tool\":\"hsb-krecv\",\"design\":\"%s\",\"supported\":%s,\"conns\":%u,"
+	       "\"buf\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"gbps\":%.4f,"
+	       "\"reads\":%" PRIu64 ",\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"cpu_s\":%.6f",
+	       zc ? "zerocopy" : "recv", !zc || st->zc_supported ? "true" : "false", o->conns,
+	       o->buf, st->bytes, secs, hsb_gbps(st->bytes, secs), st->reads, user, sys,
+	       user + sys);
+	if (o->verify)
+		printf(",\"verify_errors\":%" PRIu64, st->verify_errors);
+	if (o->latency) {
+		printf(",\"msg\":%" PRIu64 ",\"messages\":%" PRIu64 ",\"bad_stamps\":%" PRIu64
+		       ",\"latency\":", o->msg, st->messages, st->bad_stamps);
+		app_hist_json(stdout, &st->latency);
+	}
+	if (zc)
+		report_zerocopy(k);
+	printf("}\n");
+	fflush(stdout);
+	if (!o->json)
+		fprintf(stderr, "hsb-krecv: %s, %u conn(s): %" PRIu64 " bytes in %.3f s = %.3f Gbit/s,"
+			" cpu %.3f s\n", zc ? "zerocopy" : "recv", o->conns, st->bytes, secs,
+			hsb_gbps(st->bytes, secs), user + sys);
+}
+
+static int run(const struct krecv_opts *o)
+{
+	struct krecv k = { .o = o };
+	int rc;
+
+	k.page = sysconf(_SC_PAGESIZE);
+	k.map_len = (o->buf + (uint64_t)k.page - 1) / (uint64_t)k.page * (uint64_t)k.page;
+	k.st.zc_supported = true;
+	app_hist_init(&k.st.latency);
+	k.buf = malloc(k.map_len);
+	if (!k.buf || (o->verify && hsb_pattern_init(&k.pat, k.map_len) < 0)) {
+		hsb_log("out of memory for a %" PRIu64 "-byte buffer", o->buf);
+		free(k.buf);
+		return HSB_EXIT_FAIL;
+	}
+	rc = serve(&k);
+	if (rc == 0)
+		report(&k);
+	hsb_pattern_fini(&k.pat);
+	free(k.buf);
+	return rc == 0 ? HSB_EXIT_OK : HSB_EXIT_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+	struct krecv_opts o;
+	int rc;
+
+	hsb_set_prog(argv[0]);
+	rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? HSB_EXIT_OK : rc;
+	if (o.probe == PROBE_DEVMEM)
+		return krecv_probe_devmem(&o);
+	if (o.probe == PROBE_ZCRX)
+		return krecv_probe_zcrx(&o);
+	return run(&o);
+}
