@@ -139,8 +139,10 @@ def print_report(results, out):
     detail = []
     for d in results['designs']:
         for cid, c in d.get('cells', {}).items():
-            detail.append([d['name'], cid, fmt_spread(c['gbps']), fmt_spread(c['rx_cpu_per_gb']),
-                           fmt_spread(c['all_cpu_per_gb']), fmt_latency(c),
+            bulk = results['cell_defs'][cid]['workload'] == 'bulk'
+            detail.append([d['name'], cid, fmt_spread(c['gbps']) if bulk else '-',
+                           fmt_spread(c['rx_cpu_per_gb']) if bulk else '-',
+                           fmt_spread(c['all_cpu_per_gb']) if bulk else '-', fmt_latency(c),
                            ('%d failed' % c['failed']) if c['failed'] else ''])
     if detail:
         out.write('\nevery cell\n')
