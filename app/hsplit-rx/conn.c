@@ -197,6 +197,51 @@ static void verify_frag(struct hrx_run *run, struct hrx_conn *c, const struct de
 	run->tot.bytes_verified += f->frag_size;
 }
 
+/*
+ * --latency: a message starts at every stream offset that is a multiple of
+ * --msg; the segment carrying that byte left the sender at its TSval (Linux
+ * with tcp_timestamps=2 and a usec-TS route: CLOCK_MONOTONIC microseconds
+ * mod 2^32, our clock too). Microsecond resolution: the sub-µs part is not
+ * on the wire. A TSval ahead of now (EDT pacing stamps departure time) is 0.
+ */
+static void latency_record(struct hrx_run *run, const struct hrx_conn *c,
+			   const struct devmem_frag *f, const struct tcprx_tsval *ts, int n,
+			   uint64_t now)
+{
+	uint64_t msg = run->opt->msg, off = c->offset;
+	uint32_t now_us = (uint32_t)(now / 1000);
+	int i;
+
+	for (i = 0; i < n; off += f[i].frag_size, i++) {
+		uint64_t start = (off + msg - 1) / msg * msg, end = off + f[i].frag_size;
+		int32_t us = (int32_t)(now_us - ts[i].val);
+
+		for (; start < end; start += msg) {
+			if (!ts[i].present)
+				run->tot.latency_no_ts++;
+			else
+				app_hist_add(&run->latency, us > 0 ? (uint64_t)us * 1000 : 0);
+		}
+	}
+}
+
+/* One recv; with --latency the clock is read once per batch, as it reaches the app. */
+static int recv_batch(struct hrx_run *run, struct hrx_conn *c, struct devmem_frag *f,
+		      uint64_t *now)
+{
+	struct tcprx_tsval ts[RECV_FRAGS];
+	int n;
+
+	if (!run->opt->latency)
+		return tcprx_recv(c->tc, f, RECV_FRAGS);
+	n = tcprx_recv_tsval(c->tc, f, ts, RECV_FRAGS);
+	if (n > 0) {
+		*now = hrx_now_ns();
+		latency_record(run, c, f, ts, n, *now);
+	}
+	return n;
+}
+
 static int consume(struct hrx_run *run, struct hrx_conn *c, const struct devmem_frag *f,
 		   int n, uint64_t now)
 {
@@ -217,8 +262,10 @@ static int consume(struct hrx_run *run, struct hrx_conn *c, const struct devmem_
 		devmem_dmabuf_sync_end(run->port.dmabuf, DEVMEM_SYNC_READ);
 	if (c->t_first == 0)
 		c->t_first = now;
-	if (run->t_first_byte == 0)
+	if (run->t_first_byte == 0) {
 		run->t_first_byte = now;
+		getrusage(RUSAGE_SELF, &run->ru_first); /* the receiver's CPU is counted from here */
+	}
 	c->t_last = run->t_last_byte = now;
 	if (c->nb_held > run->tot.max_tokens_held)
 		run->tot.max_tokens_held = c->nb_held;
@@ -239,7 +286,7 @@ int hrx_conn_service(struct hrx_run *run, struct hrx_conn *c, uint64_t now)
 	int rounds, n = -EAGAIN;
 
 	for (rounds = 0; rounds < 4; rounds++) {
-		n = tcprx_recv(c->tc, f, RECV_FRAGS);
+		n = recv_batch(run, c, f, &now);
 		if (n <= 0)
 			break;
 		if (consume(run, c, f, n, now) < 0) {

@@ -17,6 +17,8 @@ import json
 import os
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -37,6 +39,49 @@ def sh(*cmd, ns=None, check=True):
     if check and r.returncode != 0:
         raise RuntimeError('%s: exit %d: %s' % (' '.join(full), r.returncode, r.stderr.strip()))
     return r
+
+
+# rtnetlink constants (linux/netlink.h, linux/rtnetlink.h); RTAX_FEATURE_TCP_USEC_TS is 6.7+
+RTM_NEWROUTE, NLMSG_ERROR = 24, 2
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_REPLACE, NLM_F_CREATE = 0x1, 0x4, 0x100, 0x400
+RTA_DST, RTA_OIF, RTA_METRICS, RTAX_FEATURES = 1, 4, 8, 12
+RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_LINK, RTN_UNICAST = 254, 3, 253, 1
+RTAX_FEATURE_TCP_USEC_TS = 1 << 4
+
+
+def _rtattr(kind, payload):
+    pad = (4 - len(payload) % 4) % 4
+    return struct.pack('=HH', 4 + len(payload), kind) + payload + b'\0' * pad
+
+
+def _usec_ts_route_here(dev, prefix):
+    """RTM_NEWROUTE prefix dev DEV with RTAX_FEATURES = TCP_USEC_TS, in this process's netns."""
+    addr, _, plen = prefix.partition('/')
+    plen = int(plen or 32)
+    body = struct.pack('=BBBBBBBBI', socket.AF_INET, plen, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT,
+                       RT_SCOPE_LINK, RTN_UNICAST, 0)
+    body += _rtattr(RTA_DST, socket.inet_aton(addr))
+    body += _rtattr(RTA_OIF, struct.pack('=I', socket.if_nametoindex(dev)))
+    body += _rtattr(RTA_METRICS, _rtattr(RTAX_FEATURES, struct.pack('=I', RTAX_FEATURE_TCP_USEC_TS)))
+    flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE
+    msg = struct.pack('=LHHLL', 16 + len(body), RTM_NEWROUTE, flags, 1, 0) + body
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as s:
+        s.sendto(msg, (0, 0))
+        reply = s.recv(65536)
+    kind, = struct.unpack_from('=H', reply, 4)
+    err, = struct.unpack_from('=i', reply, 16) if kind == NLMSG_ERROR else (0,)
+    if err:
+        raise OSError(-err, 'RTM_NEWROUTE %s dev %s features tcp_usec_ts: %s'
+                      % (prefix, dev, os.strerror(-err)))
+
+
+def set_usec_ts_route(ns, dev, prefix):
+    """In namespace ns, route prefix ("10.99.0.2/32") out of dev with the route
+    feature RTAX_FEATURE_TCP_USEC_TS, which iproute2 6.1 cannot spell. With
+    net.ipv4.tcp_timestamps=2 as well (no per-connection offset), Linux's TSval
+    on connections over this route is CLOCK_MONOTONIC in microseconds, mod 2^32
+    (kernel 6.7 and later): the send time, which hsplit-rx --latency reads."""
+    sh(sys.executable, os.path.abspath(__file__), 'usec-ts-route', dev, prefix, ns=ns)
 
 
 class Veth:
@@ -134,10 +179,17 @@ class Veth:
             sh('ip', 'netns', 'del', ns, check=False)
         self.made = []
 
-    def send(self, nbytes, conns=1, timeout=60):
-        """pattern_send.py in the sender namespace; its JSON result."""
+    def usec_timestamps(self):
+        """The sender stamps TSval with its send time in µs (see set_usec_ts_route)."""
+        sh('sysctl', '-qw', 'net.ipv4.tcp_timestamps=2', ns=self.tx)
+        set_usec_ts_route(self.tx, self.tx_if, RX_IP + '/32')
+
+    def send(self, nbytes, conns=1, timeout=60, msg=0, gap_ms=0):
+        """pattern_send.py in the sender namespace (msg > 0: messages of msg bytes
+        gap_ms apart, TCP_NODELAY); its JSON result."""
+        pace = ['--msg', msg, '--gap-ms', gap_ms] if msg else []
         r = sh(sys.executable, SENDER, RX_IP, PORT, '--bytes', nbytes, '--conns', conns,
-               '--timeout', timeout, ns=self.tx, check=False)
+               '--timeout', timeout, *pace, ns=self.tx, check=False)
         try:
             return json.loads(r.stdout)
         except ValueError:
@@ -147,10 +199,10 @@ class Veth:
 class Receiver:
     """hsplit-rx in the receiver namespace; stderr collected, stdout is the result."""
 
-    def __init__(self, exe, veth, backend, args, echo=False, capture=True):
+    def __init__(self, exe, veth, backend, args, echo=False, capture=True, lcores='0-1'):
         self.lines = []
         self.echo = echo
-        eal = ['--no-huge', '-m', '512', '--no-pci', '--no-shconf', '-l', '0-1',
+        eal = ['--no-huge', '-m', '512', '--no-pci', '--no-shconf', '-l', lcores,
                '--file-prefix', 'hrx%d' % os.getpid(),
                '--log-level', 'lib.eal:error', '--log-level', 'lib.telemetry:error']
         self.cmd = [exe] + eal + ['--', '--listen', '%s:%d' % (RX_IP, PORT), '--backend', backend,
@@ -197,3 +249,10 @@ class Receiver:
 
     def log(self, n=60):
         return ''.join(self.lines[-n:])
+
+
+if __name__ == '__main__':
+    # set_usec_ts_route's worker, run inside the namespace by `ip netns exec`
+    if len(sys.argv) != 4 or sys.argv[1] != 'usec-ts-route':
+        sys.exit('usage: hrx_veth.py usec-ts-route DEV PREFIX')
+    _usec_ts_route_here(sys.argv[2], sys.argv[3])

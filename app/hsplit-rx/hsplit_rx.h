@@ -17,8 +17,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sys/resource.h>
+
 #include <rte_mempool.h>
 
+#include "app_hist.h"
 #include "devmem.h"
 #include "tcprx.h"
 
@@ -56,6 +59,8 @@ struct hrx_options {
 	uint32_t hold_ms;          /* keep every token at least this long */
 	uint64_t stall_after;      /* per connection: after this many bytes ... */
 	uint32_t stall_ms;         /* ... return no token for this long (once) */
+	bool latency;              /* one-way latency of each message from the sender's TSval */
+	uint32_t msg;              /* message size: a message starts every msg stream bytes */
 	/* when to stop (0 = never) */
 	uint64_t exit_conns;
 	uint64_t exit_bytes;
@@ -91,6 +96,7 @@ struct hrx_totals {
 	uint64_t tokens_returned, dontneed_calls;
 	uint64_t stalls;
 	uint64_t max_tokens_held;
+	uint64_t latency_no_ts;       /* --latency: messages whose segment had no TSval */
 	struct tcprx_conn_stats cs;   /* summed over connections (finished + live) */
 };
 
@@ -126,6 +132,9 @@ struct hrx_run {
 	struct hrx_port port;
 	struct tcprx *rx;
 	uint64_t t_start, t_first_byte, t_last_byte;   /* ns */
+	uint64_t t_end;               /* ns: the exit rule fired (all --conns ended, ...) */
+	struct rusage ru_first, ru_end; /* the process's CPU at the first byte and at t_end */
+	struct app_hist latency;      /* --latency: now - TSval of every message start */
 	struct hrx_totals tot;
 	struct hrx_conn **live;
 	uint32_t nb_live, live_cap;

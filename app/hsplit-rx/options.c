@@ -62,6 +62,8 @@ static const struct opt_def opt_defs[] = {
 	{ "hold-ms", T_U32, OFF(hold_ms), 0, 600000, "milliseconds from 0 to 600000" },
 	{ "stall-after", T_SIZE, OFF(stall_after), 0, UINT64_MAX, "a byte count (K/M/G suffixes)" },
 	{ "stall-ms", T_U32, OFF(stall_ms), 0, 600000, "milliseconds from 0 to 600000" },
+	{ "latency", T_FLAG, OFF(latency), 0, 0, NULL },
+	{ "msg", T_SIZE, OFF(msg), 1, 1u << 30, "a message size in bytes from 1 to 1G" },
 	{ "conns", T_SIZE, OFF(exit_conns), 0, UINT64_MAX, "a connection count" },
 	{ "bytes", T_SIZE, OFF(exit_bytes), 0, UINT64_MAX, "a byte count (K/M/G suffixes)" },
 	{ "seconds", T_SECONDS, OFF(exit_seconds), 0, 31536000, "seconds, e.g. 2.5" },
@@ -107,6 +109,9 @@ void hrx_usage(FILE *out, const char *prog)
 		"  --hold-ms MS          keep every token at least MS milliseconds (slow app)\n"
 		"  --stall-after BYTES --stall-ms MS\n"
 		"                        once per connection, after BYTES, return no token for MS\n"
+		"  --latency             one-way latency of every message: now - the sender's\n"
+		"                        TSval (Linux: tcp_timestamps=2 and a usec-TS route)\n"
+		"  --msg SIZE            message size for --latency: one starts every SIZE bytes (64)\n"
 		"stop after (0 = never; SIGINT/SIGTERM always stop):\n"
 		"  --conns N             N connections have ended\n"
 		"  --bytes N             N bytes were received\n"
@@ -136,6 +141,7 @@ static void defaults(struct hrx_options *o)
 	o->wscale = 0xff;
 	o->delack_us = 1000;
 	o->batch = 64;
+	o->msg = 64;
 	o->interval = 1.0;
 }
 

@@ -9,7 +9,10 @@ for the receiver's FIN: a clean end means the receiver consumed the stream
 to its end and closed. Prints one JSON object; exit 0 when every connection
 ended cleanly.
 
-usage: pattern_send.py HOST PORT [--bytes N] [--conns N] [--timeout S]
+With --msg SIZE the stream goes out as SIZE-byte messages, each its own
+send() with TCP_NODELAY, --gap-ms apart: the latency workload.
+
+usage: pattern_send.py HOST PORT [--bytes N] [--conns N] [--timeout S] [--msg SIZE --gap-ms MS]
 """
 import argparse
 import json
@@ -31,7 +34,20 @@ def parse_size(text):
     return int(text)
 
 
-def send_stream(host, port, nbytes, timeout, result):
+def send_paced(s, nbytes, msg, gap, result):
+    """Messages of msg bytes, one send() each, every gap seconds (absolute schedule)."""
+    off, due = 0, time.monotonic()
+    while off < nbytes:
+        n = min(msg, nbytes - off)
+        start = off % PERIOD
+        s.sendall(PATTERN[start:start + n])
+        off += n
+        result['bytes'] = off
+        due += gap
+        time.sleep(max(0.0, due - time.monotonic()))
+
+
+def send_stream(host, port, nbytes, timeout, result, msg=0, gap=0.0):
     t0 = time.monotonic()
     result.update(bytes=0, fin=False, error=None)
     try:
@@ -42,6 +58,10 @@ def send_stream(host, port, nbytes, timeout, result):
         result['connect_seconds'] = time.monotonic() - t0
         mv = memoryview(PATTERN)
         off = 0
+        if msg:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            send_paced(s, nbytes, msg, gap, result)
+            off = nbytes
         while off < nbytes:
             start = off % PERIOD
             off += s.send(mv[start:start + min(BLOCK, nbytes - off)])
@@ -67,9 +87,14 @@ def main():
     ap.add_argument('--bytes', type=parse_size, default=1 << 20, help='per connection (K/M/G)')
     ap.add_argument('--conns', type=int, default=1, help='parallel connections')
     ap.add_argument('--timeout', type=float, default=30.0, help='socket timeout in seconds')
+    ap.add_argument('--msg', type=parse_size, default=0, help='message size (0: bulk)')
+    ap.add_argument('--gap-ms', type=float, default=1.0, help='between messages with --msg')
     a = ap.parse_args()
+    if a.msg > BLOCK:
+        ap.error('--msg is at most %d' % BLOCK)
     results = [dict() for _ in range(a.conns)]
-    threads = [threading.Thread(target=send_stream, args=(a.host, a.port, a.bytes, a.timeout, r))
+    threads = [threading.Thread(target=send_stream, args=(a.host, a.port, a.bytes, a.timeout, r,
+                                                          a.msg, a.gap_ms / 1000.0))
                for r in results]
     t0 = time.monotonic()
     for t in threads:

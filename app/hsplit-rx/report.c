@@ -67,6 +67,31 @@ static double active_seconds(const struct hrx_run *run)
 		(double)(run->t_last_byte - run->t_first_byte) / 1e9 : 0.0;
 }
 
+/*
+ * The measured interval, for rates and CPU per byte: first payload byte to
+ * the exit rule (all --conns ended, --bytes, --seconds or a signal).
+ */
+static double measured_seconds(const struct hrx_run *run)
+{
+	return run->t_first_byte && run->t_end > run->t_first_byte ?
+		(double)(run->t_end - run->t_first_byte) / 1e9 : 0.0;
+}
+
+static double tv_seconds(struct timeval a, struct timeval b)
+{
+	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_usec - a.tv_usec) / 1e6;
+}
+
+/* The process's user and system CPU over the measured interval (getrusage). */
+static void cpu_seconds(const struct hrx_run *run, double *user, double *sys)
+{
+	*user = *sys = 0.0;
+	if (run->t_first_byte == 0 || run->t_end == 0)
+		return;
+	*user = tv_seconds(run->ru_first.ru_utime, run->ru_end.ru_utime);
+	*sys = tv_seconds(run->ru_first.ru_stime, run->ru_end.ru_stime);
+}
+
 static void summary_text(const struct hrx_run *run, double elapsed)
 {
 	const struct hrx_options *o = run->opt;
@@ -79,8 +104,19 @@ static void summary_text(const struct hrx_run *run, double elapsed)
 	       run->exit_reason ? run->exit_reason : "setup failure", elapsed);
 	printf("  %-34s %" PRIu64 " accepted, %" PRIu64 " ended, %" PRIu64 " reset\n",
 	       "connections", t->accepted, t->finished, t->resets);
+	double sec = measured_seconds(run), user, sys;
+
+	cpu_seconds(run, &user, &sys);
 	printf("  %-34s %" PRIu64 " in %.3f s = %.2f Gbps (first to last byte)\n", "bytes received",
 	       t->bytes, act, act > 0 ? (double)t->bytes * 8 / act / 1e9 : 0.0);
+	printf("  %-34s %.3f s user + %.3f s system in %.3f s (first byte to end)\n",
+	       "receiver CPU", user, sys, sec);
+	if (o->latency)
+		printf("  %-34s %" PRIu64 " messages of %u B: p50 %.1f us, p99 %.1f us, max %.1f us; "
+		       "%" PRIu64 " without TSval\n", "one-way latency (sender TSval)",
+		       run->latency.count, o->msg, (double)app_hist_percentile(&run->latency, 50) / 1e3,
+		       (double)app_hist_percentile(&run->latency, 99) / 1e3,
+		       (double)run->latency.max_ns / 1e3, t->latency_no_ts);
 	if (o->verify)
 		printf("  %-34s %" PRIu64 " bytes, %" PRIu64 " mismatches: %s\n",
 		       "verified through the device view", t->bytes_verified, t->verify_errors,
@@ -148,17 +184,24 @@ static void summary_json(const struct hrx_run *run, double elapsed)
 {
 	const struct hrx_options *o = run->opt;
 	const struct hrx_totals *t = &run->tot;
-	double act = active_seconds(run);
+	double act = active_seconds(run), sec = measured_seconds(run), user, sys;
 	uint32_t i;
 
+	cpu_seconds(run, &user, &sys);
 	printf("{\"listen\":");
 	app_json_string(o->listen);
 	printf(",\"port\":");
 	app_json_string(run->port_name);
 	printf(",\"exit_reason\":");
 	app_json_string(run->exit_reason ? run->exit_reason : "setup");
-	printf(",\"seconds\":%.6f,\"active_seconds\":%.6f,\"gbps\":%.4f", elapsed, act,
-	       act > 0 ? (double)t->bytes * 8 / act / 1e9 : 0.0);
+	printf(",\"seconds\":%.6f,\"elapsed_seconds\":%.6f,\"active_seconds\":%.6f,\"gbps\":%.4f",
+	       sec, elapsed, act, sec > 0 ? (double)t->bytes * 8 / sec / 1e9 : 0.0);
+	printf(",\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"cpu_s\":%.6f", user, sys, user + sys);
+	if (o->latency) {
+		printf(",\"msg_bytes\":%u,\"latency_no_ts\":%" PRIu64 ",\"latency\":", o->msg,
+		       t->latency_no_ts);
+		app_hist_json(stdout, &run->latency);
+	}
 	printf(",\"conns_accepted\":%" PRIu64 ",\"conns_ended\":%" PRIu64 ",\"conns_reset\":%" PRIu64
 	       ",\"errors\":%" PRIu64, t->accepted, t->finished, t->resets, t->errors);
 	printf(",\"bytes\":%" PRIu64 ",\"verify\":%s,\"bytes_verified\":%" PRIu64

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <rte_ethdev.h>
@@ -183,8 +184,11 @@ static int poll_loop(struct hrx_run *run)
 		service_all(run, now);
 		hrx_report_tick(run, now, false);
 		run->exit_reason = exit_due(run, now);
-		if (run->exit_reason != NULL)
+		if (run->exit_reason != NULL) {
+			run->t_end = now;
+			getrusage(RUSAGE_SELF, &run->ru_end);
 			return 0;
+		}
 	}
 }
 
@@ -193,6 +197,7 @@ int hrx_run(struct hrx_run *run)
 	int ret;
 
 	run->t_start = run->tick_ns = hrx_now_ns();
+	app_hist_init(&run->latency);
 	snprintf(run->port_name, sizeof(run->port_name), "%s", run->port.name);
 	ret = tcprx_setup(run);
 	if (ret == 0) {

@@ -40,12 +40,15 @@ static void usage(FILE *out, const char *prog)
 		"                   64 up to 1000, 16 beyond)\n"
 		"  --batch N        tokens a connection returns per tcprx_dontneed, 1..%u\n"
 		"                   (default rcv_chunks / 2)\n"
+		"  --seg-bytes N    payload per segment the senders write, %u..%u (default %u);\n"
+		"                   below %u tcprx offers the MSS those segments fill\n"
 		"  --json           one JSON object on stdout\n"
 		"  --help           this text\n"
 		"\n"
 		"EAL options go before \"--\". Given none, the benchmark uses:\n"
 		"  --no-huge -m 512 --no-pci --no-shconf -l 0-1\n",
-		prog, TB_MSS_PAYLOAD, TB_DEFAULT_REPS, TB_DEFAULT_SECONDS, TB_HOLD_MAX);
+		prog, TB_MSS_PAYLOAD, TB_DEFAULT_REPS, TB_DEFAULT_SECONDS, TB_HOLD_MAX,
+		TB_MIN_SEG_BYTES, TB_MSS_PAYLOAD, TB_MSS_PAYLOAD, TB_MSS_PAYLOAD);
 }
 
 static int bad_option(const char *prog, const char *fmt, const char *arg)
@@ -94,6 +97,7 @@ static int parse_options(int argc, char **argv, void *arg)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "rcv-chunks", required_argument, NULL, 'k' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "seg-bytes", required_argument, NULL, 'g' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -122,6 +126,10 @@ static int parse_options(int argc, char **argv, void *arg)
 			break;
 		case 'b':
 			st = parse_count(argv[0], "--batch", optarg, 1, TB_HOLD_MAX, &opt->batch);
+			break;
+		case 'g':
+			st = parse_count(argv[0], "--seg-bytes", optarg, TB_MIN_SEG_BYTES,
+					 TB_MSS_PAYLOAD, &opt->seg_bytes);
 			break;
 		case 'j':
 			opt->json = true;
@@ -164,6 +172,7 @@ static int run_with_eal(void *arg)
 int main(int argc, char **argv)
 {
 	struct tb_options opt = { .reps = TB_DEFAULT_REPS, .seconds = TB_DEFAULT_SECONDS,
+				  .seg_bytes = TB_MSS_PAYLOAD,
 				  .nb_cells = 3, .conns = { 1, 100, 10000 } };
 	const struct app_main_ops ops = { "tcprx-bench", parse_options, run_with_eal, &opt.json };
 

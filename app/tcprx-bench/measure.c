@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -120,6 +121,22 @@ static void collect_counters(struct tb_port *p, struct tb_cell *c)
 	c->linear_frags = p->linear_frags;
 }
 
+static double tv_seconds(struct timeval a, struct timeval b)
+{
+	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_usec - a.tv_usec) / 1e6;
+}
+
+/* Wall time and process CPU of the timed span: core-seconds per GB for hsplit-bench. */
+static void span_account(struct tb_cell *c, uint64_t tsc0, const struct rusage *ru0)
+{
+	struct rusage ru1;
+
+	getrusage(RUSAGE_SELF, &ru1);
+	c->seconds = (double)(rte_rdtsc() - tsc0) / (double)rte_get_tsc_hz();
+	c->cpu_user_s = tv_seconds(ru0->ru_utime, ru1.ru_utime);
+	c->cpu_sys_s = tv_seconds(ru0->ru_stime, ru1.ru_stime);
+}
+
 static int time_reps(struct tb_run *run, struct tb_port *p, struct tb_cell *c)
 {
 	const struct tb_options *opt = run->opt;
@@ -127,11 +144,14 @@ static int time_reps(struct tb_run *run, struct tb_port *p, struct tb_cell *c)
 	struct tb_stats *dst[F_COUNT] = { &c->total, &c->device_rx, &c->device_tx, &c->tcprx_stack,
 					  &c->tcprx_app, &c->tcprx_all, &c->acks_per_seg, &c->gbps,
 					  &c->bare_total };
-	uint64_t polls = 0, tx_calls = 0, timed_segs = 0;
+	uint64_t polls = 0, tx_calls = 0, timed_segs = 0, tsc0;
+	struct rusage ru0;
 	unsigned int r, k;
 
 	memset(&p->win, 0, sizeof(p->win));
 	tb_loop_for(p, RTE_MIN(TB_WARMUP_SECONDS, opt->seconds));
+	getrusage(RUSAGE_SELF, &ru0);
+	tsc0 = rte_rdtsc();
 	for (r = 0; r < opt->reps && !app_stop_requested(); r++) {
 		/* the same loop twice: without per-part rdtsc, then with */
 		p->timed = false;
@@ -158,6 +178,7 @@ static int time_reps(struct tb_run *run, struct tb_port *p, struct tb_cell *c)
 		timed_segs += p->win.segs;
 		tx_calls += p->win.tx_calls;
 	}
+	span_account(c, tsc0, &ru0);
 	if (r == 0)
 		return -1;
 	for (k = 0; k < F_COUNT; k++)
@@ -180,7 +201,7 @@ static void measure_cell(struct tb_run *run, struct tb_cell *c)
 	c->batch = run->opt->batch ? run->opt->batch : RTE_MIN(c->rcv_chunks / 2, TB_HOLD_MAX);
 	if (c->batch == 0)
 		c->batch = 1;
-	ret = tb_port_open(&p, c->conns, c->rcv_chunks, c->batch);
+	ret = tb_port_open(&p, c->conns, c->rcv_chunks, c->batch, run->opt->seg_bytes);
 	if (ret == 0) {
 		t0 = rte_rdtsc();
 		ret = tb_connect_all(&p, TB_CONNECT_SECONDS);

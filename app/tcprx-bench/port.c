@@ -54,7 +54,7 @@ static int port_probe(struct tb_port *p)
 	snprintf(p->vdev, sizeof(p->vdev), "net_hsplit_tb");
 	snprintf(args, sizeof(args),
 		 "backend=gen,handshake=1,flows=%u,size=%u,dport=%u,dmabuf=[memfd:size=%uM,strict=1]",
-		 p->conns, TB_FRAME, TB_PORT, dmabuf_mib(p));
+		 p->conns, TB_FRAME - TB_MSS_PAYLOAD + p->seg_bytes, TB_PORT, dmabuf_mib(p));
 	ret = rte_vdev_init(p->vdev, args);
 	if (ret < 0) {
 		fprintf(stderr, "tcprx-bench: rte_vdev_init(%s, \"%s\"): %s\n", p->vdev, args,
@@ -107,6 +107,13 @@ static int stack_create(struct tb_port *p)
 	cfg.max_half_open = p->conns + 64;
 	cfg.accept_backlog = p->conns + 64;
 	cfg.rcv_chunks = p->rcv_chunks;
+	/*
+	 * Small segments: offer the MSS they fill. The window is counted in
+	 * full-sized segments, so against a 1460 MSS a sender of 64-byte ones
+	 * would overrun the piece ring long before the window closed.
+	 */
+	if (p->seg_bytes < TB_MSS_PAYLOAD)
+		cfg.mss = (uint16_t)RTE_MAX(p->seg_bytes + TB_TS_OPT, TB_MIN_MSS);
 	cfg.rx_burst = tb_rx_burst;
 	cfg.rx_arg = p;
 	cfg.tx_burst = tb_tx_burst;
@@ -123,7 +130,8 @@ static int stack_create(struct tb_port *p)
 	return ret;
 }
 
-int tb_port_open(struct tb_port *p, uint32_t conns, uint32_t rcv_chunks, uint32_t batch)
+int tb_port_open(struct tb_port *p, uint32_t conns, uint32_t rcv_chunks, uint32_t batch,
+		 uint32_t seg_bytes)
 {
 	uint32_t held = conns * rcv_chunks;
 	int ret;
@@ -132,6 +140,7 @@ int tb_port_open(struct tb_port *p, uint32_t conns, uint32_t rcv_chunks, uint32_
 	p->conns = conns;
 	p->rcv_chunks = rcv_chunks;
 	p->batch = batch;
+	p->seg_bytes = seg_bytes;
 	p->bc = calloc(conns, sizeof(*p->bc));
 	p->ready = calloc(conns, sizeof(*p->ready));
 	p->hdr_mp = pool_create("tb_hdr", 4 * TB_RING + 4096, TB_HDR_ROOM);

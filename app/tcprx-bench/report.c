@@ -18,7 +18,7 @@ static void print_header(const struct tb_run *run)
 	app_machine_read(&m);
 	printf("hsplit-tcprx-bench: lib/tcprx on one lcore against gen handshake=1 senders, "
 	       "%u repetitions of %.2f s, ns per in-order %u-byte segment (median, min-max)\n",
-	       run->opt->reps, run->opt->seconds, TB_MSS_PAYLOAD);
+	       run->opt->reps, run->opt->seconds, run->opt->seg_bytes);
 	printf("machine: %s, %ld cores online, %s, %s, hugepages %s\n", m.cpu, m.cores, m.kernel,
 	       m.dpdk, m.hugepages ? "yes" : "no (--no-huge)");
 	printf("lcore %u on cpu %u; net_hsplit split after TCP, payload in a strict memfd dmabuf; "
@@ -48,6 +48,8 @@ static void print_cell(const struct tb_cell *c)
 	cell_line("tcprx: both", &c->tcprx_all, true);
 	cell_line("frames sent by tcprx per segment", &c->acks_per_seg, false);
 	cell_line("goodput, Gbit/s", &c->gbps, false);
+	printf("  %" PRIu64 " bytes in %.3f s of timed repetitions, process CPU %.3f s user + "
+	       "%.3f s system\n", c->bytes, c->seconds, c->cpu_user_s, c->cpu_sys_s);
 	printf("  instrumentation: %.1f segments per poll, rdtsc %.1f ns: about %.1f ns per segment "
 	       "spread over the parts\n", c->segs_per_poll, c->rdtsc_ns, c->probe_ns);
 	printf("  segments %" PRIu64 "; zero if nothing was dropped: gen retransmitted segments %"
@@ -88,6 +90,8 @@ static void json_cell(const struct tb_cell *c)
 	printf("{\"conns\":%u,\"rcv_chunks\":%u,\"batch\":%u,\"ran\":%s,\"connect_ms\":%" PRIu64
 	       ",\"segments\":%" PRIu64 ",\"bytes\":%" PRIu64 ",", c->conns, c->rcv_chunks,
 	       c->batch, c->ran ? "true" : "false", c->connect_ms, c->segs, c->bytes);
+	printf("\"seconds\":%.6f,\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"cpu_s\":%.6f,",
+	       c->seconds, c->cpu_user_s, c->cpu_sys_s, c->cpu_user_s + c->cpu_sys_s);
 	json_stats("bare_total_ns", &c->bare_total);
 	putchar(',');
 	json_stats("total_ns", &c->total);
@@ -131,7 +135,7 @@ void tb_report_json(const struct tb_run *run)
 	printf("},\"lcore\":%u,\"cpu\":%u,\"reps\":%u,\"seconds\":%.3f,\"segment_bytes\":%u,"
 	       "\"target_ns\":%.0f,\"errors\":%u,\"cells\":[", run->lcore,
 	       rte_lcore_to_cpu_id((int)run->lcore), run->opt->reps, run->opt->seconds,
-	       TB_MSS_PAYLOAD, TB_TARGET_NS, run->errors);
+	       run->opt->seg_bytes, TB_TARGET_NS, run->errors);
 	for (i = 0; i < run->opt->nb_cells; i++) {
 		if (i)
 			putchar(',');

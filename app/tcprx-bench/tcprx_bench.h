@@ -24,6 +24,9 @@
 #define TB_RING            1024u  /* rx descriptors */
 #define TB_FRAME           1514u  /* gen frame: 1448 bytes of payload with timestamps */
 #define TB_MSS_PAYLOAD     1448u
+#define TB_MIN_SEG_BYTES   64u
+#define TB_TS_OPT          12u    /* the timestamp option with its padding */
+#define TB_MIN_MSS         88u    /* the smallest MSS lib/tcprx offers */
 #define TB_HDR_ROOM        (RTE_PKTMBUF_HEADROOM + 128u)
 #define TB_PAY_ROOM        (RTE_PKTMBUF_HEADROOM + 256u) /* payload lives in the dmabuf */
 #define TB_HOLD_MAX        64u    /* tokens an app connection holds before returning them */
@@ -37,6 +40,7 @@ struct tb_options {
 	uint32_t conns[TB_MAX_CELLS];
 	uint32_t rcv_chunks;     /* 0: by connection count (see tb_cell_rcv_chunks) */
 	uint32_t batch;          /* tokens returned per tcprx_dontneed; 0: rcv_chunks / 2 */
+	uint32_t seg_bytes;      /* payload per gen segment, TB_MIN_SEG_BYTES..TB_MSS_PAYLOAD */
 };
 
 struct tb_stats {
@@ -66,6 +70,8 @@ struct tb_cell {
 	struct tb_stats bare_total;  /* the same loop without per-part rdtsc */
 	double segs_per_poll, rdtsc_ns, probe_ns;  /* instrumentation cost, per segment */
 	uint64_t segs, bytes;    /* over all timed repetitions */
+	/* the span of all timed repetitions: wall time and the process's CPU (getrusage) */
+	double seconds, cpu_user_s, cpu_sys_s;
 	uint64_t connect_ms;
 	/* what must be zero against a receiver that never drops */
 	uint64_t gen_odd, gen_retrans, pool_empty_drops, no_desc_drops, recv_errors;
@@ -93,7 +99,7 @@ struct tb_conn {
 
 /* The port, its pools, the stack and the app's connections for one cell. */
 struct tb_port {
-	uint32_t conns, rcv_chunks, batch;
+	uint32_t conns, rcv_chunks, batch, seg_bytes;
 	char vdev[32];
 	uint16_t port_id;
 	bool probed, started;
@@ -112,7 +118,8 @@ struct tb_port {
 uint32_t tb_cell_rcv_chunks(const struct tb_options *opt, uint32_t conns);
 
 /* port.c */
-int tb_port_open(struct tb_port *p, uint32_t conns, uint32_t rcv_chunks, uint32_t batch);
+int tb_port_open(struct tb_port *p, uint32_t conns, uint32_t rcv_chunks, uint32_t batch,
+		 uint32_t seg_bytes);
 /* Closes everything; -1 when mbufs, chunks or bindings were not all returned. */
 int tb_port_close(struct tb_port *p);
 

@@ -140,6 +140,25 @@ void tcprx_timers(struct tcprx *rx);
  */
 int tcprx_recv(struct tcprx_conn *conn, struct devmem_frag *frags, unsigned int n);
 /*
+ * The peer's TCP timestamp (RFC 7323 TSval) of the segment a fragment came
+ * in. A sender's clock, not ours: with Linux's usec timestamps and no
+ * per-connection offset it is the send time, which is how a receiver that
+ * cannot read device-memory payload measures one-way latency.
+ */
+struct tcprx_tsval {
+	uint32_t val;   /* the segment's TSval; 0 when !present */
+	bool present;   /* false: that segment carried no timestamp option */
+};
+/*
+ * tcprx_recv, plus ts[i] for frags[i]: each fragment reports the segment
+ * that carried its bytes, also when it arrived out of order or LINEAR.
+ * Same returns as tcprx_recv. Segments have no timestamp when the
+ * connection did not agree to them (tcprx_conn_info ts_ok) or the peer left
+ * one out, which tcprx accepts (doc/tcprx.md, deviations).
+ */
+int tcprx_recv_tsval(struct tcprx_conn *conn, struct devmem_frag *frags, struct tcprx_tsval *ts,
+		     unsigned int n);
+/*
  * SO_DEVMEM_DONTNEED: return tokens. At most DEVMEM_DONTNEED_MAX_RANGES
  * ranges (-EINVAL beyond) and DEVMEM_DONTNEED_MAX_FRAGS fragments per call;
  * returns the number freed. Freed chunks reopen the window. Any thread.

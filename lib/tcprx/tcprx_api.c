@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_random.h>
 
@@ -147,10 +148,26 @@ static void config_defaults(struct tcprx *rx)
 	}
 }
 
+/* The per-mbuf TSval field; registering it again (another stack) returns the same offset. */
+static int tsval_field_register(void)
+{
+	static const struct rte_mbuf_dynfield desc = {
+		.name = TCPRX_DYNFIELD_TSVAL,
+		.size = sizeof(uint64_t),
+		.align = __alignof__(uint64_t),
+	};
+	int off = rte_mbuf_dynfield_register(&desc);
+
+	if (off < 0)
+		return TCPRX_FAIL(rte_errno, "create: no mbuf dynamic field for TSvals: %s",
+				  rte_strerror(rte_errno));
+	return off;
+}
+
 int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 {
 	struct tcprx *rx;
-	int ret;
+	int ret, tsval_off;
 
 	if (cfg == NULL || out == NULL)
 		return TCPRX_FAIL(EINVAL, "create: config and out are required");
@@ -158,10 +175,14 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 	ret = config_check(cfg);
 	if (ret)
 		return ret;
+	tsval_off = tsval_field_register();
+	if (tsval_off < 0)
+		return tsval_off;
 	rx = calloc(1, sizeof(*rx));
 	if (rx == NULL)
 		return TCPRX_FAIL(ENOMEM, "create: no memory");
 	rx->cfg = *cfg;
+	rx->tsval_off = tsval_off;
 	config_defaults(rx);
 	rx->bucket_mask = rte_align32pow2(rx->cfg.max_conns * 2) - 1;
 	rx->buckets = calloc(rx->bucket_mask + 1, sizeof(*rx->buckets));
@@ -332,14 +353,31 @@ static int recv_one(struct tcprx_conn *c, struct devmem_frag *frag)
 	return 0;
 }
 
-int tcprx_recv(struct tcprx_conn *c, struct devmem_frag *frags, unsigned int n)
+/* The TSval the head piece's segment carried (read before the token table takes the mbuf). */
+static struct tcprx_tsval head_tsval(const struct tcprx_conn *c)
+{
+	uint64_t v = *tcprx_mbuf_tsval(c->rx, c->inq[c->inq_head].m);
+
+	return (struct tcprx_tsval){ .val = (uint32_t)v, .present = (v & TCPRX_TSVAL_PRESENT) != 0 };
+}
+
+/* tcprx_recv and tcprx_recv_tsval: ts NULL for the former. */
+static int recv_frags(struct tcprx_conn *c, struct devmem_frag *frags, struct tcprx_tsval *ts,
+		      unsigned int n)
 {
 	unsigned int got = 0;
 
 	if (c == NULL || frags == NULL || n == 0 || !c->accepted)
 		return TCPRX_FAIL(EINVAL, "recv: an accepted connection and room for fragments are required");
-	while (got < n && c->inq_count && recv_one(c, &frags[got]) == 0)
+	while (got < n && c->inq_count) {
+		struct tcprx_tsval t = ts ? head_tsval(c) : (struct tcprx_tsval){ 0 };
+
+		if (recv_one(c, &frags[got]) != 0)
+			break;
+		if (ts)
+			ts[got] = t;
 		got++;
+	}
 	if (got) {
 		tcprx_conn_unstick(c);
 		return (int)got;
@@ -349,6 +387,19 @@ int tcprx_recv(struct tcprx_conn *c, struct devmem_frag *frags, unsigned int n)
 	if (c->reset)
 		return -ECONNRESET;
 	return c->fin_received ? 0 : -EAGAIN;
+}
+
+int tcprx_recv(struct tcprx_conn *c, struct devmem_frag *frags, unsigned int n)
+{
+	return recv_frags(c, frags, NULL, n);
+}
+
+int tcprx_recv_tsval(struct tcprx_conn *c, struct devmem_frag *frags, struct tcprx_tsval *ts,
+		     unsigned int n)
+{
+	if (ts == NULL)
+		return TCPRX_FAIL(EINVAL, "recv_tsval: room for the TSvals is required");
+	return recv_frags(c, frags, ts, n);
 }
 
 int tcprx_dontneed(struct tcprx_conn *c, const struct devmem_token_range *ranges,

@@ -611,9 +611,14 @@ static void release_frame(struct tcprx_seg *seg)
 	}
 }
 
-/* Each segment of the chain becomes an independent mbuf a piece can own. */
-static void unchain(struct rte_mbuf *m, struct tcprx_seg *seg)
+/*
+ * Each segment of the chain becomes an independent mbuf a piece can own,
+ * stamped with the frame's TSval (tcprx_recv_tsval): the store lands in the
+ * cache line that clearing `next` has just written.
+ */
+static void unchain(struct tcprx *rx, struct rte_mbuf *m, struct tcprx_seg *seg)
 {
+	uint64_t tsval = seg->opt.has_ts ? TCPRX_TSVAL_PRESENT | seg->opt.tsval : 0;
 	struct rte_mbuf *next;
 
 	seg->nb_mbufs = 0;
@@ -622,6 +627,7 @@ static void unchain(struct rte_mbuf *m, struct tcprx_seg *seg)
 		m->next = NULL;
 		m->nb_segs = 1;
 		m->pkt_len = m->data_len;
+		*tcprx_mbuf_tsval(rx, m) = tsval;
 		seg->mbufs[seg->nb_mbufs++] = m;
 	}
 	memset(seg->kept, 0, sizeof(seg->kept));
@@ -657,7 +663,7 @@ void tcprx_input_frame(struct tcprx *rx, struct rte_mbuf *m)
 	}
 	switch (tcprx_parse_frame(rx, m, &seg)) {
 	case TCPRX_FRAME_TCP:
-		unchain(m, &seg);
+		unchain(rx, m, &seg);
 		tcp_input(rx, &seg);
 		release_frame(&seg);
 		return;

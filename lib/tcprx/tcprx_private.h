@@ -9,6 +9,7 @@
 
 #include <rte_common.h>
 #include <rte_log.h>
+#include <rte_mbuf_dyn.h>
 
 #include "tcprx.h"
 
@@ -154,6 +155,7 @@ struct tcprx_listener {
 struct tcprx {
 	struct tcprx_config cfg;
 	uint64_t now;            /* ns, read once per poll */
+	int tsval_off;           /* mbuf dynfield: the peer's TSval of the frame (tcprx_mbuf_tsval) */
 	uint64_t next_slow_tick;
 	double ns_per_cycle;
 
@@ -182,6 +184,20 @@ struct tcprx {
 	_Atomic uint64_t returns_gen; /* bumped by every tcprx_dontneed that freed something */
 	uint64_t returns_seen;
 };
+
+/*
+ * Every mbuf of a TCP frame carries the frame's TSval in a dynamic field
+ * (TCPRX_TSVAL_PRESENT | TSval, or 0 without the option), so each piece
+ * knows its segment's timestamp wherever it is queued, at no cost to the
+ * piece rings. The field is in the mbuf's second cache line, which
+ * unchaining the frame writes anyway.
+ */
+#define TCPRX_DYNFIELD_TSVAL "hsplit_tcprx_dynfield_tsval"
+#define TCPRX_TSVAL_PRESENT (UINT64_C(1) << 32)
+static inline uint64_t *tcprx_mbuf_tsval(const struct tcprx *rx, struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, rx->tsval_off, uint64_t *);
+}
 
 /* tcprx_conn.c: the table, its hash, and connection lifetime */
 uint64_t tcprx_siphash(const uint64_t key[2], const void *data, size_t len);

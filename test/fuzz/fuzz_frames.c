@@ -498,21 +498,28 @@ static void check_conn(struct tcprx_conn *c)
 void fuzz_app_recv(struct fuzz_run *run)
 {
 	struct devmem_frag frags[16];
-	unsigned int idx, want, i;
+	struct tcprx_tsval ts[16];
+	unsigned int idx, want, i, b;
+	bool with_ts;
 	int n;
 
 	accept_all(run);
 	idx = fuzz_take8(run);
-	want = 1 + fuzz_take8(run) % 16;
+	b = fuzz_take8(run);
+	want = 1 + b % 16;
+	with_ts = (b & 16) != 0; /* the same byte: existing inputs keep their meaning */
 	if (run->nb_conns == 0)
 		return;
 	idx %= run->nb_conns;
-	n = tcprx_recv(run->conns[idx], frags, want);
+	n = with_ts ? tcprx_recv_tsval(run->conns[idx], frags, ts, want) :
+		      tcprx_recv(run->conns[idx], frags, want);
 	if (n < 0 && n != -EAGAIN && n != -ECONNRESET && n != -ENOBUFS)
 		FAIL("tcprx_recv: unexpected %d", n);
 	check_conn(run->conns[idx]);
 	for (i = 0; n > 0 && i < (unsigned int)n; i++) {
 		check_frag(&frags[i]);
+		if (with_ts && !ts[i].present && ts[i].val != 0)
+			FAIL("tcprx_recv_tsval: TSval %u without a timestamp option", ts[i].val);
 		run->frags_received++;
 		if (run->nb_held < FUZZ_TOKENS) {
 			run->held[run->nb_held].conn = idx;

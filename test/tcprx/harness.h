@@ -297,6 +297,13 @@ void h_open(struct harness *h, struct h_peer *p);
 uint64_t h_recv(struct harness *h, struct h_peer *p, int *rc);
 /* The same for at most max fragments (*rc: the last tcprx_recv result, or 0 if none was made). */
 uint64_t h_recv_n(struct harness *h, struct h_peer *p, unsigned int max, int *rc);
+/*
+ * h_recv through tcprx_recv_tsval, at most max fragments: ts[i] is the TSval
+ * reported for p->frags[first + i], first being p->nb_frags before the call.
+ * Returns the fragments received.
+ */
+unsigned int h_recv_tsval(struct harness *h, struct h_peer *p, struct tcprx_tsval *ts,
+			  unsigned int max);
 /* The fragment received for sequence number seq (NULL if none started there). */
 const struct h_rfrag *h_frag_at(const struct h_peer *p, uint32_t seq);
 /* Where the device put the payload of the newest segment injected at seq (asserted to exist). */

@@ -272,23 +272,45 @@ uint64_t h_placed_at(const struct harness *h, uint32_t seq)
 	return 0;
 }
 
-uint64_t h_recv_n(struct harness *h, struct h_peer *p, unsigned int max, int *rc)
+/* One tcprx_recv (ts NULL) or tcprx_recv_tsval of at most max fragments, each verified. */
+static int recv_verified(struct harness *h, struct h_peer *p, struct tcprx_tsval *ts,
+			 unsigned int max, uint64_t *bytes)
 {
 	struct devmem_frag frags[16];
-	uint64_t total = 0;
-	int n = 0, i;
+	unsigned int want = RTE_MIN(max, 16u);
+	int n = ts ? tcprx_recv_tsval(p->conn, frags, ts, want) : tcprx_recv(p->conn, frags, want);
+	int i;
 
-	while (max > 0 && (n = tcprx_recv(p->conn, frags, RTE_MIN(max, 16u))) > 0) {
-		assert_true(n <= (int)RTE_MIN(max, 16u));
-		for (i = 0; i < n; i++) {
-			check_frag(h, p, &frags[i]);
-			total += frags[i].frag_size;
-		}
-		max -= (unsigned int)n;
+	assert_true(n <= (int)want);
+	for (i = 0; i < n; i++) {
+		check_frag(h, p, &frags[i]);
+		*bytes += frags[i].frag_size;
 	}
+	return n;
+}
+
+uint64_t h_recv_n(struct harness *h, struct h_peer *p, unsigned int max, int *rc)
+{
+	uint64_t total = 0;
+	int n = 0;
+
+	while (max > 0 && (n = recv_verified(h, p, NULL, max, &total)) > 0)
+		max -= (unsigned int)n;
 	if (rc)
 		*rc = n;
 	return total;
+}
+
+unsigned int h_recv_tsval(struct harness *h, struct h_peer *p, struct tcprx_tsval *ts,
+			  unsigned int max)
+{
+	unsigned int got = 0;
+	uint64_t bytes = 0;
+	int n;
+
+	while (got < max && (n = recv_verified(h, p, ts + got, max - got, &bytes)) > 0)
+		got += (unsigned int)n;
+	return got;
 }
 
 uint64_t h_recv(struct harness *h, struct h_peer *p, int *rc)

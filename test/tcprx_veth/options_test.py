@@ -83,8 +83,9 @@ def main():
             got = {k: res.get(k) for k in want}
             if got != want:
                 fails.append('good config: got %s, want %s' % (got, want))
-            if res['seconds'] > 30:
-                fails.append('--seconds 0.3 did not override seconds = 600: ran %.1f s' % res['seconds'])
+            if res['elapsed_seconds'] > 30:
+                fails.append('--seconds 0.3 did not override seconds = 600: ran %.1f s'
+                             % res['elapsed_seconds'])
     for f in fails:
         print('FAIL ' + f)
     print('%d checks, %d failed' % (len(BAD) + len(BAD_FILES) + 1, len(fails)))

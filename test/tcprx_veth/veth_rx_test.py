@@ -18,6 +18,10 @@ CASE is <backend>-<what>: afxdp or afpacket, then
   stall              the application stops returning tokens for 1.5 s after
                      2 MiB: the window closes to zero, the sender stalls and
                      probes, the transfer resumes, nothing is lost
+  latency            200 messages of 64 B, 1 ms apart (TCP_NODELAY) from a
+                     sender stamping TSval in µs (tcp_timestamps=2 + a usec-TS
+                     route): hsplit-rx --latency measures every one, and
+                     reports the CPU it used
 Exit 0 pass, 1 fail, 77 skip (not root / no veth).
 """
 import json
@@ -43,7 +47,10 @@ WHATS = {
     'conns32': (4 * MIB, 32, None, [], 180),
     'stall': (16 * MIB, 1, None, ['--rcv-chunks', '64', '--stall-after', '2M', '--stall-ms', '1500'], 120),
     'hold': (4 * MIB, 1, None, ['--rcv-chunks', '16', '--hold-ms', '40'], 120),
+    'latency': (200 * 64, 1, None, ['--latency', '--msg', '64'], 60),
 }
+# what: how the sender paces its messages (pattern_send.py --msg/--gap-ms)
+PACED = {'latency': {'msg': 64, 'gap_ms': 1}}
 
 
 class Failed(Exception):
@@ -126,6 +133,16 @@ def assert_hold(res, snd, total):
     check(res['max_tokens_held'] <= 16 + 16, 'the app held %d tokens with rcv-chunks 16' % res['max_tokens_held'])
 
 
+def assert_latency(res):
+    lat = res['latency']
+    check(lat['count'] == 200, '%d messages measured, want 200' % lat['count'])
+    check(res['latency_no_ts'] == 0, '%d messages without a TSval' % res['latency_no_ts'])
+    # µs resolution on one host: anything from 1 µs to 100 ms is a sane one-way latency
+    check(1000 <= lat['p50_ns'] <= 100 * 1000 * 1000, 'p50 %d ns is not a latency' % lat['p50_ns'])
+    check(res['cpu_s'] > 0 and res['seconds'] > 0.1,
+          'cpu_s %.3f over %.3f s of receiving' % (res['cpu_s'], res['seconds']))
+
+
 def run(exe, wire_bin, case):
     backend, _, what = case.partition('-')
     if backend not in ('afxdp', 'afpacket') or what not in WHATS:
@@ -135,10 +152,12 @@ def run(exe, wire_bin, case):
     t0 = time.monotonic()
     with Veth(impair=impair, wire_bin=wire_bin) as v:
         args = ['--verify', '--json', '--conns', conns, '--seconds', limit] + extra
+        if what in PACED:
+            v.usec_timestamps()
         rx = Receiver(exe, v, backend, args)
         try:
             rx.wait_ready()
-            snd = v.send(per_conn, conns, timeout=min(limit, 60))
+            snd = v.send(per_conn, conns, timeout=min(limit, 60), **PACED.get(what, {}))
             status, out = rx.finish(timeout=limit + 30)
         finally:
             if rx.p.poll() is None:
@@ -151,11 +170,13 @@ def run(exe, wire_bin, case):
     except ValueError:
         print('hsplit-rx (exit %s) printed no JSON:\n%s\n%s' % (status, out[-2000:], rx.log()))
         return 1
-    print('%s: %d x %d bytes in %.2f s (sender %.2f s), receiver %.2f Gbps first to last byte; '
-          'segs %d ooo %d dup %d zero-windows %d probes %d; case took %.1f s'
-          % (case, conns, per_conn, res['active_seconds'], snd.get('seconds', 0), res['gbps'],
-             res['tcp']['segs_in'], res['tcp']['segs_ooo'], res['tcp']['segs_dup'],
+    print('%s: %d x %d bytes in %.2f s (sender %.2f s), receiver %.2f Gbps first byte to end, '
+          'CPU %.2f s; segs %d ooo %d dup %d zero-windows %d probes %d; case took %.1f s'
+          % (case, conns, per_conn, res['seconds'], snd.get('seconds', 0), res['gbps'],
+             res['cpu_s'], res['tcp']['segs_in'], res['tcp']['segs_ooo'], res['tcp']['segs_dup'],
              res['tcp']['zero_windows'], res['tcp']['window_probes'], elapsed))
+    if 'latency' in res:
+        print('latency: %s' % json.dumps({k: v for k, v in res['latency'].items() if k != 'buckets'}))
     if wire:
         print('wire: %s' % json.dumps(wire))
     try:
@@ -167,6 +188,8 @@ def run(exe, wire_bin, case):
             assert_stall(res, snd)
         if what == 'hold':
             assert_hold(res, snd, per_conn * conns)
+        if what == 'latency':
+            assert_latency(res)
     except Failed as e:
         print('FAIL %s: %s' % (case, e))
         print('--- hsplit-rx stderr (tail) ---\n' + rx.log())
