@@ -279,7 +279,7 @@ class HsplitGen(Design):
                '--file-prefix', 'hsbg%d' % os.getpid(), '--log-level', 'lib.eal:error']
         eal += ctx.huge.eal_memory()
         args = ['--conns', cell['flows'], '--reps', '1', '--seconds', ctx.opts.seconds, '--json']
-        seg = min(cell['msg'], 1448)
+        seg = max(64, min(cell['msg'], 1448))
         if seg != 1448:
             args += ['--seg-bytes', seg]
         argv = [ctx.progs.tcprx_bench] + [str(x) for x in eal] + ['--'] + [str(x) for x in args]

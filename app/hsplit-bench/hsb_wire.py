@@ -20,10 +20,12 @@ Everything made here is undone by Wire.__exit__ / Hugepages.restore().
 """
 import os
 import shutil
-import socket
-import struct
 import subprocess
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'hsplit-rx'))
+import hrx_veth  # noqa: E402  (the usec-TS route, shared with the veth tests)
 
 TX_IP, HSPLIT_IP, KERNEL_IP = '10.97.0.1', '10.97.0.2', '10.97.0.3'
 PREFIX = '10.97.0.0'
@@ -44,48 +46,6 @@ def sh(*cmd, ns=None, check=True, timeout=60):
 
 def in_ns(ns, argv):
     return ['ip', 'netns', 'exec', ns] + [str(a) for a in argv]
-
-
-# ------------------------------------------------------------- rtnetlink
-
-def _rta(kind, data):
-    length = 4 + len(data)
-    return struct.pack('=HH', length, kind) + data + b'\0' * ((4 - length % 4) % 4)
-
-
-def usec_ts_route_message(ifindex):
-    """RTM_NEWROUTE for PREFIX/24 on ifindex with RTAX_FEATURES = TCP_USEC_TS.
-
-    Debian 12's iproute2 cannot spell the feature (`ip route ... features
-    tcp_usec_ts` came later), so the message is built here.
-    """
-    rtm_newroute, f_request, f_ack, f_replace, f_create = 24, 1, 4, 0x100, 0x400
-    rta_dst, rta_oif, rta_metrics, rtax_features = 1, 4, 8, 12
-    rtax_feature_tcp_usec_ts = 1 << 4
-    rtmsg = struct.pack('=BBBBBBBBI', socket.AF_INET, 24, 0, 0,
-                        254,   # RT_TABLE_MAIN
-                        3,     # RTPROT_BOOT, as `ip route add`
-                        253,   # RT_SCOPE_LINK
-                        1,     # RTN_UNICAST
-                        0)
-    body = (rtmsg + _rta(rta_dst, socket.inet_aton(PREFIX)) +
-            _rta(rta_oif, struct.pack('=I', ifindex)) +
-            _rta(rta_metrics, _rta(rtax_features, struct.pack('=I', rtax_feature_tcp_usec_ts))))
-    hdr = struct.pack('=IHHII', 16 + len(body), rtm_newroute,
-                      f_request | f_ack | f_replace | f_create, 1, 0)
-    return hdr + body
-
-
-# Run inside the sender namespace: python3 -c ROUTE_SCRIPT <ifname>
-ROUTE_SCRIPT = r'''
-import socket, struct, sys
-sys.path.insert(0, sys.argv[2])
-import hsb_wire
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
-s.send(hsb_wire.usec_ts_route_message(socket.if_nametoindex(sys.argv[1])))
-err = struct.unpack('=i', s.recv(4096)[16:20])[0]
-sys.exit(0 if err == 0 else -err)
-'''
 
 
 # ------------------------------------------------------------- the wire
@@ -136,11 +96,10 @@ class Wire:
     def _sender_tcp(self):
         """Microsecond TCP timestamps without a random offset, in the sender's namespace only."""
         sh('sysctl', '-qw', 'net.ipv4.tcp_timestamps=2', ns=self.tx)
-        here = os.path.dirname(os.path.abspath(__file__))
-        r = sh('python3', '-c', ROUTE_SCRIPT, self.tx_if, here, ns=self.tx, check=False)
-        if r.returncode != 0:
-            self.notes.append('no tcp_usec_ts route (errno %d): hsplit latency has ms '
-                              'resolution' % r.returncode)
+        try:
+            hrx_veth.set_usec_ts_route(self.tx, self.tx_if, PREFIX + '/24')
+        except RuntimeError as e:
+            self.notes.append('no tcp_usec_ts route (%s): hsplit latency is in ms, not us' % e)
 
     def _add_netem(self):
         r = sh('tc', 'qdisc', 'add', 'dev', self.tx_if, 'root', 'netem', *self.netem.split(),
