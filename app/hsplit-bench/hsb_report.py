@@ -275,11 +275,11 @@ def write_latency_report(results, out):
             continue
         b = c['buckets']
         reps_p99 = ','.join('%.1f' % (x / 1000.0) for x in c.get('reps_p99_ns', []))
+        # a bucket's bound may lie above the largest sample: clamp, as app_hist does
+        pct = [min(hist_percentile(b, p), c['max_ns']) / 1e3 for p in (50, 90, 99, 99.9)]
         out.write('design %s status=ok samples=%d p50_us=%.1f p90_us=%.1f p99_us=%.1f '
                   'p999_us=%.1f max_us=%.1f reps_p99_us=%s\n'
-                  % (name, c['samples'], hist_percentile(b, 50) / 1e3,
-                     hist_percentile(b, 90) / 1e3, hist_percentile(b, 99) / 1e3,
-                     hist_percentile(b, 99.9) / 1e3, c['max_ns'] / 1e3, reps_p99))
+                  % tuple([name, c['samples']] + pct + [c['max_ns'] / 1e3, reps_p99]))
         total = sum(n for _, n in b)
         seen = 0
         for bound, n in b:
