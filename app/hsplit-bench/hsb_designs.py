@@ -264,7 +264,10 @@ class HsplitWire(Design):
         notes = []
         if recv.get('latency_no_ts'):
             notes.append('%d messages without a TCP timestamp' % recv['latency_no_ts'])
-        return combine(cell, recv, send, busy, notes)
+        res = combine(cell, recv, send, busy, notes)
+        # the stack's and the device's counters say why a run was slow
+        res['receiver'] = {k: recv.get(k) for k in ('tcp', 'tcprx', 'xstats', 'active_seconds')}
+        return res
 
 
 class HsplitGen(Design):
