@@ -150,30 +150,29 @@ static int check_combination(struct send_opts *o, const struct seen *s)
 	return 0;
 }
 
+struct parse_ctx {
+	struct send_opts *o;
+	struct seen *s;
+};
+
+static int parse_one_cb(void *ctx, int opt, const char *arg)
+{
+	struct parse_ctx *p = ctx;
+
+	return parse_one(p->o, p->s, opt, arg);
+}
+
 /* 0, or the exit code to leave with (2 for a bad command line, 0 for --help). */
 static int parse_args(int argc, char **argv, struct send_opts *o)
 {
 	struct seen s = { 0 };
-	int c;
+	int rc;
 
 	defaults(o);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
-		if (c == OPT_HELP) {
-			usage(stdout);
-			return -1;
-		}
-		if (c == '?' || c == ':') {
-			hsb_bad_option(argc, argv, optind);
-			return HSB_EXIT_USAGE;
-		}
-		if (parse_one(o, &s, c, optarg) < 0)
-			return HSB_EXIT_USAGE;
-	}
-	if (optind < argc) {
-		hsb_log("unexpected argument '%s' (see --help)", argv[optind]);
-		return HSB_EXIT_USAGE;
-	}
+	rc = hsb_parse_options(argc, argv, long_opts, OPT_HELP, usage, parse_one_cb,
+			       &(struct parse_ctx){ o, &s });
+	if (rc != 0)
+		return rc;
 	return check_combination(o, &s) < 0 ? HSB_EXIT_USAGE : 0;
 }
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "hsb_util.h"
+
+#include <getopt.h>
 #include "hsb_proto.h"
 
 #include <arpa/inet.h>
@@ -183,4 +185,30 @@ void hsb_json_str(FILE *out, const char *s)
 double hsb_gbps(uint64_t bytes, double seconds)
 {
 	return seconds > 0 ? (double)bytes * 8.0 / seconds / 1e9 : 0.0;
+}
+
+int hsb_parse_options(int argc, char **argv, const struct option *opts, int help,
+		      void (*usage)(FILE *out), int (*one)(void *ctx, int opt, const char *arg),
+		      void *ctx)
+{
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == help) {
+			usage(stdout);
+			return -1;
+		}
+		if (c == '?' || c == ':') {
+			hsb_bad_option(argc, argv, optind);
+			return HSB_EXIT_USAGE;
+		}
+		if (one(ctx, c, optarg) < 0)
+			return HSB_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		hsb_log("unexpected argument '%s' (see --help)", argv[optind]);
+		return HSB_EXIT_USAGE;
+	}
+	return 0;
 }

@@ -35,6 +35,17 @@ int hsb_opt_ipv4(const char *opt, const char *s, struct in_addr *out);
 /* The unknown or incomplete option getopt_long stopped at, as a message. */
 void hsb_bad_option(int argc, char **argv, int optind_after);
 
+struct option;
+/*
+ * The getopt_long loop both programs run: `one` takes each option (< 0 for
+ * a bad value, already logged); `help` is the code of --help. Returns 0,
+ * -1 after printing the usage for --help, or HSB_EXIT_USAGE for an unknown
+ * option, a bad value or a leftover argument.
+ */
+int hsb_parse_options(int argc, char **argv, const struct option *opts, int help,
+		      void (*usage)(FILE *out), int (*one)(void *ctx, int opt, const char *arg),
+		      void *ctx);
+
 uint64_t hsb_now_ns(void);
 double hsb_ns_to_s(uint64_t ns);
 
