@@ -164,6 +164,7 @@ class Design:
     title = ''
     wire = True
     latency = True
+    no_latency = None   # why a design without latency has none
 
     def probe(self, ctx):
         return None
@@ -276,6 +277,7 @@ class HsplitGen(Design):
     title = 'hsplit in-process (gen)'
     wire = False
     latency = False
+    no_latency = 'no latency: gen\'s in-process senders carry no send timestamp'
 
     def run(self, ctx, cell):
         eal = ['-l', ctx.cpus.receiver, '--no-pci', '--no-shconf',

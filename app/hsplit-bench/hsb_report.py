@@ -226,7 +226,7 @@ def write_plots(results, outdir):
                           for n, p in series)
         written += _plot(outdir, 'throughput', (
             'set title "goodput vs message size (median, min-max), %s"\n'
-            'set logscale x 2\nset xlabel "message size (bytes)"\nset ylabel "Gbit/s"\n'
+            'set logscale x 2\nset format x "%%.0b %%BB"\nset xlabel "message size"\nset ylabel "Gbit/s"\n'
             'set key outside right\nset grid\nplot %s\n' % (results['wire_short'], plots)))
     series = []
     for d in results['designs']:
@@ -264,9 +264,10 @@ def write_latency_report(results, out):
                  results['reps'], results['cpus'][0], results['cpus'][1]))
     for d in results['designs']:
         name = d['name']
-        if d.get('unsupported'):
+        why = d.get('unsupported') or d.get('no_latency')
+        if why:
             out.write('design %s status=unsupported reason="%s"\n'
-                      % (name, d['unsupported'].replace('"', "'")))
+                      % (name, why.replace('"', "'")))
             continue
         c = d.get('cells', {}).get('latency')
         if not c or not c.get('buckets'):
