@@ -155,6 +155,19 @@ int app_bad_option(void (*usage)(FILE *out, const char *prog), const char *prog,
 	return APP_EXIT_USAGE;
 }
 
+int app_getopt_refusal(void (*usage)(FILE *out, const char *prog), char **argv, int opt)
+{
+	return app_bad_option(usage, argv[0], opt == ':' ? "option '%s' needs a value" :
+			      "unknown option '%s'", argv[optind - 1]);
+}
+
+int app_getopt_leftover(void (*usage)(FILE *out, const char *prog), int argc, char **argv)
+{
+	if (optind < argc)
+		return app_bad_option(usage, argv[0], "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
 int app_parse_seconds(const char *s, double min, double max, double *out)
 {
 	char *end;

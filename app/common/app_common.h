@@ -70,6 +70,15 @@ void app_json_string(const char *s);
 /* "<prog>: <fmt with arg>", a blank line and the usage on stderr; returns APP_EXIT_USAGE. */
 int app_bad_option(void (*usage)(FILE *out, const char *prog), const char *prog,
 		   const char *fmt, const char *arg);
+/*
+ * The two refusals every app's getopt_long loop (optstring starting with
+ * ':') ends with, through app_bad_option. app_getopt_refusal: for the ':' or
+ * '?' getopt_long just returned, "option 'X' needs a value" or "unknown
+ * option 'X'"; returns APP_EXIT_USAGE. app_getopt_leftover: after the loop,
+ * "unexpected argument 'X'" (APP_EXIT_USAGE), or -1 when nothing is left.
+ */
+int app_getopt_refusal(void (*usage)(FILE *out, const char *prog), char **argv, int opt);
+int app_getopt_leftover(void (*usage)(FILE *out, const char *prog), int argc, char **argv);
 void app_json_machine_open(void);
 
 #endif

@@ -422,13 +422,11 @@ int hrx_options_parse(int argc, char **argv, struct hrx_options *opt)
 		}
 		if (c == OPT_CONFIG)
 			config = optarg;
-		else if (c == ':')
-			return bad(argv[0], "option '%s' needs a value", argv[optind - 1]);
-		else if (c == '?')
-			return bad(argv[0], "unknown option '%s'", argv[optind - 1]);
+		else if (c == ':' || c == '?')
+			return app_getopt_refusal(hrx_usage, argv, c);
 	}
 	if (optind < argc)
-		return bad(argv[0], "unexpected argument '%s'", argv[optind]);
+		return app_getopt_leftover(hrx_usage, argc, argv);
 	if (config != NULL) {
 		status = config_file_load(config, opt);
 		if (status >= 0)

@@ -75,7 +75,7 @@ static int parse_options(int argc, char **argv, void *arg)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
-	int o;
+	int o, st;
 
 	opterr = 0;
 	optind = 1;
@@ -102,16 +102,13 @@ static int parse_options(int argc, char **argv, void *arg)
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
-		case ':':
-			return bad_option(argv[0], "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return bad_option(argv[0], "unknown option '%s'", argv[optind - 1]);
+		default:  /* ':' or '?' */
+			return app_getopt_refusal(usage, argv, o);
 		}
 	}
-	if (optind < argc)
-		return bad_option(argv[0], "unexpected argument '%s'", argv[optind]);
+	st = app_getopt_leftover(usage, argc, argv);
 	optind = 1;
-	return -1;
+	return st;
 }
 
 static int run_with_eal(void *arg)

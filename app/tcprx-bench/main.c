@@ -137,14 +137,12 @@ static int parse_options(int argc, char **argv, void *arg)
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
-		case ':':
-			return bad_option(argv[0], "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return bad_option(argv[0], "unknown option '%s'", argv[optind - 1]);
+		default:  /* ':' or '?' */
+			return app_getopt_refusal(usage, argv, o);
 		}
 	}
-	if (st < 0 && optind < argc)
-		st = bad_option(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (st < 0)
+		st = app_getopt_leftover(usage, argc, argv);
 	optind = 1;
 	return st;
 }
