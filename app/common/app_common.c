@@ -10,6 +10,7 @@
 #include <rte_common.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_mempool.h>
 #include <rte_version.h>
 
@@ -221,4 +222,25 @@ int app_main(int argc, char **argv, const struct app_main_ops *ops, void *opts)
 	rte_eal_cleanup();
 	free(eal_argv);
 	return status;
+}
+
+int app_rxq_setup_split(uint16_t port, uint16_t queue, uint16_t ring, uint32_t proto_hdr,
+			struct rte_mempool *hdr_mp, struct rte_mempool *pay_mp)
+{
+	union rte_eth_rxseg segs[2];
+	struct rte_eth_dev_info info;
+	struct rte_eth_rxconf conf;
+	int ret = rte_eth_dev_info_get(port, &info);
+
+	if (ret < 0)
+		return ret;
+	memset(segs, 0, sizeof(segs));
+	segs[0].split.mp = hdr_mp;
+	segs[0].split.proto_hdr = proto_hdr;
+	segs[1].split.mp = pay_mp;
+	conf = info.default_rxconf;
+	conf.offloads = RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT;
+	conf.rx_seg = segs;
+	conf.rx_nseg = 2;
+	return rte_eth_rx_queue_setup(port, queue, ring, rte_socket_id(), &conf, NULL);
 }

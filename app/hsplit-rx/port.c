@@ -96,22 +96,10 @@ static int probe(struct hrx_port *p, const struct hrx_options *o)
 
 static int rxq_setup(struct hrx_port *p, const struct hrx_options *o)
 {
-	union rte_eth_rxseg segs[2];
-	struct rte_eth_dev_info info;
-	struct rte_eth_rxconf conf;
-	int ret = rte_eth_dev_info_get(p->port_id, &info);
+	int ret = app_rxq_setup_split(p->port_id, 0, (uint16_t)o->ring,
+				      o->addr.family == AF_INET6 ? SPLIT_IPV6_TCP : SPLIT_IPV4_TCP,
+				      p->hdr_mp, p->pay_mp);
 
-	if (ret < 0)
-		return ret;
-	memset(segs, 0, sizeof(segs));
-	segs[0].split.mp = p->hdr_mp;
-	segs[0].split.proto_hdr = o->addr.family == AF_INET6 ? SPLIT_IPV6_TCP : SPLIT_IPV4_TCP;
-	segs[1].split.mp = p->pay_mp;
-	conf = info.default_rxconf;
-	conf.offloads = RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT;
-	conf.rx_seg = segs;
-	conf.rx_nseg = 2;
-	ret = rte_eth_rx_queue_setup(p->port_id, 0, (uint16_t)o->ring, rte_socket_id(), &conf, NULL);
 	if (ret < 0)
 		fprintf(stderr, "%s: %s: rx queue with buffer split: %s\n", HRX_NAME, p->name,
 			strerror(-ret));

@@ -68,22 +68,7 @@ static int port_probe(struct pb_port *p)
 /* Two segments: headers up to TCP into hdr_mp, the payload through pay_mp (dmabuf). */
 static int rxq_setup_split(struct pb_port *p)
 {
-	union rte_eth_rxseg segs[2];
-	struct rte_eth_rxconf conf;
-	struct rte_eth_dev_info info;
-	int ret = rte_eth_dev_info_get(p->port_id, &info);
-
-	if (ret < 0)
-		return ret;
-	memset(segs, 0, sizeof(segs));
-	segs[0].split.mp = p->hdr_mp;
-	segs[0].split.proto_hdr = PB_SPLIT_PTYPE;
-	segs[1].split.mp = p->pay_mp;
-	conf = info.default_rxconf;
-	conf.offloads = RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT;
-	conf.rx_seg = segs;
-	conf.rx_nseg = 2;
-	return rte_eth_rx_queue_setup(p->port_id, 0, PB_RING, rte_socket_id(), &conf, NULL);
+	return app_rxq_setup_split(p->port_id, 0, PB_RING, PB_SPLIT_PTYPE, p->hdr_mp, p->pay_mp);
 }
 
 static int port_configure(struct pb_port *p)

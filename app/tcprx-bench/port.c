@@ -68,22 +68,13 @@ static int port_probe(struct tb_port *p)
 static int port_configure(struct tb_port *p)
 {
 	struct rte_eth_conf conf = { .rxmode.offloads = RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT };
-	union rte_eth_rxseg segs[2];
-	struct rte_eth_rxconf rxconf = { 0 };
 	int ret = rte_eth_dev_configure(p->port_id, 1, 1, &conf);
 
 	if (ret < 0) {
 		fprintf(stderr, "tcprx-bench: configure: %s\n", strerror(-ret));
 		return ret;
 	}
-	memset(segs, 0, sizeof(segs));
-	segs[0].split.mp = p->hdr_mp;
-	segs[0].split.proto_hdr = TB_SPLIT_PTYPE;
-	segs[1].split.mp = p->pay_mp;
-	rxconf.offloads = RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT;
-	rxconf.rx_seg = segs;
-	rxconf.rx_nseg = 2;
-	ret = rte_eth_rx_queue_setup(p->port_id, 0, TB_RING, rte_socket_id(), &rxconf, NULL);
+	ret = app_rxq_setup_split(p->port_id, 0, TB_RING, TB_SPLIT_PTYPE, p->hdr_mp, p->pay_mp);
 	if (ret == 0)
 		ret = rte_eth_tx_queue_setup(p->port_id, 0, TB_RING, rte_socket_id(), NULL);
 	if (ret == 0)
