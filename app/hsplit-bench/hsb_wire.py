@@ -20,12 +20,10 @@ Everything made here is undone by Wire.__exit__ / Hugepages.restore().
 """
 import os
 import shutil
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'hsplit-rx'))
-import hrx_veth  # noqa: E402  (the usec-TS route, shared with the veth tests)
+import hrx_veth  # noqa: E402  (namespaces, veth and the usec-TS route, shared with the veth tests)
 
 TX_IP, HSPLIT_IP, KERNEL_IP = '10.97.0.1', '10.97.0.2', '10.97.0.3'
 PREFIX = '10.97.0.0'
@@ -36,12 +34,7 @@ class Unavailable(Exception):
     """The machine cannot do what was asked (not root, a tool or kernel feature missing)."""
 
 
-def sh(*cmd, ns=None, check=True, timeout=60):
-    full = (['ip', 'netns', 'exec', ns] if ns else []) + [str(c) for c in cmd]
-    r = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
-    if check and r.returncode != 0:
-        raise RuntimeError('%s: exit %d: %s' % (' '.join(full), r.returncode, r.stderr.strip()))
-    return r
+sh = hrx_veth.sh
 
 
 def in_ns(ns, argv):
@@ -50,7 +43,9 @@ def in_ns(ns, argv):
 
 # ------------------------------------------------------------- the wire
 
-class Wire:
+class Wire(hrx_veth.Veth):
+    """hrx_veth's namespaces, carrier wait and teardown; a kernel address, MTU and sender clock."""
+
     def __init__(self, mtu=1500, netem=None, tag=None):
         if os.geteuid() != 0:
             raise Unavailable('needs root (network namespaces, veth, hugepages)')
@@ -63,25 +58,11 @@ class Wire:
         self.mtu, self.netem = mtu, netem
         self.made = []
         self.notes = []
-
-    def __enter__(self):
-        try:
-            self._setup()
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def _namespace(self, ns):
-        sh('ip', 'netns', 'add', ns)
-        self.made.append(ns)
-        sh('ip', 'link', 'set', 'lo', 'up', ns=ns)
-        for key in ('all', 'default'):
-            sh('sysctl', '-qw', 'net.ipv6.conf.%s.disable_ipv6=1' % key, ns=ns, check=False)
+        self.wire = self.wire_stats = None   # hrx_veth's impairment relay: not used here
 
     def _setup(self):
-        self._namespace(self.tx)
-        self._namespace(self.rx)
+        self._ns(self.tx)
+        self._ns(self.rx)
         sh('ip', 'link', 'add', self.tx_if, 'netns', self.tx, 'type', 'veth',
            'peer', 'name', self.rx_if, 'netns', self.rx)
         for ns, dev, addr in ((self.tx, self.tx_if, TX_IP), (self.rx, self.rx_if, KERNEL_IP)):
@@ -108,19 +89,6 @@ class Wire:
             raise Unavailable('tc netem "%s" on the sender: %s (this kernel may lack sch_netem; '
                               'run without --netem)' % (self.netem, r.stderr.strip()))
         self.notes.append('netem: ' + self.netem)
-
-    def _wait_carrier(self, timeout=5.0):
-        end = time.monotonic() + timeout
-        for ns, dev in ((self.tx, self.tx_if), (self.rx, self.rx_if)):
-            while sh('cat', '/sys/class/net/%s/operstate' % dev, ns=ns).stdout.strip() != 'up':
-                if time.monotonic() > end:
-                    raise RuntimeError('%s has no carrier after %.0f s' % (dev, timeout))
-                time.sleep(0.05)
-
-    def __exit__(self, *exc):
-        for ns in reversed(self.made):
-            sh('ip', 'netns', 'del', ns, check=False)
-        self.made = []
 
 
 # ------------------------------------------------------------- hugepages
