@@ -339,36 +339,65 @@ static uint8_t synack_wscale(const uint8_t *o, uint32_t len)
 	return 0;
 }
 
+/* The record of the connection to (addr, port), or a fresh one; NULL when all are taken. */
+static struct fuzz_edge *edge_record(struct fuzz_run *run, const uint8_t *addr, uint16_t port,
+				     bool v6)
+{
+	unsigned int alen = v6 ? 16 : 4, i;
+	struct fuzz_edge *free_rec = NULL;
+
+	for (i = 0; i < FUZZ_EDGES; i++) {
+		struct fuzz_edge *e = &run->edges[i];
+
+		if (!e->used) {
+			free_rec = free_rec ? free_rec : e;
+			continue;
+		}
+		if (e->port == port && e->v6 == v6 && memcmp(e->addr, addr, alen) == 0)
+			return e;
+	}
+	if (free_rec == NULL)
+		return NULL;
+	memset(free_rec, 0, sizeof(*free_rec));
+	memcpy(free_rec->addr, addr, alen);
+	free_rec->port = port;
+	free_rec->v6 = v6;
+	return free_rec;
+}
+
 /*
  * RFC 9293 §3.8.6 / RFC 7323 §2.4: the right edge of the offered window
  * (SEG.ACK + SEG.WND << shift) never moves left on a connection; lib/tcprx
  * promises it. A SYN-ACK starts a connection's record.
  */
-static const char *check_window_edge(struct fuzz_run *run, const struct rte_tcp_hdr *th, bool v6,
-				     uint32_t doff)
+static const char *check_window_edge(struct fuzz_run *run, const uint8_t *peer_addr, bool v6,
+				     const struct rte_tcp_hdr *th, uint32_t doff)
 {
 	uint16_t dport = rte_be_to_cpu_16(th->dst_port);
-	unsigned int p = dport - 40000u;
+	bool syn = th->tcp_flags & RTE_TCP_SYN_FLAG;
+	struct fuzz_edge *e;
 	uint32_t edge;
 
-	if (rte_be_to_cpu_16(th->src_port) != FUZZ_PORT || dport < 40000 || p >= FUZZ_PEERS ||
+	if (rte_be_to_cpu_16(th->src_port) != FUZZ_PORT ||
 	    (th->tcp_flags & RTE_TCP_RST_FLAG) || !(th->tcp_flags & RTE_TCP_ACK_FLAG))
 		return NULL;
-	if (th->tcp_flags & RTE_TCP_SYN_FLAG) {
-		run->edge_shift[p][v6] = synack_wscale((const uint8_t *)(th + 1), doff - 20);
-		run->edge[p][v6] = rte_be_to_cpu_32(th->recv_ack) + rte_be_to_cpu_16(th->rx_win);
-		run->edge_set[p][v6] = true;
+	e = edge_record(run, peer_addr, dport, v6);
+	if (e == NULL)
+		return NULL;
+	if (syn) {
+		e->shift = synack_wscale((const uint8_t *)(th + 1), doff - 20);
+		e->edge = rte_be_to_cpu_32(th->recv_ack) + rte_be_to_cpu_16(th->rx_win);
+		e->used = true;
 		return NULL;
 	}
-	edge = rte_be_to_cpu_32(th->recv_ack) +
-	       ((uint32_t)rte_be_to_cpu_16(th->rx_win) << run->edge_shift[p][v6]);
-	if (run->edge_set[p][v6] && (int32_t)(edge - run->edge[p][v6]) < 0) {
-		fprintf(stderr, "fuzz_tcprx: peer %u: right edge %u after %u\n", p, edge,
-			run->edge[p][v6]);
+	edge = rte_be_to_cpu_32(th->recv_ack) + ((uint32_t)rte_be_to_cpu_16(th->rx_win) << e->shift);
+	if (e->used && (int32_t)(edge - e->edge) < 0) {
+		fprintf(stderr, "fuzz_tcprx: peer port %u: right edge %u after %u\n", dport, edge,
+			e->edge);
 		return "the window's right edge moved left";
 	}
-	run->edge[p][v6] = edge;
-	run->edge_set[p][v6] = true;
+	e->edge = edge;
+	e->used = true;
 	return NULL;
 }
 
@@ -387,7 +416,9 @@ static const char *check_tcp_out(struct fuzz_run *run, const void *l3, bool v6,
 	if ((th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
 	    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) && dport >= 40000 && dport < 40000 + FUZZ_PEERS)
 		run->stack_iss[dport - 40000][v6] = rte_be_to_cpu_32(th->sent_seq);
-	return check_window_edge(run, th, v6, doff);
+	return check_window_edge(run, v6 ? ((const struct rte_ipv6_hdr *)l3)->dst_addr :
+				 (const uint8_t *)&((const struct rte_ipv4_hdr *)l3)->dst_addr,
+				 v6, th, doff);
 }
 
 static const char *check_ipv4_out(struct fuzz_run *run, const uint8_t *b, uint32_t len)

@@ -15,6 +15,7 @@
 
 #define FUZZ_PORT      80u
 #define FUZZ_PEERS     4u     /* remote ports 40000..40003: a few connections */
+#define FUZZ_EDGES     16u    /* connections whose window edge the oracle follows */
 #define FUZZ_BURST     8u
 #define FUZZ_MAX_STEPS 256u
 #define FUZZ_CONNS     16u
@@ -34,10 +35,19 @@ struct fuzz_run {
 	uint64_t now_ns;
 	uint32_t peer_isn[FUZZ_PEERS][2];  /* our SYN's seq, per peer and family */
 	uint32_t stack_iss[FUZZ_PEERS][2]; /* the SYN-ACK's seq we saw */
-	/* the right edge of the window the stack advertised, per peer and family */
-	uint32_t edge[FUZZ_PEERS][2];
-	uint8_t edge_shift[FUZZ_PEERS][2];
-	bool edge_set[FUZZ_PEERS][2];
+	/*
+	 * The right edge of the window the stack advertised, per connection:
+	 * keyed by the peer's address and port (raw and mutated frames reach
+	 * the stack from addresses other than the FUZZ_PEERS ones). Connections
+	 * beyond FUZZ_EDGES are not tracked.
+	 */
+	struct fuzz_edge {
+		uint8_t addr[16];
+		uint16_t port;
+		bool v6, used;
+		uint8_t shift;
+		uint32_t edge;
+	} edges[FUZZ_EDGES];
 	struct tcprx_conn *conns[FUZZ_CONNS];
 	unsigned int nb_conns;
 	struct {
