@@ -15,7 +15,7 @@ import os
 import re
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'app', 'pmd-demo'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'examples', 'pmd-demo'))
 from hsplit_testpmd import TESTPMD, Skip, Veth, xstats  # noqa: E402
 import hsplit_testpmd  # noqa: E402
 

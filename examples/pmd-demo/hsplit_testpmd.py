@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Drive stock dpdk-testpmd with net_hsplit loaded, and build a veth wire.
 
-Shared by the PMD demo (app/pmd-demo/hsplit_pmd_demo.py) and the testpmd
+Shared by the PMD demo (examples/pmd-demo/hsplit_pmd_demo.py) and the testpmd
 tests (test/pmd/testpmd_test.py).
 """
 import atexit

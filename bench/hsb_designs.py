@@ -25,9 +25,9 @@ class Programs:
     """The binaries, from one build directory."""
 
     def __init__(self, build):
-        app = os.path.join(build, 'app')
-        self.send = os.path.join(app, 'hsb-send')
-        self.krecv = os.path.join(app, 'hsb-krecv')
+        app, bench = os.path.join(build, 'app'), os.path.join(build, 'bench')
+        self.send = os.path.join(bench, 'hsb-send')
+        self.krecv = os.path.join(bench, 'hsb-krecv')
         self.hsplit_rx = os.path.join(app, 'hsplit-rx')
         self.tcprx_bench = os.path.join(app, 'hsplit-tcprx-bench')
 
