@@ -13,12 +13,12 @@ returns {'unsupported': reason} from probe() and is never run.
 """
 import json
 import os
+import signal
 import subprocess
-import threading
-import time
 
 import hsb_wire
 from hsb_wire import HSPLIT_IP, KERNEL_IP, PORT, in_ns
+from hsplit_tools.process import NsProcess
 
 
 class Programs:
@@ -91,46 +91,8 @@ def run_sender(ctx, cell, dst):
 
 # ------------------------------------------------------------- receivers
 
-class Receiver:
-    """A receiver process in the receiver namespace; stderr kept for errors and readiness."""
-
-    def __init__(self, argv, ns, ready_word=None):
-        self.lines = []
-        self.ready = threading.Event()
-        self.word = ready_word
-        self.p = subprocess.Popen(in_ns(ns, argv), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
-        self.out = []
-        threading.Thread(target=self._err, daemon=True).start()
-        threading.Thread(target=lambda: self.out.append(self.p.stdout.read()), daemon=True).start()
-        if ready_word is None:
-            self.ready.set()
-
-    def _err(self):
-        for line in iter(self.p.stderr.readline, ''):
-            self.lines.append(line)
-            if self.word and self.word in line:
-                self.ready.set()
-        self.ready.set()
-
-    def wait_ready(self, timeout=60):
-        self.ready.wait(timeout)
-        return self.p.poll() is None
-
-    def finish(self, timeout):
-        try:
-            self.p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.p.terminate()
-            try:
-                self.p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-        deadline = time.monotonic() + 5
-        while not self.out and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return self.p.returncode, ''.join(self.out), ''.join(self.lines)
+# A receiver still running when its time is up is asked to end with SIGTERM.
+STOP = signal.SIGTERM
 
 
 def combine(cell, recv, send, busy, notes):
@@ -185,9 +147,9 @@ class KernelSocket(Design):
                 '--msg', cell['msg'], '--json']
         if cell['workload'] == 'latency':
             argv.append('--latency')
-        rx = Receiver(argv, ctx.wire.rx)
+        rx = NsProcess(argv, ctx.wire.rx)
         send, busy, serr = run_sender(ctx, cell, KERNEL_IP)
-        rc, out, err = rx.finish(timeout=30)
+        rc, out, err = rx.finish(30, stop=STOP)
         recv = last_json(out)
         if rc != 0 or recv is None:
             return {'error': 'hsb-krecv exit %s: %s %s' % (rc, tail(err), serr)}
@@ -251,12 +213,12 @@ class HsplitWire(Design):
         return [ctx.progs.hsplit_rx] + [str(x) for x in eal] + ['--'] + [str(x) for x in args]
 
     def run(self, ctx, cell):
-        rx = Receiver(self.argv(ctx, cell), ctx.wire.rx, ready_word='listening on')
+        rx = NsProcess(self.argv(ctx, cell), ctx.wire.rx, ready_word='listening on')
         if not rx.wait_ready(60):
-            rc, out, err = rx.finish(5)
+            rc, out, err = rx.finish(5, stop=STOP)
             return {'error': 'hsplit-rx did not start (exit %s): %s' % (rc, tail(err))}
         send, busy, serr = run_sender(ctx, cell, HSPLIT_IP)
-        rc, out, err = rx.finish(timeout=30 if send is not None else 2)
+        rc, out, err = rx.finish(30 if send is not None else 2, stop=STOP)
         recv = last_json(out)
         if rc != 0 or recv is None:
             return {'error': 'hsplit-rx exit %s: %s %s' % (rc, tail(err), serr)}

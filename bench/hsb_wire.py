@@ -19,66 +19,43 @@ hugepages, CPU pinning and whole-machine CPU accounting.
 Everything made here is undone by Wire.__exit__ / Hugepages.restore().
 """
 import os
-import shutil
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'hsplit-rx'))
-import hrx_veth  # noqa: E402  (namespaces, veth and the usec-TS route, shared with the veth tests)
+from hsplit_tools import netns
+from hsplit_tools.netns import in_ns, sh  # noqa: F401  (in_ns: for hsb_designs)
+from hsplit_tools.veth import VethPair
 
 TX_IP, HSPLIT_IP, KERNEL_IP = '10.97.0.1', '10.97.0.2', '10.97.0.3'
 PREFIX = '10.97.0.0'
 PORT = 5201
 
-
-class Unavailable(Exception):
-    """The machine cannot do what was asked (not root, a tool or kernel feature missing)."""
-
-
-sh = hrx_veth.sh
-
-
-def in_ns(ns, argv):
-    return ['ip', 'netns', 'exec', ns] + [str(a) for a in argv]
+# The machine cannot do what was asked (not root, a tool or kernel feature missing).
+Unavailable = netns.Skip
 
 
 # ------------------------------------------------------------- the wire
 
-class Wire(hrx_veth.Veth):
-    """hrx_veth's namespaces, carrier wait and teardown; a kernel address, MTU and sender clock."""
+class Wire(VethPair):
+    """hsplit_tools' veth pair with a kernel address, an MTU, the sender's clock and netem."""
+    TOOLS = ('ip', 'ethtool', 'taskset')
 
     def __init__(self, mtu=1500, netem=None, tag=None):
-        if os.geteuid() != 0:
-            raise Unavailable('needs root (network namespaces, veth, hugepages)')
-        for tool in ('ip', 'ethtool', 'taskset'):
-            if shutil.which(tool) is None:
-                raise Unavailable('needs %s (iproute2, ethtool, util-linux)' % tool)
         tag = tag or str(os.getpid() % 100000)
-        self.tx, self.rx = 'hsbs' + tag, 'hsbr' + tag
-        self.tx_if, self.rx_if = 'vs' + tag, 'vr' + tag
-        self.mtu, self.netem = mtu, netem
-        self.made = []
+        super().__init__('hsbs' + tag, 'hsbr' + tag, 'vs' + tag, 'vr' + tag,
+                         tx_addr=TX_IP + '/24', rx_addr=KERNEL_IP + '/24', mtu=mtu)
+        self.netem = netem
         self.notes = []
-        self.wire = self.wire_stats = None   # hrx_veth's impairment relay: not used here
 
-    def _setup(self):
-        self._ns(self.tx)
-        self._ns(self.rx)
-        sh('ip', 'link', 'add', self.tx_if, 'netns', self.tx, 'type', 'veth',
-           'peer', 'name', self.rx_if, 'netns', self.rx)
-        for ns, dev, addr in ((self.tx, self.tx_if, TX_IP), (self.rx, self.rx_if, KERNEL_IP)):
-            sh('ip', 'link', 'set', dev, 'mtu', self.mtu, 'up', ns=ns)
-            sh('ip', 'addr', 'add', addr + '/24', 'dev', dev, ns=ns)
-            sh('ethtool', '-K', dev, 'tx', 'off', 'tso', 'off', 'gso', 'off', ns=ns)
+    def setup(self):
+        super().setup()
         self._sender_tcp()
         if self.netem:
             self._add_netem()
-        self._wait_carrier()
 
     def _sender_tcp(self):
         """Microsecond TCP timestamps without a random offset, in the sender's namespace only."""
         sh('sysctl', '-qw', 'net.ipv4.tcp_timestamps=2', ns=self.tx)
         try:
-            hrx_veth.set_usec_ts_route(self.tx, self.tx_if, PREFIX + '/24')
+            netns.set_usec_ts_route(self.tx, self.tx_if, PREFIX + '/24')
         except RuntimeError as e:
             self.notes.append('no tcp_usec_ts route (%s): hsplit latency is in ms, not us' % e)
 

@@ -6,7 +6,7 @@ Pinned the way the orchestrator pins them (sender on cpu 0, receiver on
 cpu 1), with the sender's offloads off: bulk over 1 and 4 flows with the
 pattern verified, 200 latency messages, the zerocopy design, both probes on
 the veth, and command lines that must be refused with exit code 2.
-Root only (exit 77 = skipped otherwise). Python 3 standard library only.
+Root only (exit 77 = skipped otherwise). Python 3 standard library + tools/hsplit_tools.
 """
 import argparse
 import json
@@ -15,6 +15,8 @@ import shutil
 import subprocess
 import sys
 import time
+
+from hsplit_tools.veth import VethPair
 
 SKIP = 77
 SND_IP, RCV_IP = "10.201.0.1", "10.201.0.2"
@@ -27,35 +29,11 @@ def check(ok, what):
         failures.append(what)
 
 
-def sh(*args):
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-class Veth:
+def wire():
     """Two namespaces joined by a veth pair; names unique to this process."""
-
-    def __init__(self):
-        tag = str(os.getpid())
-        self.sns, self.rns = "hsbs" + tag, "hsbr" + tag
-        self.sif, self.rif = "hsbs" + tag[-8:], "hsbr" + tag[-8:]
-
-    def __enter__(self):
-        sh("ip", "netns", "add", self.sns)
-        sh("ip", "netns", "add", self.rns)
-        sh("ip", "link", "add", self.sif, "netns", self.sns, "type", "veth",
-           "peer", "name", self.rif, "netns", self.rns)
-        for ns, ifn, ip in ((self.sns, self.sif, SND_IP), (self.rns, self.rif, RCV_IP)):
-            sh("ip", "-n", ns, "addr", "add", ip + "/24", "dev", ifn)
-            sh("ip", "-n", ns, "link", "set", ifn, "up")
-            sh("ip", "-n", ns, "link", "set", "lo", "up")
-        # the same sender configuration the orchestrator documents
-        sh("ip", "netns", "exec", self.sns, "ethtool", "-K", self.sif,
-           "tx", "off", "tso", "off", "gso", "off")
-        return self
-
-    def __exit__(self, *exc):
-        for ns in (self.sns, self.rns):
-            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+    tag = str(os.getpid())
+    return VethPair("hsbs" + tag, "hsbr" + tag, "hsbs" + tag[-8:], "hsbr" + tag[-8:],
+                    tx_addr=SND_IP + "/24", rx_addr=RCV_IP + "/24")
 
 
 def json_line(out):
@@ -67,12 +45,12 @@ def json_line(out):
 
 def run_pair(v, bins, recv_args, send_args, timeout=40):
     """Receiver in its namespace on cpu 1, then the sender on cpu 0."""
-    rx = subprocess.Popen(["ip", "netns", "exec", v.rns, "taskset", "-c", "1",
+    rx = subprocess.Popen(["ip", "netns", "exec", v.rx, "taskset", "-c", "1",
                            bins["krecv"], "--bind", RCV_IP, "--timeout", "30", "--json"]
                           + recv_args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True)
     try:
-        tx = subprocess.run(["ip", "netns", "exec", v.sns, "taskset", "-c", "0",
+        tx = subprocess.run(["ip", "netns", "exec", v.tx, "taskset", "-c", "0",
                              bins["send"], "--dst", RCV_IP, "--json"] + send_args,
                             capture_output=True, text=True, timeout=timeout)
         rx_out, rx_err = rx.communicate(timeout=timeout)
@@ -135,8 +113,8 @@ def zerocopy(v, bins):
 
 def probe(v, bins, kind):
     what = "--probe %s on the veth" % kind
-    p = subprocess.run(["ip", "netns", "exec", v.rns, bins["krecv"], "--probe", kind,
-                        "--ifname", v.rif, "--json"], capture_output=True, text=True,
+    p = subprocess.run(["ip", "netns", "exec", v.rx, bins["krecv"], "--probe", kind,
+                        "--ifname", v.rx_if, "--json"], capture_output=True, text=True,
                        timeout=30)
     try:
         j = json_line(p.stdout)
@@ -144,7 +122,7 @@ def probe(v, bins, kind):
         check(False, "%s: exit %d, %s: %s" % (what, p.returncode, e, p.stderr.strip()))
         return
     check(p.returncode == 0 and j["supported"] is False and j["design"] == kind and
-          j["reason"].startswith("unsupported on " + v.rif), "%s: %s" % (what, j.get("reason")))
+          j["reason"].startswith("unsupported on " + v.rx_if), "%s: %s" % (what, j.get("reason")))
 
 
 BAD_LINES = [
@@ -188,7 +166,7 @@ def main():
         print("skip: needs %s" % (", ".join(missing) or "two cpus"))
         return SKIP if not failures else 1
     start = time.monotonic()
-    with Veth() as v:
+    with wire() as v:
         bulk(v, bins, 1)
         bulk(v, bins, 4)
         latency(v, bins)

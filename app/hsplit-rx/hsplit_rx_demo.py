@@ -17,8 +17,11 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hrx_veth import RX_IP, TX_IP, Receiver, Skip, Veth  # noqa: E402
+try:
+    from hsplit_tools.hsplit_rx import RX_IP, TX_IP, Receiver, Skip, Wire
+except ImportError:
+    sys.exit('hsplit_rx_demo.py: no hsplit_tools: run it through ./run-demo, '
+             'or with PYTHONPATH=<checkout>/tools')
 
 
 def main():
@@ -35,7 +38,7 @@ def main():
         print('demo: %s is missing: build first (config/build.sh plain)' % exe, file=sys.stderr)
         return 1
     try:
-        with Veth() as v:
+        with Wire() as v:
             args = ['--verify', '--conns', a.conns, '--seconds', 600]
             rx = Receiver(exe, v, a.backend, args, echo=True, capture=False)
             print('demo: ip netns exec %s %s -- %s' % (v.rx, exe, ' '.join(rx.cmd[rx.cmd.index('--') + 1:])))

@@ -13,12 +13,14 @@ statistics from `show port xstats`.
 usage: hsplit_pmd_demo.py <librte_net_hsplit.so> [--mbytes N] [--udp N] [--backend afpacket|afxdp]
 """
 import argparse
-import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hsplit_testpmd import TESTPMD, Skip, Veth, testpmd, xstats  # noqa: E402
+try:
+    from hsplit_tools.testpmd import TESTPMD, Skip, Veth, testpmd, xstats
+except ImportError:
+    sys.exit('hsplit_pmd_demo.py: no hsplit_tools: run it through ./run-demo --testpmd, '
+             'or with PYTHONPATH=<checkout>/tools')
 
 
 def parse_args():

@@ -15,9 +15,9 @@ import os
 import re
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'examples', 'pmd-demo'))
-from hsplit_testpmd import TESTPMD, Skip, Veth, xstats  # noqa: E402
-import hsplit_testpmd  # noqa: E402
+import hsplit_tools.testpmd as hsplit_testpmd
+from hsplit_tools.netns import sh
+from hsplit_tools.testpmd import TESTPMD, Skip, Veth, xstats
 
 PMD = None
 PROTO_TCP4 = '--rxhdrs=ipv4-tcp'
@@ -164,7 +164,7 @@ def case_veth_afxdp_udp():
 def case_veth_vanishes():
     with Veth() as v:
         out = testpmd('net_hsplit0,backend=afpacket,iface=%s' % v.rx_if, [], QUIET, netns=v.rx,
-                      traffic=lambda: v.sh('ip', 'link', 'del', v.rx_if, ns=v.rx))
+                      traffic=lambda: sh('ip', 'link', 'del', v.rx_if, ns=v.rx))
         expect('Bye' in out, 'testpmd survived the interface going away', out)
         expect(xstats(out).get('backend_errors', 0) >= 1, 'the loss is counted', out)
 

@@ -25,13 +25,10 @@ CASE is <backend>-<what>: afxdp or afpacket, then
 Exit 0 pass, 1 fail, 77 skip (not root / no veth).
 """
 import json
-import os
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', '..', 'app', 'hsplit-rx'))
-from hrx_veth import Receiver, Skip, Veth  # noqa: E402
+from hsplit_tools.hsplit_rx import Receiver, Skip, Wire
 
 MIB = 1 << 20
 LOSSY = {'loss': 1, 'dup': 1, 'reorder': 5, 'delay-us': 1000, 'seed': 4242}
@@ -150,7 +147,7 @@ def run(exe, wire_bin, case):
         return 2
     per_conn, conns, impair, extra, limit = WHATS[what]
     t0 = time.monotonic()
-    with Veth(impair=impair, wire_bin=wire_bin) as v:
+    with Wire(impair=impair, wire_bin=wire_bin) as v:
         args = ['--verify', '--json', '--conns', conns, '--seconds', limit] + extra
         if what in PACED:
             v.usec_timestamps()
@@ -160,9 +157,7 @@ def run(exe, wire_bin, case):
             snd = v.send(per_conn, conns, timeout=min(limit, 60), **PACED.get(what, {}))
             status, out = rx.finish(timeout=limit + 30)
         finally:
-            if rx.p.poll() is None:
-                rx.p.kill()
-                rx.p.wait()
+            rx.kill()
         wire = v.stop_wire()
     elapsed = time.monotonic() - t0
     try:

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Drive stock dpdk-testpmd with net_hsplit loaded, and build a veth wire.
+"""Drive stock dpdk-testpmd with net_hsplit loaded, on a veth wire.
 
 Shared by the PMD demo (examples/pmd-demo/hsplit_pmd_demo.py) and the testpmd
 tests (test/pmd/testpmd_test.py).
@@ -14,6 +14,9 @@ import tempfile
 import subprocess
 import threading
 import time
+
+from hsplit_tools.netns import Skip, sh  # noqa: F401  (Skip: for the callers)
+from hsplit_tools.veth import VethPair
 
 TESTPMD = shutil.which('dpdk-testpmd')
 
@@ -54,10 +57,6 @@ def plugin(pmd):
     stage = os.path.dirname(_staged[pmd])
     ld = os.environ.get('LD_LIBRARY_PATH')
     return _staged[pmd], {'LD_LIBRARY_PATH': stage + (':' + ld if ld else '')}
-
-
-class Skip(Exception):
-    """The machine cannot run this (not root, no iproute2)."""
 
 
 def settle(lines, minimum, quiet=0.5, cap=60.0):
@@ -115,52 +114,30 @@ def xstats(out):
     return {k: int(v) for k, v in re.findall(r'^(\w+): (\d+)$', out, re.M)}
 
 
-class Veth:
+class Veth(VethPair):
     """ns_tx (10.99.0.1, sends) <-> ns_rx (10.99.0.2, testpmd on its veth)."""
 
     def __init__(self):
-        if os.geteuid() != 0 or shutil.which('ip') is None:
-            raise Skip('needs root and iproute2 for namespaces and veth')
         tag = '%d' % (os.getpid() % 100000)
-        self.tx, self.rx = 'hstx' + tag, 'hsrx' + tag
-        self.tx_if, self.rx_if = 'vtx' + tag, 'vrx' + tag
+        super().__init__('hstx' + tag, 'hsrx' + tag, 'vtx' + tag, 'vrx' + tag,
+                         tx_addr='10.99.0.1/24', rx_addr='10.99.0.2/24')
 
-    def sh(self, *cmd, ns=None, check=True):
-        full = (['ip', 'netns', 'exec', ns] if ns else []) + list(cmd)
-        return subprocess.run(full, check=check, capture_output=True, text=True)
-
-    def __enter__(self):
-        self.sh('ip', 'netns', 'add', self.tx)
-        self.sh('ip', 'netns', 'add', self.rx)
-        self.sh('ip', 'link', 'add', self.tx_if, 'netns', self.tx, 'type', 'veth',
-                'peer', 'name', self.rx_if, 'netns', self.rx)
-        self.sh('ip', 'addr', 'add', '10.99.0.1/24', 'dev', self.tx_if, ns=self.tx)
-        self.sh('ip', 'addr', 'add', '10.99.0.2/24', 'dev', self.rx_if, ns=self.rx)
-        for ns, dev in ((self.tx, self.tx_if), (self.rx, self.rx_if)):
-            self.sh('ip', 'link', 'set', dev, 'up', ns=ns)
-            self.sh('ip', 'link', 'set', 'lo', 'up', ns=ns)
-        # wire-sized frames with real checksums: no segmentation or checksum
-        # offload on the sender (veth would leave CHECKSUM_PARTIAL sums)
-        self.sh('ethtool', '-K', self.tx_if, 'gso', 'off', 'tso', 'off', 'tx', 'off', ns=self.tx, check=False)
-        mac = self.sh('cat', '/sys/class/net/%s/address' % self.rx_if, ns=self.rx).stdout.strip()
+    def setup(self):
+        super().setup()
         # the PMD does not answer ARP (lib/tcprx will): a static neighbour entry
-        self.sh('ip', 'neigh', 'replace', '10.99.0.2', 'lladdr', mac, 'dev', self.tx_if, ns=self.tx)
-        return self
-
-    def __exit__(self, *exc):
-        for ns in (self.tx, self.rx):
-            self.sh('ip', 'netns', 'del', ns, check=False)
+        sh('ip', 'neigh', 'replace', '10.99.0.2', 'lladdr', self.mac(self.rx, self.rx_if),
+           'dev', self.tx_if, ns=self.tx)
 
     def send_udp(self, count, size):
         code = ('import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n'
                 'for i in range(%d): s.sendto(bytes([i %% 256])*%d, ("10.99.0.2", 5201))\n' % (count, size))
-        self.sh('python3', '-c', code, ns=self.tx)
+        sh('python3', '-c', code, ns=self.tx)
 
     def send_tcp_syns(self):
         """connect() attempts: the kernel's own TCP SYNs (nobody answers on a bypassed queue)."""
         code = ('import socket\ns=socket.socket()\ns.settimeout(1.5)\n'
                 'try: s.connect(("10.99.0.2", 5201))\nexcept OSError: pass\n')
-        self.sh('python3', '-c', code, ns=self.tx)
+        sh('python3', '-c', code, ns=self.tx)
 
     def send_tcp_stream(self, nbytes):
         """A real TCP transfer to a kernel listener in ns_rx (afpacket taps it)."""
@@ -172,6 +149,6 @@ class Veth:
         code = ('import socket\ns=socket.create_connection(("10.99.0.2",5201),timeout=5)\n'
                 's.sendall(b"x"*%d)\ns.close()\n' % nbytes)
         try:
-            self.sh('python3', '-c', code, ns=self.tx)
+            sh('python3', '-c', code, ns=self.tx)
         finally:
             srv.wait(timeout=10)
