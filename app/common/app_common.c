@@ -10,8 +10,7 @@
 #include <rte_common.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include <rte_ethdev.h>
-#include <rte_mempool.h>
+#include <rte_log.h>
 #include <rte_version.h>
 
 #include "app_common.h"
@@ -183,21 +182,6 @@ int app_parse_seconds(const char *s, double min, double max, double *out)
 	return 0;
 }
 
-int app_mempool_free_checked(const char *prog, struct rte_mempool *mp)
-{
-	unsigned int avail, size;
-
-	if (mp == NULL)
-		return 0;
-	avail = rte_mempool_avail_count(mp);
-	size = mp->size;
-	if (avail != size)
-		fprintf(stderr, "%s: pool %s: %u of %u mbufs not returned after close\n", prog,
-			mp->name, size - avail, size);
-	rte_mempool_free(mp);
-	return avail == size ? 0 : -1;
-}
-
 int app_main(int argc, char **argv, const struct app_main_ops *ops, void *opts)
 {
 	int eal_argc, app_argc, status;
@@ -222,25 +206,4 @@ int app_main(int argc, char **argv, const struct app_main_ops *ops, void *opts)
 	rte_eal_cleanup();
 	free(eal_argv);
 	return status;
-}
-
-int app_rxq_setup_split(uint16_t port, uint16_t queue, uint16_t ring, uint32_t proto_hdr,
-			struct rte_mempool *hdr_mp, struct rte_mempool *pay_mp)
-{
-	union rte_eth_rxseg segs[2];
-	struct rte_eth_dev_info info;
-	struct rte_eth_rxconf conf;
-	int ret = rte_eth_dev_info_get(port, &info);
-
-	if (ret < 0)
-		return ret;
-	memset(segs, 0, sizeof(segs));
-	segs[0].split.mp = hdr_mp;
-	segs[0].split.proto_hdr = proto_hdr;
-	segs[1].split.mp = pay_mp;
-	conf = info.default_rxconf;
-	conf.offloads = RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT;
-	conf.rx_seg = segs;
-	conf.rx_nseg = 2;
-	return rte_eth_rx_queue_setup(port, queue, ring, rte_socket_id(), &conf, NULL);
 }

@@ -40,22 +40,6 @@ int app_parse_u64(const char *s, unsigned long long min, unsigned long long max,
 /* A decimal number of seconds in [min, max] ("0.5", "2"); -EINVAL otherwise. */
 int app_parse_seconds(const char *s, double min, double max, double *out);
 
-struct rte_mempool;
-/*
- * Free a pool after the port closed; a pool that is not full lost mbufs (in
- * a PMD, a library or the app): say how many under `prog` and return -1.
- */
-int app_mempool_free_checked(const char *prog, struct rte_mempool *mp);
-
-/*
- * Rx queue `queue` of `port` with protocol buffer split, as every hsplit app
- * sets it up: the headers up to `proto_hdr` (RTE_PTYPE_* bits) into hdr_mp,
- * the payload into pay_mp (the dmabuf pool), on the device's default rxconf.
- * 0, or the negative errno of rte_eth_dev_info_get / rte_eth_rx_queue_setup.
- */
-int app_rxq_setup_split(uint16_t port, uint16_t queue, uint16_t ring, uint32_t proto_hdr,
-			struct rte_mempool *hdr_mp, struct rte_mempool *pay_mp);
-
 /* The machine line every benchmark prints: CPU model, cores, kernel, DPDK, hugepages. */
 struct app_machine {
 	char cpu[128];

@@ -22,6 +22,7 @@
 #include <rte_mempool.h>
 
 #include "app_hist.h"
+#include "app_port.h"
 #include "devmem.h"
 #include "tcprx.h"
 
@@ -77,12 +78,9 @@ void hrx_usage(FILE *out, const char *prog);
 
 /* port.c */
 struct hrx_port {
-	uint16_t port_id;
-	char name[64];
-	struct rte_mempool *hdr_mp, *pay_mp, *tx_mp;
+	struct app_port eth;          /* pools, vdev, queues (app/common/app_port.h) */
 	struct devmem_dmabuf *dmabuf;
 	struct devmem_binding *binding;
-	bool probed, started;
 };
 
 int hrx_port_open(struct hrx_port *p, const struct hrx_options *opt);

@@ -35,10 +35,10 @@ static int tcprx_setup(struct hrx_run *run)
 	int ret;
 
 	tcprx_config_init(&cfg);
-	cfg.port_id = run->port.port_id;
+	cfg.port_id = run->port.eth.port_id;
 	cfg.rx_queue = 0;
 	cfg.tx_queue = 0;
-	cfg.tx_pool = run->port.tx_mp;
+	cfg.tx_pool = run->port.eth.tx_mp;
 	cfg.max_conns = o->max_conns;
 	cfg.rcv_chunks = o->rcv_chunks;
 	cfg.max_ooo = o->max_ooo; /* 0: lib/tcprx keeps a whole window's worth */
@@ -60,7 +60,7 @@ static int tcprx_setup(struct hrx_run *run)
 		return ret;
 	}
 	fprintf(stderr, "%s: listening on %s:%u (port %s, dmabuf %s, binding %u, chunk %u)\n",
-		HRX_NAME, tcprx_addr_format(&o->addr, addr, sizeof(addr)), o->port, run->port.name,
+		HRX_NAME, tcprx_addr_format(&o->addr, addr, sizeof(addr)), o->port, run->port.eth.name,
 		devmem_dmabuf_describe(run->port.dmabuf), devmem_binding_id(run->port.binding),
 		devmem_binding_chunk_size(run->port.binding));
 	return 0;
@@ -132,7 +132,7 @@ static const char *exit_due(const struct hrx_run *run, uint64_t now)
 
 static void xstats_snapshot(struct hrx_run *run)
 {
-	uint16_t port = run->port.port_id;
+	uint16_t port = run->port.eth.port_id;
 	int i, n = rte_eth_xstats_get_names(port, NULL, 0);
 	struct rte_eth_xstat_name *names;
 	struct rte_eth_xstat *vals;
@@ -198,7 +198,7 @@ int hrx_run(struct hrx_run *run)
 
 	run->t_start = run->tick_ns = hrx_now_ns();
 	app_hist_init(&run->latency);
-	snprintf(run->port_name, sizeof(run->port_name), "%s", run->port.name);
+	snprintf(run->port_name, sizeof(run->port_name), "%s", run->port.eth.name);
 	ret = tcprx_setup(run);
 	if (ret == 0) {
 		poll_loop(run);

@@ -65,7 +65,7 @@ static uint64_t warm_up(const struct pb_port *p, uint64_t cycles, uint64_t *seen
 
 	*seen = 0;
 	do {
-		n = rte_eth_rx_burst(p->port_id, 0, pkts, PB_BURST);
+		n = rte_eth_rx_burst(p->eth.port_id, 0, pkts, PB_BURST);
 		for (i = 0; i < n; i++)
 			bad += !mbuf_as_expected(p, pkts[i], lin);
 		*seen += n;
@@ -120,7 +120,7 @@ static bool time_reps(struct pb_run *run, const struct pb_port *p, struct pb_res
 	unsigned int i;
 
 	for (i = 0; i < run->opt->reps && !app_stop_requested(); i++) {
-		poll_for(p->port_id, cycles, &c);
+		poll_for(p->eth.port_id, cycles, &c);
 		samples[i] = (double)c.packets / ((double)c.cycles / hz) / 1e6;
 		r->packets += c.packets;
 		r->empty_polls += c.empty_polls;
@@ -128,7 +128,7 @@ static bool time_reps(struct pb_run *run, const struct pb_port *p, struct pb_res
 	if (i < run->opt->reps)
 		return false;
 	if (r->packets == 0) {
-		fprintf(stderr, "pmd-bench: %s, %u bytes: no packet received\n", p->vdev,
+		fprintf(stderr, "pmd-bench: %s, %u bytes: no packet received\n", p->eth.name,
 			p->frame_size);
 		return false;
 	}
@@ -148,7 +148,7 @@ static void measure_one(struct pb_run *run, enum pb_config config, unsigned int 
 		bad = warm_up(&p, (uint64_t)(warm * (double)rte_get_tsc_hz()), &seen);
 		if (bad)
 			fprintf(stderr, "pmd-bench: %s, %u bytes: %" PRIu64 " of %" PRIu64
-				" warm-up packets are not what %s delivers\n", p.vdev,
+				" warm-up packets are not what %s delivers\n", p.eth.name,
 				pb_sizes[s], bad, seen, pb_config_names[config]);
 		ok = bad == 0 && time_reps(run, &p, r);
 	}

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "app_port.h"
+
 #define PB_DEFAULT_REPS    5u
 #define PB_DEFAULT_SECONDS 1.0
 #define PB_WARMUP_SECONDS  0.2   /* at most; never longer than one repetition */
@@ -63,11 +65,7 @@ extern const char *const pb_config_keys[PB_NB_CONFIGS];
 struct pb_port {
 	enum pb_config config;
 	uint32_t frame_size;
-	char vdev[32];
-	uint16_t port_id;
-	bool probed, started;
-	struct rte_mempool *hdr_mp;   /* the only pool without split */
-	struct rte_mempool *pay_mp;
+	struct app_port eth;          /* hdr_mp is the only pool without split */
 };
 int pb_port_open(struct pb_port *p, enum pb_config config, uint32_t frame_size);
 /* Stops, closes, removes the vdev, frees the pools; -1 if mbufs were not all returned. */

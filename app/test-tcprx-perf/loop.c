@@ -57,12 +57,12 @@ uint16_t tb_rx_burst(void *arg, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t got;
 
 	if (!p->timed) {
-		got = rte_eth_rx_burst(p->port_id, 0, pkts, n);
+		got = rte_eth_rx_burst(p->eth.port_id, 0, pkts, n);
 		mark_ready(p, pkts, got);
 		return got;
 	}
 	t0 = rte_rdtsc();
-	got = rte_eth_rx_burst(p->port_id, 0, pkts, n);
+	got = rte_eth_rx_burst(p->eth.port_id, 0, pkts, n);
 	t1 = rte_rdtsc();
 	mark_ready(p, pkts, got);
 	t2 = rte_rdtsc();
@@ -79,12 +79,12 @@ uint16_t tb_tx_burst(void *arg, struct rte_mbuf **pkts, uint16_t n)
 
 	p->win.tx_calls++;
 	if (!p->timed) {
-		sent = rte_eth_tx_burst(p->port_id, 0, pkts, n);
+		sent = rte_eth_tx_burst(p->eth.port_id, 0, pkts, n);
 		p->win.frames_out += sent;
 		return sent;
 	}
 	t0 = rte_rdtsc();
-	sent = rte_eth_tx_burst(p->port_id, 0, pkts, n);
+	sent = rte_eth_tx_burst(p->eth.port_id, 0, pkts, n);
 	p->win.tx_cycles += rte_rdtsc() - t0;
 	p->win.frames_out += sent;
 	return sent;

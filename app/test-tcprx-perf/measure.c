@@ -88,7 +88,7 @@ static void collect_counters(struct tb_port *p, struct tb_cell *c)
 	struct tcprx_stats ts;
 	uint32_t f;
 
-	if (rte_pmd_hsplit_gen_tcp_stats(p->port_id, &gs) == 0) {
+	if (rte_pmd_hsplit_gen_tcp_stats(p->eth.port_id, &gs) == 0) {
 		c->gen_odd = gs.odd_frames + gs.tx_not_tcp + gs.ack_out_of_range + gs.window_shrunk;
 		c->gen_retrans = gs.data_retrans;
 		c->gen_probes = gs.window_probes;
@@ -97,8 +97,8 @@ static void collect_counters(struct tb_port *p, struct tb_cell *c)
 		c->gen_syn_retrans = gs.syn_retrans;
 		c->rst = gs.rst_in;
 	}
-	c->pool_empty_drops = xstat(p->port_id, "rx_q0_payload_pool_empty_drops");
-	c->no_desc_drops = xstat(p->port_id, "rx_q0_no_desc_drops");
+	c->pool_empty_drops = xstat(p->eth.port_id, "rx_q0_payload_pool_empty_drops");
+	c->no_desc_drops = xstat(p->eth.port_id, "rx_q0_no_desc_drops");
 	if (tcprx_stats(p->rx, &ts) == 0) {
 		c->tcprx_malformed = ts.malformed + ts.bad_options + ts.not_ours;
 		c->tcprx_csum = ts.csum_bad + ts.csum_unknown + ts.csum_sw_bad;

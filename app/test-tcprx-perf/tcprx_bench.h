@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "app_port.h"
 #include "tcprx.h"
 
 #define TB_MAX_CELLS       8u
@@ -100,10 +101,7 @@ struct tb_conn {
 /* The port, its pools, the stack and the app's connections for one cell. */
 struct tb_port {
 	uint32_t conns, rcv_chunks, batch, seg_bytes;
-	char vdev[32];
-	uint16_t port_id;
-	bool probed, started;
-	struct rte_mempool *hdr_mp, *pay_mp, *tx_mp;
+	struct app_port eth;      /* pools, vdev, queues (app/common/app_port.h) */
 	struct tcprx *rx;
 	struct tb_conn *bc;       /* indexed by gen flow (remote port - 10000) */
 	uint32_t accepted;
