@@ -11,7 +11,7 @@
  * zcrx structs are written out here from the 6.18 uapi (they are ABI).
  */
 #include "hsb_krecv.h"
-#include "hsb_genl.h"
+#include "hnl.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -140,12 +140,12 @@ static void rings_reply(const struct nlmsghdr *h, void *arg)
 {
 	struct rings_answer *r = arg;
 	size_t len;
-	const void *attrs = hsb_genl_attrs(h, &len);
-	const struct nlattr *a = hsb_nla_find(attrs, len, ETHTOOL_A_RINGS_TCP_DATA_SPLIT);
+	const void *attrs = hnl_genl_attrs(h, &len);
+	const struct nlattr *a = hnl_attr_find(attrs, len, ETHTOOL_A_RINGS_TCP_DATA_SPLIT);
 
 	r->seen = true;
-	if (a && hsb_nla_len(a) >= 1)
-		r->split = *(const uint8_t *)hsb_nla_data(a);
+	if (a && hnl_attr_len(a) >= 1)
+		r->split = *(const uint8_t *)hnl_attr_data(a);
 }
 
 /* Header split as ethtool reports it; a check either way, never a gate. */
@@ -153,18 +153,18 @@ static void check_header_split(struct verdict *v, int fd, int ifindex)
 {
 	static const char *const names[] = { "unknown", "disabled", "enabled" };
 	struct rings_answer r = { .split = -1 };
-	struct hsb_genl_family eth;
+	struct hnl_genl_family eth;
 	char why[256], d[512];
-	struct hsb_nlmsg m;
+	struct hnl_msg m;
 	struct nlattr *hdr;
-	int rc = hsb_genl_family(fd, "ethtool", &eth);
+	int rc = hnl_genl_family(fd, "ethtool", &eth);
 
 	if (rc == 0) {
-		hsb_genl_start(&m, eth.id, ETHTOOL_MSG_RINGS_GET);
-		hdr = hsb_nl_nest(&m, ETHTOOL_A_RINGS_HEADER);
-		hsb_nl_u32(&m, ETHTOOL_A_HEADER_DEV_INDEX, (uint32_t)ifindex);
-		hsb_nl_nest_end(&m, hdr);
-		rc = hsb_nl_call(fd, &m, rings_reply, &r, why, sizeof(why));
+		hnl_genl_start(&m, eth.id, ETHTOOL_MSG_RINGS_GET);
+		hdr = hnl_nest(&m, ETHTOOL_A_RINGS_HEADER);
+		hnl_put_u32(&m, ETHTOOL_A_HEADER_DEV_INDEX, (uint32_t)ifindex);
+		hnl_nest_end(&m, hdr);
+		rc = hnl_call(fd, &m, rings_reply, &r, why, sizeof(why));
 	} else {
 		why[0] = '\0';
 	}
@@ -181,10 +181,10 @@ static void check_header_split(struct verdict *v, int fd, int ifindex)
 	       false, d);
 }
 
-static int bind_rx_memfd(int fd, const struct hsb_genl_family *nd, int ifindex, char *why,
+static int bind_rx_memfd(int fd, const struct hnl_genl_family *nd, int ifindex, char *why,
 			 size_t whylen)
 {
-	struct hsb_nlmsg m;
+	struct hnl_msg m;
 	struct nlattr *q;
 	int mfd = memfd_create("hsb-devmem-probe", MFD_CLOEXEC), rc;
 
@@ -195,19 +195,19 @@ static int bind_rx_memfd(int fd, const struct hsb_genl_family *nd, int ifindex, 
 		close(mfd);
 		return rc;
 	}
-	hsb_genl_start(&m, nd->id, NETDEV_CMD_BIND_RX_);
-	hsb_nl_u32(&m, NETDEV_A_DMABUF_IFINDEX_, (uint32_t)ifindex);
-	hsb_nl_u32(&m, NETDEV_A_DMABUF_FD_, (uint32_t)mfd);
-	q = hsb_nl_nest(&m, NETDEV_A_DMABUF_QUEUES_);
-	hsb_nl_u32(&m, NETDEV_A_QUEUE_ID_, 0);
-	hsb_nl_u32(&m, NETDEV_A_QUEUE_TYPE_, NETDEV_QUEUE_TYPE_RX_);
-	hsb_nl_nest_end(&m, q);
-	rc = hsb_nl_call(fd, &m, NULL, NULL, why, whylen);
+	hnl_genl_start(&m, nd->id, NETDEV_CMD_BIND_RX_);
+	hnl_put_u32(&m, NETDEV_A_DMABUF_IFINDEX_, (uint32_t)ifindex);
+	hnl_put_u32(&m, NETDEV_A_DMABUF_FD_, (uint32_t)mfd);
+	q = hnl_nest(&m, NETDEV_A_DMABUF_QUEUES_);
+	hnl_put_u32(&m, NETDEV_A_QUEUE_ID_, 0);
+	hnl_put_u32(&m, NETDEV_A_QUEUE_TYPE_, NETDEV_QUEUE_TYPE_RX_);
+	hnl_nest_end(&m, q);
+	rc = hnl_call(fd, &m, NULL, NULL, why, whylen);
 	close(mfd);
 	return rc;
 }
 
-static void check_bind_rx(struct verdict *v, int fd, const struct hsb_genl_family *nd,
+static void check_bind_rx(struct verdict *v, int fd, const struct hnl_genl_family *nd,
 			  int ifindex)
 {
 	static const char what[] = "NETDEV_CMD_BIND_RX queue 0";
@@ -229,32 +229,32 @@ static void check_bind_rx(struct verdict *v, int fd, const struct hsb_genl_famil
 
 int krecv_probe_devmem(const struct krecv_opts *o)
 {
-	struct hsb_genl_family nd;
+	struct hnl_genl_family nd;
 	struct verdict v;
 	char d[512];
 	int ifindex = ifindex_of(o), fd, rc;
 
 	if (ifindex == 0)
 		return HSB_EXIT_FAIL;
-	fd = hsb_nl_socket(NETLINK_GENERIC);
+	fd = hnl_socket(NETLINK_GENERIC);
 	if (fd < 0 || verdict_open(&v, o) < 0) {
 		hsb_log("--probe devmem: generic netlink socket: %s", strerror(fd < 0 ? -fd : errno));
 		if (fd >= 0)
 			close(fd);
 		return HSB_EXIT_FAIL;
 	}
-	rc = hsb_genl_family(fd, "netdev", &nd);
+	rc = hnl_genl_family(fd, "netdev", &nd);
 	if (rc < 0)
 		errno_detail(d, sizeof(d), -rc, NULL, "the kernel has no netdev netlink family");
 	else
 		snprintf(d, sizeof(d), "family id %u", nd.id);
 	check(&v, "generic netlink family netdev", rc == 0, d);
 	if (rc == 0)
-		check(&v, "netdev op bind-rx", hsb_genl_has_op(&nd, NETDEV_CMD_BIND_RX_),
-		      hsb_genl_has_op(&nd, NETDEV_CMD_BIND_RX_) ? "present" :
+		check(&v, "netdev op bind-rx", hnl_genl_has_op(&nd, NETDEV_CMD_BIND_RX_),
+		      hnl_genl_has_op(&nd, NETDEV_CMD_BIND_RX_) ? "present" :
 		      "absent: the kernel predates devmem TCP (6.12)");
 	check_header_split(&v, fd, ifindex);
-	if (rc == 0 && hsb_genl_has_op(&nd, NETDEV_CMD_BIND_RX_))
+	if (rc == 0 && hnl_genl_has_op(&nd, NETDEV_CMD_BIND_RX_))
 		check_bind_rx(&v, fd, &nd, ifindex);
 	close(fd); /* unbinds anything bound through it */
 	return verdict_close(&v, "devmem");

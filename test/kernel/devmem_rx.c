@@ -41,13 +41,13 @@
 #include <unistd.h>
 
 #include <linux/bpf.h>
-#include <linux/genetlink.h>
 #include <linux/io_uring.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
 #include "devmem.h"
+#include "hnl.h"
 #include "tap.h"
 
 /* netdev genetlink family (include/uapi/linux/netdev.h) */
@@ -91,135 +91,7 @@ static uint8_t pattern(uint64_t i)
 	return (uint8_t)(i * 131u + (i >> 12) * 7u + 1u);
 }
 
-/* ---- generic netlink, just enough for one request and its answer ---- */
-
-struct nlbuf {
-	char data[8192];
-	size_t len;
-};
-
-static struct nlattr *nl_put(struct nlbuf *b, uint16_t type, const void *v, size_t len)
-{
-	struct nlattr *a = (struct nlattr *)(b->data + b->len);
-
-	a->nla_type = type;
-	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
-	if (len)
-		memcpy((char *)a + NLA_HDRLEN, v, len);
-	b->len += NLA_ALIGN(a->nla_len);
-	return a;
-}
-
-static void nl_u32(struct nlbuf *b, uint16_t type, uint32_t v)
-{
-	nl_put(b, type, &v, sizeof(v));
-}
-
-static struct nlattr *nl_nest(struct nlbuf *b, uint16_t type)
-{
-	return nl_put(b, type | NLA_F_NESTED, NULL, 0);
-}
-
-static void nl_nest_end(struct nlbuf *b, struct nlattr *a)
-{
-	a->nla_len = (uint16_t)(b->data + b->len - (char *)a);
-}
-
-static void nl_start(struct nlbuf *b, uint16_t type, uint8_t cmd)
-{
-	struct nlmsghdr *h = (struct nlmsghdr *)b->data;
-	struct genlmsghdr *g = (struct genlmsghdr *)NLMSG_DATA(h);
-
-	memset(b->data, 0, sizeof(b->data));
-	h->nlmsg_type = type;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	h->nlmsg_seq = 1;
-	g->cmd = cmd;
-	g->version = 1;
-	b->len = NLMSG_LENGTH(GENL_HDRLEN);
-}
-
-/*
- * Send b, wait for the error/ack; on a reply message, return attribute
- * `want` (u32) in *val. Returns 0 or -errno; extack text goes to `why`.
- */
-static int nl_call(int fd, struct nlbuf *b, uint16_t want, uint32_t *val, char *why,
-		   size_t whylen)
-{
-	char rx[8192];
-	ssize_t n;
-
-	((struct nlmsghdr *)b->data)->nlmsg_len = (uint32_t)b->len;
-	if (why)
-		why[0] = '\0';
-	if (send(fd, b->data, b->len, 0) < 0)
-		return -errno;
-	for (;;) {
-		n = recv(fd, rx, sizeof(rx), 0);
-		if (n < 0)
-			return -errno;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)rx; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-				size_t off = NLMSG_HDRLEN + sizeof(*e);
-
-				/* extack TLVs follow the (capped) original message */
-				if (why && (h->nlmsg_flags & NLM_F_CAPPED) && e->error) {
-					for (struct nlattr *a = (struct nlattr *)((char *)h + off);
-					     (char *)a + NLA_HDRLEN <= (char *)h + h->nlmsg_len &&
-					     a->nla_len >= NLA_HDRLEN;
-					     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
-						if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
-							snprintf(why, whylen, "%s",
-								 (char *)a + NLA_HDRLEN);
-				}
-				return e->error;
-			}
-			if (want) {
-				char *p = (char *)NLMSG_DATA(h) + GENL_HDRLEN;
-				char *end = (char *)h + h->nlmsg_len;
-
-				for (struct nlattr *a = (struct nlattr *)p;
-				     (char *)a + NLA_HDRLEN <= end && a->nla_len >= NLA_HDRLEN;
-				     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
-					if ((a->nla_type & NLA_TYPE_MASK) == want)
-						memcpy(val, (char *)a + NLA_HDRLEN, sizeof(*val));
-			}
-		}
-	}
-}
-
-/* Errors come back with the extack message and without our request. */
-static int nl_socket(int proto)
-{
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
-	int one = 1;
-
-	if (fd >= 0) {
-		setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-		setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	}
-	return fd;
-}
-
-static int genl_socket(void)
-{
-	return nl_socket(NETLINK_GENERIC);
-}
-
-static int genl_family(int fd, const char *name)
-{
-	struct nlbuf b;
-	uint32_t id = 0;
-	int rc;
-
-	nl_start(&b, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
-	nl_put(&b, CTRL_ATTR_FAMILY_NAME, name, strlen(name) + 1);
-	rc = nl_call(fd, &b, CTRL_ATTR_FAMILY_ID, &id, NULL, 0);
-	/* the u16 id sits in the low bytes of our u32 */
-	return rc < 0 ? rc : (int)(id & 0xffff);
-}
+/* ---- netlink: tools/netlink/hnl.h builds, sends and reads ---- */
 
 /* One netdev-family socket: the binding lives exactly as long as it. */
 struct nl {
@@ -230,11 +102,16 @@ struct nl {
 
 static int nl_open(struct nl *nl)
 {
-	nl->fd = genl_socket();
+	struct hnl_genl_family f;
+	int rc;
+
+	nl->fd = hnl_socket(NETLINK_GENERIC);
 	if (nl->fd < 0)
-		return -errno;
-	nl->netdev = genl_family(nl->fd, "netdev");
-	nl->ethtool = genl_family(nl->fd, "ethtool");
+		return nl->fd;
+	rc = hnl_genl_family(nl->fd, "netdev", &f);
+	nl->netdev = rc < 0 ? rc : f.id;
+	rc = hnl_genl_family(nl->fd, "ethtool", &f);
+	nl->ethtool = rc < 0 ? rc : f.id;
 	if (nl->netdev < 0)
 		return nl->netdev;
 	return nl->ethtool < 0 ? nl->ethtool : 0;
@@ -251,30 +128,35 @@ static void nl_reopen(struct nl *nl)
 static int bind_rx(struct nl *nl, int ifindex, uint32_t queue, int dmabuf_fd, uint32_t *id,
 		   char *why, size_t whylen)
 {
+	struct hnl_u32 reply = { .type = NETDEV_A_DMABUF_ID_ };
 	struct nlattr *q;
-	struct nlbuf b;
+	struct hnl_msg m;
+	int rc;
 
-	nl_start(&b, (uint16_t)nl->netdev, NETDEV_CMD_BIND_RX_);
-	nl_u32(&b, NETDEV_A_DMABUF_IFINDEX_, (uint32_t)ifindex);
-	nl_u32(&b, NETDEV_A_DMABUF_FD_, (uint32_t)dmabuf_fd);
-	q = nl_nest(&b, NETDEV_A_DMABUF_QUEUES_);
-	nl_u32(&b, NETDEV_A_QUEUE_ID_, queue);
-	nl_u32(&b, NETDEV_A_QUEUE_TYPE_, NETDEV_QUEUE_TYPE_RX_);
-	nl_nest_end(&b, q);
-	return nl_call(nl->fd, &b, NETDEV_A_DMABUF_ID_, id, why, whylen);
+	hnl_genl_start(&m, (uint16_t)nl->netdev, NETDEV_CMD_BIND_RX_);
+	hnl_put_u32(&m, NETDEV_A_DMABUF_IFINDEX_, (uint32_t)ifindex);
+	hnl_put_u32(&m, NETDEV_A_DMABUF_FD_, (uint32_t)dmabuf_fd);
+	q = hnl_nest(&m, NETDEV_A_DMABUF_QUEUES_);
+	hnl_put_u32(&m, NETDEV_A_QUEUE_ID_, queue);
+	hnl_put_u32(&m, NETDEV_A_QUEUE_TYPE_, NETDEV_QUEUE_TYPE_RX_);
+	hnl_nest_end(&m, q);
+	rc = hnl_call(nl->fd, &m, hnl_reply_u32, &reply, why, whylen);
+	if (reply.found)
+		*id = reply.value;
+	return rc;
 }
 
 static int set_hds(struct nl *nl, int ifindex, uint8_t mode, char *why, size_t whylen)
 {
 	struct nlattr *h;
-	struct nlbuf b;
+	struct hnl_msg m;
 
-	nl_start(&b, (uint16_t)nl->ethtool, ETHTOOL_MSG_RINGS_SET_);
-	h = nl_nest(&b, ETHTOOL_A_RINGS_HEADER_);
-	nl_u32(&b, ETHTOOL_A_HEADER_DEV_INDEX_, (uint32_t)ifindex);
-	nl_nest_end(&b, h);
-	nl_put(&b, ETHTOOL_A_RINGS_TCP_DATA_SPLIT_, &mode, 1);
-	return nl_call(nl->fd, &b, 0, NULL, why, whylen);
+	hnl_genl_start(&m, (uint16_t)nl->ethtool, ETHTOOL_MSG_RINGS_SET_);
+	h = hnl_nest(&m, ETHTOOL_A_RINGS_HEADER_);
+	hnl_put_u32(&m, ETHTOOL_A_HEADER_DEV_INDEX_, (uint32_t)ifindex);
+	hnl_nest_end(&m, h);
+	hnl_put(&m, ETHTOOL_A_RINGS_TCP_DATA_SPLIT_, &mode, 1);
+	return hnl_call(nl->fd, &m, NULL, NULL, why, whylen);
 }
 
 /* ---- XDP: a two-instruction XDP_PASS program, attached in SKB mode ---- */
@@ -300,31 +182,20 @@ static int xdp_prog_load(bool frags)
 /* Attach (prog_fd >= 0) or detach (-1) generic XDP; returns 0 or -errno. */
 static int xdp_set(int ifindex, int prog_fd, char *why, size_t whylen)
 {
-	struct {
-		struct nlmsghdr h;
-		struct ifinfomsg i;
-		char attrs[64];
-	} req;
-	struct nlbuf b;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct hnl_msg m;
 	struct nlattr *x;
 	int fd, rc;
 
-	memset(&req, 0, sizeof(req));
-	memset(&b, 0, sizeof(b));
-	req.h.nlmsg_type = RTM_SETLINK;
-	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	req.i.ifi_family = AF_UNSPEC;
-	req.i.ifi_index = ifindex;
-	b.len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
-	memcpy(b.data, &req, b.len);
-	x = nl_nest(&b, IFLA_XDP);
-	nl_u32(&b, IFLA_XDP_FD, (uint32_t)prog_fd);
-	nl_u32(&b, IFLA_XDP_FLAGS, XDP_FLAGS_SKB_MODE);
-	nl_nest_end(&b, x);
-	fd = nl_socket(NETLINK_ROUTE);
+	hnl_start(&m, RTM_SETLINK, &ifi, sizeof(ifi));
+	x = hnl_nest(&m, IFLA_XDP);
+	hnl_put_u32(&m, IFLA_XDP_FD, (uint32_t)prog_fd);
+	hnl_put_u32(&m, IFLA_XDP_FLAGS, XDP_FLAGS_SKB_MODE);
+	hnl_nest_end(&m, x);
+	fd = hnl_socket(NETLINK_ROUTE);
 	if (fd < 0)
-		return -errno;
-	rc = nl_call(fd, &b, 0, NULL, why, whylen);
+		return fd;
+	rc = hnl_call(fd, &m, NULL, NULL, why, whylen);
 	close(fd);
 	return rc;
 }

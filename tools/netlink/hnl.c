@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "hsb_genl.h"
+#include "hnl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 
 #define REPLY_TIMEOUT_S 5 /* a kernel answers at once; never hang a probe */
 
-static void start(struct hsb_nlmsg *m, uint16_t type)
+static void start(struct hnl_msg *m, uint16_t type)
 {
 	struct nlmsghdr *h = (struct nlmsghdr *)m->data;
 
@@ -23,21 +23,21 @@ static void start(struct hsb_nlmsg *m, uint16_t type)
 	m->len = NLMSG_HDRLEN;
 }
 
-void hsb_genl_start(struct hsb_nlmsg *m, uint16_t type, uint8_t cmd)
+void hnl_genl_start(struct hnl_msg *m, uint16_t type, uint8_t cmd)
 {
 	struct genlmsghdr g = { .cmd = cmd, .version = 1 };
 
-	hsb_nl_start(m, type, &g, sizeof(g));
+	hnl_start(m, type, &g, sizeof(g));
 }
 
-void hsb_nl_start(struct hsb_nlmsg *m, uint16_t type, const void *hdr, size_t hdr_len)
+void hnl_start(struct hnl_msg *m, uint16_t type, const void *hdr, size_t hdr_len)
 {
 	start(m, type);
 	memcpy(m->data + m->len, hdr, hdr_len);
 	m->len += NLMSG_ALIGN(hdr_len);
 }
 
-struct nlattr *hsb_nl_put(struct hsb_nlmsg *m, uint16_t type, const void *v, size_t len)
+struct nlattr *hnl_put(struct hnl_msg *m, uint16_t type, const void *v, size_t len)
 {
 	struct nlattr *a = (struct nlattr *)(m->data + m->len);
 
@@ -52,23 +52,23 @@ struct nlattr *hsb_nl_put(struct hsb_nlmsg *m, uint16_t type, const void *v, siz
 	return a;
 }
 
-void hsb_nl_u32(struct hsb_nlmsg *m, uint16_t type, uint32_t v)
+void hnl_put_u32(struct hnl_msg *m, uint16_t type, uint32_t v)
 {
-	hsb_nl_put(m, type, &v, sizeof(v));
+	hnl_put(m, type, &v, sizeof(v));
 }
 
-struct nlattr *hsb_nl_nest(struct hsb_nlmsg *m, uint16_t type)
+struct nlattr *hnl_nest(struct hnl_msg *m, uint16_t type)
 {
-	return hsb_nl_put(m, type | NLA_F_NESTED, NULL, 0);
+	return hnl_put(m, type | NLA_F_NESTED, NULL, 0);
 }
 
-void hsb_nl_nest_end(struct hsb_nlmsg *m, struct nlattr *nest)
+void hnl_nest_end(struct hnl_msg *m, struct nlattr *nest)
 {
 	if (nest)
 		nest->nla_len = (uint16_t)(m->data + m->len - (char *)nest);
 }
 
-int hsb_nl_socket(int proto)
+int hnl_socket(int proto)
 {
 	struct timeval tv = { .tv_sec = REPLY_TIMEOUT_S };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
@@ -83,7 +83,7 @@ int hsb_nl_socket(int proto)
 	return fd;
 }
 
-const struct nlattr *hsb_nla_find(const void *attrs, size_t len, uint16_t type)
+const struct nlattr *hnl_attr_find(const void *attrs, size_t len, uint16_t type)
 {
 	const char *p = attrs, *end = p + len;
 
@@ -99,17 +99,17 @@ const struct nlattr *hsb_nla_find(const void *attrs, size_t len, uint16_t type)
 	return NULL;
 }
 
-const void *hsb_nla_data(const struct nlattr *a)
+const void *hnl_attr_data(const struct nlattr *a)
 {
 	return (const char *)a + NLA_HDRLEN;
 }
 
-size_t hsb_nla_len(const struct nlattr *a)
+size_t hnl_attr_len(const struct nlattr *a)
 {
 	return a->nla_len - NLA_HDRLEN;
 }
 
-const void *hsb_genl_attrs(const struct nlmsghdr *h, size_t *len)
+const void *hnl_genl_attrs(const struct nlmsghdr *h, size_t *len)
 {
 	size_t hdr = NLMSG_HDRLEN + GENL_HDRLEN;
 
@@ -124,15 +124,18 @@ static void extack_text(const struct nlmsghdr *h, char *why, size_t whylen)
 	size_t off = NLMSG_HDRLEN + sizeof(*e);
 	const struct nlattr *msg;
 
+	/* the TLVs follow our request, or only its header when the kernel capped it */
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
 	if (!why || !(h->nlmsg_flags & NLM_F_ACK_TLVS) || h->nlmsg_len <= off)
 		return;
-	msg = hsb_nla_find((const char *)h + off, h->nlmsg_len - off, NLMSGERR_ATTR_MSG);
+	msg = hnl_attr_find((const char *)h + off, h->nlmsg_len - off, NLMSGERR_ATTR_MSG);
 	if (msg)
-		snprintf(why, whylen, "%.*s", (int)hsb_nla_len(msg), (const char *)hsb_nla_data(msg));
+		snprintf(why, whylen, "%.*s", (int)hnl_attr_len(msg), (const char *)hnl_attr_data(msg));
 }
 
-int hsb_nl_call(int fd, struct hsb_nlmsg *m, hsb_nl_reply_fn fn, void *arg, char *why,
-		size_t whylen)
+int hnl_call(int fd, struct hnl_msg *m, hnl_reply_fn fn, void *arg, char *why,
+	     size_t whylen)
 {
 	static char rx[32768];
 	ssize_t n;
@@ -163,10 +166,23 @@ int hsb_nl_call(int fd, struct hsb_nlmsg *m, hsb_nl_reply_fn fn, void *arg, char
 	}
 }
 
-/* CTRL_ATTR_OPS is a list of nests, one per command, each with its id. */
-static void collect_ops(struct hsb_genl_family *f, const struct nlattr *ops)
+void hnl_reply_u32(const struct nlmsghdr *h, void *arg)
 {
-	const char *p = hsb_nla_data(ops), *end = p + hsb_nla_len(ops);
+	struct hnl_u32 *u = arg;
+	size_t len;
+	const void *attrs = hnl_genl_attrs(h, &len);
+	const struct nlattr *a = hnl_attr_find(attrs, len, u->type);
+
+	if (a && hnl_attr_len(a) >= sizeof(u->value)) {
+		memcpy(&u->value, hnl_attr_data(a), sizeof(u->value));
+		u->found = true;
+	}
+}
+
+/* CTRL_ATTR_OPS is a list of nests, one per command, each with its id. */
+static void collect_ops(struct hnl_genl_family *f, const struct nlattr *ops)
+{
+	const char *p = hnl_attr_data(ops), *end = p + hnl_attr_len(ops);
 
 	while (p + NLA_HDRLEN <= end) {
 		const struct nlattr *op = (const struct nlattr *)p;
@@ -174,11 +190,11 @@ static void collect_ops(struct hsb_genl_family *f, const struct nlattr *ops)
 
 		if (op->nla_len < NLA_HDRLEN || p + op->nla_len > end)
 			return;
-		id = hsb_nla_find(hsb_nla_data(op), hsb_nla_len(op), CTRL_ATTR_OP_ID);
-		if (id && hsb_nla_len(id) >= 4) {
+		id = hnl_attr_find(hnl_attr_data(op), hnl_attr_len(op), CTRL_ATTR_OP_ID);
+		if (id && hnl_attr_len(id) >= 4) {
 			uint32_t cmd;
 
-			memcpy(&cmd, hsb_nla_data(id), sizeof(cmd));
+			memcpy(&cmd, hnl_attr_data(id), sizeof(cmd));
 			if (cmd < 8 * sizeof(f->ops))
 				f->ops[cmd / 8] |= (uint8_t)(1u << (cmd % 8));
 		}
@@ -188,34 +204,34 @@ static void collect_ops(struct hsb_genl_family *f, const struct nlattr *ops)
 
 static void family_reply(const struct nlmsghdr *h, void *arg)
 {
-	struct hsb_genl_family *f = arg;
+	struct hnl_genl_family *f = arg;
 	const struct nlattr *a;
 	size_t len;
-	const void *attrs = hsb_genl_attrs(h, &len);
+	const void *attrs = hnl_genl_attrs(h, &len);
 
-	a = hsb_nla_find(attrs, len, CTRL_ATTR_FAMILY_ID);
-	if (a && hsb_nla_len(a) >= 2)
-		memcpy(&f->id, hsb_nla_data(a), sizeof(f->id));
-	a = hsb_nla_find(attrs, len, CTRL_ATTR_OPS);
+	a = hnl_attr_find(attrs, len, CTRL_ATTR_FAMILY_ID);
+	if (a && hnl_attr_len(a) >= 2)
+		memcpy(&f->id, hnl_attr_data(a), sizeof(f->id));
+	a = hnl_attr_find(attrs, len, CTRL_ATTR_OPS);
 	if (a)
 		collect_ops(f, a);
 }
 
-int hsb_genl_family(int fd, const char *name, struct hsb_genl_family *f)
+int hnl_genl_family(int fd, const char *name, struct hnl_genl_family *f)
 {
-	struct hsb_nlmsg m;
+	struct hnl_msg m;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
-	hsb_genl_start(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
-	hsb_nl_put(&m, CTRL_ATTR_FAMILY_NAME, name, strlen(name) + 1);
-	rc = hsb_nl_call(fd, &m, family_reply, f, NULL, 0);
+	hnl_genl_start(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
+	hnl_put(&m, CTRL_ATTR_FAMILY_NAME, name, strlen(name) + 1);
+	rc = hnl_call(fd, &m, family_reply, f, NULL, 0);
 	if (rc == 0 && f->id == 0)
 		rc = -ENOENT;
 	return rc;
 }
 
-bool hsb_genl_has_op(const struct hsb_genl_family *f, uint8_t cmd)
+bool hnl_genl_has_op(const struct hnl_genl_family *f, uint8_t cmd)
 {
 	return f->ops[cmd / 8] & (1u << (cmd % 8)); /* 256 bits: every u8 cmd */
 }
