@@ -18,34 +18,39 @@ struct xstat_def {
 	const char *name;
 	enum xstat_scope scope;
 	size_t offset;
+	size_t offset2;          /* port scope: a second counter added in, 0 = none */
 };
 
-#define PORT_XSTAT(n, f) { n, XSTAT_PORT, offsetof(struct hsplit_adapter, f) }
-#define RXQ_XSTAT(n, f) { n, XSTAT_RXQ, offsetof(struct hsplit_rxq, f) }
-#define TXQ_XSTAT(n, f) { n, XSTAT_TXQ, offsetof(struct hsplit_txq, f) }
-#define POOL_XSTAT(n, f) { n, XSTAT_POOL, offsetof(struct devmem_pool_stats, f) }
+#define PORT_XSTAT(n, f) { n, XSTAT_PORT, offsetof(struct hsplit_adapter, f), 0 }
+#define PORT_XSTAT2(n, f, g) { n, XSTAT_PORT, offsetof(struct hsplit_adapter, f), \
+			       offsetof(struct hsplit_adapter, g) }
+#define RXQ_XSTAT(n, f) { n, XSTAT_RXQ, offsetof(struct hsplit_rxq, f), 0 }
+#define TXQ_XSTAT(n, f) { n, XSTAT_TXQ, offsetof(struct hsplit_txq, f), 0 }
+#define POOL_XSTAT(n, f) { n, XSTAT_POOL, offsetof(struct devmem_pool_stats, f), 0 }
 
 static const struct xstat_def xstat_defs[] = {
-	PORT_XSTAT("rx_backend_frames", rx_backend_frames),
-	PORT_XSTAT("rx_malformed_drops", rx_malformed),
-	PORT_XSTAT("rx_mac_filtered_drops", rx_filtered_mac),
-	PORT_XSTAT("rx_isolated_drops", rx_isolated_drop),
-	PORT_XSTAT("rx_flow_drops", rx_flow_drop),
-	PORT_XSTAT("rx_bad_queue_drops", rx_bad_queue),
-	PORT_XSTAT("backend_errors", backend_errors),
-	RXQ_XSTAT("packets", dev.packets),
-	RXQ_XSTAT("bytes", dev.bytes),
-	RXQ_XSTAT("split_packets", dev.split),
-	RXQ_XSTAT("split_header_bytes", dev.header_bytes),
-	RXQ_XSTAT("linear_packets", dev.linear),
-	RXQ_XSTAT("devmem_payload_bytes", dev.devmem_payload_bytes),
-	RXQ_XSTAT("no_desc_drops", dev.no_desc),
-	RXQ_XSTAT("payload_pool_empty_drops", dev.pool_empty_drop),
-	RXQ_XSTAT("payload_pool_empty_copies", dev.pool_empty_copy),
-	RXQ_XSTAT("oversize_drops", dev.oversize),
-	RXQ_XSTAT("csum_bad_packets", dev.csum_bad),
-	RXQ_XSTAT("inbox_full_drops", dev.inbox_full),
+	PORT_XSTAT("rx_backend_frames", hw.stats.rx_backend_frames),
+	PORT_XSTAT("rx_malformed_drops", hw.stats.rx_malformed),
+	PORT_XSTAT("rx_mac_filtered_drops", hw.stats.rx_filtered_mac),
+	PORT_XSTAT("rx_isolated_drops", hw.stats.rx_isolated_drop),
+	PORT_XSTAT("rx_flow_drops", hw.stats.rx_flow_drop),
+	PORT_XSTAT("rx_bad_queue_drops", hw.stats.rx_bad_queue),
+	/* receive (the device) and transmit (the driver) failures of the wire, summed */
+	PORT_XSTAT2("backend_errors", hw.stats.backend_errors, tx_backend_errors),
+	RXQ_XSTAT("packets", hw.stats.packets),
+	RXQ_XSTAT("bytes", hw.stats.bytes),
+	RXQ_XSTAT("split_packets", hw.stats.split),
+	RXQ_XSTAT("split_header_bytes", hw.stats.header_bytes),
+	RXQ_XSTAT("linear_packets", hw.stats.linear),
+	RXQ_XSTAT("devmem_payload_bytes", hw.stats.devmem_payload_bytes),
+	RXQ_XSTAT("no_desc_drops", hw.stats.no_desc),
+	RXQ_XSTAT("payload_pool_empty_drops", hw.stats.pool_empty_drop),
+	RXQ_XSTAT("payload_pool_empty_copies", hw.stats.pool_empty_copy),
+	RXQ_XSTAT("oversize_drops", hw.stats.oversize),
+	RXQ_XSTAT("csum_bad_packets", hw.stats.csum_bad),
+	RXQ_XSTAT("inbox_full_drops", hw.stats.inbox_full),
 	RXQ_XSTAT("mbuf_alloc_failures", nombuf),
+	RXQ_XSTAT("mbuf_attach_errors", attach_errors),
 	POOL_XSTAT("pool_alloc_fast", alloc_fast),
 	POOL_XSTAT("pool_alloc_slow", alloc_slow),
 	POOL_XSTAT("pool_alloc_empty", alloc_empty),
@@ -105,7 +110,8 @@ static unsigned int xstat_walk(struct rte_eth_dev *dev,
 		const struct xstat_def *x = &xstat_defs[i];
 
 		if (x->scope == XSTAT_PORT) {
-			fn(ctx, id++, x->name, read_u64(ad, x->offset));
+			fn(ctx, id++, x->name, read_u64(ad, x->offset) +
+			   (x->offset2 ? read_u64(ad, x->offset2) : 0));
 			continue;
 		}
 		for (q = 0; q < (x->scope == XSTAT_TXQ ? nb_txq(dev) : nb_rxq(dev)); q++) {
@@ -188,14 +194,14 @@ int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 
 		if (rxq == NULL)
 			continue;
-		pk = HSPLIT_READ(rxq->dev.packets) - ad->stats_base.rx_packets[q];
-		by = HSPLIT_READ(rxq->dev.bytes) - ad->stats_base.rx_bytes[q];
-		missed = HSPLIT_READ(rxq->dev.no_desc) + HSPLIT_READ(rxq->dev.pool_empty_drop) +
-			 HSPLIT_READ(rxq->dev.inbox_full) - ad->stats_base.rx_missed[q];
+		pk = HSPLIT_READ(rxq->hw.stats.packets) - ad->stats_base.rx_packets[q];
+		by = HSPLIT_READ(rxq->hw.stats.bytes) - ad->stats_base.rx_bytes[q];
+		missed = HSPLIT_READ(rxq->hw.stats.no_desc) + HSPLIT_READ(rxq->hw.stats.pool_empty_drop) +
+			 HSPLIT_READ(rxq->hw.stats.inbox_full) - ad->stats_base.rx_missed[q];
 		st->ipackets += pk;
 		st->ibytes += by;
 		st->imissed += missed;
-		st->ierrors += HSPLIT_READ(rxq->dev.oversize) - ad->stats_base.rx_errors[q];
+		st->ierrors += HSPLIT_READ(rxq->hw.stats.oversize) - ad->stats_base.rx_errors[q];
 		st->rx_nombuf += HSPLIT_READ(rxq->nombuf) - ad->stats_base.rx_nombuf[q];
 		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 			st->q_ipackets[q] = pk;
@@ -232,11 +238,11 @@ int hsplit_stats_reset(struct rte_eth_dev *dev)
 
 		if (rxq == NULL)
 			continue;
-		ad->stats_base.rx_packets[q] = HSPLIT_READ(rxq->dev.packets);
-		ad->stats_base.rx_bytes[q] = HSPLIT_READ(rxq->dev.bytes);
-		ad->stats_base.rx_missed[q] = HSPLIT_READ(rxq->dev.no_desc) +
-			HSPLIT_READ(rxq->dev.pool_empty_drop) + HSPLIT_READ(rxq->dev.inbox_full);
-		ad->stats_base.rx_errors[q] = HSPLIT_READ(rxq->dev.oversize);
+		ad->stats_base.rx_packets[q] = HSPLIT_READ(rxq->hw.stats.packets);
+		ad->stats_base.rx_bytes[q] = HSPLIT_READ(rxq->hw.stats.bytes);
+		ad->stats_base.rx_missed[q] = HSPLIT_READ(rxq->hw.stats.no_desc) +
+			HSPLIT_READ(rxq->hw.stats.pool_empty_drop) + HSPLIT_READ(rxq->hw.stats.inbox_full);
+		ad->stats_base.rx_errors[q] = HSPLIT_READ(rxq->hw.stats.oversize);
 		ad->stats_base.rx_nombuf[q] = HSPLIT_READ(rxq->nombuf);
 	}
 	for (q = 0; q < nb_txq(dev); q++) {
