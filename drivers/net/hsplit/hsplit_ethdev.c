@@ -17,14 +17,6 @@
 
 RTE_LOG_REGISTER(hsplit_logtype, pmd.net.hsplit, NOTICE);
 
-static const struct hsplit_backend_ops *const backend_ops[] = {
-	[HSPLIT_BACKEND_GEN] = &hsplit_backend_gen_ops,
-	[HSPLIT_BACKEND_PEER] = &hsplit_backend_peer_ops,
-	[HSPLIT_BACKEND_PCAP] = &hsplit_backend_pcap_ops,
-	[HSPLIT_BACKEND_AFPACKET] = &hsplit_backend_afpacket_ops,
-	[HSPLIT_BACKEND_AFXDP] = &hsplit_backend_afxdp_ops,
-};
-
 /* The split points --rxhdrs can name, as the exact masks testpmd builds. */
 static const uint32_t split_ptypes[] = {
 	RTE_PTYPE_L2_ETHER,
@@ -496,7 +488,8 @@ static void pick_mac(struct hsplit_adapter *ad)
 	if (ad->args.mac_set) {
 		ad->hw.mac = ad->args.mac;
 	} else if (hsplit_wire(ad)->ops->mac_addr != NULL &&
-		   hsplit_wire(ad)->ops->mac_addr(hsplit_wire(ad), mac) == 0) {
+		   hsplit_wire(ad)->ops->mac_addr(hsplit_wire(ad), mac) == 0 &&
+		   rte_is_valid_assigned_ether_addr((const struct rte_ether_addr *)mac)) {
 		memcpy(ad->hw.mac.addr_bytes, mac, 6);
 	} else {
 		/* Locally administered, stable per port: tests can predict it. */
@@ -525,7 +518,10 @@ static int hsplit_probe_port(struct rte_vdev_device *vdev, const struct hsplit_d
 	ad->args = *args;
 	ad->max_rx_pktlen = ad->hw.max_frame;
 	rte_spinlock_init(&ad->tx_lock);
-	ret = backend_ops[args->backend]->open(&ad->args, name, &ad->hw.backend);
+	ad->backend_params.port_name = ad->name;
+	ad->backend_params.args = ad->args.backend_args;
+	ad->backend_params.port_mac = &ad->hw.mac; /* final once pick_mac() ran, before start */
+	ret = args->backend->open(&ad->backend_params, &ad->hw.backend);
 	if (ret < 0)
 		goto fail;
 	ret = hsplit_devmem_probe(ad);
@@ -537,7 +533,6 @@ static int hsplit_probe_port(struct rte_vdev_device *vdev, const struct hsplit_d
 		goto fail;
 	}
 	pick_mac(ad);
-	ad->args.mac = ad->hw.mac; /* backends read the port's MAC here (gen frames) */
 	rte_ether_addr_copy(&ad->hw.mac, dev->data->mac_addrs);
 	dev->dev_ops = &hsplit_ops;
 	dev->rx_pkt_burst = hsplit_rx_burst;
@@ -620,6 +615,7 @@ static const struct eth_dev_ops hsplit_ops = {
 
 int rte_pmd_hsplit_gen_tcp_stats(uint16_t port_id, struct rte_pmd_hsplit_gen_tcp_stats *stats)
 {
+	struct hsplit_backend *wire;
 	struct rte_eth_dev *dev;
 
 	if (!rte_eth_dev_is_valid_port(port_id) || stats == NULL) {
@@ -631,7 +627,10 @@ int rte_pmd_hsplit_gen_tcp_stats(uint16_t port_id, struct rte_pmd_hsplit_gen_tcp
 		HSPLIT_LOG(ERR, "gen_tcp_stats: port %u is not a net_hsplit port", port_id);
 		return -ENODEV;
 	}
-	return hsplit_gen_tcp_stats(hsplit_wire(dev->data->dev_private), stats);
+	wire = hsplit_wire(dev->data->dev_private);
+	if (wire == NULL || wire->ops->stats_get == NULL)
+		return -ENOTSUP;
+	return wire->ops->stats_get(wire, HSPLIT_BACKEND_STATS_GEN_TCP, stats);
 }
 
 static struct rte_vdev_driver hsplit_vdev_drv = {
@@ -640,12 +639,4 @@ static struct rte_vdev_driver hsplit_vdev_drv = {
 };
 
 RTE_PMD_REGISTER_VDEV(net_hsplit, hsplit_vdev_drv);
-RTE_PMD_REGISTER_PARAM_STRING(net_hsplit,
-	"backend=<gen|peer|pcap|afpacket|afxdp> "
-	"iface=<ifname> queue=<int> "
-	"rx_pcap=<file> tx_pcap=<file> loop=<0|1> "
-	"size=<64-9014> flows=<1-50000> rate=<pps> count=<frames> proto=<tcp|udp|icmp> "
-	"l3=<ipv4|ipv6> dport=<port> handshake=<0|1> rto=<ms> "
-	"peer=<vdev> max_queues=<1-16> mac=<xx:xx:xx:xx:xx:xx> "
-	"dmabuf=<spec> dmabuf_queues=<list> chunk=<4K-2M> placement=<pack|single> "
-	"on_empty=<drop|copy>");
+/* The devargs string (RTE_PMD_REGISTER_PARAM_STRING) is in backends/hsplit_backends.c. */

@@ -94,6 +94,7 @@ struct hsplit_adapter {
 	uint16_t port_id;
 	char name[64];
 	struct hsplit_devargs args;
+	struct hsplit_backend_params backend_params; /* what the backend was opened with */
 
 	rte_spinlock_t tx_lock;
 	bool started;

@@ -63,8 +63,20 @@ static const struct xstat_def xstat_defs[] = {
 
 /* Baselines for stats_reset, indexed like the xstats. */
 struct hsplit_xstat_base {
-	uint64_t v[RTE_DIM(xstat_defs) * HSPLIT_MAX_QUEUES];
+	uint64_t v[RTE_DIM(xstat_defs) * HSPLIT_MAX_QUEUES + HSPLIT_BACKEND_XSTATS_MAX];
 };
+
+/* The backend's own counters (its optional xstats op), at most HSPLIT_BACKEND_XSTATS_MAX. */
+static unsigned int backend_xstats(const struct rte_eth_dev *dev, struct hsplit_backend_xstat *xs)
+{
+	struct hsplit_backend *wire = hsplit_wire(dev->data->dev_private);
+	int n;
+
+	if (wire == NULL || wire->ops->xstats_get == NULL)
+		return 0;
+	n = wire->ops->xstats_get(wire, xs, HSPLIT_BACKEND_XSTATS_MAX);
+	return n < 0 ? 0 : RTE_MIN((unsigned int)n, HSPLIT_BACKEND_XSTATS_MAX);
+}
 
 static unsigned int nb_rxq(const struct rte_eth_dev *dev)
 {
@@ -80,10 +92,12 @@ static unsigned int xstat_count(const struct rte_eth_dev *dev)
 {
 	unsigned int i, n = 0;
 
+	struct hsplit_backend_xstat xs[HSPLIT_BACKEND_XSTATS_MAX];
+
 	for (i = 0; i < RTE_DIM(xstat_defs); i++)
 		n += xstat_defs[i].scope == XSTAT_PORT ? 1 :
 		     xstat_defs[i].scope == XSTAT_TXQ ? nb_txq(dev) : nb_rxq(dev);
-	return n;
+	return n + backend_xstats(dev, xs);
 }
 
 static uint64_t read_u64(const void *base, size_t offset)
@@ -99,8 +113,9 @@ static unsigned int xstat_walk(struct rte_eth_dev *dev,
 {
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
 	struct devmem_pool_stats pool[HSPLIT_MAX_QUEUES];
+	struct hsplit_backend_xstat backend[HSPLIT_BACKEND_XSTATS_MAX];
 	char name[RTE_ETH_XSTATS_NAME_SIZE];
-	unsigned int i, q, id = 0;
+	unsigned int i, q, id = 0, nb_backend;
 
 	/* One snapshot per payload pool, read by each of its counters below. */
 	for (q = 0; q < nb_rxq(dev); q++)
@@ -127,6 +142,11 @@ static unsigned int xstat_walk(struct rte_eth_dev *dev,
 				 q, x->name);
 			fn(ctx, id++, name, read_u64(base, x->offset));
 		}
+	}
+	nb_backend = backend_xstats(dev, backend);
+	for (i = 0; i < nb_backend; i++) {
+		snprintf(name, sizeof(name), "backend_%.47s", backend[i].name);
+		fn(ctx, id++, name, backend[i].value);
 	}
 	return id;
 }

@@ -21,8 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hsplit_backend.h"
-#include "hsplit_devargs.h"
+#include "hsplit_backends.h"
 #include "hsplit_log.h"
 #include "hsplit_netdev.h"
 
@@ -144,12 +143,18 @@ static void afp_close(struct hsplit_backend *be)
 	free(afp);
 }
 
-static int afp_open(const struct hsplit_devargs *args, const char *port_name,
-		    struct hsplit_backend **out)
+static int afp_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
 {
+	const char *port_name = params->port_name;
+	struct hsplit_netdev_conf conf, *args = &conf;
 	struct afp_backend *afp = calloc(1, sizeof(*afp));
 	int ret;
 
+	ret = hsplit_netdev_args_parse(params, &hsplit_backend_afpacket_ops, false, &conf);
+	if (ret < 0) {
+		free(afp);
+		return ret;
+	}
 	if (afp == NULL)
 		return -ENOMEM;
 	afp->be.ops = &hsplit_backend_afpacket_ops;
@@ -339,8 +344,11 @@ static int afp_mac_addr(struct hsplit_backend *be, uint8_t mac[6])
 	return hsplit_netdev_mac(&to_afp(be)->nd, mac);
 }
 
+static const char *const afpacket_keys[] = { "iface", NULL };
+
 const struct hsplit_backend_ops hsplit_backend_afpacket_ops = {
 	.name = "afpacket",
+	.keys = afpacket_keys,
 	.open = afp_open,
 	.close = afp_close,
 	.rx_burst = afp_rx_burst,
