@@ -125,7 +125,8 @@ static int on_mac(struct devargs_ctx *ctx, const char *key, const char *value)
 static int on_dmabuf(struct devargs_ctx *ctx, const char *key, const char *value)
 {
 	return copy_string(ctx, key, value, ctx->out->dmabuf, sizeof(ctx->out->dmabuf),
-			   "a lib/devmem spec such as memfd:size=256M or [udmabuf:size=64M,strict=1]");
+			   "a lib/devmem spec such as memfd:size=256M or "
+			   "[udmabuf:size=64M,strict=1]");
 }
 
 /* "[0,2-3]" or "1": queue indexes and ranges below HSPLIT_MAX_QUEUES. */
@@ -143,7 +144,8 @@ static int on_dmabuf_queues(struct devargs_ctx *ctx, const char *key, const char
 			*dash = '\0';
 		if (parse_u64(tok, 0, HSPLIT_MAX_QUEUES - 1, &lo) < 0 ||
 		    parse_u64(dash ? dash + 1 : tok, lo, HSPLIT_MAX_QUEUES - 1, &hi) < 0)
-			return devarg_bad(ctx, key, value, "queue indexes 0..15 and ranges, e.g. [0,2-3]");
+			return devarg_bad(ctx, key, value,
+					  "queue indexes 0..15 and ranges, e.g. [0,2-3]");
 		for (; lo <= hi; lo++)
 			set[lo] = true;
 	}

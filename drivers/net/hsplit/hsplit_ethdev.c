@@ -206,7 +206,7 @@ static void hsplit_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	dev->data->rx_queues[qid] = NULL;
 }
 
-/* Deep-copy the segment description into the queue's split registers (testpmd's is on its stack). */
+/* Deep-copy the segments into the queue's split registers (testpmd's are on its stack). */
 static int rxq_take_segments(struct hsplit_adapter *ad, struct hsplit_rxq *rxq,
 			     const struct rte_eth_rxconf *conf, struct rte_mempool *mp)
 {
@@ -474,7 +474,8 @@ static int register_linear_flag(void)
 	int bit = rte_mbuf_dynflag_register(&desc);
 
 	if (bit < 0) {
-		HSPLIT_LOG(ERR, "cannot register the LINEAR mbuf flag: %s", rte_strerror(rte_errno));
+		HSPLIT_LOG(ERR, "cannot register the LINEAR mbuf flag: %s",
+			   rte_strerror(rte_errno));
 		return -rte_errno;
 	}
 	hsplit_linear_flag = 1ull << bit;

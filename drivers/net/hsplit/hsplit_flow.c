@@ -178,8 +178,9 @@ static int parse_actions(struct rte_eth_dev *dev, const struct rte_flow_action a
 			const struct rte_flow_action_queue *q = a->conf;
 
 			if (q == NULL || q->index >= dev->data->nb_rx_queues)
-				return rte_flow_error_set(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION_CONF,
-							  a, "queue index beyond the port's queues");
+				return rte_flow_error_set(error, EINVAL,
+							  RTE_FLOW_ERROR_TYPE_ACTION_CONF, a,
+							  "queue index beyond the port's queues");
 			r->queue = q->index;
 			fates++;
 			break;
@@ -219,7 +220,8 @@ static int flow_parse(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
 
 static int hsplit_flow_validate(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
 				const struct rte_flow_item pattern[],
-				const struct rte_flow_action actions[], struct rte_flow_error *error)
+				const struct rte_flow_action actions[],
+				struct rte_flow_error *error)
 {
 	struct hsplit_rule r;
 
@@ -240,7 +242,8 @@ static struct rte_flow *hsplit_flow_create(struct rte_eth_dev *dev,
 		return NULL;
 	flow = calloc(1, sizeof(*flow));
 	if (flow == NULL) {
-		rte_flow_error_set(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL, "out of memory");
+		rte_flow_error_set(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
+				   "out of memory");
 		return NULL;
 	}
 	flow->hw.rule = r;

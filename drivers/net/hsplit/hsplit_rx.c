@@ -83,7 +83,7 @@ static struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq, struct hsplit_rx_de
 	if (d->status & HSPLIT_CQE_DEVMEM) {
 		/* The mbuf takes over the device's reference on the chunk. */
 		if (unlikely(devmem_mbuf_attach(pay, d->pay_ref, d->pay_off, d->pay_len) < 0)) {
-			/* Cannot happen for a chunk the pool handed out; deliver the header only. */
+			/* Not for a chunk the pool handed out; deliver the header alone. */
 			devmem_ref_put(d->pay_ref);
 			hdr->pkt_len = d->hdr_len;
 			rxq->attach_errors++;

@@ -137,9 +137,10 @@ static unsigned int xstat_walk(struct rte_eth_dev *dev,
 			else if (x->scope == XSTAT_RXQ)
 				base = ad->rxq[q];
 			else
-				base = ad->rxq[q] != NULL && ad->rxq[q]->pool != NULL ? &pool[q] : NULL;
-			snprintf(name, sizeof(name), "%s_q%u_%s", x->scope == XSTAT_TXQ ? "tx" : "rx",
-				 q, x->name);
+				base = ad->rxq[q] != NULL && ad->rxq[q]->pool != NULL ?
+				       &pool[q] : NULL;
+			snprintf(name, sizeof(name), "%s_q%u_%s",
+				 x->scope == XSTAT_TXQ ? "tx" : "rx", q, x->name);
 			fn(ctx, id++, name, read_u64(base, x->offset));
 		}
 	}
@@ -202,6 +203,13 @@ static void save_base(void *ctx, unsigned int id, const char *name, uint64_t v)
 	b->v[id] = v;
 }
 
+/* imissed: frames the device had no room for (descriptor, payload chunk, inbox). */
+static uint64_t rxq_missed(const struct hsplit_rxq *rxq)
+{
+	return HSPLIT_READ(rxq->hw.stats.no_desc) + HSPLIT_READ(rxq->hw.stats.pool_empty_drop) +
+	       HSPLIT_READ(rxq->hw.stats.inbox_full);
+}
+
 int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 {
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
@@ -216,8 +224,7 @@ int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 			continue;
 		pk = HSPLIT_READ(rxq->hw.stats.packets) - ad->stats_base.rx_packets[q];
 		by = HSPLIT_READ(rxq->hw.stats.bytes) - ad->stats_base.rx_bytes[q];
-		missed = HSPLIT_READ(rxq->hw.stats.no_desc) + HSPLIT_READ(rxq->hw.stats.pool_empty_drop) +
-			 HSPLIT_READ(rxq->hw.stats.inbox_full) - ad->stats_base.rx_missed[q];
+		missed = rxq_missed(rxq) - ad->stats_base.rx_missed[q];
 		st->ipackets += pk;
 		st->ibytes += by;
 		st->imissed += missed;
@@ -260,8 +267,7 @@ int hsplit_stats_reset(struct rte_eth_dev *dev)
 			continue;
 		ad->stats_base.rx_packets[q] = HSPLIT_READ(rxq->hw.stats.packets);
 		ad->stats_base.rx_bytes[q] = HSPLIT_READ(rxq->hw.stats.bytes);
-		ad->stats_base.rx_missed[q] = HSPLIT_READ(rxq->hw.stats.no_desc) +
-			HSPLIT_READ(rxq->hw.stats.pool_empty_drop) + HSPLIT_READ(rxq->hw.stats.inbox_full);
+		ad->stats_base.rx_missed[q] = rxq_missed(rxq);
 		ad->stats_base.rx_errors[q] = HSPLIT_READ(rxq->hw.stats.oversize);
 		ad->stats_base.rx_nombuf[q] = HSPLIT_READ(rxq->nombuf);
 	}

@@ -239,7 +239,8 @@ static bool read_frame(struct afp_backend *afp, struct hsplit_frame *f)
 
 	afp->rd_hdr = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
 	afp->rd_left--;
-	if (h->tp_snaplen != h->tp_len || h->tp_snaplen + (vlan ? VLAN_HLEN : 0) > HSPLIT_MAX_FRAME) {
+	if (h->tp_snaplen != h->tp_len ||
+	    h->tp_snaplen + (vlan ? VLAN_HLEN : 0) > HSPLIT_MAX_FRAME) {
 		afp->rx_truncated++;
 		afp->blk_left[afp->rd_blk]--; /* returned at once */
 		return false;

@@ -274,8 +274,11 @@ static void reap_completions(struct xdp_backend *xb)
 	uint32_t idx, n, i;
 
 	n = xsk_ring_cons__peek(&xb->comp, XSK_RING_SIZE, &idx);
-	for (i = 0; i < n; i++)
-		xb->tx_free[xb->tx_nfree++] = chunk_of(*xsk_ring_cons__comp_addr(&xb->comp, idx + i));
+	for (i = 0; i < n; i++) {
+		const __u64 *addr = xsk_ring_cons__comp_addr(&xb->comp, idx + i);
+
+		xb->tx_free[xb->tx_nfree++] = chunk_of(*addr);
+	}
 	if (n > 0)
 		xsk_ring_cons__release(&xb->comp, n);
 }

@@ -113,7 +113,8 @@ static int parse_ipv4(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
 	pkt->csum_flags |= rte_raw_cksum(ip, ihl) == 0xffff ? RTE_MBUF_F_RX_IP_CKSUM_GOOD :
 							       RTE_MBUF_F_RX_IP_CKSUM_BAD;
 	/* MF set or a non-zero offset: only the first fragment has the L4 header. */
-	if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+	if (ip->fragment_offset &
+	    rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
 		pkt->ptype |= RTE_PTYPE_L4_FRAG;
 		return 0;
 	}
