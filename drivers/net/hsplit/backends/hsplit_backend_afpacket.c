@@ -150,11 +150,14 @@ static int afp_open(const struct hsplit_backend_params *params, struct hsplit_ba
 	struct afp_backend *afp = calloc(1, sizeof(*afp));
 	int ret;
 
-	ret = hsplit_netdev_args_parse(params, &hsplit_backend_afpacket_ops, false, &conf);
+	ret = hsplit_netdev_args_parse(params, &hsplit_backend_afpacket_ops, true, &conf);
 	if (ret < 0) {
 		free(afp);
 		return ret;
 	}
+	if (conf.queue != 0)
+		HSPLIT_LOG(WARNING, "%s: queue=%u ignored: an AF_PACKET socket sees every queue "
+			   "of %s", port_name, conf.queue, conf.iface);
 	if (afp == NULL)
 		return -ENOMEM;
 	afp->be.ops = &hsplit_backend_afpacket_ops;
@@ -345,7 +348,8 @@ static int afp_mac_addr(struct hsplit_backend *be, uint8_t mac[6])
 	return hsplit_netdev_mac(&to_afp(be)->nd, mac);
 }
 
-static const char *const afpacket_keys[] = { "iface", NULL };
+/* queue= is accepted (hsplit-rx passes it for both kernel backends) and ignored. */
+static const char *const afpacket_keys[] = { "iface", "queue", NULL };
 
 const struct hsplit_backend_ops hsplit_backend_afpacket_ops = {
 	.name = "afpacket",
