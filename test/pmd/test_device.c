@@ -30,6 +30,8 @@
 RTE_LOG_REGISTER(hsplit_logtype, pmd.net.hsplit, NOTICE);
 
 #define NB_DESC   64u
+/* RTE_IPV4() shifts an int: 161 << 24 is undefined behaviour (UBSan says so). */
+#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define MAX_WIRE  64u
 
 static struct rte_mempool *hdr_mp, *pay_mp;
@@ -162,8 +164,8 @@ static uint32_t build_frame(const struct frame_spec *s, uint8_t *buf)
 		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3_len + l4_len + s->payload));
 		ip->time_to_live = 64;
 		ip->next_proto_id = s->proto;
-		ip->src_addr = rte_cpu_to_be_32(s->src4 ? s->src4 : RTE_IPV4(10, 0, 0, 1));
-		ip->dst_addr = rte_cpu_to_be_32(s->dst4 ? s->dst4 : RTE_IPV4(10, 0, 0, 2));
+		ip->src_addr = rte_cpu_to_be_32(s->src4 ? s->src4 : IP4(10, 0, 0, 1));
+		ip->dst_addr = rte_cpu_to_be_32(s->dst4 ? s->dst4 : IP4(10, 0, 0, 2));
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		if (s->proto == IPPROTO_TCP)
 			((struct rte_tcp_hdr *)l4)->cksum = rte_ipv4_udptcp_cksum(ip, l4);
@@ -507,8 +509,8 @@ static void test_no_descriptor_and_filters(void **state)
 static void test_rss_hash_and_queue(void **state)
 {
 	struct rig *r = rig_create(4, HSPLIT_SPLIT_NONE, 0);
-	struct frame_spec s = { .proto = IPPROTO_TCP, .src4 = RTE_IPV4(66, 9, 149, 187),
-				.dst4 = RTE_IPV4(161, 142, 100, 80), .sport = 2794,
+	struct frame_spec s = { .proto = IPPROTO_TCP, .src4 = IP4(66, 9, 149, 187),
+				.dst4 = IP4(161, 142, 100, 80), .sport = 2794,
 				.dport = 1766, .payload = 20 };
 	uint8_t frame[2048];
 	uint32_t len = build_frame(&s, frame);
