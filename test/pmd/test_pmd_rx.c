@@ -493,6 +493,58 @@ static void test_peer_tx_of_devmem_payload(void **state)
 	port_down(pc, nc);
 }
 
+/*
+ * backend=ethdev over net_ring (a DPDK port whose transmit comes back on
+ * its receive): gen frames sent through the port return through the device,
+ * split by protocol, payload intact; the ring port is taken over (no
+ * longer listed to the application) and closed with the net_hsplit port.
+ */
+static void test_ethdev_backend_over_net_ring(void **state)
+{
+	struct port_cfg g = { .devargs = "backend=gen,count=32", .nb_rxq = 1 };
+	struct port_cfg e = { .devargs = "backend=ethdev,port=net_ring_t", .nb_rxq = 1,
+			      .split = true, .proto_hdr = SPLIT_IPV4_TCP };
+	struct rte_mbuf *pkts[32], *back[32];
+	char ng[32], ne[32];
+	uint16_t pg, pe, ring, p;
+	unsigned int i;
+
+	(void)state;
+	if (rte_vdev_init("net_ring_t", NULL) < 0) {
+		TEST_NOTE("skipped: net_ring is not available (Debian's DPDK PMD directory)");
+		skip();
+	}
+	assert_int_equal(rte_eth_dev_get_port_by_name("net_ring_t", &ring), 0);
+	pg = port_up(&g, ng, sizeof(ng));
+	pe = port_up(&e, ne, sizeof(ne));
+	RTE_ETH_FOREACH_DEV(p)
+		assert_int_not_equal(p, ring);
+	assert_int_equal(rx_some(pg, 0, pkts, 32), 32);
+	assert_int_equal(rte_eth_tx_burst(pe, 0, pkts, 32), 32);
+	assert_int_equal(rx_some(pe, 0, back, 32), 32);
+	for (i = 0; i < 32; i++) {
+		const struct rte_mbuf *pay = back[i]->next;
+		const uint8_t *b = rte_pktmbuf_mtod(back[i], const uint8_t *);
+		uint32_t seq = rte_be_to_cpu_32(((const struct rte_tcp_hdr *)(b + 34))->sent_seq);
+
+		assert_int_equal(back[i]->nb_segs, 2);
+		assert_int_equal(back[i]->data_len, 54);
+		assert_int_equal(back[i]->pkt_len, 1514);
+		assert_int_equal(back[i]->packet_type,
+				 RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP);
+		assert_int_equal(back[i]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK,
+				 RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+		assert_int_equal(rte_pktmbuf_mtod(pay, const uint8_t *)[1459],
+				 rte_pmd_hsplit_gen_byte(seq + 1459));
+	}
+	rte_pktmbuf_free_bulk(back, 32);
+	assert_int_equal(xstat(pe, "backend_ethdev_rx_oversize_drops"), 0);
+	port_down(pe, ne);
+	assert_false(rte_eth_dev_is_valid_port(ring)); /* closed with its owner */
+	assert_int_equal(rte_vdev_uninit("net_ring_t"), 0);
+	port_down(pg, ng);
+}
+
 static void test_bad_devargs(void **state)
 {
 	static const char *const bad[] = {
@@ -500,6 +552,9 @@ static void test_bad_devargs(void **state)
 		"chunk=3000", "placement=spread", "on_empty=wait", "dmabuf_queues=[0,99]",
 		"mac=01:00:5e:00:00:01", "dmabuf=nosuch:size=1M", "nonsense=1", "max_queues=17",
 		"dmabuf=[memfd:size=1M", "l3=ipx", "proto=sctp", "count=-1", "queue=x",
+		/* a key of another backend; ethdev without or with a missing port */
+		"backend=gen,iface=lo", "backend=ethdev", "backend=ethdev,port=net_nosuch0",
+		"backend=ethdev,port=net_ring_t,size=64",
 	};
 	unsigned int i;
 
@@ -530,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_flow_steering_and_isolate),
 		cmocka_unit_test(test_rss_spreads_flows),
 		cmocka_unit_test(test_peer_tx_of_devmem_payload),
+		cmocka_unit_test(test_ethdev_backend_over_net_ring),
 		cmocka_unit_test(test_bad_devargs),
 	};
 	int ret;

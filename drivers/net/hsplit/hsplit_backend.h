@@ -2,16 +2,21 @@
 /*
  * net_hsplit backends: where the emulated NIC's frames come from and go to.
  *
- * The device model (hsplit_device.c) is the only caller. It pulls linear
- * frames with rx_burst(), parses and splits them, then calls rx_done() to
- * hand the frames back; on transmit it linearises each mbuf chain (reading
- * device-memory payload through the dmabuf's device view) and passes the
- * frames to tx_burst(), which copies them out before returning.
+ * The device model (device/hsplit_device.c) pulls linear frames with
+ * rx_burst(), parses and splits them, then calls rx_done() to hand the
+ * frames back; on transmit the driver (hsplit_tx.c) has the device gather
+ * each mbuf chain into one frame and passes the frames to tx_burst(), which
+ * copies them out before returning. The driver calls everything else.
  *
  * Threading: rx_burst/rx_done are called with the port's device lock held,
  * tx_burst with the port's transmit lock held, everything else from the
  * control thread while the data path is stopped. A backend needs no locks of
  * its own unless it shares state with another port (peer).
+ *
+ * Settings: each backend owns its devargs keys (ops->keys) and parses their
+ * values itself (hsplit_backend_args_parse(), rte_kvargs underneath); the
+ * common keys (backend=, max_queues=, mac=, dmabuf=, ...) are parsed once in
+ * hsplit_devargs.c, which hands every other key=value to the backend.
  *
  * Errors: negative errno. A backend whose interface vanished returns
  * -ENODEV (or -ENXIO/-ENETDOWN) from rx_burst/tx_burst and link_up() turns
@@ -23,7 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct hsplit_devargs;
+struct rte_ether_addr;
 
 /* Largest frame any backend hands over (jumbo MTU 9000 + L2 + VLAN). */
 #define HSPLIT_MAX_FRAME 9216u
@@ -41,14 +46,31 @@ struct hsplit_backend {
 	char port_name[64];      /* the vdev name, for log messages */
 };
 
+/* What a backend is opened with; valid until close(). */
+struct hsplit_backend_params {
+	const char *port_name;                 /* the vdev name, for log messages */
+	const char *args;                      /* its own devargs, "k=v,k=v" ("" for none) */
+	const struct rte_ether_addr *port_mac; /* the port's MAC: final by start() */
+};
+
+#define HSPLIT_BACKEND_XSTATS_MAX 32u
+
+/* One backend counter, shown in rte_eth_xstats as backend_<name>. */
+struct hsplit_backend_xstat {
+	char name[48];
+	uint64_t value;
+};
+
+/* Statistics blocks a backend may fill for the rte_pmd_hsplit API. */
+enum hsplit_backend_stats_kind {
+	HSPLIT_BACKEND_STATS_GEN_TCP,  /* struct rte_pmd_hsplit_gen_tcp_stats */
+};
+
 struct hsplit_backend_ops {
 	const char *name;        /* the backend= value */
-	/*
-	 * Allocate and open; *out is the embedded struct hsplit_backend. `args`
-	 * stays valid until close(); by start() args->mac holds the port's MAC.
-	 */
-	int (*open)(const struct hsplit_devargs *args, const char *port_name,
-		    struct hsplit_backend **out);
+	const char *const *keys; /* its own devargs keys, NULL-terminated (NULL: none) */
+	/* Allocate and open; *out is the embedded struct hsplit_backend. */
+	int (*open)(const struct hsplit_backend_params *params, struct hsplit_backend **out);
 	void (*close)(struct hsplit_backend *be);
 	/* Optional: the port starts / stops (e.g. reset a generator). */
 	int (*start)(struct hsplit_backend *be);
@@ -62,18 +84,47 @@ struct hsplit_backend_ops {
 	bool (*link_up)(struct hsplit_backend *be);
 	/* Optional: the interface's MAC address, if the backend has one. */
 	int (*mac_addr)(struct hsplit_backend *be, uint8_t mac[6]);
+	/*
+	 * Optional: the backend's own counters. Returns how many it has; fills
+	 * xs[0..n) when n is at least that. Names and order never change while
+	 * the backend is open, and at most HSPLIT_BACKEND_XSTATS_MAX. Reset is the
+	 * driver's (it keeps a baseline).
+	 */
+	int (*xstats_get)(struct hsplit_backend *be, struct hsplit_backend_xstat *xs,
+			  unsigned int n);
+	/* Optional: fill a statistics block; -ENOTSUP for a kind it does not have. */
+	int (*stats_get)(struct hsplit_backend *be, enum hsplit_backend_stats_kind kind, void *out);
 };
 
-extern const struct hsplit_backend_ops hsplit_backend_gen_ops;
-extern const struct hsplit_backend_ops hsplit_backend_peer_ops;
-/* gen with handshake=1 (hsplit_backend_gen_tcp.c); gen's open hands over to it. */
-extern const struct hsplit_backend_ops hsplit_backend_gen_tcp_ops;
-int hsplit_gen_tcp_open(const struct hsplit_devargs *args, const char *port_name,
-			struct hsplit_backend **out);
-struct rte_pmd_hsplit_gen_tcp_stats;
-int hsplit_gen_tcp_stats(struct hsplit_backend *be, struct rte_pmd_hsplit_gen_tcp_stats *st);
-extern const struct hsplit_backend_ops hsplit_backend_pcap_ops;
-extern const struct hsplit_backend_ops hsplit_backend_afpacket_ops;
-extern const struct hsplit_backend_ops hsplit_backend_afxdp_ops;
+/* backends/hsplit_backends.c: the registry, by backend= name. */
+const struct hsplit_backend_ops *hsplit_backend_find(const char *name);
+/* "gen, peer, ...": every backend= value, for messages. */
+const char *hsplit_backend_names(void);
+/* Is key one of ops' own devargs keys? */
+bool hsplit_backend_has_key(const struct hsplit_backend_ops *ops, const char *key);
+
+/*
+ * A backend's devargs table: each key with its value parser (returns
+ * -EINVAL for a bad value) and what it accepts, for the error message.
+ */
+struct hsplit_backend_arg {
+	const char *key;
+	int (*parse)(const char *value, void *conf);
+	const char *accepted;
+};
+
+/*
+ * Parse params->args with rte_kvargs against the table, into conf. A key not
+ * in the table or a bad value fails with -EINVAL and a message naming the
+ * key and what it accepts.
+ */
+int hsplit_backend_args_parse(const struct hsplit_backend_params *params,
+			      const struct hsplit_backend_ops *ops,
+			      const struct hsplit_backend_arg *table, unsigned int n, void *conf);
+
+/* Value parsers for tables: 0 or -EINVAL. */
+int hsplit_arg_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int hsplit_arg_bool(const char *s, bool *out);
+int hsplit_arg_string(const char *s, char *dst, unsigned long size);
 
 #endif /* HSPLIT_BACKEND_H */

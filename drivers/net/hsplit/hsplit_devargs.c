@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Every net_hsplit devarg is parsed here. A bad value fails probe with
- * -EINVAL and a message naming the devarg and the values it accepts.
+ * The common net_hsplit devargs are parsed here; every other key must be one
+ * of the chosen backend's own (ops->keys) and is handed to it unparsed. A bad
+ * value fails probe with -EINVAL and a message naming the devarg and the
+ * values it accepts.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,12 +12,14 @@
 
 #include <rte_common.h>
 
+#include "hsplit_backend.h"
 #include "hsplit_devargs.h"
 #include "hsplit_log.h"
 
 struct devargs_ctx {
 	const char *port;
 	struct hsplit_devargs *out;
+	char backend_pairs[2048];   /* the keys that are not common, "k=v,k=v" */
 };
 
 typedef int (*devarg_fn)(struct devargs_ctx *ctx, const char *key, const char *value);
@@ -91,148 +95,12 @@ static int copy_string(struct devargs_ctx *ctx, const char *key, const char *val
 
 static int on_backend(struct devargs_ctx *ctx, const char *key, const char *value)
 {
-	static const char *const names[] = {
-		[HSPLIT_BACKEND_GEN] = "gen", [HSPLIT_BACKEND_PEER] = "peer",
-		[HSPLIT_BACKEND_PCAP] = "pcap", [HSPLIT_BACKEND_AFPACKET] = "afpacket",
-		[HSPLIT_BACKEND_AFXDP] = "afxdp",
-	};
-	unsigned int i;
+	const struct hsplit_backend_ops *ops = hsplit_backend_find(value);
 
-	for (i = 0; i < RTE_DIM(names); i++)
-		if (strcmp(value, names[i]) == 0) {
-			ctx->out->backend = (enum hsplit_backend_kind)i;
-			return 0;
-		}
-	return devarg_bad(ctx, key, value, "gen, peer, pcap, afpacket, afxdp");
-}
-
-static int on_iface(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	return copy_string(ctx, key, value, ctx->out->iface, sizeof(ctx->out->iface),
-			   "a network interface name of at most 15 characters");
-}
-
-static int on_queue(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	uint64_t v;
-
-	if (parse_u64(value, 0, 4095, &v) < 0)
-		return devarg_bad(ctx, key, value, "a netdev queue index 0..4095");
-	ctx->out->iface_queue = (uint32_t)v;
+	if (ops == NULL)
+		return devarg_bad(ctx, key, value, hsplit_backend_names());
+	ctx->out->backend = ops;
 	return 0;
-}
-
-static int on_rx_pcap(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	return copy_string(ctx, key, value, ctx->out->rx_pcap, sizeof(ctx->out->rx_pcap),
-			   "a file path");
-}
-
-static int on_tx_pcap(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	return copy_string(ctx, key, value, ctx->out->tx_pcap, sizeof(ctx->out->tx_pcap),
-			   "a file path");
-}
-
-static int on_bool(struct devargs_ctx *ctx, const char *key, const char *value, bool *dst)
-{
-	if (strcmp(value, "1") == 0 || strcmp(value, "0") == 0) {
-		*dst = value[0] == '1';
-		return 0;
-	}
-	return devarg_bad(ctx, key, value, "0 or 1");
-}
-
-static int on_loop(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	return on_bool(ctx, key, value, &ctx->out->pcap_loop);
-}
-
-static int on_size(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	uint64_t v;
-
-	if (parse_u64(value, 64, 9014, &v) < 0)
-		return devarg_bad(ctx, key, value, "a frame size of 64..9014 bytes (no FCS)");
-	ctx->out->gen_size = (uint32_t)v;
-	return 0;
-}
-
-static int on_flows(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	uint64_t v;
-
-	if (parse_u64(value, 1, HSPLIT_GEN_MAX_FLOWS, &v) < 0)
-		return devarg_bad(ctx, key, value, "a flow count of 1..50000");
-	ctx->out->gen_flows = (uint32_t)v;
-	return 0;
-}
-
-static int on_rate(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	if (parse_u64(value, 0, 1000000000ull, &ctx->out->gen_rate) < 0)
-		return devarg_bad(ctx, key, value, "frames per second, 0 (unpaced) to 10^9");
-	return 0;
-}
-
-static int on_count(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	if (parse_u64(value, 0, UINT64_MAX, &ctx->out->gen_count) < 0)
-		return devarg_bad(ctx, key, value, "a frame count, 0 = endless");
-	return 0;
-}
-
-static int on_proto(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	if (strcmp(value, "tcp") == 0)
-		ctx->out->gen_proto = HSPLIT_GEN_TCP;
-	else if (strcmp(value, "udp") == 0)
-		ctx->out->gen_proto = HSPLIT_GEN_UDP;
-	else if (strcmp(value, "icmp") == 0)
-		ctx->out->gen_proto = HSPLIT_GEN_ICMP;
-	else
-		return devarg_bad(ctx, key, value, "tcp, udp, icmp");
-	return 0;
-}
-
-static int on_l3(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	if (strcmp(value, "ipv4") == 0 || strcmp(value, "ipv6") == 0) {
-		ctx->out->gen_ipv6 = value[3] == '6';
-		return 0;
-	}
-	return devarg_bad(ctx, key, value, "ipv4, ipv6");
-}
-
-static int on_dport(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	uint64_t v;
-
-	if (parse_u64(value, 1, 65535, &v) < 0)
-		return devarg_bad(ctx, key, value, "a port 1..65535");
-	ctx->out->gen_dport = (uint16_t)v;
-	return 0;
-}
-
-static int on_handshake(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	return on_bool(ctx, key, value, &ctx->out->gen_handshake);
-}
-
-static int on_rto(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	uint64_t v;
-
-	if (parse_u64(value, 1, 600000, &v) < 0)
-		return devarg_bad(ctx, key, value, "a timeout of 1..600000 ms");
-	ctx->out->gen_rto_ms = (uint32_t)v;
-	return 0;
-}
-
-static int on_peer(struct devargs_ctx *ctx, const char *key, const char *value)
-{
-	return copy_string(ctx, key, value, ctx->out->peer, sizeof(ctx->out->peer),
-			   "the vdev name of another net_hsplit port");
 }
 
 static int on_max_queues(struct devargs_ctx *ctx, const char *key, const char *value)
@@ -257,7 +125,8 @@ static int on_mac(struct devargs_ctx *ctx, const char *key, const char *value)
 static int on_dmabuf(struct devargs_ctx *ctx, const char *key, const char *value)
 {
 	return copy_string(ctx, key, value, ctx->out->dmabuf, sizeof(ctx->out->dmabuf),
-			   "a lib/devmem spec such as memfd:size=256M or [udmabuf:size=64M,strict=1]");
+			   "a lib/devmem spec such as memfd:size=256M or "
+			   "[udmabuf:size=64M,strict=1]");
 }
 
 /* "[0,2-3]" or "1": queue indexes and ranges below HSPLIT_MAX_QUEUES. */
@@ -275,7 +144,8 @@ static int on_dmabuf_queues(struct devargs_ctx *ctx, const char *key, const char
 			*dash = '\0';
 		if (parse_u64(tok, 0, HSPLIT_MAX_QUEUES - 1, &lo) < 0 ||
 		    parse_u64(dash ? dash + 1 : tok, lo, HSPLIT_MAX_QUEUES - 1, &hi) < 0)
-			return devarg_bad(ctx, key, value, "queue indexes 0..15 and ranges, e.g. [0,2-3]");
+			return devarg_bad(ctx, key, value,
+					  "queue indexes 0..15 and ranges, e.g. [0,2-3]");
 		for (; lo <= hi; lo++)
 			set[lo] = true;
 	}
@@ -312,54 +182,76 @@ static const struct {
 	const char *key;
 	devarg_fn fn;
 } devarg_table[] = {
-	{ "backend", on_backend },   { "iface", on_iface },       { "queue", on_queue },
-	{ "rx_pcap", on_rx_pcap },   { "tx_pcap", on_tx_pcap },   { "loop", on_loop },
-	{ "size", on_size },         { "flows", on_flows },       { "rate", on_rate },
-	{ "count", on_count },       { "proto", on_proto },       { "l3", on_l3 },
-	{ "dport", on_dport },       { "peer", on_peer },         { "max_queues", on_max_queues },
-	{ "mac", on_mac },           { "dmabuf", on_dmabuf },     { "dmabuf_queues", on_dmabuf_queues },
-	{ "chunk", on_chunk },       { "placement", on_placement }, { "on_empty", on_empty },
-	{ "handshake", on_handshake }, { "rto", on_rto },
+	{ "backend", on_backend },       { "max_queues", on_max_queues },
+	{ "mac", on_mac },               { "dmabuf", on_dmabuf },
+	{ "dmabuf_queues", on_dmabuf_queues }, { "chunk", on_chunk },
+	{ "placement", on_placement },   { "on_empty", on_empty },
 };
 
 static void devargs_defaults(struct hsplit_devargs *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->backend = HSPLIT_BACKEND_GEN;
-	a->gen_size = 1514;
-	a->gen_flows = 1;
-	a->gen_dport = 5201;
-	a->gen_rto_ms = 200;
+	a->backend = hsplit_backend_find("gen");
 	a->max_queues = 4;
 	a->chunk_size = 4096;
 	a->pack = true;
 	memset(a->dmabuf_queues, 1, sizeof(a->dmabuf_queues));
 }
 
-/* Cross-devarg rules, once every value is in. */
-static int devargs_check(struct devargs_ctx *ctx)
+static const char *devarg_keys(void);
+static const char *backend_keys(const struct hsplit_backend_ops *ops);
+
+/*
+ * Once backend= is known: every key that is not common must be the
+ * backend's own; those go to it as one "k=v,k=v" string.
+ */
+static int devargs_check(struct devargs_ctx *ctx, const char *backend_pairs)
 {
 	struct hsplit_devargs *a = ctx->out;
+	char *buf = strdup(backend_pairs), *pair, *save = NULL;
+	int ret = 0;
 
-	if ((a->backend == HSPLIT_BACKEND_AFPACKET || a->backend == HSPLIT_BACKEND_AFXDP) &&
-	    a->iface[0] == '\0') {
-		HSPLIT_LOG(ERR, "%s: backend=%s needs iface=<netdev>", ctx->port,
-			   a->backend == HSPLIT_BACKEND_AFXDP ? "afxdp" : "afpacket");
-		return -EINVAL;
+	if (buf == NULL)
+		return -ENOMEM;
+	for (pair = strtok_r(buf, ",", &save); pair != NULL && ret == 0;
+	     pair = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(pair, '=');
+
+		if (eq != NULL)
+			*eq = '\0';
+		if (hsplit_backend_has_key(a->backend, pair))
+			continue;
+		HSPLIT_LOG(ERR, "%s: unknown devarg '%s' (common: %s; backend=%s takes: %s)",
+			   ctx->port, pair, devarg_keys(), a->backend->name,
+			   backend_keys(a->backend));
+		ret = -EINVAL;
 	}
-	if (a->backend == HSPLIT_BACKEND_PEER && a->peer[0] == '\0') {
-		HSPLIT_LOG(ERR, "%s: backend=peer needs peer=<other net_hsplit vdev>", ctx->port);
-		return -EINVAL;
+	free(buf);
+	if (ret == 0 && strlcpy(a->backend_args, backend_pairs, sizeof(a->backend_args)) >=
+			sizeof(a->backend_args)) {
+		HSPLIT_LOG(ERR, "%s: the backend's devargs are longer than %zu bytes", ctx->port,
+			   sizeof(a->backend_args) - 1);
+		ret = -EINVAL;
 	}
-	if (a->backend == HSPLIT_BACKEND_PCAP && a->rx_pcap[0] == '\0' && a->tx_pcap[0] == '\0') {
-		HSPLIT_LOG(ERR, "%s: backend=pcap needs rx_pcap=<file> and/or tx_pcap=<file>",
-			   ctx->port);
-		return -EINVAL;
-	}
-	return 0;
+	return ret;
 }
 
-/* "backend, iface, ...": every key of devarg_table, for the unknown-devarg message. */
+/* "size, flows, ...": a backend's own keys, for the unknown-devarg message. */
+static const char *backend_keys(const struct hsplit_backend_ops *ops)
+{
+	static char keys[256];
+	const char *const *k;
+
+	keys[0] = '\0';
+	for (k = ops->keys; k != NULL && *k != NULL; k++) {
+		if (keys[0] != '\0')
+			strlcat(keys, ", ", sizeof(keys));
+		strlcat(keys, *k, sizeof(keys));
+	}
+	return keys[0] != '\0' ? keys : "none";
+}
+
+/* "backend, max_queues, ...": every common key, for the unknown-devarg message. */
 static const char *devarg_keys(void)
 {
 	static char keys[512];
@@ -381,13 +273,17 @@ static int apply_pair(struct devargs_ctx *ctx, const char *key, const char *valu
 	for (j = 0; j < RTE_DIM(devarg_table); j++)
 		if (strcmp(key, devarg_table[j].key) == 0)
 			break;
-	if (j == RTE_DIM(devarg_table)) {
-		HSPLIT_LOG(ERR, "%s: unknown devarg '%s' (accepted: %s)", ctx->port, key,
-			   devarg_keys());
-		return -EINVAL;
-	}
 	if (value == NULL || value[0] == '\0')
 		return devarg_bad(ctx, key, "", "a value");
+	if (j == RTE_DIM(devarg_table)) {
+		/* Not common: the backend's, checked once backend= is known. */
+		if (ctx->backend_pairs[0] != '\0')
+			strlcat(ctx->backend_pairs, ",", sizeof(ctx->backend_pairs));
+		strlcat(ctx->backend_pairs, key, sizeof(ctx->backend_pairs));
+		strlcat(ctx->backend_pairs, "=", sizeof(ctx->backend_pairs));
+		strlcat(ctx->backend_pairs, value, sizeof(ctx->backend_pairs));
+		return 0;
+	}
 	return devarg_table[j].fn(ctx, key, value);
 }
 
@@ -397,7 +293,11 @@ static int apply_pair(struct devargs_ctx *ctx, const char *key, const char *valu
  */
 int hsplit_devargs_parse(const char *name, const char *args, struct hsplit_devargs *out)
 {
-	struct devargs_ctx ctx = { .port = name, .out = out };
+	static struct devargs_ctx ctx; /* probe runs on the main lcore only */
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.port = name;
+	ctx.out = out;
 	char *buf, *p, *pair;
 	int depth = 0, ret = 0;
 
@@ -435,5 +335,5 @@ int hsplit_devargs_parse(const char *name, const char *args, struct hsplit_devar
 		pair = p + 1;
 	}
 	free(buf);
-	return ret == 0 ? devargs_check(&ctx) : ret;
+	return ret == 0 ? devargs_check(&ctx, ctx.backend_pairs) : ret;
 }

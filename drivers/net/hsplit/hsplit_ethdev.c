@@ -17,14 +17,6 @@
 
 RTE_LOG_REGISTER(hsplit_logtype, pmd.net.hsplit, NOTICE);
 
-static const struct hsplit_backend_ops *const backend_ops[] = {
-	[HSPLIT_BACKEND_GEN] = &hsplit_backend_gen_ops,
-	[HSPLIT_BACKEND_PEER] = &hsplit_backend_peer_ops,
-	[HSPLIT_BACKEND_PCAP] = &hsplit_backend_pcap_ops,
-	[HSPLIT_BACKEND_AFPACKET] = &hsplit_backend_afpacket_ops,
-	[HSPLIT_BACKEND_AFXDP] = &hsplit_backend_afxdp_ops,
-};
-
 /* The split points --rxhdrs can name, as the exact masks testpmd builds. */
 static const uint32_t split_ptypes[] = {
 	RTE_PTYPE_L2_ETHER,
@@ -84,12 +76,31 @@ static int hsplit_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info
 	return 0;
 }
 
+/* Configure: the frame size, the queue count and RSS, into the device's registers. */
+static void program_port(struct hsplit_adapter *ad, const struct rte_eth_conf *conf)
+{
+	const struct rte_eth_rss_conf *rss = &conf->rx_adv_conf.rss_conf;
+	struct hsplit_hw_port *hw = &ad->hw;
+
+	ad->rss_hf = conf->rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG ?
+		     rss->rss_hf & HSPLIT_RSS_OFFLOAD_ALL : 0;
+	rte_spinlock_lock(&hw->lock);
+	hw->max_frame = ad->max_rx_pktlen;
+	hw->nb_rx_queues = ad->dev->data->nb_rx_queues;
+	hsplit_hw_rss_defaults(hw, hw->nb_rx_queues);
+	if (rss->rss_key != NULL && rss->rss_key_len == HSPLIT_RSS_KEY_LEN)
+		memcpy(hw->rss_key, rss->rss_key, HSPLIT_RSS_KEY_LEN);
+	hw->rss_types = hsplit_rss_types(ad->rss_hf);
+	rte_spinlock_unlock(&hw->lock);
+}
+
 static int hsplit_dev_configure(struct rte_eth_dev *dev)
 {
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
 	const struct rte_eth_conf *conf = &dev->data->dev_conf;
 
-	if (conf->rxmode.mq_mode != RTE_ETH_MQ_RX_NONE && conf->rxmode.mq_mode != RTE_ETH_MQ_RX_RSS) {
+	if (conf->rxmode.mq_mode != RTE_ETH_MQ_RX_NONE &&
+	    conf->rxmode.mq_mode != RTE_ETH_MQ_RX_RSS) {
 		HSPLIT_LOG(ERR, "%s: rx mq_mode %d not supported (none or RSS)", ad->name,
 			   conf->rxmode.mq_mode);
 		return -EINVAL;
@@ -100,7 +111,7 @@ static int hsplit_dev_configure(struct rte_eth_dev *dev)
 		return -EINVAL;
 	}
 	ad->max_rx_pktlen = dev->data->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
-	hsplit_rss_init(ad);
+	program_port(ad, conf);
 	return 0;
 }
 
@@ -114,7 +125,7 @@ static int hsplit_link_update(struct rte_eth_dev *dev, int wait)
 	};
 
 	RTE_SET_USED(wait);
-	link.link_status = ad->started && ad->backend->ops->link_up(ad->backend) ?
+	link.link_status = ad->started && hsplit_wire(ad)->ops->link_up(hsplit_wire(ad)) ?
 			   RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
 	return rte_eth_linkstatus_set(dev, &link);
 }
@@ -125,8 +136,8 @@ static int hsplit_dev_start(struct rte_eth_dev *dev)
 	unsigned int q;
 	int ret = 0;
 
-	if (ad->backend->ops->start != NULL)
-		ret = ad->backend->ops->start(ad->backend);
+	if (hsplit_wire(ad)->ops->start != NULL)
+		ret = hsplit_wire(ad)->ops->start(hsplit_wire(ad));
 	if (ret < 0)
 		return ret;
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {
@@ -138,6 +149,7 @@ static int hsplit_dev_start(struct rte_eth_dev *dev)
 			HSPLIT_LOG(WARNING, "%s: queue %u: could not post every descriptor "
 				   "(mbuf pool too small?)", ad->name, q);
 		rxq->started = true;
+		rxq->hw.enabled = true;
 		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
@@ -159,13 +171,14 @@ static int hsplit_dev_stop(struct rte_eth_dev *dev)
 		if (rxq == NULL)
 			continue;
 		rxq->started = false;
+		rxq->hw.enabled = false;
 		hsplit_rxq_drain(rxq);
 		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
 		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-	if (ad->backend->ops->stop != NULL)
-		ad->backend->ops->stop(ad->backend);
+	if (hsplit_wire(ad)->ops->stop != NULL)
+		hsplit_wire(ad)->ops->stop(hsplit_wire(ad));
 	hsplit_link_update(dev, 0);
 	return 0;
 }
@@ -180,42 +193,47 @@ static void hsplit_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	if (rxq == NULL)
 		return;
 	rxq->started = false;
+	rte_spinlock_lock(&ad->hw.lock);
+	rxq->hw.enabled = false;
+	ad->hw.rxq[qid] = NULL;
+	rte_spinlock_unlock(&ad->hw.lock);
 	hsplit_rxq_drain(rxq);
 	hsplit_devmem_rxq_release(rxq);
-	hsplit_device_inbox_free(rxq);
-	rte_free(rxq->ring);
+	hsplit_hw_inbox_free(&rxq->hw);
+	rte_free(rxq->hw.ring);
 	rte_free(rxq);
 	ad->rxq[qid] = NULL;
 	dev->data->rx_queues[qid] = NULL;
 }
 
-/* Deep-copy the segment description: testpmd's array lives on its stack. */
+/* Deep-copy the segments into the queue's split registers (testpmd's are on its stack). */
 static int rxq_take_segments(struct hsplit_adapter *ad, struct hsplit_rxq *rxq,
 			     const struct rte_eth_rxconf *conf, struct rte_mempool *mp)
 {
 	const struct rte_eth_rxseg_split *seg;
+	struct hsplit_hw_rxq *hw = &rxq->hw;
 
-	rxq->split = HSPLIT_SPLIT_NONE;
+	hw->split = HSPLIT_SPLIT_NONE;
 	if (!(rxq->offloads & RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT) || conf->rx_nseg == 0) {
 		rxq->hdr_mp = mp;
 		return mp != NULL ? 0 : -EINVAL;
 	}
 	seg = &conf->rx_seg[0].split;
 	rxq->hdr_mp = seg[0].mp;
-	rxq->seg0_off = seg[0].offset;
+	hw->seg0_off = seg[0].offset;
 	if (conf->rx_nseg == 1)
 		return 0;
 	rxq->pay_mp = seg[1].mp;
-	rxq->seg1_off = seg[1].offset;
+	hw->seg1_off = seg[1].offset;
 	if (seg[0].proto_hdr != 0) {
-		rxq->split = HSPLIT_SPLIT_PROTO;
-		rxq->proto_hdr = seg[0].proto_hdr;
-		rxq->level = seg[0].proto_hdr & RTE_PTYPE_L4_MASK ? HSPLIT_LEVEL_L4 :
-			     seg[0].proto_hdr & RTE_PTYPE_L3_MASK ? HSPLIT_LEVEL_L3 :
-			     HSPLIT_LEVEL_L2;
+		hw->split = HSPLIT_SPLIT_PROTO;
+		hw->proto_hdr = seg[0].proto_hdr;
+		hw->level = seg[0].proto_hdr & RTE_PTYPE_L4_MASK ? HSPLIT_LEVEL_L4 :
+			    seg[0].proto_hdr & RTE_PTYPE_L3_MASK ? HSPLIT_LEVEL_L3 :
+			    HSPLIT_LEVEL_L2;
 	} else {
-		rxq->split = HSPLIT_SPLIT_LENGTH;
-		rxq->seg0_len = seg[0].length ? seg[0].length :
+		hw->split = HSPLIT_SPLIT_LENGTH;
+		hw->seg0_len = seg[0].length ? seg[0].length :
 			(uint16_t)(rte_pktmbuf_data_room_size(seg[0].mp) - RTE_PKTMBUF_HEADROOM -
 				   seg[0].offset);
 	}
@@ -225,6 +243,29 @@ static int rxq_take_segments(struct hsplit_adapter *ad, struct hsplit_rxq *rxq,
 			   "Ethernet/IPv4/TCP header: such frames will be LINEAR", ad->name,
 			   seg[0].mp->name);
 	}
+	return 0;
+}
+
+/* The queue's ring and the payload registers: provider hook, placement, on-empty policy. */
+static int rxq_program(struct hsplit_adapter *ad, struct hsplit_rxq *rxq, uint16_t nb_desc,
+		       int socket_id)
+{
+	struct hsplit_hw_rxq *hw = &rxq->hw;
+
+	hw->port = &ad->hw;
+	hw->queue_id = rxq->queue_id;
+	hw->nb_desc = nb_desc;
+	hw->mask = nb_desc - 1u;
+	hw->ring = rte_zmalloc_socket("hsplit_rx_ring", sizeof(hw->ring[0]) * nb_desc,
+				      RTE_CACHE_LINE_SIZE, socket_id);
+	if (hw->ring == NULL)
+		return -ENOMEM;
+	hw->payload = &hsplit_devmem_payload_ops;
+	hw->payload_opaque = rxq;
+	hw->pack = ad->args.pack;
+	hw->copy_on_empty = ad->args.copy_on_empty;
+	hw->chunk_size = ad->args.chunk_size;
+	rxq->split = hw->split;
 	return 0;
 }
 
@@ -244,21 +285,19 @@ static int hsplit_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t
 		return -ENOMEM;
 	rxq->ad = ad;
 	rxq->queue_id = qid;
-	rxq->nb_desc = nb_desc;
-	rxq->mask = nb_desc - 1u;
 	/* ethdev hands over only the queue-level offloads: OR in the port's. */
 	rxq->offloads = conf->offloads | dev->data->dev_conf.rxmode.offloads;
 	ret = rxq_take_segments(ad, rxq, conf, mp);
-	if (ret == 0) {
-		rxq->ring = rte_zmalloc_socket("hsplit_rx_ring", sizeof(rxq->ring[0]) * nb_desc,
-					       RTE_CACHE_LINE_SIZE, (int)socket_id);
-		ret = rxq->ring == NULL ? -ENOMEM : 0;
-	}
+	if (ret == 0)
+		ret = rxq_program(ad, rxq, nb_desc, (int)socket_id);
 	if (ret == 0 && dev->data->nb_rx_queues > 1)
-		ret = hsplit_device_inbox_create(rxq, (int)socket_id);
+		ret = hsplit_hw_inbox_create(&rxq->hw, (int)socket_id);
 	if (ret == 0) {
 		ad->rxq[qid] = rxq;
 		dev->data->rx_queues[qid] = rxq;
+		rte_spinlock_lock(&ad->hw.lock);
+		ad->hw.rxq[qid] = &rxq->hw;
+		rte_spinlock_unlock(&ad->hw.lock);
 		ret = hsplit_devmem_rxq_setup(ad, rxq);
 	}
 	if (ret < 0) {
@@ -267,7 +306,8 @@ static int hsplit_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t
 		if (dev->data->rx_queues[qid] != NULL) {
 			hsplit_rx_queue_release(dev, qid);
 		} else {
-			rte_free(rxq->ring);
+			hsplit_hw_inbox_free(&rxq->hw);
+			rte_free(rxq->hw.ring);
 			rte_free(rxq);
 		}
 		return ret;
@@ -324,7 +364,7 @@ static void hsplit_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid,
 	struct hsplit_rxq *rxq = dev->data->rx_queues[qid];
 
 	qinfo->mp = rxq->hdr_mp;
-	qinfo->nb_desc = rxq->nb_desc;
+	qinfo->nb_desc = rxq->hw.nb_desc;
 	qinfo->rx_buf_size = rte_pktmbuf_data_room_size(rxq->hdr_mp) - RTE_PKTMBUF_HEADROOM;
 	qinfo->conf.offloads = rxq->offloads;
 	qinfo->conf.rx_nseg = rxq->split == HSPLIT_SPLIT_NONE ? 0 : 2;
@@ -336,25 +376,25 @@ static void hsplit_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid,
 
 static int hsplit_promiscuous_enable(struct rte_eth_dev *dev)
 {
-	hsplit_adapter(dev)->promisc = true;
+	hsplit_adapter(dev)->hw.promisc = true;
 	return 0;
 }
 
 static int hsplit_promiscuous_disable(struct rte_eth_dev *dev)
 {
-	hsplit_adapter(dev)->promisc = false;
+	hsplit_adapter(dev)->hw.promisc = false;
 	return 0;
 }
 
 static int hsplit_allmulticast_enable(struct rte_eth_dev *dev)
 {
-	hsplit_adapter(dev)->allmulti = true;
+	hsplit_adapter(dev)->hw.allmulti = true;
 	return 0;
 }
 
 static int hsplit_allmulticast_disable(struct rte_eth_dev *dev)
 {
-	hsplit_adapter(dev)->allmulti = false;
+	hsplit_adapter(dev)->hw.allmulti = false;
 	return 0;
 }
 
@@ -362,9 +402,9 @@ static int hsplit_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *a
 {
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
 
-	rte_spinlock_lock(&ad->dev_lock);
-	rte_ether_addr_copy(addr, &ad->mac);
-	rte_spinlock_unlock(&ad->dev_lock);
+	rte_spinlock_lock(&ad->hw.lock);
+	rte_ether_addr_copy(addr, &ad->hw.mac);
+	rte_spinlock_unlock(&ad->hw.lock);
 	return 0;
 }
 
@@ -377,6 +417,7 @@ static int hsplit_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 		return -EBUSY;
 	}
 	ad->max_rx_pktlen = (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	ad->hw.max_frame = ad->max_rx_pktlen;
 	return 0;
 }
 
@@ -416,9 +457,9 @@ static int hsplit_dev_close(struct rte_eth_dev *dev)
 		hsplit_tx_queue_release(dev, (uint16_t)q);
 	hsplit_flow_flush_all(ad);
 	hsplit_devmem_remove(ad);
-	if (ad->backend != NULL)
-		ad->backend->ops->close(ad->backend);
-	ad->backend = NULL;
+	if (hsplit_wire(ad) != NULL)
+		hsplit_wire(ad)->ops->close(hsplit_wire(ad));
+	ad->hw.backend = NULL;
 	rte_free(ad->xstat_base);
 	ad->xstat_base = NULL;
 	ad->closed = true;
@@ -433,7 +474,8 @@ static int register_linear_flag(void)
 	int bit = rte_mbuf_dynflag_register(&desc);
 
 	if (bit < 0) {
-		HSPLIT_LOG(ERR, "cannot register the LINEAR mbuf flag: %s", rte_strerror(rte_errno));
+		HSPLIT_LOG(ERR, "cannot register the LINEAR mbuf flag: %s",
+			   rte_strerror(rte_errno));
 		return -rte_errno;
 	}
 	hsplit_linear_flag = 1ull << bit;
@@ -445,15 +487,16 @@ static void pick_mac(struct hsplit_adapter *ad)
 	uint8_t mac[6];
 
 	if (ad->args.mac_set) {
-		ad->mac = ad->args.mac;
-	} else if (ad->backend->ops->mac_addr != NULL &&
-		   ad->backend->ops->mac_addr(ad->backend, mac) == 0) {
-		memcpy(ad->mac.addr_bytes, mac, 6);
+		ad->hw.mac = ad->args.mac;
+	} else if (hsplit_wire(ad)->ops->mac_addr != NULL &&
+		   hsplit_wire(ad)->ops->mac_addr(hsplit_wire(ad), mac) == 0 &&
+		   rte_is_valid_assigned_ether_addr((const struct rte_ether_addr *)mac)) {
+		memcpy(ad->hw.mac.addr_bytes, mac, 6);
 	} else {
 		/* Locally administered, stable per port: tests can predict it. */
 		const uint8_t fixed[6] = { 0x02, 0x68, 0x73, 0x00, 0x00, (uint8_t)ad->port_id };
 
-		memcpy(ad->mac.addr_bytes, fixed, 6);
+		memcpy(ad->hw.mac.addr_bytes, fixed, 6);
 	}
 }
 
@@ -468,15 +511,18 @@ static int hsplit_probe_port(struct rte_vdev_device *vdev, const struct hsplit_d
 	if (dev == NULL)
 		return -ENOMEM;
 	ad = dev->data->dev_private;
+	hsplit_hw_port_init(&ad->hw, name, dev->data->port_id);
+	ad->hw.mem = &hsplit_devmem_mem_ops;
 	ad->dev = dev;
 	ad->port_id = dev->data->port_id;
 	strlcpy(ad->name, name, sizeof(ad->name));
 	ad->args = *args;
-	ad->max_rx_pktlen = RTE_ETHER_MTU + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
-	rte_spinlock_init(&ad->dev_lock);
+	ad->max_rx_pktlen = ad->hw.max_frame;
 	rte_spinlock_init(&ad->tx_lock);
-	TAILQ_INIT(&ad->flows);
-	ret = backend_ops[args->backend]->open(&ad->args, name, &ad->backend);
+	ad->backend_params.port_name = ad->name;
+	ad->backend_params.args = ad->args.backend_args;
+	ad->backend_params.port_mac = &ad->hw.mac; /* final once pick_mac() ran, before start */
+	ret = args->backend->open(&ad->backend_params, &ad->hw.backend);
 	if (ret < 0)
 		goto fail;
 	ret = hsplit_devmem_probe(ad);
@@ -488,20 +534,20 @@ static int hsplit_probe_port(struct rte_vdev_device *vdev, const struct hsplit_d
 		goto fail;
 	}
 	pick_mac(ad);
-	ad->args.mac = ad->mac; /* backends read the port's MAC here (gen frames) */
-	rte_ether_addr_copy(&ad->mac, dev->data->mac_addrs);
+	rte_ether_addr_copy(&ad->hw.mac, dev->data->mac_addrs);
 	dev->dev_ops = &hsplit_ops;
 	dev->rx_pkt_burst = hsplit_rx_burst;
 	dev->tx_pkt_burst = hsplit_tx_burst;
 	dev->data->dev_link.link_speed = RTE_ETH_SPEED_NUM_100G;
 	dev->data->dev_link.link_duplex = RTE_ETH_LINK_FULL_DUPLEX;
 	rte_eth_dev_probing_finish(dev);
-	HSPLIT_LOG(INFO, "%s: port %u, backend %s", name, ad->port_id, backend_ops[args->backend]->name);
+	HSPLIT_LOG(INFO, "%s: port %u, backend %s", name, ad->port_id,
+		   hsplit_wire(ad)->ops->name);
 	return 0;
 fail:
 	hsplit_devmem_remove(ad);
-	if (ad->backend != NULL)
-		ad->backend->ops->close(ad->backend);
+	if (hsplit_wire(ad) != NULL)
+		hsplit_wire(ad)->ops->close(hsplit_wire(ad));
 	rte_eth_dev_release_port(dev);
 	return ret;
 }
@@ -570,6 +616,7 @@ static const struct eth_dev_ops hsplit_ops = {
 
 int rte_pmd_hsplit_gen_tcp_stats(uint16_t port_id, struct rte_pmd_hsplit_gen_tcp_stats *stats)
 {
+	struct hsplit_backend *wire;
 	struct rte_eth_dev *dev;
 
 	if (!rte_eth_dev_is_valid_port(port_id) || stats == NULL) {
@@ -581,8 +628,10 @@ int rte_pmd_hsplit_gen_tcp_stats(uint16_t port_id, struct rte_pmd_hsplit_gen_tcp
 		HSPLIT_LOG(ERR, "gen_tcp_stats: port %u is not a net_hsplit port", port_id);
 		return -ENODEV;
 	}
-	return hsplit_gen_tcp_stats(((struct hsplit_adapter *)dev->data->dev_private)->backend,
-				    stats);
+	wire = hsplit_wire(dev->data->dev_private);
+	if (wire == NULL || wire->ops->stats_get == NULL)
+		return -ENOTSUP;
+	return wire->ops->stats_get(wire, HSPLIT_BACKEND_STATS_GEN_TCP, stats);
 }
 
 static struct rte_vdev_driver hsplit_vdev_drv = {
@@ -591,12 +640,4 @@ static struct rte_vdev_driver hsplit_vdev_drv = {
 };
 
 RTE_PMD_REGISTER_VDEV(net_hsplit, hsplit_vdev_drv);
-RTE_PMD_REGISTER_PARAM_STRING(net_hsplit,
-	"backend=<gen|peer|pcap|afpacket|afxdp> "
-	"iface=<ifname> queue=<int> "
-	"rx_pcap=<file> tx_pcap=<file> loop=<0|1> "
-	"size=<64-9014> flows=<1-50000> rate=<pps> count=<frames> proto=<tcp|udp|icmp> "
-	"l3=<ipv4|ipv6> dport=<port> handshake=<0|1> rto=<ms> "
-	"peer=<vdev> max_queues=<1-16> mac=<xx:xx:xx:xx:xx:xx> "
-	"dmabuf=<spec> dmabuf_queues=<list> chunk=<4K-2M> placement=<pack|single> "
-	"on_empty=<drop|copy>");
+/* The devargs string (RTE_PMD_REGISTER_PARAM_STRING) is in backends/hsplit_backends.c. */

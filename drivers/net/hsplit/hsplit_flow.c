@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rte_flow for the emulated device: ntuple rules (ETH / IPV4|IPV6 /
- * TCP|UDP with addresses and ports) with a QUEUE or DROP action, checked in
- * creation order before RSS, and isolated mode (no rule, no delivery).
+ * TCP|UDP with addresses and ports) with a QUEUE or DROP action, and
+ * isolated mode (no rule, no delivery). This file turns rte_flow patterns
+ * into the device's rule format (struct hsplit_rule) and loads them into its
+ * rule table; the device (device/hsplit_steer.c) checks them in creation
+ * order before RSS.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -175,8 +178,9 @@ static int parse_actions(struct rte_eth_dev *dev, const struct rte_flow_action a
 			const struct rte_flow_action_queue *q = a->conf;
 
 			if (q == NULL || q->index >= dev->data->nb_rx_queues)
-				return rte_flow_error_set(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION_CONF,
-							  a, "queue index beyond the port's queues");
+				return rte_flow_error_set(error, EINVAL,
+							  RTE_FLOW_ERROR_TYPE_ACTION_CONF, a,
+							  "queue index beyond the port's queues");
 			r->queue = q->index;
 			fates++;
 			break;
@@ -216,14 +220,16 @@ static int flow_parse(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
 
 static int hsplit_flow_validate(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
 				const struct rte_flow_item pattern[],
-				const struct rte_flow_action actions[], struct rte_flow_error *error)
+				const struct rte_flow_action actions[],
+				struct rte_flow_error *error)
 {
 	struct hsplit_rule r;
 
 	return flow_parse(dev, attr, pattern, actions, &r, error);
 }
 
-static struct rte_flow *hsplit_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
+static struct rte_flow *hsplit_flow_create(struct rte_eth_dev *dev,
+					   const struct rte_flow_attr *attr,
 					   const struct rte_flow_item pattern[],
 					   const struct rte_flow_action actions[],
 					   struct rte_flow_error *error)
@@ -234,21 +240,19 @@ static struct rte_flow *hsplit_flow_create(struct rte_eth_dev *dev, const struct
 
 	if (flow_parse(dev, attr, pattern, actions, &r, error) < 0)
 		return NULL;
-	if (ad->nb_flows >= HSPLIT_MAX_RULES) {
+	flow = calloc(1, sizeof(*flow));
+	if (flow == NULL) {
+		rte_flow_error_set(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
+				   "out of memory");
+		return NULL;
+	}
+	flow->hw.rule = r;
+	if (hsplit_hw_rule_append(&ad->hw, &flow->hw) < 0) {
+		free(flow);
 		rte_flow_error_set(error, ENOSPC, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
 				   "the device holds at most 256 rules");
 		return NULL;
 	}
-	flow = calloc(1, sizeof(*flow));
-	if (flow == NULL) {
-		rte_flow_error_set(error, ENOMEM, RTE_FLOW_ERROR_TYPE_HANDLE, NULL, "out of memory");
-		return NULL;
-	}
-	flow->rule = r;
-	rte_spinlock_lock(&ad->dev_lock);
-	TAILQ_INSERT_TAIL(&ad->flows, flow, next);
-	ad->nb_flows++;
-	rte_spinlock_unlock(&ad->dev_lock);
 	return flow;
 }
 
@@ -256,35 +260,22 @@ static int hsplit_flow_destroy(struct rte_eth_dev *dev, struct rte_flow *flow,
 			       struct rte_flow_error *error)
 {
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
-	struct rte_flow *f;
 
-	rte_spinlock_lock(&ad->dev_lock);
-	TAILQ_FOREACH(f, &ad->flows, next)
-		if (f == flow)
-			break;
-	if (f != NULL) {
-		TAILQ_REMOVE(&ad->flows, f, next);
-		ad->nb_flows--;
-	}
-	rte_spinlock_unlock(&ad->dev_lock);
-	if (f == NULL)
+	if (!hsplit_hw_rule_remove(&ad->hw, &flow->hw))
 		return rte_flow_error_set(error, ENOENT, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
 					  "no such rule on this port");
-	free(f);
+	free(flow);
 	return 0;
+}
+
+static void free_rule(struct hsplit_hw_rule *rule)
+{
+	free(container_of(rule, struct rte_flow, hw));
 }
 
 void hsplit_flow_flush_all(struct hsplit_adapter *ad)
 {
-	struct rte_flow *f;
-
-	rte_spinlock_lock(&ad->dev_lock);
-	while ((f = TAILQ_FIRST(&ad->flows)) != NULL) {
-		TAILQ_REMOVE(&ad->flows, f, next);
-		free(f);
-	}
-	ad->nb_flows = 0;
-	rte_spinlock_unlock(&ad->dev_lock);
+	hsplit_hw_rule_flush(&ad->hw, free_rule);
 }
 
 static int hsplit_flow_flush(struct rte_eth_dev *dev, struct rte_flow_error *error)
@@ -306,9 +297,9 @@ static int hsplit_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
 				  "only count can be queried");
 	count->hits_set = 1;
 	count->bytes_set = 0;
-	count->hits = HSPLIT_READ(flow->rule.hits);
+	count->hits = HSPLIT_READ(flow->hw.rule.hits);
 	if (count->reset)
-		HSPLIT_INC(flow->rule.hits, -count->hits);
+		HSPLIT_INC(flow->hw.rule.hits, -count->hits);
 	return 0;
 }
 
@@ -317,53 +308,11 @@ static int hsplit_flow_isolate(struct rte_eth_dev *dev, int set, struct rte_flow
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
 
 	RTE_SET_USED(error);
-	rte_spinlock_lock(&ad->dev_lock);
-	ad->isolated = set != 0;
-	rte_spinlock_unlock(&ad->dev_lock);
+	rte_spinlock_lock(&ad->hw.lock);
+	ad->hw.isolated = set != 0;
+	rte_spinlock_unlock(&ad->hw.lock);
 	HSPLIT_LOG(INFO, "%s: isolated mode %s", ad->name, set ? "on" : "off");
 	return 0;
-}
-
-static bool addr6_match(const uint8_t *v, const uint8_t *spec, const uint8_t *mask)
-{
-	unsigned int i;
-
-	for (i = 0; i < 16; i++)
-		if ((v[i] & mask[i]) != (spec[i] & mask[i]))
-			return false;
-	return true;
-}
-
-static bool rule_matches(const struct hsplit_rule *r, const struct hsplit_pkt *p)
-{
-	if ((r->ipv4_set || r->ipv6_set) && (!p->l3_ok || p->ipv6 != r->ipv6_set))
-		return false;
-	if (r->ipv4_set && (((p->src4 ^ r->src4) & r->src4_mask) ||
-			    ((p->dst4 ^ r->dst4) & r->dst4_mask)))
-		return false;
-	if (r->ipv6_set && (!addr6_match(p->src6, r->src6, r->src6_mask) ||
-			    !addr6_match(p->dst6, r->dst6, r->dst6_mask)))
-		return false;
-	if (r->l4_proto != 0) {
-		if (!p->l4_ok || p->l4_proto != r->l4_proto)
-			return false;
-		if (((p->sport ^ r->sport) & r->sport_mask) || ((p->dport ^ r->dport) & r->dport_mask))
-			return false;
-	}
-	return true;
-}
-
-/* Device lock held. The first rule that matches, in creation order. */
-const struct hsplit_rule *hsplit_flow_match(struct hsplit_adapter *ad, const struct hsplit_pkt *pkt)
-{
-	struct rte_flow *f;
-
-	TAILQ_FOREACH(f, &ad->flows, next)
-		if (rule_matches(&f->rule, pkt)) {
-			HSPLIT_INC(f->rule.hits, 1);
-			return &f->rule;
-		}
-	return NULL;
 }
 
 const struct rte_flow_ops hsplit_flow_ops = {

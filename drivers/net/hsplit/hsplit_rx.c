@@ -19,11 +19,54 @@ uint64_t rte_pmd_hsplit_linear_flag(void)
 	return hsplit_linear_flag;
 }
 
+/*
+ * The payload provider hook the driver installs on every queue: the queue's
+ * devmem pool if bind-rx gave it one (looked up per frame, so a provider
+ * installed or removed by a queue restart is seen at once), else NONE.
+ */
+static enum hsplit_hw_payload_status devmem_payload_alloc(void *opaque, uint32_t len, bool pack,
+							  uint64_t *ref, uint8_t **chunk,
+							  uint32_t *off)
+{
+	struct hsplit_rxq *rxq = opaque;
+	devmem_ref r;
+
+	if (rxq->pool == NULL)
+		return HSPLIT_HW_PAYLOAD_NONE;
+	*off = 0;
+	r = pack ? devmem_pool_alloc_frag(rxq->pool, len, off) : devmem_pool_alloc(rxq->pool);
+	if (unlikely(r == 0))
+		return HSPLIT_HW_PAYLOAD_EMPTY;
+	*ref = r;
+	*chunk = devmem_ref_device_addr(r);
+	return HSPLIT_HW_PAYLOAD_OK;
+}
+
+const struct hsplit_hw_payload_ops hsplit_devmem_payload_ops = {
+	.alloc = devmem_payload_alloc,
+};
+
+/* Transmit: where the device reads a segment that is a dmabuf chunk (its device view). */
+static const uint8_t *devmem_device_view(void *opaque, const struct rte_mbuf *m)
+{
+	devmem_ref ref = devmem_mbuf_ref(m);
+
+	RTE_SET_USED(opaque);
+	if (ref == 0 || !devmem_ref_is_device(ref))
+		return NULL;
+	return (const uint8_t *)devmem_ref_device_addr(ref) +
+	       (m->buf_iova - devmem_ref_offset(ref)) + m->data_off;
+}
+
+const struct hsplit_hw_mem_ops hsplit_devmem_mem_ops = {
+	.device_view = devmem_device_view,
+};
+
 static struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d)
 {
 	struct rte_mbuf *hdr = d->hdr, *pay = d->pay;
 
-	hdr->data_off = RTE_PKTMBUF_HEADROOM + rxq->seg0_off;
+	hdr->data_off = RTE_PKTMBUF_HEADROOM + rxq->hw.seg0_off;
 	hdr->data_len = d->hdr_len;
 	hdr->pkt_len = d->hdr_len + d->pay_len;
 	hdr->nb_segs = 1;
@@ -39,7 +82,13 @@ static struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq, struct hsplit_rx_de
 		return hdr;
 	if (d->status & HSPLIT_CQE_DEVMEM) {
 		/* The mbuf takes over the device's reference on the chunk. */
-		devmem_mbuf_attach(pay, d->pay_ref, d->pay_off, d->pay_len);
+		if (unlikely(devmem_mbuf_attach(pay, d->pay_ref, d->pay_off, d->pay_len) < 0)) {
+			/* Not for a chunk the pool handed out; deliver the header alone. */
+			devmem_ref_put(d->pay_ref);
+			hdr->pkt_len = d->hdr_len;
+			rxq->attach_errors++;
+			return hdr;
+		}
 	} else {
 		pay->data_off = (uint16_t)d->pay_off;
 		pay->data_len = (uint16_t)d->pay_len;
@@ -52,13 +101,14 @@ static struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq, struct hsplit_rx_de
 	return hdr;
 }
 
-/* Slots in [first, first + n) that still need a payload mbuf (a header-only frame leaves one). */
-static unsigned int count_missing_payload(const struct hsplit_rxq *rxq, uint32_t first, unsigned int n)
+/* Slots in [first, first + n) still needing a payload mbuf (a header-only frame leaves one). */
+static unsigned int count_missing_payload(const struct hsplit_rxq *rxq, uint32_t first,
+					  unsigned int n)
 {
 	unsigned int i, missing = 0;
 
 	for (i = 0; i < n; i++)
-		missing += rxq->ring[(first + i) & rxq->mask].pay == NULL;
+		missing += rxq->hw.ring[(first + i) & rxq->hw.mask].pay == NULL;
 	return missing;
 }
 
@@ -78,7 +128,7 @@ static int post_bulk(struct hsplit_rxq *rxq, uint32_t posted, unsigned int n)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		struct hsplit_rx_desc *d = &rxq->ring[(posted + i) & rxq->mask];
+		struct hsplit_rx_desc *d = &rxq->hw.ring[(posted + i) & rxq->hw.mask];
 
 		d->hdr = hdrs[i];
 		if (rxq->pay_mp != NULL && d->pay == NULL)
@@ -90,8 +140,8 @@ static int post_bulk(struct hsplit_rxq *rxq, uint32_t posted, unsigned int n)
 /* Post buffers on every free descriptor; a failed allocation waits for the next poll. */
 int hsplit_rxq_fill(struct hsplit_rxq *rxq)
 {
-	uint32_t posted = atomic_load_explicit(&rxq->posted, memory_order_relaxed);
-	uint32_t free_slots = rxq->nb_desc - (posted - rxq->head);
+	uint32_t posted = __atomic_load_n(&rxq->hw.posted, __ATOMIC_RELAXED);
+	uint32_t free_slots = rxq->hw.nb_desc - (posted - rxq->hw.head);
 
 	while (free_slots > 0) {
 		unsigned int n = RTE_MIN(free_slots, HSPLIT_BURST);
@@ -102,7 +152,7 @@ int hsplit_rxq_fill(struct hsplit_rxq *rxq)
 		}
 		posted += n;
 		free_slots -= n;
-		atomic_store_explicit(&rxq->posted, posted, memory_order_release);
+		__atomic_store_n(&rxq->hw.posted, posted, __ATOMIC_RELEASE);
 	}
 	return 0;
 }
@@ -115,11 +165,11 @@ uint16_t hsplit_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(!rxq->started))
 		return 0;
-	hsplit_device_run(rxq->ad, rxq);
-	done = atomic_load_explicit(&rxq->done, memory_order_acquire);
-	while (rxq->head != done && nb < n) {
-		pkts[nb++] = deliver_desc(rxq, &rxq->ring[rxq->head & rxq->mask]);
-		rxq->head++;
+	hsplit_hw_poll(&rxq->ad->hw, &rxq->hw);
+	done = __atomic_load_n(&rxq->hw.done, __ATOMIC_ACQUIRE);
+	while (rxq->hw.head != done && nb < n) {
+		pkts[nb++] = deliver_desc(rxq, &rxq->hw.ring[rxq->hw.head & rxq->hw.mask]);
+		rxq->hw.head++;
 	}
 	if (nb)
 		hsplit_rxq_fill(rxq);
@@ -129,26 +179,26 @@ uint16_t hsplit_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 /* Queue stop: give back posted buffers and completed-but-undelivered chunks. */
 void hsplit_rxq_drain(struct hsplit_rxq *rxq)
 {
-	uint32_t done = atomic_load_explicit(&rxq->done, memory_order_acquire);
+	uint32_t done = __atomic_load_n(&rxq->hw.done, __ATOMIC_ACQUIRE);
 	uint32_t i;
 
-	for (; rxq->head != done; rxq->head++) {
-		struct hsplit_rx_desc *d = &rxq->ring[rxq->head & rxq->mask];
+	for (; rxq->hw.head != done; rxq->hw.head++) {
+		struct hsplit_rx_desc *d = &rxq->hw.ring[rxq->hw.head & rxq->hw.mask];
 
 		if (d->status & HSPLIT_CQE_DEVMEM)
 			devmem_ref_put(d->pay_ref);
 		d->status = 0;
 	}
-	for (i = 0; i < rxq->nb_desc; i++) {
-		struct hsplit_rx_desc *d = &rxq->ring[i];
+	for (i = 0; i < rxq->hw.nb_desc; i++) {
+		struct hsplit_rx_desc *d = &rxq->hw.ring[i];
 
 		rte_pktmbuf_free(d->hdr);
 		rte_pktmbuf_free(d->pay);
 		d->hdr = d->pay = NULL;
 	}
-	rxq->head = 0;
-	atomic_store(&rxq->posted, 0);
-	atomic_store(&rxq->done, 0);
+	rxq->hw.head = 0;
+	__atomic_store_n(&rxq->hw.posted, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&rxq->hw.done, 0, __ATOMIC_RELEASE);
 	if (rxq->pool != NULL)
 		devmem_pool_frag_flush(rxq->pool);
 }

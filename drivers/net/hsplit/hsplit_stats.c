@@ -18,34 +18,39 @@ struct xstat_def {
 	const char *name;
 	enum xstat_scope scope;
 	size_t offset;
+	size_t offset2;          /* port scope: a second counter added in, 0 = none */
 };
 
-#define PORT_XSTAT(n, f) { n, XSTAT_PORT, offsetof(struct hsplit_adapter, f) }
-#define RXQ_XSTAT(n, f) { n, XSTAT_RXQ, offsetof(struct hsplit_rxq, f) }
-#define TXQ_XSTAT(n, f) { n, XSTAT_TXQ, offsetof(struct hsplit_txq, f) }
-#define POOL_XSTAT(n, f) { n, XSTAT_POOL, offsetof(struct devmem_pool_stats, f) }
+#define PORT_XSTAT(n, f) { n, XSTAT_PORT, offsetof(struct hsplit_adapter, f), 0 }
+#define PORT_XSTAT2(n, f, g) { n, XSTAT_PORT, offsetof(struct hsplit_adapter, f), \
+			       offsetof(struct hsplit_adapter, g) }
+#define RXQ_XSTAT(n, f) { n, XSTAT_RXQ, offsetof(struct hsplit_rxq, f), 0 }
+#define TXQ_XSTAT(n, f) { n, XSTAT_TXQ, offsetof(struct hsplit_txq, f), 0 }
+#define POOL_XSTAT(n, f) { n, XSTAT_POOL, offsetof(struct devmem_pool_stats, f), 0 }
 
 static const struct xstat_def xstat_defs[] = {
-	PORT_XSTAT("rx_backend_frames", rx_backend_frames),
-	PORT_XSTAT("rx_malformed_drops", rx_malformed),
-	PORT_XSTAT("rx_mac_filtered_drops", rx_filtered_mac),
-	PORT_XSTAT("rx_isolated_drops", rx_isolated_drop),
-	PORT_XSTAT("rx_flow_drops", rx_flow_drop),
-	PORT_XSTAT("rx_bad_queue_drops", rx_bad_queue),
-	PORT_XSTAT("backend_errors", backend_errors),
-	RXQ_XSTAT("packets", dev.packets),
-	RXQ_XSTAT("bytes", dev.bytes),
-	RXQ_XSTAT("split_packets", dev.split),
-	RXQ_XSTAT("split_header_bytes", dev.header_bytes),
-	RXQ_XSTAT("linear_packets", dev.linear),
-	RXQ_XSTAT("devmem_payload_bytes", dev.devmem_payload_bytes),
-	RXQ_XSTAT("no_desc_drops", dev.no_desc),
-	RXQ_XSTAT("payload_pool_empty_drops", dev.pool_empty_drop),
-	RXQ_XSTAT("payload_pool_empty_copies", dev.pool_empty_copy),
-	RXQ_XSTAT("oversize_drops", dev.oversize),
-	RXQ_XSTAT("csum_bad_packets", dev.csum_bad),
-	RXQ_XSTAT("inbox_full_drops", dev.inbox_full),
+	PORT_XSTAT("rx_backend_frames", hw.stats.rx_backend_frames),
+	PORT_XSTAT("rx_malformed_drops", hw.stats.rx_malformed),
+	PORT_XSTAT("rx_mac_filtered_drops", hw.stats.rx_filtered_mac),
+	PORT_XSTAT("rx_isolated_drops", hw.stats.rx_isolated_drop),
+	PORT_XSTAT("rx_flow_drops", hw.stats.rx_flow_drop),
+	PORT_XSTAT("rx_bad_queue_drops", hw.stats.rx_bad_queue),
+	/* receive (the device) and transmit (the driver) failures of the wire, summed */
+	PORT_XSTAT2("backend_errors", hw.stats.backend_errors, tx_backend_errors),
+	RXQ_XSTAT("packets", hw.stats.packets),
+	RXQ_XSTAT("bytes", hw.stats.bytes),
+	RXQ_XSTAT("split_packets", hw.stats.split),
+	RXQ_XSTAT("split_header_bytes", hw.stats.header_bytes),
+	RXQ_XSTAT("linear_packets", hw.stats.linear),
+	RXQ_XSTAT("devmem_payload_bytes", hw.stats.devmem_payload_bytes),
+	RXQ_XSTAT("no_desc_drops", hw.stats.no_desc),
+	RXQ_XSTAT("payload_pool_empty_drops", hw.stats.pool_empty_drop),
+	RXQ_XSTAT("payload_pool_empty_copies", hw.stats.pool_empty_copy),
+	RXQ_XSTAT("oversize_drops", hw.stats.oversize),
+	RXQ_XSTAT("csum_bad_packets", hw.stats.csum_bad),
+	RXQ_XSTAT("inbox_full_drops", hw.stats.inbox_full),
 	RXQ_XSTAT("mbuf_alloc_failures", nombuf),
+	RXQ_XSTAT("mbuf_attach_errors", attach_errors),
 	POOL_XSTAT("pool_alloc_fast", alloc_fast),
 	POOL_XSTAT("pool_alloc_slow", alloc_slow),
 	POOL_XSTAT("pool_alloc_empty", alloc_empty),
@@ -58,8 +63,20 @@ static const struct xstat_def xstat_defs[] = {
 
 /* Baselines for stats_reset, indexed like the xstats. */
 struct hsplit_xstat_base {
-	uint64_t v[RTE_DIM(xstat_defs) * HSPLIT_MAX_QUEUES];
+	uint64_t v[RTE_DIM(xstat_defs) * HSPLIT_MAX_QUEUES + HSPLIT_BACKEND_XSTATS_MAX];
 };
+
+/* The backend's own counters (its optional xstats op), at most HSPLIT_BACKEND_XSTATS_MAX. */
+static unsigned int backend_xstats(const struct rte_eth_dev *dev, struct hsplit_backend_xstat *xs)
+{
+	struct hsplit_backend *wire = hsplit_wire(dev->data->dev_private);
+	int n;
+
+	if (wire == NULL || wire->ops->xstats_get == NULL)
+		return 0;
+	n = wire->ops->xstats_get(wire, xs, HSPLIT_BACKEND_XSTATS_MAX);
+	return n < 0 ? 0 : RTE_MIN((unsigned int)n, HSPLIT_BACKEND_XSTATS_MAX);
+}
 
 static unsigned int nb_rxq(const struct rte_eth_dev *dev)
 {
@@ -75,10 +92,12 @@ static unsigned int xstat_count(const struct rte_eth_dev *dev)
 {
 	unsigned int i, n = 0;
 
+	struct hsplit_backend_xstat xs[HSPLIT_BACKEND_XSTATS_MAX];
+
 	for (i = 0; i < RTE_DIM(xstat_defs); i++)
 		n += xstat_defs[i].scope == XSTAT_PORT ? 1 :
 		     xstat_defs[i].scope == XSTAT_TXQ ? nb_txq(dev) : nb_rxq(dev);
-	return n;
+	return n + backend_xstats(dev, xs);
 }
 
 static uint64_t read_u64(const void *base, size_t offset)
@@ -94,8 +113,9 @@ static unsigned int xstat_walk(struct rte_eth_dev *dev,
 {
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
 	struct devmem_pool_stats pool[HSPLIT_MAX_QUEUES];
+	struct hsplit_backend_xstat backend[HSPLIT_BACKEND_XSTATS_MAX];
 	char name[RTE_ETH_XSTATS_NAME_SIZE];
-	unsigned int i, q, id = 0;
+	unsigned int i, q, id = 0, nb_backend;
 
 	/* One snapshot per payload pool, read by each of its counters below. */
 	for (q = 0; q < nb_rxq(dev); q++)
@@ -105,7 +125,8 @@ static unsigned int xstat_walk(struct rte_eth_dev *dev,
 		const struct xstat_def *x = &xstat_defs[i];
 
 		if (x->scope == XSTAT_PORT) {
-			fn(ctx, id++, x->name, read_u64(ad, x->offset));
+			fn(ctx, id++, x->name, read_u64(ad, x->offset) +
+			   (x->offset2 ? read_u64(ad, x->offset2) : 0));
 			continue;
 		}
 		for (q = 0; q < (x->scope == XSTAT_TXQ ? nb_txq(dev) : nb_rxq(dev)); q++) {
@@ -116,11 +137,17 @@ static unsigned int xstat_walk(struct rte_eth_dev *dev,
 			else if (x->scope == XSTAT_RXQ)
 				base = ad->rxq[q];
 			else
-				base = ad->rxq[q] != NULL && ad->rxq[q]->pool != NULL ? &pool[q] : NULL;
-			snprintf(name, sizeof(name), "%s_q%u_%s", x->scope == XSTAT_TXQ ? "tx" : "rx",
-				 q, x->name);
+				base = ad->rxq[q] != NULL && ad->rxq[q]->pool != NULL ?
+				       &pool[q] : NULL;
+			snprintf(name, sizeof(name), "%s_q%u_%s",
+				 x->scope == XSTAT_TXQ ? "tx" : "rx", q, x->name);
 			fn(ctx, id++, name, read_u64(base, x->offset));
 		}
+	}
+	nb_backend = backend_xstats(dev, backend);
+	for (i = 0; i < nb_backend; i++) {
+		snprintf(name, sizeof(name), "backend_%.47s", backend[i].name);
+		fn(ctx, id++, name, backend[i].value);
 	}
 	return id;
 }
@@ -176,6 +203,13 @@ static void save_base(void *ctx, unsigned int id, const char *name, uint64_t v)
 	b->v[id] = v;
 }
 
+/* imissed: frames the device had no room for (descriptor, payload chunk, inbox). */
+static uint64_t rxq_missed(const struct hsplit_rxq *rxq)
+{
+	return HSPLIT_READ(rxq->hw.stats.no_desc) + HSPLIT_READ(rxq->hw.stats.pool_empty_drop) +
+	       HSPLIT_READ(rxq->hw.stats.inbox_full);
+}
+
 int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 {
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
@@ -188,14 +222,13 @@ int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 
 		if (rxq == NULL)
 			continue;
-		pk = HSPLIT_READ(rxq->dev.packets) - ad->stats_base.rx_packets[q];
-		by = HSPLIT_READ(rxq->dev.bytes) - ad->stats_base.rx_bytes[q];
-		missed = HSPLIT_READ(rxq->dev.no_desc) + HSPLIT_READ(rxq->dev.pool_empty_drop) +
-			 HSPLIT_READ(rxq->dev.inbox_full) - ad->stats_base.rx_missed[q];
+		pk = HSPLIT_READ(rxq->hw.stats.packets) - ad->stats_base.rx_packets[q];
+		by = HSPLIT_READ(rxq->hw.stats.bytes) - ad->stats_base.rx_bytes[q];
+		missed = rxq_missed(rxq) - ad->stats_base.rx_missed[q];
 		st->ipackets += pk;
 		st->ibytes += by;
 		st->imissed += missed;
-		st->ierrors += HSPLIT_READ(rxq->dev.oversize) - ad->stats_base.rx_errors[q];
+		st->ierrors += HSPLIT_READ(rxq->hw.stats.oversize) - ad->stats_base.rx_errors[q];
 		st->rx_nombuf += HSPLIT_READ(rxq->nombuf) - ad->stats_base.rx_nombuf[q];
 		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 			st->q_ipackets[q] = pk;
@@ -232,11 +265,10 @@ int hsplit_stats_reset(struct rte_eth_dev *dev)
 
 		if (rxq == NULL)
 			continue;
-		ad->stats_base.rx_packets[q] = HSPLIT_READ(rxq->dev.packets);
-		ad->stats_base.rx_bytes[q] = HSPLIT_READ(rxq->dev.bytes);
-		ad->stats_base.rx_missed[q] = HSPLIT_READ(rxq->dev.no_desc) +
-			HSPLIT_READ(rxq->dev.pool_empty_drop) + HSPLIT_READ(rxq->dev.inbox_full);
-		ad->stats_base.rx_errors[q] = HSPLIT_READ(rxq->dev.oversize);
+		ad->stats_base.rx_packets[q] = HSPLIT_READ(rxq->hw.stats.packets);
+		ad->stats_base.rx_bytes[q] = HSPLIT_READ(rxq->hw.stats.bytes);
+		ad->stats_base.rx_missed[q] = rxq_missed(rxq);
+		ad->stats_base.rx_errors[q] = HSPLIT_READ(rxq->hw.stats.oversize);
 		ad->stats_base.rx_nombuf[q] = HSPLIT_READ(rxq->nombuf);
 	}
 	for (q = 0; q < nb_txq(dev); q++) {

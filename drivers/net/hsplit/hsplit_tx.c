@@ -29,7 +29,7 @@ static unsigned int stage_frames(struct hsplit_txq *txq, struct rte_mbuf **pkts,
 			frames[i].len = m->data_len;
 			continue;
 		}
-		len = hsplit_device_linearize(m, slot, HSPLIT_MAX_FRAME);
+		len = hsplit_hw_tx_gather(&txq->ad->hw, m, slot, HSPLIT_MAX_FRAME);
 		if (unlikely(len < 0))
 			break;
 		frames[i].data = slot;
@@ -51,8 +51,8 @@ uint16_t hsplit_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		unsigned int i, staged, taken;
 		int ret;
 
-		staged = stage_frames(txq, &pkts[sent], RTE_MIN((unsigned int)(n - sent), HSPLIT_BURST),
-				      frames);
+		staged = stage_frames(txq, &pkts[sent],
+				      RTE_MIN((unsigned int)(n - sent), HSPLIT_BURST), frames);
 		if (unlikely(staged == 0)) {
 			/* Longer than any frame the device sends: drop it, count it, go on. */
 			txq->errors++;
@@ -60,11 +60,11 @@ uint16_t hsplit_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		rte_spinlock_lock(&ad->tx_lock);
-		ret = ad->backend->ops->tx_burst(ad->backend, frames, staged);
+		ret = hsplit_wire(ad)->ops->tx_burst(hsplit_wire(ad), frames, staged);
 		rte_spinlock_unlock(&ad->tx_lock);
 		if (unlikely(ret < 0)) {
 			/* The wire is gone: the frames are lost, counted, and freed. */
-			ad->backend_errors++;
+			ad->tx_backend_errors++;
 			txq->errors += staged;
 			taken = staged;
 		} else {

@@ -31,8 +31,7 @@
 #include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
-#include "hsplit_backend.h"
-#include "hsplit_devargs.h"
+#include "hsplit_backends.h"
 #include "hsplit_log.h"
 #include "hsplit_netdev.h"
 
@@ -184,12 +183,18 @@ static void xdp_close(struct hsplit_backend *be)
 	free(xb);
 }
 
-static int xdp_open(const struct hsplit_devargs *args, const char *port_name,
-		    struct hsplit_backend **out)
+static int xdp_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
 {
+	const char *port_name = params->port_name;
+	struct hsplit_netdev_conf conf, *args = &conf;
 	struct xdp_backend *xb = calloc(1, sizeof(*xb));
 	int ret;
 
+	ret = hsplit_netdev_args_parse(params, &hsplit_backend_afxdp_ops, true, &conf);
+	if (ret < 0) {
+		free(xb);
+		return ret;
+	}
 	if (xb == NULL)
 		return -ENOMEM;
 	xb->be.ops = &hsplit_backend_afxdp_ops;
@@ -198,11 +203,11 @@ static int xdp_open(const struct hsplit_devargs *args, const char *port_name,
 	libbpf_set_print(libbpf_to_log);
 	ret = hsplit_netdev_open(&xb->nd, args->iface, port_name, "afxdp");
 	if (ret == 0)
-		ret = check_queue(xb, args->iface_queue);
+		ret = check_queue(xb, args->queue);
 	if (ret == 0)
 		ret = create_umem(xb);
 	if (ret == 0)
-		ret = create_socket(xb, args->iface_queue);
+		ret = create_socket(xb, args->queue);
 	if (ret == 0)
 		ret = prime_rings(xb);
 	if (ret < 0) {
@@ -269,8 +274,11 @@ static void reap_completions(struct xdp_backend *xb)
 	uint32_t idx, n, i;
 
 	n = xsk_ring_cons__peek(&xb->comp, XSK_RING_SIZE, &idx);
-	for (i = 0; i < n; i++)
-		xb->tx_free[xb->tx_nfree++] = chunk_of(*xsk_ring_cons__comp_addr(&xb->comp, idx + i));
+	for (i = 0; i < n; i++) {
+		const __u64 *addr = xsk_ring_cons__comp_addr(&xb->comp, idx + i);
+
+		xb->tx_free[xb->tx_nfree++] = chunk_of(*addr);
+	}
 	if (n > 0)
 		xsk_ring_cons__release(&xb->comp, n);
 }
@@ -348,8 +356,11 @@ static int xdp_mac_addr(struct hsplit_backend *be, uint8_t mac[6])
 	return hsplit_netdev_mac(&to_xdp(be)->nd, mac);
 }
 
+static const char *const afxdp_keys[] = { "iface", "queue", NULL };
+
 const struct hsplit_backend_ops hsplit_backend_afxdp_ops = {
 	.name = "afxdp",
+	.keys = afxdp_keys,
 	.open = xdp_open,
 	.close = xdp_close,
 	.rx_burst = xdp_rx_burst,

@@ -21,8 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hsplit_backend.h"
-#include "hsplit_devargs.h"
+#include "hsplit_backends.h"
 #include "hsplit_log.h"
 #include "hsplit_netdev.h"
 
@@ -144,12 +143,21 @@ static void afp_close(struct hsplit_backend *be)
 	free(afp);
 }
 
-static int afp_open(const struct hsplit_devargs *args, const char *port_name,
-		    struct hsplit_backend **out)
+static int afp_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
 {
+	const char *port_name = params->port_name;
+	struct hsplit_netdev_conf conf, *args = &conf;
 	struct afp_backend *afp = calloc(1, sizeof(*afp));
 	int ret;
 
+	ret = hsplit_netdev_args_parse(params, &hsplit_backend_afpacket_ops, true, &conf);
+	if (ret < 0) {
+		free(afp);
+		return ret;
+	}
+	if (conf.queue != 0)
+		HSPLIT_LOG(WARNING, "%s: queue=%u ignored: an AF_PACKET socket sees every queue "
+			   "of %s", port_name, conf.queue, conf.iface);
 	if (afp == NULL)
 		return -ENOMEM;
 	afp->be.ops = &hsplit_backend_afpacket_ops;
@@ -234,7 +242,8 @@ static bool read_frame(struct afp_backend *afp, struct hsplit_frame *f)
 
 	afp->rd_hdr = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
 	afp->rd_left--;
-	if (h->tp_snaplen != h->tp_len || h->tp_snaplen + (vlan ? VLAN_HLEN : 0) > HSPLIT_MAX_FRAME) {
+	if (h->tp_snaplen != h->tp_len ||
+	    h->tp_snaplen + (vlan ? VLAN_HLEN : 0) > HSPLIT_MAX_FRAME) {
 		afp->rx_truncated++;
 		afp->blk_left[afp->rd_blk]--; /* returned at once */
 		return false;
@@ -339,8 +348,12 @@ static int afp_mac_addr(struct hsplit_backend *be, uint8_t mac[6])
 	return hsplit_netdev_mac(&to_afp(be)->nd, mac);
 }
 
+/* queue= is accepted (hsplit-rx passes it for both kernel backends) and ignored. */
+static const char *const afpacket_keys[] = { "iface", "queue", NULL };
+
 const struct hsplit_backend_ops hsplit_backend_afpacket_ops = {
 	.name = "afpacket",
+	.keys = afpacket_keys,
 	.open = afp_open,
 	.close = afp_close,
 	.rx_burst = afp_rx_burst,

@@ -10,8 +10,39 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_common.h>
+
 #include "hsplit_log.h"
 #include "hsplit_netdev.h"
+
+static int on_iface(const char *v, void *c)
+{
+	struct hsplit_netdev_conf *conf = c;
+
+	return hsplit_arg_string(v, conf->iface, sizeof(conf->iface));
+}
+
+static int on_queue(const char *v, void *c)
+{
+	uint64_t x;
+	int ret = hsplit_arg_u64(v, 0, 4095, &x);
+
+	((struct hsplit_netdev_conf *)c)->queue = (uint32_t)x;
+	return ret;
+}
+
+static const struct hsplit_backend_arg netdev_args[] = {
+	{ "iface", on_iface, "a network interface name of at most 15 characters" },
+	{ "queue", on_queue, "a netdev queue index 0..4095" },
+};
+
+int hsplit_netdev_args_parse(const struct hsplit_backend_params *params,
+			     const struct hsplit_backend_ops *ops, bool with_queue,
+			     struct hsplit_netdev_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	return hsplit_backend_args_parse(params, ops, netdev_args, with_queue ? 2 : 1, conf);
+}
 
 #define VANISH_CHECK_INTERVAL_NS 1000000ull
 

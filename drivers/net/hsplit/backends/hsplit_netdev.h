@@ -10,6 +10,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hsplit_backend.h"
+
+/* iface= (both) and queue= (afxdp): the kernel-facing backends' own devargs. */
+struct hsplit_netdev_conf {
+	char iface[16];             /* IF_NAMESIZE */
+	uint32_t queue;
+};
+
+/* Parse params->args for ops (queue= only when with_queue). */
+int hsplit_netdev_args_parse(const struct hsplit_backend_params *params,
+			     const struct hsplit_backend_ops *ops, bool with_queue,
+			     struct hsplit_netdev_conf *conf);
+
 struct hsplit_netdev {
 	int ctl_fd;                 /* AF_INET datagram socket for SIOCGIF* */
 	int ifindex;

@@ -22,11 +22,13 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#include "hsplit_private.h"
+#include <rte_string_fns.h>
+
+#include "hsplit_gen.h"
 #include "rte_pmd_hsplit.h"
 
 #define GEN_PERIOD   251u
-#define GEN_SLOTS    HSPLIT_BURST
+#define GEN_SLOTS    HSPLIT_GEN_BURST
 #define GEN_ISN_STEP 0x10000000u   /* flows start far apart in sequence space */
 
 struct gen_flow {
@@ -35,7 +37,8 @@ struct gen_flow {
 
 struct gen_backend {
 	struct hsplit_backend base;
-	const struct hsplit_devargs *args;
+	const struct hsplit_gen_conf *args;
+	struct hsplit_gen_conf conf;
 	uint32_t hdr_len;             /* L2 + L3 + L4 */
 	uint32_t l4_off;
 	uint32_t pay_len;
@@ -61,7 +64,7 @@ static uint32_t l4_header_len(enum hsplit_gen_proto proto)
 	       proto == HSPLIT_GEN_UDP ? sizeof(struct rte_udp_hdr) : 8u /* ICMP echo */;
 }
 
-static uint8_t ip_proto(const struct hsplit_devargs *a)
+static uint8_t ip_proto(const struct hsplit_gen_conf *a)
 {
 	if (a->gen_proto == HSPLIT_GEN_TCP)
 		return IPPROTO_TCP;
@@ -73,12 +76,12 @@ static uint8_t ip_proto(const struct hsplit_devargs *a)
 /* Ethernet + IP header of flow 0; per-flow fields are patched per frame. */
 static void build_template(struct gen_backend *g)
 {
-	const struct hsplit_devargs *a = g->args;
+	const struct hsplit_gen_conf *a = g->args;
 	struct rte_ether_hdr *eh = (void *)g->template;
 	uint32_t l3_len = a->gen_ipv6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
 
 	memset(g->template, 0, sizeof(g->template));
-	rte_ether_addr_copy(&a->mac, &eh->dst_addr);
+	rte_ether_addr_copy(a->mac, &eh->dst_addr);
 	eh->src_addr = (struct rte_ether_addr){ { 0x02, 0x67, 0x65, 0x6e, 0x00, 0x01 } };
 	eh->ether_type = rte_cpu_to_be_16(a->gen_ipv6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	g->l4_off = RTE_ETHER_HDR_LEN + l3_len;
@@ -130,7 +133,7 @@ static int gen_prepare(struct gen_backend *g)
 /* Fold header and cached payload sums into the L4 checksum field. */
 static void fill_l4_checksum(struct gen_backend *g, uint8_t *frame, uint32_t phase)
 {
-	const struct hsplit_devargs *a = g->args;
+	const struct hsplit_gen_conf *a = g->args;
 	uint8_t *l4 = frame + g->l4_off;
 	uint32_t l4_len = a->gen_size - g->l4_off, sum;
 	uint16_t *field;
@@ -158,7 +161,7 @@ static void fill_l4_checksum(struct gen_backend *g, uint8_t *frame, uint32_t pha
 
 static void write_frame(struct gen_backend *g, uint8_t *frame, uint32_t f)
 {
-	const struct hsplit_devargs *a = g->args;
+	const struct hsplit_gen_conf *a = g->args;
 	struct gen_flow *flow = &g->flows[f];
 	uint32_t phase = (uint32_t)(flow->stream_off % GEN_PERIOD);
 	uint8_t *l4 = frame + g->l4_off;
@@ -207,7 +210,7 @@ static void write_frame(struct gen_backend *g, uint8_t *frame, uint32_t f)
 /* How many frames the rate and count allow now. */
 static unsigned int gen_budget(struct gen_backend *g, unsigned int n)
 {
-	const struct hsplit_devargs *a = g->args;
+	const struct hsplit_gen_conf *a = g->args;
 	uint64_t allowed = UINT64_MAX;
 
 	if (a->gen_count)
@@ -275,18 +278,119 @@ static void gen_close(struct hsplit_backend *be)
 	rte_free(g);
 }
 
-static int gen_open(const struct hsplit_devargs *args, const char *port_name,
-		    struct hsplit_backend **out)
+static int on_size(const char *v, void *c)
 {
-	uint32_t min = RTE_ETHER_HDR_LEN + l4_header_len(args->gen_proto) +
-		       (args->gen_ipv6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr));
-	struct gen_backend *g;
+	uint64_t x;
+	int ret = hsplit_arg_u64(v, 64, 9014, &x);
 
+	((struct hsplit_gen_conf *)c)->gen_size = (uint32_t)x;
+	return ret;
+}
+
+static int on_flows(const char *v, void *c)
+{
+	uint64_t x;
+	int ret = hsplit_arg_u64(v, 1, HSPLIT_GEN_MAX_FLOWS, &x);
+
+	((struct hsplit_gen_conf *)c)->gen_flows = (uint32_t)x;
+	return ret;
+}
+
+static int on_rate(const char *v, void *c)
+{
+	return hsplit_arg_u64(v, 0, 1000000000ull, &((struct hsplit_gen_conf *)c)->gen_rate);
+}
+
+static int on_count(const char *v, void *c)
+{
+	return hsplit_arg_u64(v, 0, UINT64_MAX, &((struct hsplit_gen_conf *)c)->gen_count);
+}
+
+static int on_proto(const char *v, void *c)
+{
+	struct hsplit_gen_conf *conf = c;
+
+	if (strcmp(v, "tcp") == 0)
+		conf->gen_proto = HSPLIT_GEN_TCP;
+	else if (strcmp(v, "udp") == 0)
+		conf->gen_proto = HSPLIT_GEN_UDP;
+	else if (strcmp(v, "icmp") == 0)
+		conf->gen_proto = HSPLIT_GEN_ICMP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int on_l3(const char *v, void *c)
+{
+	if (strcmp(v, "ipv4") != 0 && strcmp(v, "ipv6") != 0)
+		return -EINVAL;
+	((struct hsplit_gen_conf *)c)->gen_ipv6 = v[3] == '6';
+	return 0;
+}
+
+static int on_dport(const char *v, void *c)
+{
+	uint64_t x;
+	int ret = hsplit_arg_u64(v, 1, 65535, &x);
+
+	((struct hsplit_gen_conf *)c)->gen_dport = (uint16_t)x;
+	return ret;
+}
+
+static int on_handshake(const char *v, void *c)
+{
+	return hsplit_arg_bool(v, &((struct hsplit_gen_conf *)c)->gen_handshake);
+}
+
+static int on_rto(const char *v, void *c)
+{
+	uint64_t x;
+	int ret = hsplit_arg_u64(v, 1, 600000, &x);
+
+	((struct hsplit_gen_conf *)c)->gen_rto_ms = (uint32_t)x;
+	return ret;
+}
+
+static const struct hsplit_backend_arg gen_args[] = {
+	{ "size", on_size, "a frame size of 64..9014 bytes (no FCS)" },
+	{ "flows", on_flows, "a flow count of 1..50000" },
+	{ "rate", on_rate, "frames per second, 0 (unpaced) to 10^9" },
+	{ "count", on_count, "a frame count, 0 = endless" },
+	{ "proto", on_proto, "tcp, udp, icmp" },
+	{ "l3", on_l3, "ipv4, ipv6" },
+	{ "dport", on_dport, "a port 1..65535" },
+	{ "handshake", on_handshake, "0 or 1" },
+	{ "rto", on_rto, "a timeout of 1..600000 ms" },
+};
+
+static const char *const gen_keys[] = {
+	"size", "flows", "rate", "count", "proto", "l3", "dport", "handshake", "rto", NULL
+};
+
+static int gen_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
+{
+	const char *port_name = params->port_name;
+	struct hsplit_gen_conf conf = {
+		.gen_size = 1514, .gen_flows = 1, .gen_dport = 5201, .gen_rto_ms = 200,
+		.mac = params->port_mac,
+	};
+	const struct hsplit_gen_conf *args = &conf;
+	struct gen_backend *g;
+	uint32_t min;
+	int ret;
+
+	ret = hsplit_backend_args_parse(params, &hsplit_backend_gen_ops, gen_args,
+					RTE_DIM(gen_args), &conf);
+	if (ret < 0)
+		return ret;
 	if (args->gen_handshake)
 		return hsplit_gen_tcp_open(args, port_name, out);
+	min = RTE_ETHER_HDR_LEN + l4_header_len(args->gen_proto) +
+	      (args->gen_ipv6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr));
 	if (args->gen_size <= min) {
-		HSPLIT_LOG(ERR, "%s: size=%u leaves no payload: %s over %s needs more than %u bytes",
-			   port_name, args->gen_size,
+		HSPLIT_LOG(ERR, "%s: size=%u leaves no payload: %s over %s needs more than %u "
+			   "bytes", port_name, args->gen_size,
 			   args->gen_proto == HSPLIT_GEN_TCP ? "tcp" :
 			   args->gen_proto == HSPLIT_GEN_UDP ? "udp" : "icmp",
 			   args->gen_ipv6 ? "ipv6" : "ipv4", min);
@@ -297,9 +401,10 @@ static int gen_open(const struct hsplit_devargs *args, const char *port_name,
 		return -ENOMEM;
 	g->base.ops = &hsplit_backend_gen_ops;
 	strlcpy(g->base.port_name, port_name, sizeof(g->base.port_name));
-	g->args = args;
-	g->slots = rte_malloc("hsplit_gen_slots", (size_t)GEN_SLOTS * args->gen_size, 0);
-	g->flows = rte_zmalloc("hsplit_gen_flows", sizeof(*g->flows) * args->gen_flows, 0);
+	g->conf = conf;
+	g->args = &g->conf;
+	g->slots = rte_malloc("hsplit_gen_slots", (size_t)GEN_SLOTS * conf.gen_size, 0);
+	g->flows = rte_zmalloc("hsplit_gen_flows", sizeof(*g->flows) * conf.gen_flows, 0);
 	if (g->slots == NULL || g->flows == NULL || gen_prepare(g) < 0) {
 		gen_close(&g->base);
 		return -ENOMEM;
@@ -310,6 +415,7 @@ static int gen_open(const struct hsplit_devargs *args, const char *port_name,
 
 const struct hsplit_backend_ops hsplit_backend_gen_ops = {
 	.name = "gen",
+	.keys = gen_keys,
 	.open = gen_open,
 	.close = gen_close,
 	.start = gen_start,

@@ -1,20 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The device model: what the NIC does between the wire and the descriptor
- * rings. It pulls frames from the backend, steers each one (rte_flow rules
- * first, then RSS), decides the split point, "DMAs" the header into the
- * posted header mbuf and the payload into a dmabuf chunk through the
- * device view (or into the posted payload mbuf when the queue has no
- * binding), and completes the descriptor with lengths, status, packet type,
- * checksum flags and the RSS hash.
+ * rings. It pulls frames from the backend, steers each one (rules first,
+ * then RSS), decides the split point, "DMAs" the header into the posted
+ * header mbuf and the payload into a chunk from the queue's payload
+ * provider (or into the posted payload mbuf when the queue has none), and
+ * completes the descriptor with lengths, status, packet type, checksum
+ * flags and the RSS hash. Everything it knows comes from the registers in
+ * hsplit_hw.h.
  *
  * Concurrency: the backend and the steering tables are used under the
- * port's device lock, taken with trylock by whichever lcore polls. A frame
+ * port's lock, taken with trylock by whichever lcore polls. A frame
  * steered to the caller's own queue is completed at once; a frame for a
  * queue polled elsewhere is copied into that queue's inbox (the NIC's
  * per-queue packet buffer) and completed by that queue's own poll, so each
- * queue's ring and payload pool are only ever written by its own lcore.
+ * queue's ring and payload provider are only ever written by its own lcore.
  */
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,7 +27,8 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
-#include "hsplit_private.h"
+#include "hsplit_hw.h"
+#include "hsplit_log.h"
 
 /* A frame waiting in a queue's inbox: parsed once, completed later. */
 struct hsplit_inbox_slot {
@@ -49,7 +53,7 @@ static uint16_t mbuf_room(const struct rte_mbuf *m, uint16_t off)
 }
 
 /* The header length a protocol split asks for, or 0 when the frame does not match. */
-static uint32_t proto_split_len(const struct hsplit_rxq *rxq, const struct hsplit_pkt *pkt)
+static uint32_t proto_split_len(const struct hsplit_hw_rxq *rxq, const struct hsplit_pkt *pkt)
 {
 	uint32_t want_l3 = rxq->proto_hdr & RTE_PTYPE_L3_MASK;
 	uint32_t want_l4 = rxq->proto_hdr & RTE_PTYPE_L4_MASK;
@@ -71,7 +75,7 @@ static uint32_t proto_split_len(const struct hsplit_rxq *rxq, const struct hspli
 	return (uint32_t)pkt->l2_len + pkt->l3_len + pkt->l4_len;
 }
 
-static void place_frame(const struct hsplit_rxq *rxq, const struct hsplit_rx_desc *d,
+static void place_frame(const struct hsplit_hw_rxq *rxq, const struct hsplit_rx_desc *d,
 			const struct hsplit_pkt *pkt, uint32_t len, struct hsplit_placement *pl)
 {
 	uint32_t hdr_room = mbuf_room(d->hdr, RTE_PKTMBUF_HEADROOM + rxq->seg0_off);
@@ -97,7 +101,7 @@ static void place_frame(const struct hsplit_rxq *rxq, const struct hsplit_rx_des
 }
 
 /* Copy a frame to host memory: the header mbuf first, the payload mbuf's own room next. */
-static bool write_linear(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d, const uint8_t *data,
+static bool write_linear(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d, const uint8_t *data,
 			 uint32_t len)
 {
 	uint16_t hoff = RTE_PKTMBUF_HEADROOM + rxq->seg0_off;
@@ -118,31 +122,36 @@ static bool write_linear(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d, const
 }
 
 /*
- * Payload into the queue's dmabuf: a fragment of the current chunk (pack) or
- * a whole chunk (single). Returns false when the payload pool is empty.
+ * Payload into a chunk of the queue's provider: a fragment of the current
+ * chunk (pack) or a whole chunk (single). EMPTY when the provider has none
+ * (or, single, the payload is longer than a chunk), NONE without a provider.
  */
-static bool write_devmem_payload(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d,
-				 const uint8_t *payload, uint32_t len)
+static enum hsplit_hw_payload_status
+write_provider_payload(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
+		       const uint8_t *payload, uint32_t len)
 {
+	enum hsplit_hw_payload_status st;
+	uint8_t *chunk = NULL;
 	uint32_t off = 0;
-	devmem_ref ref;
+	uint64_t ref = 0;
 
-	if (rxq->ad->args.pack)
-		ref = devmem_pool_alloc_frag(rxq->pool, len, &off);
-	else
-		ref = len <= rxq->ad->args.chunk_size ? devmem_pool_alloc(rxq->pool) : 0;
-	if (unlikely(ref == 0))
-		return false;
-	rte_memcpy((uint8_t *)devmem_ref_device_addr(ref) + off, payload, len);
+	if (rxq->payload == NULL)
+		return HSPLIT_HW_PAYLOAD_NONE;
+	if (!rxq->pack && len > rxq->chunk_size)
+		return HSPLIT_HW_PAYLOAD_EMPTY;
+	st = rxq->payload->alloc(rxq->payload_opaque, len, rxq->pack, &ref, &chunk, &off);
+	if (st != HSPLIT_HW_PAYLOAD_OK)
+		return st;
+	rte_memcpy(chunk + off, payload, len);
 	d->pay_ref = ref;
 	d->pay_off = off;
 	d->pay_len = len;
 	d->status = HSPLIT_CQE_SPLIT | HSPLIT_CQE_DEVMEM;
-	HSPLIT_INC(rxq->dev.devmem_payload_bytes, len);
-	return true;
+	HSPLIT_INC(rxq->stats.devmem_payload_bytes, len);
+	return HSPLIT_HW_PAYLOAD_OK;
 }
 
-static bool write_host_payload(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d,
+static bool write_host_payload(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
 			       const uint8_t *payload, uint32_t len)
 {
 	if (d->pay == NULL || len > mbuf_room(d->pay, rxq->seg1_off))
@@ -155,18 +164,17 @@ static bool write_host_payload(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d,
 	return true;
 }
 
-/* Split frame: header bytes, then payload; false if the frame was dropped. */
 /* Payload pool empty: drop (devmem TCP) or copy the frame to host memory, LINEAR (zcrx). */
-static bool payload_pool_empty(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d,
+static bool payload_pool_empty(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
 			       const uint8_t *data, uint32_t len)
 {
-	if (!rxq->ad->args.copy_on_empty) {
-		HSPLIT_INC(rxq->dev.pool_empty_drop, 1);
+	if (!rxq->copy_on_empty) {
+		HSPLIT_INC(rxq->stats.pool_empty_drop, 1);
 		return false;
 	}
-	HSPLIT_INC(rxq->dev.pool_empty_copy, 1);
+	HSPLIT_INC(rxq->stats.pool_empty_copy, 1);
 	if (!write_linear(rxq, d, data, len)) {
-		HSPLIT_INC(rxq->dev.oversize, 1);
+		HSPLIT_INC(rxq->stats.oversize, 1);
 		return false;
 	}
 	d->status |= HSPLIT_CQE_COPIED;
@@ -174,25 +182,29 @@ static bool payload_pool_empty(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d,
 }
 
 /* Split frame: payload first (it may fail), then the header bytes; false if dropped. */
-static bool write_split(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d, const uint8_t *data,
+static bool write_split(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d, const uint8_t *data,
 			const struct hsplit_placement *pl)
 {
 	uint16_t hoff = RTE_PKTMBUF_HEADROOM + rxq->seg0_off;
+	enum hsplit_hw_payload_status st = HSPLIT_HW_PAYLOAD_NONE;
 
 	if (pl->hdr_len > mbuf_room(d->hdr, hoff)) {
-		HSPLIT_INC(rxq->dev.oversize, 1);
+		HSPLIT_INC(rxq->stats.oversize, 1);
 		return false;
 	}
 	if (pl->pay_len == 0) {
 		d->pay_len = 0;
 		d->pay_ref = 0;
 		d->status = rxq->split == HSPLIT_SPLIT_NONE ? 0 : HSPLIT_CQE_SPLIT;
-	} else if (rxq->pool != NULL) {
-		if (!write_devmem_payload(rxq, d, data + pl->hdr_len, pl->pay_len))
+	} else {
+		st = write_provider_payload(rxq, d, data + pl->hdr_len, pl->pay_len);
+		if (st == HSPLIT_HW_PAYLOAD_EMPTY)
 			return payload_pool_empty(rxq, d, data, pl->hdr_len + pl->pay_len);
-	} else if (!write_host_payload(rxq, d, data + pl->hdr_len, pl->pay_len)) {
-		HSPLIT_INC(rxq->dev.oversize, 1);
-		return false;
+		if (st == HSPLIT_HW_PAYLOAD_NONE &&
+		    !write_host_payload(rxq, d, data + pl->hdr_len, pl->pay_len)) {
+			HSPLIT_INC(rxq->stats.oversize, 1);
+			return false;
+		}
 	}
 	rte_memcpy((uint8_t *)d->hdr->buf_addr + hoff, data, pl->hdr_len);
 	d->hdr_len = (uint16_t)pl->hdr_len;
@@ -200,22 +212,22 @@ static bool write_split(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d, const 
 }
 
 /* Complete the next posted descriptor of `rxq` with this frame. */
-static void device_complete(struct hsplit_rxq *rxq, const uint8_t *data, uint32_t len,
+static void device_complete(struct hsplit_hw_rxq *rxq, const uint8_t *data, uint32_t len,
 			    const struct hsplit_pkt *pkt, uint32_t hash)
 {
-	uint32_t done = atomic_load_explicit(&rxq->done, memory_order_relaxed);
+	uint32_t done = __atomic_load_n(&rxq->done, __ATOMIC_RELAXED);
 	struct hsplit_placement pl;
 	struct hsplit_rx_desc *d;
 
-	if (done == atomic_load_explicit(&rxq->posted, memory_order_acquire)) {
-		HSPLIT_INC(rxq->dev.no_desc, 1);
+	if (done == __atomic_load_n(&rxq->posted, __ATOMIC_ACQUIRE)) {
+		HSPLIT_INC(rxq->stats.no_desc, 1);
 		return;
 	}
 	d = &rxq->ring[done & rxq->mask];
 	place_frame(rxq, d, pkt, len, &pl);
 	if (pl.linear) {
 		if (!write_linear(rxq, d, data, len)) {
-			HSPLIT_INC(rxq->dev.oversize, 1);
+			HSPLIT_INC(rxq->stats.oversize, 1);
 			return;
 		}
 	} else if (!write_split(rxq, d, data, &pl)) {
@@ -224,62 +236,39 @@ static void device_complete(struct hsplit_rxq *rxq, const uint8_t *data, uint32_
 	d->ptype = pkt->ptype;
 	d->rss_hash = hash;
 	d->ol_flags = pkt->csum_flags | (hash ? RTE_MBUF_F_RX_RSS_HASH : 0);
-	HSPLIT_INC(rxq->dev.packets, 1);
-	HSPLIT_INC(rxq->dev.bytes, len);
+	HSPLIT_INC(rxq->stats.packets, 1);
+	HSPLIT_INC(rxq->stats.bytes, len);
 	if (d->status & HSPLIT_CQE_LINEAR)
-		HSPLIT_INC(rxq->dev.linear, 1);
+		HSPLIT_INC(rxq->stats.linear, 1);
 	else if (d->status & HSPLIT_CQE_SPLIT) {
-		HSPLIT_INC(rxq->dev.split, 1);
-		HSPLIT_INC(rxq->dev.header_bytes, d->hdr_len);
+		HSPLIT_INC(rxq->stats.split, 1);
+		HSPLIT_INC(rxq->stats.header_bytes, d->hdr_len);
 	}
 	if ((pkt->csum_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 	    (pkt->csum_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		HSPLIT_INC(rxq->dev.csum_bad, 1);
-	atomic_store_explicit(&rxq->done, done + 1, memory_order_release);
+		HSPLIT_INC(rxq->stats.csum_bad, 1);
+	__atomic_store_n(&rxq->done, done + 1, __ATOMIC_RELEASE);
 }
 
-/* Device lock held: rules first (creation order), then RSS, then queue 0. */
-uint16_t hsplit_device_pick_queue(struct hsplit_adapter *ad, const struct hsplit_pkt *pkt,
-				  uint32_t hash, bool *drop)
-{
-	const struct hsplit_rule *rule = TAILQ_EMPTY(&ad->flows) ? NULL :
-					 hsplit_flow_match(ad, pkt);
-
-	*drop = false;
-	if (rule != NULL) {
-		if (rule->drop) {
-			ad->rx_flow_drop++;
-			*drop = true;
-		}
-		return rule->queue;
-	}
-	if (ad->isolated) {
-		ad->rx_isolated_drop++;
-		*drop = true;
-		return 0;
-	}
-	return hash ? ad->reta[hash % HSPLIT_RETA_SIZE] : 0;
-}
-
-static bool mac_accepts(const struct hsplit_adapter *ad, const uint8_t *frame)
+static bool mac_accepts(const struct hsplit_hw_port *hw, const uint8_t *frame)
 {
 	const struct rte_ether_addr *dst = (const struct rte_ether_addr *)frame;
 
-	if (ad->promisc || rte_is_broadcast_ether_addr(dst))
+	if (hw->promisc || rte_is_broadcast_ether_addr(dst))
 		return true;
 	if (rte_is_multicast_ether_addr(dst))
-		return ad->allmulti;
-	return rte_is_same_ether_addr(dst, &ad->mac);
+		return hw->allmulti;
+	return rte_is_same_ether_addr(dst, &hw->mac);
 }
 
-static void inbox_put(struct hsplit_rxq *rxq, const struct hsplit_frame *f,
+static void inbox_put(struct hsplit_hw_rxq *rxq, const struct hsplit_frame *f,
 		      const struct hsplit_pkt *pkt, uint32_t hash)
 {
 	struct hsplit_inbox_slot *slot;
 
-	if (rxq->inbox == NULL || f->len > rxq->ad->max_rx_pktlen ||
+	if (rxq->inbox == NULL || f->len > rxq->port->max_frame ||
 	    rte_mempool_get(rxq->inbox_mp, (void **)&slot) < 0) {
-		HSPLIT_INC(rxq->dev.inbox_full, 1);
+		HSPLIT_INC(rxq->stats.inbox_full, 1);
 		return;
 	}
 	slot->pkt = *pkt;
@@ -288,35 +277,35 @@ static void inbox_put(struct hsplit_rxq *rxq, const struct hsplit_frame *f,
 	rte_memcpy(slot->data, f->data, f->len);
 	if (rte_ring_enqueue(rxq->inbox, slot) < 0) {
 		rte_mempool_put(rxq->inbox_mp, slot);
-		HSPLIT_INC(rxq->dev.inbox_full, 1);
+		HSPLIT_INC(rxq->stats.inbox_full, 1);
 	}
 }
 
-static void device_receive(struct hsplit_adapter *ad, const struct hsplit_frame *f,
-			   struct hsplit_rxq *caller)
+static void device_receive(struct hsplit_hw_port *hw, const struct hsplit_frame *f,
+			   struct hsplit_hw_rxq *caller)
 {
+	struct hsplit_hw_rxq *rxq;
 	struct hsplit_pkt pkt;
-	struct hsplit_rxq *rxq;
 	uint32_t hash;
 	uint16_t q;
 	bool drop;
 
-	ad->rx_backend_frames++;
+	hw->stats.rx_backend_frames++;
 	if (unlikely(hsplit_parse_frame(f->data, f->len, &pkt) < 0)) {
-		ad->rx_malformed++;
+		hw->stats.rx_malformed++;
 		return;
 	}
-	if (!mac_accepts(ad, f->data)) {
-		ad->rx_filtered_mac++;
+	if (!mac_accepts(hw, f->data)) {
+		hw->stats.rx_filtered_mac++;
 		return;
 	}
-	hash = hsplit_rss_hash(ad, &pkt);
-	q = hsplit_device_pick_queue(ad, &pkt, hash, &drop);
+	hash = hsplit_hw_rss_hash(hw, &pkt);
+	q = hsplit_hw_pick_queue(hw, &pkt, hash, &drop);
 	if (drop)
 		return;
-	rxq = q < ad->dev->data->nb_rx_queues ? ad->rxq[q] : NULL;
-	if (unlikely(rxq == NULL || !rxq->started)) {
-		ad->rx_bad_queue++;
+	rxq = q < hw->nb_rx_queues ? hw->rxq[q] : NULL;
+	if (unlikely(rxq == NULL || !rxq->enabled)) {
+		hw->stats.rx_bad_queue++;
 		return;
 	}
 	if (rxq == caller)
@@ -325,61 +314,61 @@ static void device_receive(struct hsplit_adapter *ad, const struct hsplit_frame 
 		inbox_put(rxq, f, &pkt, hash);
 }
 
-/* Called from rx_burst of `caller`: its own inbox first, then the wire. */
-void hsplit_device_run(struct hsplit_adapter *ad, struct hsplit_rxq *caller)
+static void drain_inbox(struct hsplit_hw_rxq *rxq)
 {
-	struct hsplit_frame frames[HSPLIT_BURST];
-	unsigned int i, room;
-	int n;
-
-	if (caller->inbox != NULL)
-		hsplit_device_drain_inbox(caller);
-	room = caller->nb_desc - (atomic_load_explicit(&caller->done, memory_order_relaxed) -
-				  caller->head);
-	if (room == 0 || !rte_spinlock_trylock(&ad->dev_lock))
-		return;
-	n = ad->backend->ops->rx_burst(ad->backend, frames, RTE_MIN(room, HSPLIT_BURST));
-	if (unlikely(n < 0)) {
-		ad->backend_errors++;
-		rte_spinlock_unlock(&ad->dev_lock);
-		return;
-	}
-	for (i = 0; i < (unsigned int)n; i++)
-		device_receive(ad, &frames[i], caller);
-	if (n > 0)
-		ad->backend->ops->rx_done(ad->backend, (unsigned int)n);
-	rte_spinlock_unlock(&ad->dev_lock);
-}
-
-void hsplit_device_drain_inbox(struct hsplit_rxq *rxq)
-{
-	struct hsplit_inbox_slot *slots[HSPLIT_BURST];
+	struct hsplit_inbox_slot *slots[HSPLIT_HW_BURST];
 	unsigned int i, n;
 
-	n = rte_ring_dequeue_burst(rxq->inbox, (void **)slots, HSPLIT_BURST, NULL);
+	n = rte_ring_dequeue_burst(rxq->inbox, (void **)slots, HSPLIT_HW_BURST, NULL);
 	for (i = 0; i < n; i++)
-		device_complete(rxq, slots[i]->data, slots[i]->len, &slots[i]->pkt, slots[i]->hash);
+		device_complete(rxq, slots[i]->data, slots[i]->len, &slots[i]->pkt,
+				slots[i]->hash);
 	if (n)
 		rte_mempool_put_bulk(rxq->inbox_mp, (void **)slots, n);
 }
 
-/* Transmit side: gather a chain into one frame, reading device chunks through the device view. */
-int hsplit_device_linearize(const struct rte_mbuf *m, uint8_t *out, uint32_t room)
+/* Called from rx_burst of `caller`: its own inbox first, then the wire. */
+void hsplit_hw_poll(struct hsplit_hw_port *hw, struct hsplit_hw_rxq *caller)
+{
+	struct hsplit_frame frames[HSPLIT_HW_BURST];
+	unsigned int i, room;
+	int n;
+
+	if (caller->inbox != NULL)
+		drain_inbox(caller);
+	room = caller->nb_desc - (__atomic_load_n(&caller->done, __ATOMIC_RELAXED) -
+				  __atomic_load_n(&caller->head, __ATOMIC_RELAXED));
+	if (room == 0 || !rte_spinlock_trylock(&hw->lock))
+		return;
+	n = hw->backend->ops->rx_burst(hw->backend, frames, RTE_MIN(room, HSPLIT_HW_BURST));
+	if (unlikely(n < 0)) {
+		hw->stats.backend_errors++;
+		rte_spinlock_unlock(&hw->lock);
+		return;
+	}
+	for (i = 0; i < (unsigned int)n; i++)
+		device_receive(hw, &frames[i], caller);
+	if (n > 0)
+		hw->backend->ops->rx_done(hw->backend, (unsigned int)n);
+	rte_spinlock_unlock(&hw->lock);
+}
+
+/* Transmit DMA: gather a chain into one frame, device memory through its device view. */
+int hsplit_hw_tx_gather(const struct hsplit_hw_port *hw, const struct rte_mbuf *m,
+			uint8_t *out, uint32_t room)
 {
 	uint32_t len = 0;
 
 	if (m->pkt_len > room)
 		return -EMSGSIZE;
 	for (; m != NULL; m = m->next) {
-		const uint8_t *src;
-		devmem_ref ref = devmem_mbuf_ref(m);
+		const uint8_t *src = NULL;
 
 		if (len + m->data_len > room)
 			return -EMSGSIZE;
-		if (ref != 0 && devmem_ref_is_device(ref))
-			src = (const uint8_t *)devmem_ref_device_addr(ref) +
-			      (m->buf_iova - devmem_ref_offset(ref)) + m->data_off;
-		else
+		if (hw->mem != NULL)
+			src = hw->mem->device_view(hw->mem_opaque, m);
+		if (src == NULL)
 			src = rte_pktmbuf_mtod(m, const uint8_t *);
 		rte_memcpy(out + len, src, m->data_len);
 		len += m->data_len;
@@ -387,30 +376,33 @@ int hsplit_device_linearize(const struct rte_mbuf *m, uint8_t *out, uint32_t roo
 	return (int)len;
 }
 
-/* Inbox: created when the port has more than one receive queue. */
-int hsplit_device_inbox_create(struct hsplit_rxq *rxq, int socket_id)
+/*
+ * Inbox: the driver asks for one when the port has more than one receive
+ * queue. Slots hold frames up to the port's max_frame at creation time.
+ */
+int hsplit_hw_inbox_create(struct hsplit_hw_rxq *rxq, int socket_id)
 {
-	struct hsplit_adapter *ad = rxq->ad;
+	const struct hsplit_hw_port *hw = rxq->port;
 	char name[RTE_MEMPOOL_NAMESIZE];
 
-	snprintf(name, sizeof(name), "hsplit_ibm_%u_%u", ad->port_id, rxq->queue_id);
-	rxq->inbox_mp = rte_mempool_create(name, 2 * HSPLIT_INBOX_SIZE - 1,
-					   sizeof(struct hsplit_inbox_slot) + ad->max_rx_pktlen,
+	snprintf(name, sizeof(name), "hsplit_ibm_%u_%u", hw->port_id, rxq->queue_id);
+	rxq->inbox_mp = rte_mempool_create(name, 2 * HSPLIT_HW_INBOX_SIZE - 1,
+					   sizeof(struct hsplit_inbox_slot) + hw->max_frame,
 					   0, 0, NULL, NULL, NULL, NULL, socket_id, 0);
-	snprintf(name, sizeof(name), "hsplit_ibr_%u_%u", ad->port_id, rxq->queue_id);
+	snprintf(name, sizeof(name), "hsplit_ibr_%u_%u", hw->port_id, rxq->queue_id);
 	rxq->inbox = rxq->inbox_mp == NULL ? NULL :
-		     rte_ring_create(name, HSPLIT_INBOX_SIZE, socket_id,
+		     rte_ring_create(name, HSPLIT_HW_INBOX_SIZE, socket_id,
 				     RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (rxq->inbox == NULL) {
-		HSPLIT_LOG(ERR, "%s: queue %u: inbox: %s", ad->name, rxq->queue_id,
+		HSPLIT_LOG(ERR, "%s: queue %u: inbox: %s", hw->name, rxq->queue_id,
 			   rte_strerror(rte_errno));
-		hsplit_device_inbox_free(rxq);
+		hsplit_hw_inbox_free(rxq);
 		return -rte_errno;
 	}
 	return 0;
 }
 
-void hsplit_device_inbox_free(struct hsplit_rxq *rxq)
+void hsplit_hw_inbox_free(struct hsplit_hw_rxq *rxq)
 {
 	void *slot;
 

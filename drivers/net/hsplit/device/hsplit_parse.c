@@ -16,7 +16,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#include "hsplit_private.h"
+#include "hsplit_hw.h"
 
 /* IPv6 extension headers the parser walks over to find TCP/UDP. */
 static bool ipv6_is_ext(uint8_t nh)
@@ -113,7 +113,8 @@ static int parse_ipv4(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
 	pkt->csum_flags |= rte_raw_cksum(ip, ihl) == 0xffff ? RTE_MBUF_F_RX_IP_CKSUM_GOOD :
 							       RTE_MBUF_F_RX_IP_CKSUM_BAD;
 	/* MF set or a non-zero offset: only the first fragment has the L4 header. */
-	if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+	if (ip->fragment_offset &
+	    rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
 		pkt->ptype |= RTE_PTYPE_L4_FRAG;
 		return 0;
 	}
@@ -155,7 +156,7 @@ static int parse_ipv6(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
 	return parse_l4(l3, l3 + off, total - off, pkt);
 }
 
-/* Fills pkt; -EINVAL for a frame shorter than an Ethernet header. */
+/* Fills pkt; -EINVAL for a frame shorter than an Ethernet header (see hsplit_hw.h). */
 int hsplit_parse_frame(const uint8_t *frame, uint32_t len, struct hsplit_pkt *pkt)
 {
 	const struct rte_ether_hdr *eh = (const void *)frame;

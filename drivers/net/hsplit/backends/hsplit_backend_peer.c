@@ -17,9 +17,14 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
-#include "hsplit_private.h"
+#include <rte_errno.h>
+#include <rte_string_fns.h>
+
+#include "hsplit_backends.h"
+#include "hsplit_log.h"
 
 #define WIRE_SLOTS 1024u
+#define PEER_BURST 32u
 
 struct wire_slot {
 	uint32_t len;
@@ -43,7 +48,7 @@ struct peer_backend {
 	struct hsplit_backend base;
 	struct wire *wire;
 	unsigned int end;                   /* 0 or 1 */
-	struct wire_slot *held[HSPLIT_BURST]; /* handed to the device until rx_done */
+	struct wire_slot *held[PEER_BURST]; /* handed to the device until rx_done */
 	unsigned int nb_held;
 };
 
@@ -118,13 +123,40 @@ static struct wire *wire_find(const char *self, const char *peer, unsigned int *
 	return NULL;
 }
 
-static int peer_open(const struct hsplit_devargs *args, const char *port_name,
-		     struct hsplit_backend **out)
+struct peer_conf {
+	char peer[64];
+};
+
+static int on_peer(const char *v, void *c)
 {
+	struct peer_conf *conf = c;
+
+	return hsplit_arg_string(v, conf->peer, sizeof(conf->peer));
+}
+
+static const struct hsplit_backend_arg peer_args[] = {
+	{ "peer", on_peer, "the vdev name of another net_hsplit port" },
+};
+
+static const char *const peer_keys[] = { "peer", NULL };
+
+static int peer_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
+{
+	const char *port_name = params->port_name;
+	struct peer_conf conf = { "" }, *args = &conf;
 	struct peer_backend *p;
 	struct wire *w;
 	unsigned int end = 0;
+	int ret;
 
+	ret = hsplit_backend_args_parse(params, &hsplit_backend_peer_ops, peer_args,
+					RTE_DIM(peer_args), &conf);
+	if (ret < 0)
+		return ret;
+	if (conf.peer[0] == '\0') {
+		HSPLIT_LOG(ERR, "%s: backend=peer needs peer=<other net_hsplit vdev>", port_name);
+		return -EINVAL;
+	}
 	if (strcmp(args->peer, port_name) == 0) {
 		HSPLIT_LOG(ERR, "%s: peer=%s names the port itself", port_name, args->peer);
 		return -EINVAL;
@@ -180,7 +212,7 @@ static int peer_rx_burst(struct hsplit_backend *be, struct hsplit_frame *frames,
 	struct wire_dir *in = &p->wire->to[p->end];
 	unsigned int i;
 
-	n = rte_ring_dequeue_burst(in->ring, (void **)p->held, RTE_MIN(n, HSPLIT_BURST), NULL);
+	n = rte_ring_dequeue_burst(in->ring, (void **)p->held, RTE_MIN(n, PEER_BURST), NULL);
 	for (i = 0; i < n; i++) {
 		frames[i].data = p->held[i]->data;
 		frames[i].len = p->held[i]->len;
@@ -200,12 +232,12 @@ static int peer_tx_burst(struct hsplit_backend *be, const struct hsplit_frame *f
 {
 	struct peer_backend *p = peer_of(be);
 	struct wire_dir *out = &p->wire->to[!p->end];
-	struct wire_slot *slots[HSPLIT_BURST];
+	struct wire_slot *slots[PEER_BURST];
 	unsigned int i, queued;
 
 	if (!p->wire->attached[!p->end])
 		return -ENOTCONN;
-	n = RTE_MIN(n, HSPLIT_BURST);
+	n = RTE_MIN(n, PEER_BURST);
 	/* Take as many slots as are free; the rest waits (back-pressure). */
 	while (n > 0 && rte_mempool_get_bulk(out->slots, (void **)slots, n) != 0)
 		n /= 2;
@@ -228,6 +260,7 @@ static bool peer_link_up(struct hsplit_backend *be)
 
 const struct hsplit_backend_ops hsplit_backend_peer_ops = {
 	.name = "peer",
+	.keys = peer_keys,
 	.open = peer_open,
 	.close = peer_close,
 	.rx_burst = peer_rx_burst,

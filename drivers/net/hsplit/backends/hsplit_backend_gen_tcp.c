@@ -20,6 +20,8 @@
  * arrive in tx_burst (transmit lock): the flow table has its own lock.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -29,11 +31,13 @@
 #include <rte_spinlock.h>
 #include <rte_tcp.h>
 
-#include "hsplit_private.h"
+#include <rte_string_fns.h>
+
+#include "hsplit_gen.h"
 #include "rte_pmd_hsplit.h"
 
 #define GT_PERIOD     251u
-#define GT_SLOTS      HSPLIT_BURST
+#define GT_SLOTS      HSPLIT_GEN_BURST
 #define GT_ISN_STEP   0x10000000u
 #define GT_SCAN_MS    1u
 #define GT_HDR        (RTE_ETHER_HDR_LEN + 20u + 20u)   /* no options */
@@ -63,7 +67,8 @@ struct gt_flow {
 
 struct gt_backend {
 	struct hsplit_backend base;
-	const struct hsplit_devargs *args;
+	const struct hsplit_gen_conf *args;
+	struct hsplit_gen_conf conf;
 	rte_spinlock_t lock;
 	uint32_t pay_len;             /* full segment: size - headers with timestamps */
 	uint32_t slot_size;
@@ -131,12 +136,12 @@ static uint32_t sendable(const struct gt_backend *g, const struct gt_flow *fl)
 static struct rte_tcp_hdr *write_headers(struct gt_backend *g, uint8_t *frame, uint32_t f,
 					 uint32_t opt_len, uint32_t pay_len)
 {
-	const struct hsplit_devargs *a = g->args;
+	const struct hsplit_gen_conf *a = g->args;
 	struct rte_ether_hdr *eh = (void *)frame;
 	struct rte_ipv4_hdr *ip = (void *)(eh + 1);
 	struct rte_tcp_hdr *th = (void *)(ip + 1);
 
-	rte_ether_addr_copy(&a->mac, &eh->dst_addr);
+	rte_ether_addr_copy(a->mac, &eh->dst_addr);
 	eh->src_addr = (struct rte_ether_addr){ { 0x02, 0x67, 0x65, 0x6e, 0x00, 0x01 } };
 	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	memset(ip, 0, sizeof(*ip));
@@ -587,7 +592,7 @@ static int gt_alloc(struct gt_backend *g)
 	return 0;
 }
 
-int hsplit_gen_tcp_open(const struct hsplit_devargs *args, const char *port_name,
+int hsplit_gen_tcp_open(const struct hsplit_gen_conf *args, const char *port_name,
 			struct hsplit_backend **out)
 {
 	struct gt_backend *g;
@@ -606,7 +611,8 @@ int hsplit_gen_tcp_open(const struct hsplit_devargs *args, const char *port_name
 		return -ENOMEM;
 	g->base.ops = &hsplit_backend_gen_tcp_ops;
 	strlcpy(g->base.port_name, port_name, sizeof(g->base.port_name));
-	g->args = args;
+	g->conf = *args;
+	g->args = &g->conf;
 	rte_spinlock_init(&g->lock);
 	g->pay_len = args->gen_size - GT_HDR - GT_TS_OPT;
 	g->hz_ms = RTE_MAX(rte_get_tsc_hz() / 1000u, (uint64_t)1);
@@ -618,14 +624,14 @@ int hsplit_gen_tcp_open(const struct hsplit_devargs *args, const char *port_name
 	return 0;
 }
 
-int hsplit_gen_tcp_stats(struct hsplit_backend *be, struct rte_pmd_hsplit_gen_tcp_stats *st)
+static int gt_stats_get(struct hsplit_backend *be, enum hsplit_backend_stats_kind kind, void *out)
 {
-	struct gt_backend *g;
+	struct rte_pmd_hsplit_gen_tcp_stats *st = out;
+	struct gt_backend *g = gt_of(be);
 	uint32_t f;
 
-	if (be == NULL || be->ops != &hsplit_backend_gen_tcp_ops)
+	if (kind != HSPLIT_BACKEND_STATS_GEN_TCP)
 		return -ENOTSUP;
-	g = gt_of(be);
 	rte_spinlock_lock(&g->lock);
 	*st = g->st;
 	st->established = st->resets = 0;
@@ -639,13 +645,49 @@ int hsplit_gen_tcp_stats(struct hsplit_backend *be, struct rte_pmd_hsplit_gen_tc
 	return 0;
 }
 
+/* The sender's counters as xstats (backend_<name>), from the same snapshot as stats_get. */
+#define GT_XSTAT(f) { #f, offsetof(struct rte_pmd_hsplit_gen_tcp_stats, f), \
+		      sizeof(((struct rte_pmd_hsplit_gen_tcp_stats *)0)->f) }
+static const struct {
+	const char *name;
+	size_t off, size;
+} gt_xstats[] = {
+	GT_XSTAT(syn_out), GT_XSTAT(synack_in), GT_XSTAT(data_segs), GT_XSTAT(data_bytes),
+	GT_XSTAT(acks_in), GT_XSTAT(tx_frames), GT_XSTAT(acked_bytes), GT_XSTAT(established),
+	GT_XSTAT(resets), GT_XSTAT(syn_retrans), GT_XSTAT(synack_dup), GT_XSTAT(data_retrans),
+	GT_XSTAT(dup_acks), GT_XSTAT(fast_retrans), GT_XSTAT(rto_events),
+	GT_XSTAT(window_probes), GT_XSTAT(window_shrunk), GT_XSTAT(ack_out_of_range),
+	GT_XSTAT(rst_in), GT_XSTAT(tx_not_tcp), GT_XSTAT(odd_frames),
+};
+
+static int gt_xstats_get(struct hsplit_backend *be, struct hsplit_backend_xstat *xs,
+			 unsigned int n)
+{
+	struct rte_pmd_hsplit_gen_tcp_stats st;
+	unsigned int i;
+
+	if (n < RTE_DIM(gt_xstats))
+		return (int)RTE_DIM(gt_xstats);
+	gt_stats_get(be, HSPLIT_BACKEND_STATS_GEN_TCP, &st);
+	for (i = 0; i < RTE_DIM(gt_xstats); i++) {
+		const uint8_t *p = (const uint8_t *)&st + gt_xstats[i].off;
+
+		snprintf(xs[i].name, sizeof(xs[i].name), "gen_tcp_%s", gt_xstats[i].name);
+		xs[i].value = gt_xstats[i].size == sizeof(uint32_t) ? *(const uint32_t *)p :
+			      *(const uint64_t *)p;
+	}
+	return (int)RTE_DIM(gt_xstats);
+}
+
+/* Reached through gen's open (handshake=1), never by name: no open of its own. */
 const struct hsplit_backend_ops hsplit_backend_gen_tcp_ops = {
 	.name = "gen",
-	.open = hsplit_gen_tcp_open,
 	.close = gt_close,
 	.start = gt_start,
 	.rx_burst = gt_rx_burst,
 	.rx_done = gt_rx_done,
 	.tx_burst = gt_tx_burst,
 	.link_up = gt_link_up,
+	.stats_get = gt_stats_get,
+	.xstats_get = gt_xstats_get,
 };

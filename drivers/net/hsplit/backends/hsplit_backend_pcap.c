@@ -20,9 +20,18 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
-#include "hsplit_backend.h"
-#include "hsplit_devargs.h"
+#include <limits.h>
+
+#include <rte_common.h>
+
+#include "hsplit_backends.h"
 #include "hsplit_log.h"
+
+struct pcap_conf {
+	char rx_pcap[PATH_MAX];             /* rx_pcap=<file>: frames to receive */
+	char tx_pcap[PATH_MAX];             /* tx_pcap=<file>: where sent frames go */
+	bool pcap_loop;                     /* loop=1: replay rx_pcap forever */
+};
 
 /* Frames one port may hold between rx_burst and rx_done. */
 #define PCAP_RX_SLOTS 64u
@@ -46,7 +55,7 @@ static struct pcap_backend *to_pcap(struct hsplit_backend *be)
 	return (struct pcap_backend *)be;
 }
 
-static int open_rx(struct pcap_backend *pb, const struct hsplit_devargs *args)
+static int open_rx(struct pcap_backend *pb, const struct pcap_conf *args)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	const char *port = pb->be.port_name, *file = args->rx_pcap;
@@ -75,7 +84,7 @@ static int open_rx(struct pcap_backend *pb, const struct hsplit_devargs *args)
 	return pb->slots == NULL ? -ENOMEM : 0;
 }
 
-static int open_tx(struct pcap_backend *pb, const struct hsplit_devargs *args)
+static int open_tx(struct pcap_backend *pb, const struct pcap_conf *args)
 {
 	const char *port = pb->be.port_name, *file = args->tx_pcap;
 
@@ -111,12 +120,51 @@ static void pcap_be_close(struct hsplit_backend *be)
 	free(pb);
 }
 
-static int pcap_be_open(const struct hsplit_devargs *args, const char *port_name,
-			struct hsplit_backend **out)
+static int on_rx_pcap(const char *v, void *c)
 {
-	struct pcap_backend *pb = calloc(1, sizeof(*pb));
-	int ret = 0;
+	struct pcap_conf *conf = c;
 
+	return hsplit_arg_string(v, conf->rx_pcap, sizeof(conf->rx_pcap));
+}
+
+static int on_tx_pcap(const char *v, void *c)
+{
+	struct pcap_conf *conf = c;
+
+	return hsplit_arg_string(v, conf->tx_pcap, sizeof(conf->tx_pcap));
+}
+
+static int on_loop(const char *v, void *c)
+{
+	return hsplit_arg_bool(v, &((struct pcap_conf *)c)->pcap_loop);
+}
+
+static const struct hsplit_backend_arg pcap_args[] = {
+	{ "rx_pcap", on_rx_pcap, "a file path" },
+	{ "tx_pcap", on_tx_pcap, "a file path" },
+	{ "loop", on_loop, "0 or 1" },
+};
+
+static const char *const pcap_keys[] = { "rx_pcap", "tx_pcap", "loop", NULL };
+
+static int pcap_be_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
+{
+	const char *port_name = params->port_name;
+	struct pcap_conf conf, *args = &conf;
+	struct pcap_backend *pb;
+	int ret;
+
+	memset(&conf, 0, sizeof(conf));
+	ret = hsplit_backend_args_parse(params, &hsplit_backend_pcap_ops, pcap_args,
+					RTE_DIM(pcap_args), &conf);
+	if (ret < 0)
+		return ret;
+	if (conf.rx_pcap[0] == '\0' && conf.tx_pcap[0] == '\0') {
+		HSPLIT_LOG(ERR, "%s: backend=pcap needs rx_pcap=<file> and/or tx_pcap=<file>",
+			   port_name);
+		return -EINVAL;
+	}
+	pb = calloc(1, sizeof(*pb));
 	if (pb == NULL)
 		return -ENOMEM;
 	pb->be.ops = &hsplit_backend_pcap_ops;
@@ -240,8 +288,21 @@ static bool pcap_be_link_up(struct hsplit_backend *be)
 	return true;
 }
 
+static int pcap_xstats_get(struct hsplit_backend *be, struct hsplit_backend_xstat *xs,
+			   unsigned int n)
+{
+	if (n >= 1) {
+		snprintf(xs[0].name, sizeof(xs[0].name), "pcap_rx_oversize");
+		xs[0].value = to_pcap(be)->rx_oversize;
+	}
+	return 1;
+}
+
+
 const struct hsplit_backend_ops hsplit_backend_pcap_ops = {
 	.name = "pcap",
+	.keys = pcap_keys,
+	.xstats_get = pcap_xstats_get,
 	.open = pcap_be_open,
 	.close = pcap_be_close,
 	.stop = pcap_be_stop,

@@ -1,0 +1,692 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The emulated NIC driven through its programming model (hsplit_hw.h)
+ * alone: no ethdev, no devargs. Each case programs the port and queue
+ * registers, posts descriptors, feeds frames through a test wire and checks
+ * the completions and counters the device writes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ip.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "hsplit_hw.h"
+
+/* The PMD core registers this; the test stands in for it. */
+RTE_LOG_REGISTER(hsplit_logtype, pmd.net.hsplit, NOTICE);
+
+#define NB_DESC   64u
+/* RTE_IPV4() shifts an int: 161 << 24 is undefined behaviour (UBSan says so). */
+#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+#define MAX_WIRE  64u
+
+static struct rte_mempool *hdr_mp, *pay_mp;
+
+static const struct rte_ether_addr port_mac = { { 0x02, 0x68, 0x73, 0x00, 0x00, 0x01 } };
+static const struct rte_ether_addr other_mac = { { 0x02, 0x00, 0x00, 0x00, 0x00, 0x99 } };
+
+/* ------------------------------------------------------------------ */
+/* a wire the test fills                                               */
+/* ------------------------------------------------------------------ */
+
+struct test_wire {
+	struct hsplit_backend base;
+	uint8_t frames[MAX_WIRE][2048];
+	uint32_t lens[MAX_WIRE];
+	unsigned int head, tail;     /* frames [head, tail) not yet pulled */
+	unsigned int held;           /* pulled, not yet returned by rx_done */
+	int fail;                    /* rx_burst returns this when negative */
+};
+
+static int wire_rx_burst(struct hsplit_backend *be, struct hsplit_frame *f, unsigned int n)
+{
+	struct test_wire *w = container_of(be, struct test_wire, base);
+	unsigned int i;
+
+	if (w->fail < 0)
+		return w->fail;
+	for (i = 0; i < n && w->head + i < w->tail; i++) {
+		f[i].data = w->frames[w->head + i];
+		f[i].len = w->lens[w->head + i];
+	}
+	w->held = i;
+	return (int)i;
+}
+
+static void wire_rx_done(struct hsplit_backend *be, unsigned int count)
+{
+	struct test_wire *w = container_of(be, struct test_wire, base);
+
+	assert_int_equal(count, w->held);
+	w->head += count;
+	w->held = 0;
+}
+
+static const struct hsplit_backend_ops test_wire_ops = {
+	.name = "test",
+	.rx_burst = wire_rx_burst,
+	.rx_done = wire_rx_done,
+};
+
+static void wire_put(struct test_wire *w, const uint8_t *frame, uint32_t len)
+{
+	assert_true(w->tail < MAX_WIRE && len <= sizeof(w->frames[0]));
+	memcpy(w->frames[w->tail], frame, len);
+	w->lens[w->tail++] = len;
+}
+
+/* ------------------------------------------------------------------ */
+/* frames                                                              */
+/* ------------------------------------------------------------------ */
+
+struct frame_spec {
+	const struct rte_ether_addr *dst;
+	bool ipv6;
+	uint8_t proto;               /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
+	uint32_t src4, dst4;         /* host order */
+	uint16_t sport, dport;
+	uint32_t payload;
+	uint8_t tcp_opt_words;       /* 32-bit option words after the TCP header */
+	bool bad_l4_csum;
+};
+
+static uint8_t payload_byte(uint32_t i)
+{
+	return (uint8_t)(i * 7u + 3u);
+}
+
+/* Ethernet / IPv4|IPv6 / TCP|UDP|ICMP with correct checksums; returns the length. */
+static uint32_t build_frame(const struct frame_spec *s, uint8_t *buf)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;
+	uint32_t l3 = sizeof(*eh), l3_len, l4_len, i;
+	uint8_t *l4;
+
+	rte_ether_addr_copy(s->dst ? s->dst : &port_mac, &eh->dst_addr);
+	rte_ether_addr_copy(&other_mac, &eh->src_addr);
+	l3_len = s->ipv6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	l4_len = s->proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) + 4u * s->tcp_opt_words :
+		 s->proto == IPPROTO_UDP ? sizeof(struct rte_udp_hdr) : 8u;
+	l4 = buf + l3 + l3_len;
+	memset(buf + l3, 0, l3_len + l4_len);
+	for (i = 0; i < s->payload; i++)
+		l4[l4_len + i] = payload_byte(i);
+	if (s->proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)l4;
+
+		th->src_port = rte_cpu_to_be_16(s->sport);
+		th->dst_port = rte_cpu_to_be_16(s->dport);
+		th->data_off = (uint8_t)((l4_len / 4) << 4);
+		th->tcp_flags = RTE_TCP_ACK_FLAG;
+		memset(l4 + sizeof(*th), 1, l4_len - sizeof(*th)); /* NOP options */
+	} else if (s->proto == IPPROTO_UDP) {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)l4;
+
+		uh->src_port = rte_cpu_to_be_16(s->sport);
+		uh->dst_port = rte_cpu_to_be_16(s->dport);
+		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(l4_len + s->payload));
+	} else {
+		l4[0] = 8; /* echo request */
+	}
+	if (s->ipv6) {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(buf + l3);
+
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip->payload_len = rte_cpu_to_be_16((uint16_t)(l4_len + s->payload));
+		ip->proto = s->proto;
+		ip->hop_limits = 64;
+		ip->src_addr[0] = 0xfd, ip->src_addr[15] = 1;
+		ip->dst_addr[0] = 0xfd, ip->dst_addr[15] = 2;
+		if (s->proto == IPPROTO_TCP)
+			((struct rte_tcp_hdr *)l4)->cksum = rte_ipv6_udptcp_cksum(ip, l4);
+		else if (s->proto == IPPROTO_UDP)
+			((struct rte_udp_hdr *)l4)->dgram_cksum = rte_ipv6_udptcp_cksum(ip, l4);
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + l3);
+
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3_len + l4_len + s->payload));
+		ip->time_to_live = 64;
+		ip->next_proto_id = s->proto;
+		ip->src_addr = rte_cpu_to_be_32(s->src4 ? s->src4 : IP4(10, 0, 0, 1));
+		ip->dst_addr = rte_cpu_to_be_32(s->dst4 ? s->dst4 : IP4(10, 0, 0, 2));
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		if (s->proto == IPPROTO_TCP)
+			((struct rte_tcp_hdr *)l4)->cksum = rte_ipv4_udptcp_cksum(ip, l4);
+		else if (s->proto == IPPROTO_UDP)
+			((struct rte_udp_hdr *)l4)->dgram_cksum = rte_ipv4_udptcp_cksum(ip, l4);
+	}
+	if (s->bad_l4_csum)
+		l4[s->proto == IPPROTO_TCP ? 16 : 6] ^= 0x5a;
+	return l3 + l3_len + l4_len + s->payload;
+}
+
+/* ------------------------------------------------------------------ */
+/* a port with its queues                                              */
+/* ------------------------------------------------------------------ */
+
+struct rig {
+	struct hsplit_hw_port hw;
+	struct hsplit_hw_rxq rxq[4];
+	struct test_wire wire;
+};
+
+static void rxq_setup(struct rig *r, uint16_t q, enum hsplit_split_mode split, uint32_t proto_hdr)
+{
+	struct hsplit_hw_rxq *rxq = &r->rxq[q];
+	uint32_t i;
+
+	memset(rxq, 0, sizeof(*rxq));
+	rxq->port = &r->hw;
+	rxq->queue_id = q;
+	rxq->nb_desc = NB_DESC;
+	rxq->mask = NB_DESC - 1;
+	rxq->ring = calloc(NB_DESC, sizeof(rxq->ring[0]));
+	assert_non_null(rxq->ring);
+	rxq->split = split;
+	rxq->proto_hdr = proto_hdr;
+	rxq->level = proto_hdr & RTE_PTYPE_L4_MASK ? HSPLIT_LEVEL_L4 :
+		     proto_hdr & RTE_PTYPE_L3_MASK ? HSPLIT_LEVEL_L3 : HSPLIT_LEVEL_L2;
+	rxq->chunk_size = 4096;
+	for (i = 0; i < NB_DESC; i++) {
+		rxq->ring[i].hdr = rte_pktmbuf_alloc(hdr_mp);
+		rxq->ring[i].pay = split == HSPLIT_SPLIT_NONE ? NULL : rte_pktmbuf_alloc(pay_mp);
+		assert_non_null(rxq->ring[i].hdr);
+	}
+	rxq->posted = NB_DESC;
+	rxq->enabled = true;
+	r->hw.rxq[q] = rxq;
+	if (q + 1u > r->hw.nb_rx_queues)
+		r->hw.nb_rx_queues = (uint16_t)(q + 1u);
+}
+
+static struct rig *rig_create(unsigned int nb_queues, enum hsplit_split_mode split,
+			      uint32_t proto_hdr)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	unsigned int q;
+
+	assert_non_null(r);
+	hsplit_hw_port_init(&r->hw, "test_device", 0);
+	r->wire.base.ops = &test_wire_ops;
+	r->hw.backend = &r->wire.base;
+	r->hw.mac = port_mac;
+	for (q = 0; q < nb_queues; q++)
+		rxq_setup(r, (uint16_t)q, split, proto_hdr);
+	hsplit_hw_rss_defaults(&r->hw, (uint16_t)nb_queues);
+	if (nb_queues > 1)
+		for (q = 0; q < nb_queues; q++)
+			assert_int_equal(hsplit_hw_inbox_create(&r->rxq[q], 0), 0);
+	return r;
+}
+
+static void rig_free(struct rig *r)
+{
+	unsigned int q, i;
+
+	for (q = 0; q < 4; q++) {
+		if (r->rxq[q].ring == NULL)
+			continue;
+		hsplit_hw_inbox_free(&r->rxq[q]);
+		for (i = 0; i < NB_DESC; i++) {
+			rte_pktmbuf_free(r->rxq[q].ring[i].hdr);
+			rte_pktmbuf_free(r->rxq[q].ring[i].pay);
+		}
+		free(r->rxq[q].ring);
+	}
+	free(r);
+}
+
+/* Feed one frame and poll queue q; returns its completion, NULL when nothing completed. */
+static const struct hsplit_rx_desc *feed(struct rig *r, uint16_t q, const uint8_t *frame,
+					 uint32_t len)
+{
+	struct hsplit_hw_rxq *rxq = &r->rxq[q];
+	uint32_t done = rxq->done;
+
+	wire_put(&r->wire, frame, len);
+	hsplit_hw_poll(&r->hw, rxq);
+	return rxq->done == done ? NULL : &rxq->ring[done & rxq->mask];
+}
+
+static const uint8_t *hdr_bytes(const struct hsplit_hw_rxq *rxq, const struct hsplit_rx_desc *d)
+{
+	return (const uint8_t *)d->hdr->buf_addr + RTE_PKTMBUF_HEADROOM + rxq->seg0_off;
+}
+
+#define L4_SPLIT (RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_TCP)
+
+/* ------------------------------------------------------------------ */
+/* cases                                                               */
+/* ------------------------------------------------------------------ */
+
+static void test_proto_split_tcp_host_payload(void **state)
+{
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_PROTO, L4_SPLIT);
+	struct frame_spec s = { .proto = IPPROTO_TCP, .sport = 1000, .dport = 80,
+				.payload = 1000, .tcp_opt_words = 3 };
+	uint8_t frame[2048];
+	uint32_t len = build_frame(&s, frame);
+	const struct hsplit_rx_desc *d;
+	const uint8_t *pay;
+	uint32_t i;
+
+	(void)state;
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->status, HSPLIT_CQE_SPLIT);
+	assert_int_equal(d->hdr_len, 14 + 20 + 32);
+	assert_int_equal(d->pay_len, 1000);
+	assert_memory_equal(hdr_bytes(&r->rxq[0], d), frame, d->hdr_len);
+	pay = (const uint8_t *)d->pay->buf_addr + d->pay_off;
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(pay[i], payload_byte(i));
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP);
+	assert_int_equal(d->ol_flags, RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	assert_int_equal(r->rxq[0].stats.split, 1);
+	assert_int_equal(r->rxq[0].stats.header_bytes, 66);
+	assert_int_equal(r->rxq[0].stats.packets, 1);
+	assert_int_equal(r->rxq[0].stats.bytes, len);
+	assert_int_equal(r->hw.stats.rx_backend_frames, 1);
+	rig_free(r);
+}
+
+static void test_ipv6_udp_split_and_bad_checksum(void **state)
+{
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_PROTO, RTE_PTYPE_L2_ETHER |
+				   RTE_PTYPE_L3_IPV6_EXT_UNKNOWN | RTE_PTYPE_L4_UDP);
+	struct frame_spec s = { .ipv6 = true, .proto = IPPROTO_UDP, .sport = 7, .dport = 9,
+				.payload = 300, .bad_l4_csum = true };
+	uint8_t frame[2048];
+	uint32_t len = build_frame(&s, frame);
+	const struct hsplit_rx_desc *d;
+
+	(void)state;
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->status, HSPLIT_CQE_SPLIT);
+	assert_int_equal(d->hdr_len, 14 + 40 + 8);
+	assert_int_equal(d->pay_len, 300);
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6 | RTE_PTYPE_L4_UDP);
+	/* IPv6 has no header checksum: only the L4 flag is set, and it says BAD. */
+	assert_int_equal(d->ol_flags, RTE_MBUF_F_RX_L4_CKSUM_BAD);
+	assert_int_equal(r->rxq[0].stats.csum_bad, 1);
+	/* An IPv4 frame does not match an ipv6 split: LINEAR. */
+	s.ipv6 = false;
+	s.bad_l4_csum = false;
+	len = build_frame(&s, frame);
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->status, HSPLIT_CQE_LINEAR);
+	assert_int_equal(r->rxq[0].stats.linear, 1);
+	rig_free(r);
+}
+
+static void test_icmp_is_linear(void **state)
+{
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_PROTO, L4_SPLIT);
+	struct frame_spec s = { .proto = IPPROTO_ICMP, .payload = 56 };
+	uint8_t frame[2048];
+	uint32_t len = build_frame(&s, frame);
+	const struct hsplit_rx_desc *d;
+
+	(void)state;
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->status, HSPLIT_CQE_LINEAR);
+	assert_int_equal(d->hdr_len, len);
+	assert_int_equal(d->pay_len, 0);
+	assert_memory_equal(hdr_bytes(&r->rxq[0], d), frame, len);
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4);
+	assert_int_equal(r->rxq[0].stats.linear, 1);
+	assert_int_equal(r->rxq[0].stats.split, 0);
+	rig_free(r);
+}
+
+static void test_length_split(void **state)
+{
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_LENGTH, 0);
+	struct frame_spec s = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2, .payload = 500 };
+	uint8_t frame[2048];
+	uint32_t len;
+	const struct hsplit_rx_desc *d;
+
+	(void)state;
+	r->rxq[0].seg0_len = 100;
+	r->rxq[0].seg1_off = 16;
+	len = build_frame(&s, frame);
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->status, HSPLIT_CQE_SPLIT);
+	assert_int_equal(d->hdr_len, 100);
+	assert_int_equal(d->pay_len, len - 100);
+	assert_int_equal(d->pay_off, 16);
+	assert_memory_equal((const uint8_t *)d->pay->buf_addr + 16, frame + 100, len - 100);
+	rig_free(r);
+}
+
+/* A payload provider over one static chunk region: 4 chunks of 4 KiB. */
+struct test_provider {
+	uint8_t mem[4][4096];
+	unsigned int next, limit;
+	uint32_t frag_off;
+	unsigned int calls;
+};
+
+static enum hsplit_hw_payload_status provider_alloc(void *opaque, uint32_t len, bool pack,
+						    uint64_t *ref, uint8_t **chunk,
+						    uint32_t *off)
+{
+	struct test_provider *p = opaque;
+
+	p->calls++;
+	if (pack && p->frag_off + len > sizeof(p->mem[0])) {
+		p->next++;            /* the current chunk is full: start the next */
+		p->frag_off = 0;
+	}
+	if (p->next >= p->limit)
+		return HSPLIT_HW_PAYLOAD_EMPTY;
+	*chunk = p->mem[p->next];
+	*ref = 0x1000u + p->next;
+	*off = pack ? p->frag_off : 0;
+	if (pack)
+		p->frag_off += len;
+	else
+		p->next++;
+	return HSPLIT_HW_PAYLOAD_OK;
+}
+
+static const struct hsplit_hw_payload_ops test_provider_ops = { .alloc = provider_alloc };
+
+static void test_provider_payload_and_empty_policies(void **state)
+{
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_PROTO, L4_SPLIT);
+	struct test_provider *p = calloc(1, sizeof(*p));
+	struct frame_spec s = { .proto = IPPROTO_TCP, .sport = 1, .dport = 2, .payload = 1400 };
+	uint8_t frame[2048];
+	uint32_t len = build_frame(&s, frame), i;
+	const struct hsplit_rx_desc *d;
+
+	(void)state;
+	assert_non_null(p);
+	p->limit = 1;
+	r->rxq[0].payload = &test_provider_ops;
+	r->rxq[0].payload_opaque = p;
+	r->rxq[0].pack = false;
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->status, HSPLIT_CQE_SPLIT | HSPLIT_CQE_DEVMEM);
+	assert_int_equal(d->pay_ref, 0x1000);
+	assert_int_equal(d->pay_off, 0);
+	assert_int_equal(d->pay_len, 1400);
+	for (i = 0; i < 1400; i++)
+		assert_int_equal(p->mem[0][i], payload_byte(i));
+	assert_int_equal(r->rxq[0].stats.devmem_payload_bytes, 1400);
+	/* Provider empty, on_empty=drop: nothing completes, the drop is counted. */
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->rxq[0].stats.pool_empty_drop, 1);
+	/* on_empty=copy: the whole frame to host memory, LINEAR and COPIED. */
+	r->rxq[0].copy_on_empty = true;
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->status, HSPLIT_CQE_LINEAR | HSPLIT_CQE_COPIED);
+	assert_int_equal(d->hdr_len + d->pay_len, len);
+	assert_int_equal(r->rxq[0].stats.pool_empty_copy, 1);
+	/* single placement: a payload longer than a chunk never reaches the provider */
+	p->limit = 4;
+	p->calls = 0;
+	r->rxq[0].chunk_size = 1024;
+	r->rxq[0].copy_on_empty = false;
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(p->calls, 0);
+	assert_int_equal(r->rxq[0].stats.pool_empty_drop, 2);
+	/* pack: two payloads share a chunk, at successive offsets */
+	r->rxq[0].pack = true;
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->pay_off, 0);
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->pay_ref, 0x1001);
+	assert_int_equal(d->pay_off, 1400);
+	free(p);
+	rig_free(r);
+}
+
+static void test_no_descriptor_and_filters(void **state)
+{
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_NONE, 0);
+	struct frame_spec s = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2, .payload = 10 };
+	uint8_t frame[2048], runt[10] = { 0 };
+	uint32_t len = build_frame(&s, frame);
+	const struct hsplit_rx_desc *d;
+
+	(void)state;
+	/* whole frame, one segment */
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->status, 0);
+	assert_int_equal(d->hdr_len, len);
+	/* shorter than an Ethernet header */
+	assert_null(feed(r, 0, runt, sizeof(runt)));
+	assert_int_equal(r->hw.stats.rx_malformed, 1);
+	/* for another MAC: filtered unless promiscuous */
+	s.dst = &other_mac;
+	len = build_frame(&s, frame);
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->hw.stats.rx_filtered_mac, 1);
+	r->hw.promisc = true;
+	assert_non_null(feed(r, 0, frame, len));
+	/* every descriptor used: the next frame is a no_desc drop */
+	r->rxq[0].posted = r->rxq[0].done;
+	r->rxq[0].head = r->rxq[0].done - NB_DESC + 1; /* room for one more completion */
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->rxq[0].stats.no_desc, 1);
+	/* a vanished wire is counted, not fatal */
+	r->wire.fail = -ENODEV;
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->hw.stats.backend_errors, 1);
+	rig_free(r);
+}
+
+/* Microsoft's RSS verification vector, with the default key. */
+static void test_rss_hash_and_queue(void **state)
+{
+	struct rig *r = rig_create(4, HSPLIT_SPLIT_NONE, 0);
+	struct frame_spec s = { .proto = IPPROTO_TCP, .src4 = IP4(66, 9, 149, 187),
+				.dst4 = IP4(161, 142, 100, 80), .sport = 2794,
+				.dport = 1766, .payload = 20 };
+	uint8_t frame[2048];
+	uint32_t len = build_frame(&s, frame);
+	const uint32_t want_l4 = 0x51ccc178, want_l3 = 0x323e8fc2;
+	uint16_t q = (uint16_t)(want_l4 % HSPLIT_HW_RETA_SIZE % 4);
+	const struct hsplit_rx_desc *d;
+
+	(void)state;
+	r->hw.rss_types = HSPLIT_HW_RSS_IPV4 | HSPLIT_HW_RSS_IPV4_TCP;
+	d = feed(r, q, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->rss_hash, want_l4);
+	assert_true(d->ol_flags & RTE_MBUF_F_RX_RSS_HASH);
+	/* IPv4 only: the ports stay out of the hash */
+	r->hw.rss_types = HSPLIT_HW_RSS_IPV4;
+	q = (uint16_t)(want_l3 % HSPLIT_HW_RETA_SIZE % 4);
+	d = feed(r, q, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->rss_hash, want_l3);
+	/* RSS off: no hash, queue 0 */
+	r->hw.rss_types = 0;
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->rss_hash, 0);
+	assert_false(d->ol_flags & RTE_MBUF_F_RX_RSS_HASH);
+	rig_free(r);
+}
+
+static void test_ntuple_steering(void **state)
+{
+	struct rig *r = rig_create(2, HSPLIT_SPLIT_NONE, 0);
+	struct hsplit_hw_rule to_q1 = { .rule = { .ipv4_set = true, .l4_proto = IPPROTO_TCP,
+						  .dport = 5201, .dport_mask = 0xffff,
+						  .queue = 1 } };
+	struct hsplit_hw_rule drop = { .rule = { .ipv4_set = true, .l4_proto = IPPROTO_UDP,
+						 .drop = true } };
+	struct frame_spec s = { .proto = IPPROTO_TCP, .sport = 40000, .dport = 5201,
+				.payload = 100 };
+	uint8_t frame[2048];
+	uint32_t len = build_frame(&s, frame);
+	const struct hsplit_rx_desc *d;
+
+	(void)state;
+	assert_int_equal(hsplit_hw_rule_append(&r->hw, &to_q1), 0);
+	assert_int_equal(hsplit_hw_rule_append(&r->hw, &drop), 0);
+	/* polled from queue 0: the frame waits in queue 1's inbox */
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->rxq[1].done, 0);
+	hsplit_hw_poll(&r->hw, &r->rxq[1]);
+	assert_int_equal(r->rxq[1].done, 1);
+	d = &r->rxq[1].ring[0];
+	assert_int_equal(d->hdr_len, len);
+	assert_int_equal(to_q1.rule.hits, 1);
+	/* another port: no rule, RSS off, queue 0 */
+	s.dport = 5202;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	/* UDP matches the DROP rule */
+	s.proto = IPPROTO_UDP;
+	len = build_frame(&s, frame);
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->hw.stats.rx_flow_drop, 1);
+	assert_int_equal(drop.rule.hits, 1);
+	/* isolate: a frame no rule matches is dropped */
+	assert_true(hsplit_hw_rule_remove(&r->hw, &drop));
+	assert_false(hsplit_hw_rule_remove(&r->hw, &drop));
+	r->hw.isolated = true;
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->hw.stats.rx_isolated_drop, 1);
+	/* a queue that is not enabled */
+	r->hw.isolated = false;
+	r->rxq[0].enabled = false;
+	assert_null(feed(r, 1, frame, len));
+	assert_int_equal(r->hw.stats.rx_bad_queue, 1);
+	rig_free(r);
+}
+
+static void test_parser_cases(void **state)
+{
+	struct frame_spec s = { .proto = IPPROTO_TCP, .sport = 1, .dport = 2, .payload = 10 };
+	uint8_t frame[2048], vlan[2048];
+	struct hsplit_pkt pkt;
+	uint32_t len = build_frame(&s, frame);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + 14);
+
+	(void)state;
+	assert_int_equal(hsplit_parse_frame(frame, 13, &pkt), -EINVAL);
+	/* VLAN: four more bytes of L2 */
+	memcpy(vlan, frame, 12);
+	vlan[12] = 0x81, vlan[13] = 0x00, vlan[14] = 0, vlan[15] = 5;
+	memcpy(vlan + 16, frame + 12, len - 12);
+	assert_int_equal(hsplit_parse_frame(vlan, len + 4, &pkt), 0);
+	assert_int_equal(pkt.l2_len, 18);
+	assert_int_equal(pkt.ptype, RTE_PTYPE_L2_ETHER_VLAN | RTE_PTYPE_L3_IPV4 |
+			 RTE_PTYPE_L4_TCP);
+	/* a fragment has no L4 header the device can use */
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	assert_int_equal(hsplit_parse_frame(frame, len, &pkt), 0);
+	assert_false(pkt.l4_ok);
+	assert_int_equal(pkt.ptype, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_FRAG);
+	/* a broken IPv4 header checksum is reported, not dropped */
+	ip->fragment_offset = 0;
+	ip->hdr_checksum ^= 0xffff;
+	assert_int_equal(hsplit_parse_frame(frame, len, &pkt), 0);
+	assert_int_equal(pkt.csum_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK, RTE_MBUF_F_RX_IP_CKSUM_BAD);
+	/* truncated: total_length beyond the frame */
+	assert_int_equal(hsplit_parse_frame(frame, len - 5, &pkt), 0);
+	assert_false(pkt.l3_ok);
+}
+
+/* Transmit gather: host segments as they are, device segments through the view hook. */
+static const uint8_t device_bytes[4] = { 0xde, 0xad, 0xbe, 0xef };
+
+static const uint8_t *test_view(void *opaque, const struct rte_mbuf *m)
+{
+	return m == opaque ? device_bytes : NULL;
+}
+
+static const struct hsplit_hw_mem_ops test_mem_ops = { .device_view = test_view };
+
+static void test_tx_gather(void **state)
+{
+	struct hsplit_hw_port hw;
+	struct rte_mbuf *a = rte_pktmbuf_alloc(hdr_mp), *b = rte_pktmbuf_alloc(hdr_mp);
+	uint8_t out[64];
+
+	(void)state;
+	hsplit_hw_port_init(&hw, "tx", 0);
+	assert_non_null(a);
+	assert_non_null(b);
+	memcpy(rte_pktmbuf_append(a, 3), "abc", 3);
+	memset(rte_pktmbuf_append(b, 4), 0, 4);
+	assert_int_equal(rte_pktmbuf_chain(a, b), 0);
+	hw.mem = &test_mem_ops;
+	hw.mem_opaque = b;
+	assert_int_equal(hsplit_hw_tx_gather(&hw, a, out, sizeof(out)), 7);
+	assert_memory_equal(out, "abc\xde\xad\xbe\xef", 7);
+	assert_int_equal(hsplit_hw_tx_gather(&hw, a, out, 6), -EMSGSIZE);
+	rte_pktmbuf_free(a);
+}
+
+int main(void)
+{
+	char prefix[64];
+	char *argv[] = { "test_device", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
+			 "-l", "0", "--log-level=pmd.net.hsplit:info", "--file-prefix", prefix };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proto_split_tcp_host_payload),
+		cmocka_unit_test(test_ipv6_udp_split_and_bad_checksum),
+		cmocka_unit_test(test_icmp_is_linear),
+		cmocka_unit_test(test_length_split),
+		cmocka_unit_test(test_provider_payload_and_empty_policies),
+		cmocka_unit_test(test_no_descriptor_and_filters),
+		cmocka_unit_test(test_rss_hash_and_queue),
+		cmocka_unit_test(test_ntuple_steering),
+		cmocka_unit_test(test_parser_cases),
+		cmocka_unit_test(test_tx_gather),
+	};
+	int ret;
+
+	snprintf(prefix, sizeof(prefix), "test_device_%d", (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	hdr_mp = rte_pktmbuf_pool_create("hdr", 1024, 0, 0, 256 + RTE_PKTMBUF_HEADROOM, 0);
+	pay_mp = rte_pktmbuf_pool_create("pay", 1024, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, 0);
+	if (hdr_mp == NULL || pay_mp == NULL) {
+		fprintf(stderr, "mbuf pools: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_mempool_free(hdr_mp);
+	rte_mempool_free(pay_mp);
+	rte_eal_cleanup();
+	return ret;
+}
