@@ -12,7 +12,7 @@
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
 
-#include "devmem.h"
+#include "devmem_driver.h"
 
 extern int devmem_logtype;
 
