@@ -110,6 +110,7 @@ void devmem_area_init(struct devmem_area *area, struct devmem_iov *iovs, uint32_
 		iovs[i].idx = i;
 		iovs[i].shinfo.free_cb = devmem_iov_free_cb;
 		iovs[i].shinfo.fcb_opaque = &iovs[i];
+		iovs[i].magic = DEVMEM_IOV_MAGIC;
 		rte_mbuf_ext_refcnt_set(&iovs[i].shinfo, 0);
 	}
 }

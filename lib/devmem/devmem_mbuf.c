@@ -45,14 +45,20 @@ int devmem_mbuf_attach(struct rte_mbuf *m, devmem_ref ref, uint32_t offset, uint
 	return 0;
 }
 
+/*
+ * A chunk's shinfo points back at the chunk (fcb_opaque), which no other
+ * extbuf user's does (theirs points at their own object, and DPDK's helper
+ * puts shinfo at the end of the buffer): only then is the magic read.
+ */
 devmem_ref devmem_mbuf_ref(const struct rte_mbuf *m)
 {
 	struct devmem_iov *iov;
 
-	if (!m || !RTE_MBUF_HAS_EXTBUF(m) || !m->shinfo ||
-	    m->shinfo->free_cb != devmem_iov_free_cb)
+	if (!m || !RTE_MBUF_HAS_EXTBUF(m) || !m->shinfo)
 		return 0;
 	iov = container_of(m->shinfo, struct devmem_iov, shinfo);
+	if (m->shinfo->fcb_opaque != iov || iov->magic != DEVMEM_IOV_MAGIC)
+		return 0;
 	return (uintptr_t)iov | (iov->owner->readable ? 0 : DEVMEM_REF_IOV_TAG);
 }
 
