@@ -180,6 +180,11 @@ uint32_t devmem_pool_count_zombies(void);
  * -EBUSY queue owned by another consumer, -EINVAL split off or threshold not 0,
  * -EEXIST program attached or queue already bound, -EOPNOTSUPP driver cannot
  * take unreadable memory, -ENODATA driver ignored the provider. All-or-nothing.
+ *
+ * A queue that is set up takes the binding at once (the driver rebuilds its
+ * payload pool); a started queue is refused with -EBUSY, since an lcore may
+ * be polling it: stop the port (rte_eth_dev_stop), bind, start it again.
+ * Any thread; calls on one port are serialised with its registration.
  */
 int devmem_bind_rx(uint16_t port_id, const uint16_t *queues, unsigned int nb_queues,
 		   struct devmem_binding *binding);

@@ -164,12 +164,23 @@ struct devmem_rxq_info {
 	bool prog_attached;         /* an XDP-like program sees frames (device-wide) */
 	const char *consumer;       /* another owner of the queue (e.g. "afxdp"), else NULL */
 	bool setup;                 /* queue is set up now (bind applies at once) */
+	bool started;               /* queue is started: an lcore may poll it (-EBUSY) */
 };
 
-/* The driver's side of the contract (the kernel's queue management ops). */
+/*
+ * The driver's side of the contract (the kernel's queue management ops).
+ * lib/devmem calls both under its registry lock, which is the port's
+ * instance lock: the port cannot be unregistered meanwhile, and the callbacks
+ * may call devmem_rxq_binding() and devmem_rxq_provider_installed() (the
+ * lock is recursive) but must not unregister the port.
+ */
 struct devmem_rxq_ops {
 	int (*rxq_info)(void *drv, uint16_t queue_id, struct devmem_rxq_info *info);
-	/* Re-create the queue's payload pool so the new provider takes effect. */
+	/*
+	 * Re-create the queue's payload pool so the new provider takes effect.
+	 * Only called for a queue that is set up and not started (info.started
+	 * is refused with -EBUSY first), so no lcore polls it meanwhile.
+	 */
 	int (*rxq_restart)(void *drv, uint16_t queue_id);
 };
 
