@@ -17,14 +17,6 @@
 
 #include "tcprx_private.h"
 
-#define TCPOPT_EOL       0
-#define TCPOPT_NOP       1
-#define TCPOPT_MSS       2
-#define TCPOPT_WSCALE    3
-#define TCPOPT_SACK_PERM 4
-#define TCPOPT_SACK      5
-#define TCPOPT_TS        8
-
 #define ICMPV6_NEIGHBOR_SOLICIT 135
 
 bool tcprx_is_our_addr(const struct tcprx *rx, const struct tcprx_addr *addr)
@@ -43,13 +35,13 @@ static bool option_len_ok(uint8_t kind, uint8_t len)
 {
 	switch (kind) {
 	case TCPOPT_MSS:
-		return len == 4;
+		return len == TCPOLEN_MSS;
 	case TCPOPT_WSCALE:
-		return len == 3;
+		return len == TCPOLEN_WSCALE;
 	case TCPOPT_SACK_PERM:
-		return len == 2;
+		return len == TCPOLEN_SACK_PERM;
 	case TCPOPT_TS:
-		return len == 10;
+		return len == TCPOLEN_TS;
 	case TCPOPT_SACK:
 		return len >= 10 && (len - 2) % 8 == 0;
 	default:

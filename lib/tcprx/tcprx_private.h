@@ -32,6 +32,20 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
 #define TCPRX_ACK 0x10
 #define TCPRX_URG 0x20
 
+/* TCP option kinds (IANA) and the lengths of the fixed-size ones. */
+#define TCPOPT_EOL       0
+#define TCPOPT_NOP       1
+#define TCPOPT_MSS       2
+#define TCPOPT_WSCALE    3
+#define TCPOPT_SACK_PERM 4
+#define TCPOPT_SACK      5
+#define TCPOPT_TS        8
+#define TCPOLEN_MSS        4
+#define TCPOLEN_WSCALE     3
+#define TCPOLEN_SACK_PERM  2
+#define TCPOLEN_TS         10
+#define TCPOLEN_SACK_BLOCK 8
+
 #define TCPRX_MAX_LISTENERS 16
 #define TCPRX_MAX_ADDRS     16
 #define TCPRX_MAX_PIECES    8      /* mbuf segments one frame may span */
