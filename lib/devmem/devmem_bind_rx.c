@@ -58,7 +58,8 @@ int devmem_port_register(uint16_t port_id, const struct devmem_rxq_ops *ops, voi
 	struct port_entry *pe;
 
 	if (port_id >= RTE_MAX_ETHPORTS || !ops || !ops->rxq_info)
-		return DEVMEM_FAIL(EINVAL, "port_register: port %u: need a port below %u and rxq_info",
+		return DEVMEM_FAIL(EINVAL,
+				   "port_register: port %u: need a port below %u and rxq_info",
 				   port_id, RTE_MAX_ETHPORTS);
 	pe = calloc(1, sizeof(*pe));
 	if (!pe)
@@ -129,19 +130,22 @@ static int rxq_check_bindable(struct port_entry *pe, uint16_t port_id, uint16_t 
 		return DEVMEM_FAIL(-ret, "port %u queue %u: driver cannot describe the queue: %s",
 				   port_id, q, strerror(-ret));
 	if (info.consumer)
-		return DEVMEM_FAIL(EBUSY, "port %u queue %u is owned by %s", port_id, q, info.consumer);
+		return DEVMEM_FAIL(EBUSY, "port %u queue %u is owned by %s", port_id, q,
+				   info.consumer);
 	if (!info.split_enabled)
-		return DEVMEM_FAIL(EINVAL, "port %u queue %u: header split is disabled", port_id, q);
+		return DEVMEM_FAIL(EINVAL, "port %u queue %u: header split is disabled", port_id,
+				   q);
 	if (info.split_threshold)
-		return DEVMEM_FAIL(EINVAL, "port %u queue %u: split threshold is %u, not zero", port_id,
-				   q, info.split_threshold);
+		return DEVMEM_FAIL(EINVAL, "port %u queue %u: split threshold is %u, not zero",
+				   port_id, q, info.split_threshold);
 	if (info.prog_attached)
 		return DEVMEM_FAIL(EEXIST, "port %u: a program is attached to the device", port_id);
 	if (pe->binding[q])
-		return DEVMEM_FAIL(EEXIST, "port %u queue %u is already bound to binding %u", port_id,
-				   q, pe->binding[q]->id);
+		return DEVMEM_FAIL(EEXIST, "port %u queue %u is already bound to binding %u",
+				   port_id, q, pe->binding[q]->id);
 	if (!info.unreadable_ok)
-		return DEVMEM_FAIL(EOPNOTSUPP, "port %u queue %u: driver cannot take unreadable memory",
+		return DEVMEM_FAIL(EOPNOTSUPP,
+				   "port %u queue %u: driver cannot take unreadable memory",
 				   port_id, q);
 	if (info.started)
 		return DEVMEM_FAIL(EBUSY, "port %u queue %u is started and may be polled: stop the "
@@ -161,7 +165,8 @@ static int rxq_apply_now(struct port_entry *pe, uint16_t port_id, uint16_t q)
 	if (pe->ops->rxq_info(pe->drv, q, &info) || !info.setup)
 		return 0;
 	if (!pe->ops->rxq_restart)
-		return DEVMEM_FAIL(EOPNOTSUPP, "port %u queue %u is set up and the driver cannot restart it",
+		return DEVMEM_FAIL(EOPNOTSUPP,
+				   "port %u queue %u is set up and the driver cannot restart it",
 				   port_id, q);
 	/* Under the instance lock: pe stays registered; the driver may call back in. */
 	pe->in_callback = true;
@@ -184,7 +189,8 @@ int devmem_bind_rx(uint16_t port_id, const uint16_t *queues, unsigned int nb_que
 	int ret = 0;
 
 	if (!binding || !queues || nb_queues == 0)
-		return DEVMEM_FAIL(EINVAL, "bind_rx: a binding and at least one queue are required");
+		return DEVMEM_FAIL(EINVAL,
+				   "bind_rx: a binding and at least one queue are required");
 	if (port_id >= RTE_MAX_ETHPORTS)
 		return DEVMEM_FAIL(ERANGE, "bind_rx: port %u out of range", port_id);
 	ports_lock_take();
@@ -196,7 +202,8 @@ int devmem_bind_rx(uint16_t port_id, const uint16_t *queues, unsigned int nb_que
 	for (i = 0; i < nb_queues && !ret; i++) {
 		for (j = 0; j < i && !ret; j++)
 			if (queues[j] == queues[i])
-				ret = DEVMEM_FAIL(EEXIST, "bind_rx: queue %u listed twice", queues[i]);
+				ret = DEVMEM_FAIL(EEXIST, "bind_rx: queue %u listed twice",
+						  queues[i]);
 		if (!ret)
 			ret = rxq_check_bindable(pe, port_id, queues[i], binding);
 	}
@@ -212,8 +219,8 @@ int devmem_bind_rx(uint16_t port_id, const uint16_t *queues, unsigned int nb_que
 				rxq_unbind_locked(pe, port_id, queues[j]);
 	ports_lock_release();
 	if (!ret)
-		DEVMEM_LOG(INFO, "binding %u bound to %u queue(s) of port %u", binding->id, nb_queues,
-			   port_id);
+		DEVMEM_LOG(INFO, "binding %u bound to %u queue(s) of port %u", binding->id,
+			   nb_queues, port_id);
 	return ret;
 }
 
@@ -223,11 +230,13 @@ int devmem_unbind_rx(uint16_t port_id, uint16_t queue_id)
 	int ret = 0;
 
 	if (port_id >= RTE_MAX_ETHPORTS || queue_id >= DEVMEM_MAX_QUEUES)
-		return DEVMEM_FAIL(ERANGE, "unbind_rx: port %u queue %u out of range", port_id, queue_id);
+		return DEVMEM_FAIL(ERANGE, "unbind_rx: port %u queue %u out of range", port_id,
+				   queue_id);
 	ports_lock_take();
 	pe = ports[port_id];
 	if (!pe || !pe->binding[queue_id])
-		ret = DEVMEM_FAIL(ENOENT, "unbind_rx: port %u queue %u is not bound", port_id, queue_id);
+		ret = DEVMEM_FAIL(ENOENT, "unbind_rx: port %u queue %u is not bound", port_id,
+				  queue_id);
 	else
 		rxq_unbind_locked(pe, port_id, queue_id);
 	ports_lock_release();
@@ -284,7 +293,8 @@ int devmem_rxq_check(uint16_t port_id, uint16_t queue_id)
 	int ret;
 
 	if (port_id >= RTE_MAX_ETHPORTS || queue_id >= DEVMEM_MAX_QUEUES)
-		return DEVMEM_FAIL(ERANGE, "rxq_check: port %u queue %u out of range", port_id, queue_id);
+		return DEVMEM_FAIL(ERANGE, "rxq_check: port %u queue %u out of range", port_id,
+				   queue_id);
 	ports_lock_take();
 	pe = ports[port_id];
 	if (!pe || !pe->binding[queue_id])

@@ -156,7 +156,8 @@ int devmem_binding_create(struct devmem_dmabuf *dmabuf, const struct devmem_bind
 	b->chunk_size = chunk_size;
 	b->chunk_shift = rte_bsf32(chunk_size);
 	b->nr_chunks = devmem_dmabuf_size(dmabuf) >> b->chunk_shift;
-	b->nr_areas = (b->nr_chunks + (area_size >> b->chunk_shift) - 1) / (area_size >> b->chunk_shift);
+	b->nr_areas = (b->nr_chunks + (area_size >> b->chunk_shift) - 1) /
+		      (area_size >> b->chunk_shift);
 	b->iovs = calloc(b->nr_chunks, sizeof(*b->iovs));
 	b->areas = calloc(b->nr_areas, sizeof(*b->areas));
 	if (!b->iovs || !b->areas || devmem_freelist_init(&b->free, b->nr_chunks)) {

@@ -163,7 +163,8 @@ static uint8_t *opt_timestamp(uint8_t *p, const struct tcprx_conn *c)
 	return opt_ts_body(p, c);
 }
 
-static void out_from_conn(struct tcp_out *o, const struct tcprx_conn *c, uint32_t seq, uint8_t flags)
+static void out_from_conn(struct tcp_out *o, const struct tcprx_conn *c, uint32_t seq,
+			  uint8_t flags)
 {
 	o->src = &c->local;
 	o->dst = &c->remote;
@@ -320,7 +321,8 @@ void tcprx_send_rst_reply(struct tcprx *rx, const struct tcprx_seg *seg)
 		o.seq = seg->ack;
 		o.flags = TCPRX_RST;
 	} else {
-		o.ack = seg->seq + seg->len + !!(seg->flags & TCPRX_SYN) + !!(seg->flags & TCPRX_FIN);
+		o.ack = seg->seq + seg->len + !!(seg->flags & TCPRX_SYN) +
+			!!(seg->flags & TCPRX_FIN);
 		o.flags = TCPRX_RST | TCPRX_ACK;
 	}
 	rx->st.rst_out++;
@@ -361,7 +363,8 @@ struct nd_body {
 void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns)
 {
 	const uint32_t l3 = RTE_ETHER_HDR_LEN, l4 = l3 + sizeof(struct rte_ipv6_hdr);
-	const struct rte_ipv6_hdr *qip = rte_pktmbuf_mtod_offset(ns, const struct rte_ipv6_hdr *, l3);
+	const struct rte_ipv6_hdr *qip =
+		rte_pktmbuf_mtod_offset(ns, const struct rte_ipv6_hdr *, l3);
 	const struct rte_ether_hdr *qeth = rte_pktmbuf_mtod(ns, const struct rte_ether_hdr *);
 	const struct nd_body *q = rte_pktmbuf_mtod_offset(ns, const struct nd_body *, l4 + 4);
 	struct tcprx_addr target = { .family = AF_INET6 }, dst = { .family = AF_INET6 };

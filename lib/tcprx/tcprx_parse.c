@@ -119,7 +119,8 @@ static int collect_pieces(struct rte_mbuf *m, uint32_t hdr_end, uint32_t len, st
 
 			if (seg->nb_pieces == TCPRX_MAX_PIECES)
 				return -EINVAL;
-			seg->piece[seg->nb_pieces++] = (struct tcprx_piece){ .m = s, .off = off, .len = take };
+			seg->piece[seg->nb_pieces++] =
+				(struct tcprx_piece){ .m = s, .off = off, .len = take };
 			left -= take;
 		}
 	}
@@ -127,7 +128,8 @@ static int collect_pieces(struct rte_mbuf *m, uint32_t hdr_end, uint32_t len, st
 }
 
 /* Device checksum status, RFC 9293 §3.1 MUST-2: bad or unverified segments are dropped. */
-static bool checksum_ok(struct tcprx *rx, struct rte_mbuf *m, const void *l3, bool v4, uint32_t l4_off)
+static bool checksum_ok(struct tcprx *rx, struct rte_mbuf *m, const void *l3, bool v4,
+			uint32_t l4_off)
 {
 	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	struct rte_mbuf *s;
@@ -166,8 +168,9 @@ static enum tcprx_frame_kind not_ours(struct tcprx *rx)
 	return TCPRX_FRAME_DROP;
 }
 
-static enum tcprx_frame_kind parse_tcp(struct tcprx *rx, struct rte_mbuf *m, const void *l3, bool v4,
-				       uint32_t l4_off, uint32_t l4_len, struct tcprx_seg *seg)
+static enum tcprx_frame_kind parse_tcp(struct tcprx *rx, struct rte_mbuf *m, const void *l3,
+				       bool v4, uint32_t l4_off, uint32_t l4_len,
+				       struct tcprx_seg *seg)
 {
 	const struct rte_tcp_hdr *th;
 	uint32_t doff;
@@ -224,7 +227,8 @@ static enum tcprx_frame_kind parse_ipv4(struct tcprx *rx, struct rte_mbuf *m, ui
 	if (ip->next_proto_id != IPPROTO_TCP || (rx->nb_addrs && !tcprx_is_our_addr(rx, &seg->dst)))
 		return not_ours(rx);
 	/* Device-memory payload cannot be reassembled from IP fragments. */
-	if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+	if (ip->fragment_offset &
+	    rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
 		rx->st.ip_fragments++;
 		return TCPRX_FRAME_DROP;
 	}
@@ -251,7 +255,8 @@ static enum tcprx_frame_kind parse_ipv6(struct tcprx *rx, struct rte_mbuf *m, ui
 
 		if (l3_off + sizeof(*ip) + plen > m->data_len || plen < sizeof(*icmp))
 			return malformed(rx);
-		icmp = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, l3_off + sizeof(*ip));
+		icmp = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *,
+					       l3_off + sizeof(*ip));
 		if (icmp->icmp_type != ICMPV6_NEIGHBOR_SOLICIT)
 			return not_ours(rx);
 		/* RFC 4861 §7.1.1: hop limit 255 (on-link only) and a valid checksum */

@@ -169,7 +169,7 @@ struct tcprx_listener {
 struct tcprx {
 	struct tcprx_config cfg;
 	uint64_t now;            /* ns, read once per poll */
-	int tsval_off;           /* mbuf dynfield: the peer's TSval of the frame (tcprx_mbuf_tsval) */
+	int tsval_off;           /* mbuf dynfield: the frame's peer TSval (tcprx_mbuf_tsval) */
 	uint64_t next_slow_tick;
 	double ns_per_cycle;
 
@@ -228,7 +228,8 @@ void tcprx_list_move(struct tcprx_conn *conn, struct tcprx_conn_list *from,
 
 /* tcprx_parse.c: frame -> ARP / ND / TCP segment */
 enum tcprx_frame_kind { TCPRX_FRAME_DROP, TCPRX_FRAME_TCP, TCPRX_FRAME_ARP, TCPRX_FRAME_ND };
-enum tcprx_frame_kind tcprx_parse_frame(struct tcprx *rx, struct rte_mbuf *m, struct tcprx_seg *seg);
+enum tcprx_frame_kind tcprx_parse_frame(struct tcprx *rx, struct rte_mbuf *m,
+					struct tcprx_seg *seg);
 bool tcprx_is_our_addr(const struct tcprx *rx, const struct tcprx_addr *addr);
 int tcprx_parse_options(const uint8_t *p, unsigned int len, struct tcprx_opts *opt);
 
@@ -241,7 +242,8 @@ bool tcprx_inq_push(struct tcprx_conn *conn, const struct tcprx_piece *p);
 bool tcprx_inq_pop(struct tcprx_conn *conn, struct tcprx_piece *p);
 void tcprx_ooo_insert(struct tcprx_conn *conn, uint32_t seq, struct tcprx_piece *p);
 void tcprx_ooo_pull(struct tcprx_conn *conn);
-unsigned int tcprx_sack_blocks(const struct tcprx_conn *conn, uint32_t (*blocks)[2], unsigned int max);
+unsigned int tcprx_sack_blocks(const struct tcprx_conn *conn, uint32_t (*blocks)[2],
+			       unsigned int max);
 void tcprx_dsack_note(struct tcprx_conn *conn, uint32_t left, uint32_t right);
 void tcprx_conn_drop_data(struct tcprx_conn *conn);
 void tcprx_piece_free(struct tcprx_piece *p);

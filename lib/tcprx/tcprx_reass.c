@@ -97,7 +97,8 @@ void tcprx_ooo_insert(struct tcprx_conn *c, uint32_t seq, struct tcprx_piece *p)
 		i++;
 	}
 	/* records inside [seq, end) are replaced by the newcomer */
-	while (i < c->ooo_count && seq_leq(ooo_end(&c->ooo[i]), end) && seq_geq(c->ooo[i].seq, seq)) {
+	while (i < c->ooo_count && seq_leq(ooo_end(&c->ooo[i]), end) &&
+	       seq_geq(c->ooo[i].seq, seq)) {
 		tcprx_piece_free(&c->ooo[i].p);
 		ooo_remove(c, i);
 	}
@@ -145,7 +146,7 @@ void tcprx_ooo_pull(struct tcprx_conn *c)
 			o->p.off += cut;
 			o->p.len -= cut;
 			if (!tcprx_inq_push(c, &o->p))
-				break; /* ring full: stays, retried when the application takes data */
+				break; /* ring full: stays until the application takes data */
 			c->rcv_nxt += o->p.len;
 			c->st.bytes_in_order += o->p.len;
 		}

@@ -157,8 +157,8 @@ static int rxq_setup_binding(struct hsplit_adapter *ad, struct hsplit_rxq *rxq)
 	    devmem_rxq_binding(ad->port_id, q) == NULL) {
 		if (rxq->split == HSPLIT_SPLIT_NONE) {
 			HSPLIT_LOG(ERR, "%s: queue %u is in dmabuf_queues but has no buffer split "
-				   "(use --rx-offloads=0x100000 with --rxhdrs or --rxpkts, or leave "
-				   "the queue out of dmabuf_queues)", ad->name, q);
+				   "(use --rx-offloads=0x100000 with --rxhdrs or --rxpkts, or "
+				   "leave the queue out of dmabuf_queues)", ad->name, q);
 			return -EINVAL;
 		}
 		ret = devmem_bind_rx(ad->port_id, &q, 1, ad->binding);
