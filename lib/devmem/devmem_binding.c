@@ -90,7 +90,7 @@ static int binding_check_params(const struct devmem_binding_params *p, size_t dm
  * Every chunk's mbuf shared-info points back at the chunk, so that DPDK's
  * mbuf free (refcount reaching 0) lands in devmem_iov_recycle().
  */
-void devmem_iov_free_cb(void *addr __rte_unused, void *opaque)
+static void devmem_iov_free_cb(void *addr __rte_unused, void *opaque)
 {
 	devmem_iov_recycle(opaque);
 }

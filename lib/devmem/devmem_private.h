@@ -117,8 +117,6 @@ static inline uint32_t devmem_iov_chunk_size(const struct devmem_iov *iov)
 
 /* The provider's private pointer given at pool creation. */
 void *devmem_pool_provider_priv(const struct devmem_pool *pool);
-/* The mbuf free callback every chunk's shared-info carries (never compared). */
-void devmem_iov_free_cb(void *addr, void *opaque);
 /* Recycle a chunk whose last reference just went away (mbuf free callback). */
 void devmem_iov_recycle(struct devmem_iov *iov);
 /* Called when bindings unbind: drop queue attachments that use it. */
