@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "devmem.h"
+#include "devmem_driver.h"
 
 #define BENCH_DEFAULT_REPS  9u
 #define BENCH_DEFAULT_OPS   2000000u

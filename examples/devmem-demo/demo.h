@@ -15,7 +15,7 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
-#include "devmem.h"
+#include "devmem_driver.h"
 
 #define DEMO_DEFAULT_SPEC    "memfd:size=64M"
 #define DEMO_DEFAULT_SECONDS 5u

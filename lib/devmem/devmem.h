@@ -2,23 +2,32 @@
 /*
  * lib/devmem: device-memory buffers for header-split receive.
  *
- * This header is the library's table of contents. It mirrors the Linux
- * page_pool + memory-provider model (net/core/page_pool.c, net/core/devmem.c):
+ * The application API: this header is its table of contents. Drivers (and
+ * programs that play one, such as device emulators and test harnesses) also
+ * include devmem_driver.h: pools, memory providers, the queue ops a PMD
+ * registers, and mbuf attach. The split follows DPDK's rte_ethdev.h /
+ * ethdev_driver.h and Linux's page_pool/types.h / page_pool/memory_provider.h.
+ *
+ * The model is Linux's page_pool + memory-provider one (net/core/page_pool.c,
+ * net/core/devmem.c):
  *
  *   dmabuf source      devmem_dmabuf_open("memfd:size=64M") ...   (exporter)
  *   binding            struct devmem_binding   ~ net_devmem_dmabuf_binding
  *   chunk              struct devmem_iov       ~ struct net_iov
- *   chunk area         struct devmem_area      ~ struct net_iov_area
  *   reference          devmem_ref              ~ netmem_ref
- *   memory provider    struct devmem_provider_ops ~ memory_provider_ops
- *   buffer pool        struct devmem_pool      ~ struct page_pool
  *   bind-rx            devmem_bind_rx()        ~ netdev "bind-rx"
  *   tokens             devmem_dontneed()       ~ SO_DEVMEM_DONTNEED
- *   DPDK glue          devmem_mbuf_attach(), devmem_pktmbuf_pool_create_extbuf()
+ *   fragments          struct devmem_frag      ~ struct dmabuf_cmsg
+ *   DPDK glue          devmem_mbuf_ref(), devmem_pktmbuf_pool_create_extbuf()
+ *   (devmem_driver.h)  struct devmem_pool ~ page_pool, devmem_provider_ops ~
+ *                      memory_provider_ops, devmem_rxq_ops ~ queue mgmt ops
  *
  * Every function that can fail returns a negative errno and logs a message
  * through the "lib.devmem" log type. Nothing on the datapath (pool alloc/put,
  * fragment alloc, mbuf attach, token grant/return) allocates memory.
+ *
+ * libhsplit_devmem.so exports exactly what this header and devmem_driver.h
+ * declare (lib/devmem/version.map; test/api checks it).
  */
 #ifndef HSPLIT_DEVMEM_H
 #define HSPLIT_DEVMEM_H
@@ -118,12 +127,6 @@ uint64_t devmem_ref_offset(devmem_ref ref);
 /* CPU address of a host buffer; NULL for a device chunk (unreadable). */
 void *devmem_ref_host_addr(devmem_ref ref);
 /* Binding id of a device chunk; 0 for a host buffer. */
-/*
- * The chunk as the device sees it: its address in the dmabuf's device view
- * (host buffers: their readable address). Only device models (the emulated
- * NIC's "DMA") and test-mode verification may use it; never the data path.
- */
-void *devmem_ref_device_addr(devmem_ref ref);
 uint32_t devmem_ref_binding_id(devmem_ref ref);
 /* Take one more reference (e.g. a second holder of the same fragment). */
 void devmem_ref_get(devmem_ref ref);
@@ -164,123 +167,6 @@ uint32_t devmem_binding_nr_areas(const struct devmem_binding *binding);
 struct devmem_dmabuf *devmem_binding_dmabuf(const struct devmem_binding *binding);
 /* Number of live bindings in the process (leak checks, telemetry). */
 uint32_t devmem_binding_count_live(void);
-
-/* ------------------------------------------------------------------ */
-/* memory providers                                                    */
-/* ------------------------------------------------------------------ */
-
-/* The six roles of the kernel's struct memory_provider_ops. */
-struct devmem_provider_info {
-	const char *kind;     /* "dmabuf" or "host" */
-	uint32_t binding_id;  /* dmabuf provider: binding id; host: 0 */
-	uint32_t chunk_size;
-	uint32_t nr_chunks;
-	uint32_t nr_free;
-};
-
-struct devmem_provider_ops {
-	/* Pool creation: take what the pool needs; an error fails the creation. */
-	int (*init)(struct devmem_pool *pool);
-	/* Slow-path refill: up to n refs, returns how many (0 = exhausted). */
-	unsigned int (*alloc_refs)(struct devmem_pool *pool, devmem_ref *refs, unsigned int n);
-	/* A buffer leaves the pool for good. */
-	void (*release_ref)(struct devmem_pool *pool, devmem_ref ref);
-	/* Pool teardown, after every buffer has been released. */
-	void (*destroy)(struct devmem_pool *pool);
-	/* Introspection (the kernel's nl_fill). */
-	int (*fill_info)(const struct devmem_pool *pool, struct devmem_provider_info *info);
-	/* The queue the pool serves goes away (the kernel's uninstall). */
-	void (*uninstall)(void *provider_priv, uint16_t port_id, uint16_t queue_id);
-};
-
-/* The dmabuf provider: chunks of a binding. priv = struct devmem_binding *. */
-extern const struct devmem_provider_ops devmem_dmabuf_provider_ops;
-/* The host provider: readable hugepage buffers. priv = struct devmem_host_area *. */
-extern const struct devmem_provider_ops devmem_host_provider_ops;
-
-struct devmem_host_area;
-/* A readable area of host (hugepage, EAL memzone) buffers; needs rte_eal_init(). */
-int devmem_host_area_create(const char *name, uint32_t nr_chunks, uint32_t chunk_size,
-			    int socket_id, struct devmem_host_area **out);
-void devmem_host_area_destroy(struct devmem_host_area *area);
-
-/* ------------------------------------------------------------------ */
-/* buffer pools (page_pool)                                            */
-/* ------------------------------------------------------------------ */
-
-#define DEVMEM_POOL_CACHE_DEFAULT  128u
-#define DEVMEM_POOL_REFILL_DEFAULT 64u
-#define DEVMEM_POOL_CACHE_MAX      1024u
-#define DEVMEM_POOL_RING_DEFAULT   1024u
-/* Fragments are aligned to this many bytes inside a chunk. */
-#define DEVMEM_FRAG_ALIGN_DEFAULT  64u
-
-struct devmem_pool_params {
-	const struct devmem_provider_ops *ops;
-	void *provider_priv;
-	uint32_t cache_size;   /* lockless alloc cache; 0 = 128 */
-	uint32_t refill;       /* slow-path batch; 0 = 64 */
-	uint32_t ring_size;    /* MPSC return ring, power of two; 0 = 1024 */
-	uint32_t frag_align;   /* power of two; 0 = 64 */
-	uint16_t port_id;      /* for logs and uninstall; UINT16_MAX if none */
-	uint16_t queue_id;
-	const char *name;
-};
-
-struct devmem_pool_stats {
-	uint64_t alloc_fast;      /* served from the cache */
-	uint64_t alloc_slow;      /* served by a refill (ring or provider) */
-	uint64_t alloc_empty;     /* refill found nothing: the pool was empty */
-	uint64_t recycle_cached;  /* returned straight into the cache */
-	uint64_t recycle_ring;    /* returned through the MPSC ring */
-	uint64_t recycle_ring_full; /* ring full: handed back to the provider */
-	uint64_t recycle_released;  /* handed back to the provider */
-	uint64_t frag_allocs;     /* fragments carved */
-	uint32_t cached;          /* now in the alloc cache */
-	uint32_t ring;            /* now in the return ring */
-	uint32_t in_flight;       /* held outside the pool (incl. the current frag chunk) */
-	uint32_t hold;            /* ever taken from the provider */
-	uint32_t release;         /* ever given back to the provider */
-};
-
-int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_pool **out);
-/*
- * Tear down: cached and ringed buffers go back to the provider now; the pool
- * itself lives on until its in-flight buffers have come back (page_pool's
- * deferred release). Safe to call with buffers still held by the application.
- */
-void devmem_pool_destroy(struct devmem_pool *pool);
-
-/*
- * Fast path. Allocation is for the polling thread only: the thread that
- * allocates owns the lockless cache (like page_pool's NAPI owner), and its
- * returns go straight back into it; other threads return through the ring.
- * Return 0 / the count actually allocated when the pool is empty.
- */
-devmem_ref devmem_pool_alloc(struct devmem_pool *pool);
-unsigned int devmem_pool_alloc_bulk(struct devmem_pool *pool, devmem_ref *refs, unsigned int n);
-/*
- * Carve `size` bytes out of the current fragment chunk (elevated refcount:
- * one refcount update per chunk, not per fragment). Returns the chunk ref
- * and the fragment's offset inside it; the caller holds one reference.
- */
-devmem_ref devmem_pool_alloc_frag(struct devmem_pool *pool, uint32_t size, uint32_t *offset);
-/* Give up the partly used fragment chunk (e.g. before a queue stops). */
-void devmem_pool_frag_flush(struct devmem_pool *pool);
-
-/*
- * Drop the caller's reference (like page_pool_put_netmem()); the last one
- * recycles the buffer: into the cache on the polling thread, else through
- * the ring, else back to the provider. Any thread. Same as devmem_ref_put()
- * but checks the buffer belongs to `pool`.
- */
-void devmem_pool_put(struct devmem_pool *pool, devmem_ref ref);
-void devmem_pool_put_bulk(struct devmem_pool *pool, const devmem_ref *refs, unsigned int n);
-
-void devmem_pool_get_stats(const struct devmem_pool *pool, struct devmem_pool_stats *stats);
-struct devmem_pool *devmem_ref_pool(devmem_ref ref);
-uint32_t devmem_pool_chunk_size(const struct devmem_pool *pool);
-int devmem_pool_provider_info(const struct devmem_pool *pool, struct devmem_provider_info *info);
 /* Pools torn down but still waiting for buffers (the kernel's "zombies"). */
 uint32_t devmem_pool_count_zombies(void);
 
@@ -288,44 +174,23 @@ uint32_t devmem_pool_count_zombies(void);
 /* bind-rx: attaching a binding to receive queues                      */
 /* ------------------------------------------------------------------ */
 
-/* What a driver reports about one of its receive queues. */
-struct devmem_rxq_info {
-	uint16_t nb_rx_queues;      /* queues the port has now */
-	bool split_enabled;         /* header/data split configured on this queue */
-	uint32_t split_threshold;   /* payload bytes kept with the header (must be 0) */
-	bool unreadable_ok;         /* driver can put payload in unreadable memory */
-	bool prog_attached;         /* an XDP-like program sees frames (device-wide) */
-	const char *consumer;       /* another owner of the queue (e.g. "afxdp"), else NULL */
-	bool setup;                 /* queue is set up now (bind applies at once) */
-};
-
-/* The driver's side of the contract (the kernel's queue management ops). */
-struct devmem_rxq_ops {
-	int (*rxq_info)(void *drv, uint16_t queue_id, struct devmem_rxq_info *info);
-	/* Re-create the queue's payload pool so the new provider takes effect. */
-	int (*rxq_restart)(void *drv, uint16_t queue_id);
-};
-
-/* Driver: announce / withdraw a port (withdraw = close: unbinds every queue). */
-int devmem_port_register(uint16_t port_id, const struct devmem_rxq_ops *ops, void *drv);
-void devmem_port_unregister(uint16_t port_id);
-
 /*
- * Application: bind queues of a port to a binding. Refusals, in the kernel's
+ * Bind queues of a port to a binding. Refusals, in the kernel's
  * order: -EOPNOTSUPP driver has no queue ops, -ERANGE queue out of range,
  * -EBUSY queue owned by another consumer, -EINVAL split off or threshold not 0,
  * -EEXIST program attached or queue already bound, -EOPNOTSUPP driver cannot
  * take unreadable memory, -ENODATA driver ignored the provider. All-or-nothing.
+ *
+ * A queue that is set up takes the binding at once (the driver rebuilds its
+ * payload pool); a started queue is refused with -EBUSY, since an lcore may
+ * be polling it: stop the port (rte_eth_dev_stop), bind, start it again.
+ * Any thread; calls on one port are serialised with its registration.
  */
 int devmem_bind_rx(uint16_t port_id, const uint16_t *queues, unsigned int nb_queues,
 		   struct devmem_binding *binding);
 /* Unbind one queue (the next restart uses ordinary buffers again). */
 int devmem_unbind_rx(uint16_t port_id, uint16_t queue_id);
 
-/* Driver, at queue setup: the binding to install, or NULL. */
-struct devmem_binding *devmem_rxq_binding(uint16_t port_id, uint16_t queue_id);
-/* Driver, once its pool uses the binding (page_pool_check_memory_provider). */
-void devmem_rxq_provider_installed(uint16_t port_id, uint16_t queue_id, struct devmem_pool *pool);
 /* 0 bound and installed, -ENODATA driver ignored it, -EAGAIN not set up yet, -ENOENT unbound. */
 int devmem_rxq_check(uint16_t port_id, uint16_t queue_id);
 
@@ -398,13 +263,6 @@ void devmem_token_get_stats(const struct devmem_token_table *table,
 /* DPDK mbuf glue                                                      */
 /* ------------------------------------------------------------------ */
 
-/*
- * Attach [offset, offset+len) of a chunk to mbuf `m` as an external buffer:
- * buf_addr = the host view (never dereferenced for a device chunk), buf_iova
- * = dmabuf offset of the chunk. The mbuf takes over the caller's reference;
- * freeing the mbuf returns the chunk to its pool. -EINVAL on a bad range.
- */
-int devmem_mbuf_attach(struct rte_mbuf *m, devmem_ref ref, uint32_t offset, uint32_t len);
 /* The chunk behind an mbuf attached by devmem_mbuf_attach(), else 0. */
 devmem_ref devmem_mbuf_ref(const struct rte_mbuf *m);
 

@@ -7,6 +7,7 @@
  * port without them cannot take a binding at all.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -24,34 +25,55 @@ enum rxq_state {
 struct port_entry {
 	const struct devmem_rxq_ops *ops;
 	void *drv;
+	bool in_callback;          /* rxq_restart runs: the port must stay registered */
 	struct devmem_binding *binding[DEVMEM_MAX_QUEUES];
 	struct devmem_pool *pool[DEVMEM_MAX_QUEUES];
 	uint8_t state[DEVMEM_MAX_QUEUES];
 };
 
-static rte_spinlock_t ports_lock = RTE_SPINLOCK_INITIALIZER;
+/*
+ * The registry lock is also every port's instance lock (the model of the
+ * kernel's netdev instance lock): it is held across the driver's callbacks,
+ * so a port cannot be unregistered, nor a queue rebound, while bind-rx
+ * restarts one of its queues. It is a recursive mutex because the driver's
+ * rxq_restart calls back into devmem_rxq_binding() and
+ * devmem_rxq_provider_installed() on the same thread, and a sleeping lock
+ * because that restart allocates a pool. Datapath code never takes it.
+ */
+static pthread_mutex_t ports_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static struct port_entry *ports[RTE_MAX_ETHPORTS];
+
+static void ports_lock_take(void)
+{
+	pthread_mutex_lock(&ports_lock);
+}
+
+static void ports_lock_release(void)
+{
+	pthread_mutex_unlock(&ports_lock);
+}
 
 int devmem_port_register(uint16_t port_id, const struct devmem_rxq_ops *ops, void *drv)
 {
 	struct port_entry *pe;
 
 	if (port_id >= RTE_MAX_ETHPORTS || !ops || !ops->rxq_info)
-		return DEVMEM_FAIL(EINVAL, "port_register: port %u: need a port below %u and rxq_info",
+		return DEVMEM_FAIL(EINVAL,
+				   "port_register: port %u: need a port below %u and rxq_info",
 				   port_id, RTE_MAX_ETHPORTS);
 	pe = calloc(1, sizeof(*pe));
 	if (!pe)
 		return DEVMEM_FAIL(ENOMEM, "port_register: out of memory");
 	pe->ops = ops;
 	pe->drv = drv;
-	rte_spinlock_lock(&ports_lock);
+	ports_lock_take();
 	if (ports[port_id]) {
-		rte_spinlock_unlock(&ports_lock);
+		ports_lock_release();
 		free(pe);
 		return DEVMEM_FAIL(EEXIST, "port %u is already registered", port_id);
 	}
 	ports[port_id] = pe;
-	rte_spinlock_unlock(&ports_lock);
+	ports_lock_release();
 	return 0;
 }
 
@@ -76,13 +98,20 @@ void devmem_port_unregister(uint16_t port_id)
 
 	if (port_id >= RTE_MAX_ETHPORTS)
 		return;
-	rte_spinlock_lock(&ports_lock);
+	ports_lock_take();
 	pe = ports[port_id];
+	if (pe && pe->in_callback) {
+		/* Only the restarting thread itself gets here (the lock is held). */
+		ports_lock_release();
+		DEVMEM_LOG(ERR, "port %u: unregister from inside its own rxq_restart is refused",
+			   port_id);
+		return;
+	}
 	ports[port_id] = NULL;
 	if (pe)
 		for (q = 0; q < DEVMEM_MAX_QUEUES; q++)
 			rxq_unbind_locked(pe, port_id, q);
-	rte_spinlock_unlock(&ports_lock);
+	ports_lock_release();
 	free(pe);
 }
 
@@ -101,20 +130,26 @@ static int rxq_check_bindable(struct port_entry *pe, uint16_t port_id, uint16_t 
 		return DEVMEM_FAIL(-ret, "port %u queue %u: driver cannot describe the queue: %s",
 				   port_id, q, strerror(-ret));
 	if (info.consumer)
-		return DEVMEM_FAIL(EBUSY, "port %u queue %u is owned by %s", port_id, q, info.consumer);
+		return DEVMEM_FAIL(EBUSY, "port %u queue %u is owned by %s", port_id, q,
+				   info.consumer);
 	if (!info.split_enabled)
-		return DEVMEM_FAIL(EINVAL, "port %u queue %u: header split is disabled", port_id, q);
+		return DEVMEM_FAIL(EINVAL, "port %u queue %u: header split is disabled", port_id,
+				   q);
 	if (info.split_threshold)
-		return DEVMEM_FAIL(EINVAL, "port %u queue %u: split threshold is %u, not zero", port_id,
-				   q, info.split_threshold);
+		return DEVMEM_FAIL(EINVAL, "port %u queue %u: split threshold is %u, not zero",
+				   port_id, q, info.split_threshold);
 	if (info.prog_attached)
 		return DEVMEM_FAIL(EEXIST, "port %u: a program is attached to the device", port_id);
 	if (pe->binding[q])
-		return DEVMEM_FAIL(EEXIST, "port %u queue %u is already bound to binding %u", port_id,
-				   q, pe->binding[q]->id);
+		return DEVMEM_FAIL(EEXIST, "port %u queue %u is already bound to binding %u",
+				   port_id, q, pe->binding[q]->id);
 	if (!info.unreadable_ok)
-		return DEVMEM_FAIL(EOPNOTSUPP, "port %u queue %u: driver cannot take unreadable memory",
+		return DEVMEM_FAIL(EOPNOTSUPP,
+				   "port %u queue %u: driver cannot take unreadable memory",
 				   port_id, q);
+	if (info.started)
+		return DEVMEM_FAIL(EBUSY, "port %u queue %u is started and may be polled: stop the "
+				   "port, bind, then start it again", port_id, q);
 	if (binding->unbound || binding->exported)
 		return DEVMEM_FAIL(EINVAL, "binding %u is %s", binding->id,
 				   binding->unbound ? "unbound" : "owned by an extbuf mempool");
@@ -130,12 +165,13 @@ static int rxq_apply_now(struct port_entry *pe, uint16_t port_id, uint16_t q)
 	if (pe->ops->rxq_info(pe->drv, q, &info) || !info.setup)
 		return 0;
 	if (!pe->ops->rxq_restart)
-		return DEVMEM_FAIL(EOPNOTSUPP, "port %u queue %u is set up and the driver cannot restart it",
+		return DEVMEM_FAIL(EOPNOTSUPP,
+				   "port %u queue %u is set up and the driver cannot restart it",
 				   port_id, q);
-	/* The driver calls back into devmem_rxq_binding(): drop the lock meanwhile. */
-	rte_spinlock_unlock(&ports_lock);
+	/* Under the instance lock: pe stays registered; the driver may call back in. */
+	pe->in_callback = true;
 	ret = pe->ops->rxq_restart(pe->drv, q);
-	rte_spinlock_lock(&ports_lock);
+	pe->in_callback = false;
 	if (ret)
 		return DEVMEM_FAIL(-ret, "port %u queue %u: restart failed: %s", port_id, q,
 				   strerror(-ret));
@@ -153,19 +189,21 @@ int devmem_bind_rx(uint16_t port_id, const uint16_t *queues, unsigned int nb_que
 	int ret = 0;
 
 	if (!binding || !queues || nb_queues == 0)
-		return DEVMEM_FAIL(EINVAL, "bind_rx: a binding and at least one queue are required");
+		return DEVMEM_FAIL(EINVAL,
+				   "bind_rx: a binding and at least one queue are required");
 	if (port_id >= RTE_MAX_ETHPORTS)
 		return DEVMEM_FAIL(ERANGE, "bind_rx: port %u out of range", port_id);
-	rte_spinlock_lock(&ports_lock);
+	ports_lock_take();
 	pe = ports[port_id];
 	if (!pe) {
-		rte_spinlock_unlock(&ports_lock);
+		ports_lock_release();
 		return DEVMEM_FAIL(EOPNOTSUPP, "port %u: driver has no devmem queue ops", port_id);
 	}
 	for (i = 0; i < nb_queues && !ret; i++) {
 		for (j = 0; j < i && !ret; j++)
 			if (queues[j] == queues[i])
-				ret = DEVMEM_FAIL(EEXIST, "bind_rx: queue %u listed twice", queues[i]);
+				ret = DEVMEM_FAIL(EEXIST, "bind_rx: queue %u listed twice",
+						  queues[i]);
 		if (!ret)
 			ret = rxq_check_bindable(pe, port_id, queues[i], binding);
 	}
@@ -179,10 +217,10 @@ int devmem_bind_rx(uint16_t port_id, const uint16_t *queues, unsigned int nb_que
 		for (j = 0; j < i && j < nb_queues; j++)
 			if (pe->binding[queues[j]] == binding)
 				rxq_unbind_locked(pe, port_id, queues[j]);
-	rte_spinlock_unlock(&ports_lock);
+	ports_lock_release();
 	if (!ret)
-		DEVMEM_LOG(INFO, "binding %u bound to %u queue(s) of port %u", binding->id, nb_queues,
-			   port_id);
+		DEVMEM_LOG(INFO, "binding %u bound to %u queue(s) of port %u", binding->id,
+			   nb_queues, port_id);
 	return ret;
 }
 
@@ -192,14 +230,16 @@ int devmem_unbind_rx(uint16_t port_id, uint16_t queue_id)
 	int ret = 0;
 
 	if (port_id >= RTE_MAX_ETHPORTS || queue_id >= DEVMEM_MAX_QUEUES)
-		return DEVMEM_FAIL(ERANGE, "unbind_rx: port %u queue %u out of range", port_id, queue_id);
-	rte_spinlock_lock(&ports_lock);
+		return DEVMEM_FAIL(ERANGE, "unbind_rx: port %u queue %u out of range", port_id,
+				   queue_id);
+	ports_lock_take();
 	pe = ports[port_id];
 	if (!pe || !pe->binding[queue_id])
-		ret = DEVMEM_FAIL(ENOENT, "unbind_rx: port %u queue %u is not bound", port_id, queue_id);
+		ret = DEVMEM_FAIL(ENOENT, "unbind_rx: port %u queue %u is not bound", port_id,
+				  queue_id);
 	else
 		rxq_unbind_locked(pe, port_id, queue_id);
-	rte_spinlock_unlock(&ports_lock);
+	ports_lock_release();
 	return ret;
 }
 
@@ -207,12 +247,12 @@ void devmem_bind_rx_forget_binding(struct devmem_binding *b)
 {
 	uint16_t port_id, q;
 
-	rte_spinlock_lock(&ports_lock);
+	ports_lock_take();
 	for (port_id = 0; port_id < RTE_MAX_ETHPORTS; port_id++)
 		for (q = 0; ports[port_id] && q < DEVMEM_MAX_QUEUES; q++)
 			if (ports[port_id]->binding[q] == b)
 				rxq_unbind_locked(ports[port_id], port_id, q);
-	rte_spinlock_unlock(&ports_lock);
+	ports_lock_release();
 }
 
 struct devmem_binding *devmem_rxq_binding(uint16_t port_id, uint16_t queue_id)
@@ -221,10 +261,10 @@ struct devmem_binding *devmem_rxq_binding(uint16_t port_id, uint16_t queue_id)
 
 	if (port_id >= RTE_MAX_ETHPORTS || queue_id >= DEVMEM_MAX_QUEUES)
 		return NULL;
-	rte_spinlock_lock(&ports_lock);
+	ports_lock_take();
 	if (ports[port_id])
 		b = ports[port_id]->binding[queue_id];
-	rte_spinlock_unlock(&ports_lock);
+	ports_lock_release();
 	return b;
 }
 
@@ -236,14 +276,14 @@ void devmem_rxq_provider_installed(uint16_t port_id, uint16_t queue_id, struct d
 	if (port_id >= RTE_MAX_ETHPORTS || queue_id >= DEVMEM_MAX_QUEUES || !pool ||
 	    devmem_pool_provider_info(pool, &info))
 		return;
-	rte_spinlock_lock(&ports_lock);
+	ports_lock_take();
 	pe = ports[port_id];
 	/* Like page_pool_check_memory_provider(): the pool must use this queue's binding. */
 	if (pe && pe->binding[queue_id] && info.binding_id == pe->binding[queue_id]->id) {
 		pe->state[queue_id] = RXQ_INSTALLED;
 		pe->pool[queue_id] = pool;
 	}
-	rte_spinlock_unlock(&ports_lock);
+	ports_lock_release();
 }
 
 int devmem_rxq_check(uint16_t port_id, uint16_t queue_id)
@@ -253,8 +293,9 @@ int devmem_rxq_check(uint16_t port_id, uint16_t queue_id)
 	int ret;
 
 	if (port_id >= RTE_MAX_ETHPORTS || queue_id >= DEVMEM_MAX_QUEUES)
-		return DEVMEM_FAIL(ERANGE, "rxq_check: port %u queue %u out of range", port_id, queue_id);
-	rte_spinlock_lock(&ports_lock);
+		return DEVMEM_FAIL(ERANGE, "rxq_check: port %u queue %u out of range", port_id,
+				   queue_id);
+	ports_lock_take();
 	pe = ports[port_id];
 	if (!pe || !pe->binding[queue_id])
 		ret = -ENOENT;
@@ -265,6 +306,6 @@ int devmem_rxq_check(uint16_t port_id, uint16_t queue_id)
 				  port_id, queue_id);
 	else
 		ret = -EAGAIN;
-	rte_spinlock_unlock(&ports_lock);
+	ports_lock_release();
 	return ret;
 }

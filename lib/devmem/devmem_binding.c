@@ -90,7 +90,7 @@ static int binding_check_params(const struct devmem_binding_params *p, size_t dm
  * Every chunk's mbuf shared-info points back at the chunk, so that DPDK's
  * mbuf free (refcount reaching 0) lands in devmem_iov_recycle().
  */
-void devmem_iov_free_cb(void *addr __rte_unused, void *opaque)
+static void devmem_iov_free_cb(void *addr __rte_unused, void *opaque)
 {
 	devmem_iov_recycle(opaque);
 }
@@ -110,6 +110,7 @@ void devmem_area_init(struct devmem_area *area, struct devmem_iov *iovs, uint32_
 		iovs[i].idx = i;
 		iovs[i].shinfo.free_cb = devmem_iov_free_cb;
 		iovs[i].shinfo.fcb_opaque = &iovs[i];
+		iovs[i].magic = DEVMEM_IOV_MAGIC;
 		rte_mbuf_ext_refcnt_set(&iovs[i].shinfo, 0);
 	}
 }
@@ -155,7 +156,8 @@ int devmem_binding_create(struct devmem_dmabuf *dmabuf, const struct devmem_bind
 	b->chunk_size = chunk_size;
 	b->chunk_shift = rte_bsf32(chunk_size);
 	b->nr_chunks = devmem_dmabuf_size(dmabuf) >> b->chunk_shift;
-	b->nr_areas = (b->nr_chunks + (area_size >> b->chunk_shift) - 1) / (area_size >> b->chunk_shift);
+	b->nr_areas = (b->nr_chunks + (area_size >> b->chunk_shift) - 1) /
+		      (area_size >> b->chunk_shift);
 	b->iovs = calloc(b->nr_chunks, sizeof(*b->iovs));
 	b->areas = calloc(b->nr_areas, sizeof(*b->areas));
 	if (!b->iovs || !b->areas || devmem_freelist_init(&b->free, b->nr_chunks)) {

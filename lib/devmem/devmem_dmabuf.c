@@ -179,7 +179,8 @@ static int create_memfd(const char *who, unsigned int flags, uint64_t *size)
 		err = errno;
 		return DEVMEM_FAIL(err, "%s: memfd_create(%s) failed: %s%s", who,
 				   (flags & MFD_HUGETLB) ? "MFD_HUGETLB" : "", strerror(err),
-				   (flags & MFD_HUGETLB) ? " (hugetlb=1 needs hugetlbfs support)" : "");
+				   (flags & MFD_HUGETLB) ?
+				   " (hugetlb=1 needs hugetlbfs support)" : "");
 	}
 	if ((flags & MFD_HUGETLB) && fstat(fd, &st) == 0 && st.st_blksize > 0)
 		*size = (*size + (uint64_t)st.st_blksize - 1) / (uint64_t)st.st_blksize *

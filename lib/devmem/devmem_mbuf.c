@@ -31,7 +31,8 @@ int devmem_mbuf_attach(struct rte_mbuf *m, devmem_ref ref, uint32_t offset, uint
 	chunk = devmem_iov_chunk_size(iov);
 	/* An mbuf's buffer length is 16 bits: it spans the fragment, not the chunk. */
 	if (unlikely(len == 0 || len > UINT16_MAX || offset >= chunk || len > chunk - offset))
-		return DEVMEM_FAIL(EINVAL, "mbuf_attach: fragment [%u, +%u) outside a %u-byte chunk",
+		return DEVMEM_FAIL(EINVAL,
+				   "mbuf_attach: fragment [%u, +%u) outside a %u-byte chunk",
 				   offset, len, chunk);
 	if (unlikely(!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1))
 		return DEVMEM_FAIL(EINVAL, "mbuf_attach: mbuf must be direct with refcnt 1");
@@ -45,14 +46,20 @@ int devmem_mbuf_attach(struct rte_mbuf *m, devmem_ref ref, uint32_t offset, uint
 	return 0;
 }
 
+/*
+ * A chunk's shinfo points back at the chunk (fcb_opaque), which no other
+ * extbuf user's does (theirs points at their own object, and DPDK's helper
+ * puts shinfo at the end of the buffer): only then is the magic read.
+ */
 devmem_ref devmem_mbuf_ref(const struct rte_mbuf *m)
 {
 	struct devmem_iov *iov;
 
-	if (!m || !RTE_MBUF_HAS_EXTBUF(m) || !m->shinfo ||
-	    m->shinfo->free_cb != devmem_iov_free_cb)
+	if (!m || !RTE_MBUF_HAS_EXTBUF(m) || !m->shinfo)
 		return 0;
 	iov = container_of(m->shinfo, struct devmem_iov, shinfo);
+	if (m->shinfo->fcb_opaque != iov || iov->magic != DEVMEM_IOV_MAGIC)
+		return 0;
 	return (uintptr_t)iov | (iov->owner->readable ? 0 : DEVMEM_REF_IOV_TAG);
 }
 
@@ -114,15 +121,18 @@ static int extbuf_check(const char *name, struct devmem_binding *b, unsigned int
 	if (!name || !b)
 		return DEVMEM_FAIL(EINVAL, "extbuf pool: name and binding are required");
 	if (b->chunk_size > 32768)
-		return DEVMEM_FAIL(EINVAL, "extbuf pool %s: chunk size %u above 32 KiB (16-bit data room)",
+		return DEVMEM_FAIL(EINVAL,
+				   "extbuf pool %s: chunk size %u above 32 KiB (16-bit data room)",
 				   name, b->chunk_size);
 	if (nb_dma_ports > RTE_MAX_ETHPORTS)
-		return DEVMEM_FAIL(EINVAL, "extbuf pool %s: %u ports is too many", name, nb_dma_ports);
+		return DEVMEM_FAIL(EINVAL, "extbuf pool %s: %u ports is too many", name,
+				   nb_dma_ports);
 	if (b->unbound || b->exported || devmem_binding_nr_free(b) != b->nr_chunks)
 		return DEVMEM_FAIL(EBUSY, "extbuf pool %s: binding %u is unbound or already in use",
 				   name, b->id);
 	if (!devmem_dmabuf_host_view(b->dmabuf))
-		return DEVMEM_FAIL(EINVAL, "extbuf pool %s: binding %u has no host view", name, b->id);
+		return DEVMEM_FAIL(EINVAL, "extbuf pool %s: binding %u has no host view", name,
+				   b->id);
 	return 0;
 }
 
@@ -141,8 +151,9 @@ static void extbuf_claim_chunks(struct devmem_binding *b, bool claim)
 }
 
 int devmem_pktmbuf_pool_create_extbuf(const char *name, struct devmem_binding *b,
-				      unsigned int cache_size, int socket_id, const uint16_t *dma_ports,
-				      unsigned int nb_dma_ports, struct rte_mempool **out)
+				      unsigned int cache_size, int socket_id,
+				      const uint16_t *dma_ports, unsigned int nb_dma_ports,
+				      struct rte_mempool **out)
 {
 	struct rte_pktmbuf_extmem ext;
 	struct extbuf_record *rec;
@@ -222,13 +233,15 @@ void devmem_pktmbuf_pool_free_extbuf(struct rte_mempool *mp)
 		}
 	rte_spinlock_unlock(&extbuf_lock);
 	if (!rec) {
-		DEVMEM_LOG(ERR, "extbuf pool %s was not made by devmem_pktmbuf_pool_create_extbuf", mp->name);
+		DEVMEM_LOG(ERR, "extbuf pool %s was not made by devmem_pktmbuf_pool_create_extbuf",
+			   mp->name);
 		return;
 	}
 	b = rec->binding;
 	extbuf_dma_unmap(b, rec->dma_ports, rec->nb_dma_ports);
 	rte_mempool_free(mp);
-	rte_extmem_unregister(devmem_dmabuf_host_view(b->dmabuf), (size_t)b->nr_chunks << b->chunk_shift);
+	rte_extmem_unregister(devmem_dmabuf_host_view(b->dmabuf),
+			      (size_t)b->nr_chunks << b->chunk_shift);
 	extbuf_claim_chunks(b, false);
 	devmem_binding_deref(b);
 	free(rec->dma_ports);

@@ -135,7 +135,8 @@ static void pool_take_from_provider(struct devmem_pool *pool, devmem_ref *refs, 
 
 	for (i = 0; i < n; i++)
 		devmem_ref_iov(refs[i])->pool = pool;
-	atomic_store_explicit(&pool->hold, atomic_load_explicit(&pool->hold, memory_order_relaxed) + n,
+	atomic_store_explicit(&pool->hold,
+			      atomic_load_explicit(&pool->hold, memory_order_relaxed) + n,
 			      memory_order_relaxed);
 }
 
@@ -305,13 +306,16 @@ void devmem_pool_frag_flush(struct devmem_pool *pool)
 static int pool_check_params(const struct devmem_pool_params *p, uint32_t chunk_size)
 {
 	if (!rte_is_power_of_2(p->ring_size))
-		return DEVMEM_FAIL(EINVAL, "pool: ring size %u is not a power of two", p->ring_size);
+		return DEVMEM_FAIL(EINVAL, "pool: ring size %u is not a power of two",
+				   p->ring_size);
 	if (p->cache_size > DEVMEM_POOL_CACHE_MAX || p->refill == 0 || p->refill > p->cache_size)
-		return DEVMEM_FAIL(EINVAL, "pool: cache %u / refill %u: need 1 <= refill <= cache <= %u",
+		return DEVMEM_FAIL(EINVAL,
+				   "pool: cache %u / refill %u: need 1 <= refill <= cache <= %u",
 				   p->cache_size, p->refill, DEVMEM_POOL_CACHE_MAX);
 	if (!rte_is_power_of_2(p->frag_align) || p->frag_align > chunk_size ||
 	    chunk_size / p->frag_align > DEVMEM_FRAG_BIAS)
-		return DEVMEM_FAIL(EINVAL, "pool: fragment alignment %u: power of two, at least chunk/%u",
+		return DEVMEM_FAIL(EINVAL,
+				   "pool: fragment alignment %u: power of two, at least chunk/%u",
 				   p->frag_align, DEVMEM_FRAG_BIAS);
 	return 0;
 }
@@ -358,7 +362,8 @@ int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_po
 
 	if (!params || !out || !params->ops || !params->ops->alloc_refs ||
 	    !params->ops->release_ref || !params->ops->fill_info)
-		return DEVMEM_FAIL(EINVAL, "pool_create: params, out and provider ops are required");
+		return DEVMEM_FAIL(EINVAL,
+				   "pool_create: params, out and provider ops are required");
 	*out = NULL;
 	p = *params;
 	pool_apply_defaults(&p);
@@ -372,7 +377,8 @@ int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_po
 	pool->queue_id = p.queue_id;
 	snprintf(pool->name, sizeof(pool->name), "%s", p.name ? p.name : "");
 	if (!pool->name[0])
-		snprintf(pool->name, sizeof(pool->name), "devmem_pool_%u", atomic_fetch_add(&pool_seq, 1));
+		snprintf(pool->name, sizeof(pool->name), "devmem_pool_%u",
+			 atomic_fetch_add(&pool_seq, 1));
 
 	ret = pool_init_provider(pool);
 	if (ret) {
@@ -393,7 +399,8 @@ int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_po
 	if (!pool->cache.refs || ring_bytes < 0)
 		goto fail_provider;
 	/* Plain memory: pools work before (or without) rte_eal_init(). */
-	pool->ring = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(ring_bytes, RTE_CACHE_LINE_SIZE));
+	pool->ring = aligned_alloc(RTE_CACHE_LINE_SIZE,
+				   RTE_ALIGN_CEIL(ring_bytes, RTE_CACHE_LINE_SIZE));
 	if (!pool->ring || rte_ring_init(pool->ring, pool->name, p.ring_size, RING_F_EXACT_SZ) != 0)
 		goto fail_provider;
 	*out = pool;
@@ -429,8 +436,8 @@ void devmem_pool_destroy(struct devmem_pool *pool)
 	if (hold - 1 != atomic_load(&pool->release)) {
 		pool->zombie = true;
 		atomic_fetch_add(&zombie_count, 1);
-		DEVMEM_LOG(INFO, "pool %s: %u buffers still in flight, teardown deferred", pool->name,
-			   hold - 1 - atomic_load(&pool->release));
+		DEVMEM_LOG(INFO, "pool %s: %u buffers still in flight, teardown deferred",
+			   pool->name, hold - 1 - atomic_load(&pool->release));
 	}
 	pool_count_release(pool); /* drop destroy's own count */
 }

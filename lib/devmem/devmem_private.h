@@ -12,7 +12,7 @@
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
 
-#include "devmem.h"
+#include "devmem_driver.h"
 
 extern int devmem_logtype;
 
@@ -27,9 +27,16 @@ extern int devmem_logtype;
  * One chunk. The mbuf shared-info is embedded so that its refcount *is* the
  * chunk's refcount: an mbuf attached to a fragment owns exactly one reference
  * and DPDK's own mbuf free drops it (see devmem_mbuf.c).
+ *
+ * A chunk identifies itself by data, not by a code address: its shinfo's
+ * fcb_opaque points back at the chunk and `magic` says what it is. So
+ * devmem_mbuf_ref() recognises a chunk whichever copy of the code attached it.
  */
+#define DEVMEM_IOV_MAGIC 0x64766d69u /* "dvmi" */
+
 struct devmem_iov {
-	struct rte_mbuf_ext_shared_info shinfo; /* refcnt = holders */
+	struct rte_mbuf_ext_shared_info shinfo; /* refcnt = holders; fcb_opaque = self */
+	uint32_t magic;            /* DEVMEM_IOV_MAGIC */
 	struct devmem_area *owner;
 	struct devmem_pool *pool;  /* pool that handed it out; NULL when free */
 	uint32_t idx;              /* index in owner->iovs */
@@ -110,8 +117,6 @@ static inline uint32_t devmem_iov_chunk_size(const struct devmem_iov *iov)
 
 /* The provider's private pointer given at pool creation. */
 void *devmem_pool_provider_priv(const struct devmem_pool *pool);
-/* The mbuf free callback every chunk's shared-info carries. */
-void devmem_iov_free_cb(void *addr, void *opaque);
 /* Recycle a chunk whose last reference just went away (mbuf free callback). */
 void devmem_iov_recycle(struct devmem_iov *iov);
 /* Called when bindings unbind: drop queue attachments that use it. */

@@ -23,13 +23,15 @@ static int dmabuf_provider_init(struct devmem_pool *pool)
 	if (b->unbound)
 		return DEVMEM_FAIL(ENODEV, "dmabuf provider: binding %u was unbound", b->id);
 	if (b->exported)
-		return DEVMEM_FAIL(EBUSY, "dmabuf provider: binding %u belongs to an extbuf mempool",
+		return DEVMEM_FAIL(EBUSY,
+				   "dmabuf provider: binding %u belongs to an extbuf mempool",
 				   b->id);
 	devmem_binding_ref(b);
 	return 0;
 }
 
-static unsigned int dmabuf_provider_alloc(struct devmem_pool *pool, devmem_ref *refs, unsigned int n)
+static unsigned int dmabuf_provider_alloc(struct devmem_pool *pool, devmem_ref *refs,
+					  unsigned int n)
 {
 	struct devmem_binding *b = devmem_pool_provider_priv(pool);
 
@@ -48,7 +50,8 @@ static void dmabuf_provider_destroy(struct devmem_pool *pool)
 	devmem_binding_deref(devmem_pool_provider_priv(pool));
 }
 
-static int dmabuf_provider_fill_info(const struct devmem_pool *pool, struct devmem_provider_info *info)
+static int dmabuf_provider_fill_info(const struct devmem_pool *pool,
+				     struct devmem_provider_info *info)
 {
 	const struct devmem_binding *b = devmem_pool_provider_priv(pool);
 
@@ -95,17 +98,19 @@ static void host_area_deref(struct devmem_host_area *ha)
 		host_area_free(ha);
 }
 
-int devmem_host_area_create(const char *name, uint32_t nr_chunks, uint32_t chunk_size, int socket_id,
-			    struct devmem_host_area **out)
+int devmem_host_area_create(const char *name, uint32_t nr_chunks, uint32_t chunk_size,
+			    int socket_id, struct devmem_host_area **out)
 {
 	struct devmem_host_area *ha;
 	uint32_t i;
 
 	if (!name || !out || nr_chunks == 0)
-		return DEVMEM_FAIL(EINVAL, "host_area_create: name, out and a chunk count are required");
+		return DEVMEM_FAIL(EINVAL,
+				   "host_area_create: name, out and a chunk count are required");
 	*out = NULL;
 	if (!rte_is_power_of_2(chunk_size) || chunk_size < 64 || chunk_size > DEVMEM_CHUNK_SIZE_MAX)
-		return DEVMEM_FAIL(EINVAL, "host area %s: chunk size %u must be a power of two, 64..%u",
+		return DEVMEM_FAIL(EINVAL,
+				   "host area %s: chunk size %u must be a power of two, 64..%u",
 				   name, chunk_size, DEVMEM_CHUNK_SIZE_MAX);
 	ha = calloc(1, sizeof(*ha));
 	if (!ha)
@@ -127,7 +132,8 @@ int devmem_host_area_create(const char *name, uint32_t nr_chunks, uint32_t chunk
 		free(ha->iovs);
 		free(ha);
 		return DEVMEM_FAIL(err ? err : ENOMEM,
-				   "host area %s: cannot reserve %u x %u bytes (EAL initialised? hugepages?): %s",
+				   "host area %s: cannot reserve %u x %u bytes "
+				   "(EAL initialised? hugepages?): %s",
 				   name, nr_chunks, chunk_size, rte_strerror(err));
 	}
 	devmem_area_init(&ha->area, ha->iovs, nr_chunks, rte_bsf32(chunk_size), ha->mz->iova,
@@ -176,7 +182,8 @@ static void host_provider_destroy(struct devmem_pool *pool)
 	host_area_deref(devmem_pool_provider_priv(pool));
 }
 
-static int host_provider_fill_info(const struct devmem_pool *pool, struct devmem_provider_info *info)
+static int host_provider_fill_info(const struct devmem_pool *pool,
+				   struct devmem_provider_info *info)
 {
 	struct devmem_host_area *ha = devmem_pool_provider_priv(pool);
 

@@ -127,8 +127,8 @@ int devmem_token_grant(struct devmem_token_table *t, devmem_ref ref, uint32_t of
 		return DEVMEM_FAIL(EINVAL, "token_grant: table, ref and frag are required");
 	if (unlikely(size == 0 || offset >= devmem_iov_chunk_size(devmem_ref_iov(ref)) ||
 		     size > devmem_iov_chunk_size(devmem_ref_iov(ref)) - offset))
-		return DEVMEM_FAIL(EINVAL, "token_grant: [%u, +%u) is outside a %u-byte chunk", offset,
-				   size, devmem_iov_chunk_size(devmem_ref_iov(ref)));
+		return DEVMEM_FAIL(EINVAL, "token_grant: [%u, +%u) is outside a %u-byte chunk",
+				   offset, size, devmem_iov_chunk_size(devmem_ref_iov(ref)));
 	ret = token_take(t, ref, &token);
 	if (ret)
 		return ret;
@@ -165,7 +165,8 @@ int devmem_token_grant_mbuf(struct devmem_token_table *t, struct rte_mbuf *m, ui
 	if (unlikely(!t || !m || !frag))
 		return DEVMEM_FAIL(EINVAL, "token_grant_mbuf: table, mbuf and frag are required");
 	if (unlikely(size == 0 || offset >= m->data_len || size > m->data_len - offset))
-		return DEVMEM_FAIL(EINVAL, "token_grant_mbuf: [%u, +%u) is outside a %u-byte segment",
+		return DEVMEM_FAIL(EINVAL,
+				   "token_grant_mbuf: [%u, +%u) is outside a %u-byte segment",
 				   offset, size, m->data_len);
 	ret = token_take(t, (uintptr_t)m | TOKEN_SLOT_MBUF, &token);
 	if (ret)

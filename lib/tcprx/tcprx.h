@@ -70,7 +70,8 @@ struct tcprx_config {
 
 	uint32_t max_conns;           /* connections incl. half-open and TIME-WAIT; 0 = 1024 */
 	uint32_t max_half_open;       /* SYN-RECEIVED bound (SYN flood); 0 = 128 */
-	uint32_t accept_backlog;      /* established, not yet accepted; SYNs beyond are dropped; 0 = max_conns */
+	/* established, not yet accepted; SYNs beyond are dropped; 0 = max_conns */
+	uint32_t accept_backlog;
 	uint32_t max_ooo;             /* out-of-order records per connection; 0 = rcv_chunks */
 	/*
 	 * Payload chunks (segments) one connection may hold: queued in order,

@@ -26,7 +26,8 @@
 #define DEFAULT_SYNACK_RETRIES 5u
 #define DEFAULT_TIME_WAIT_MS   2000u
 #define MAX_CONNS              (1u << 22)
-#define MIN_MSS                88u     /* RFC 9293 §3.7.1: 576 - 40 is the usual floor; 88 is the wire minimum we can split */
+/* RFC 9293 §3.7.1: 576 - 40 is the usual floor; 88 is the wire minimum we can split. */
+#define MIN_MSS                88u
 
 int tcprx_addr_parse(const char *text, struct tcprx_addr *addr)
 {
@@ -98,7 +99,9 @@ static int config_check(const struct tcprx_config *c)
 		return TCPRX_FAIL(EINVAL, "create: delack_us %u above 500 ms (RFC 9293 MUST-40)",
 				  c->delack_us);
 	if (c->rcv_chunks > (1u << 20) || c->max_ooo > 4096)
-		return TCPRX_FAIL(EINVAL, "create: rcv_chunks %u (max 2^20) or max_ooo %u (max 4096) too large",
+		return TCPRX_FAIL(EINVAL,
+				  "create: rcv_chunks %u (max 2^20) or max_ooo %u (max 4096) "
+				  "too large",
 				  c->rcv_chunks, c->max_ooo);
 	return 0;
 }
@@ -198,7 +201,10 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 	 * in-window data would have to be dropped (counted in segs_ooo_full).
 	 */
 	rx->inq_size = rte_align32pow2(2 * (rx->cfg.rcv_chunks + rx->cfg.max_ooo));
-	/* Independent keys: what one use reveals (TSvals, bucket timing) says nothing of another. */
+	/*
+	 * Independent keys: what one use reveals (TSvals, bucket timing) says
+	 * nothing of another.
+	 */
 	rx->sip_key[0] = cfg->isn_secret ? cfg->isn_secret : rte_rand();
 	rx->sip_key[1] = cfg->isn_secret ? ~cfg->isn_secret : rte_rand();
 	rx->ts_key[0] = rte_rand();
@@ -268,7 +274,8 @@ int tcprx_listen(struct tcprx *rx, const struct tcprx_addr *addr, uint16_t port)
 	if (addr == NULL)
 		addr = &any;
 	if (addr->family != 0 && !tcprx_is_our_addr(rx, addr))
-		return TCPRX_FAIL(EADDRNOTAVAIL, "listen: not one of our addresses (tcprx_add_address)");
+		return TCPRX_FAIL(EADDRNOTAVAIL,
+				  "listen: not one of our addresses (tcprx_add_address)");
 	if (listener_find(rx, addr, port) >= 0)
 		return TCPRX_FAIL(EADDRINUSE, "listen: port %u is already listening", port);
 	if (rx->nb_listeners == TCPRX_MAX_LISTENERS)
@@ -328,7 +335,8 @@ int tcprx_poll(struct tcprx *rx, uint16_t burst)
 
 	if (rx == NULL)
 		return TCPRX_FAIL(EINVAL, "poll: stack is required");
-	n = rx->cfg.rx_burst(rx->cfg.rx_arg, pkts, RTE_MIN(burst ? burst : 32, (uint16_t)RTE_DIM(pkts)));
+	n = rx->cfg.rx_burst(rx->cfg.rx_arg, pkts,
+			     RTE_MIN(burst ? burst : 32, (uint16_t)RTE_DIM(pkts)));
 	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
 	for (i = 0; i < n; i++)
 		tcprx_input_frame(rx, pkts[i]);
@@ -358,7 +366,10 @@ static struct tcprx_tsval head_tsval(const struct tcprx_conn *c)
 {
 	uint64_t v = *tcprx_mbuf_tsval(c->rx, c->inq[c->inq_head].m);
 
-	return (struct tcprx_tsval){ .val = (uint32_t)v, .present = (v & TCPRX_TSVAL_PRESENT) != 0 };
+	return (struct tcprx_tsval){
+		.val = (uint32_t)v,
+		.present = (v & TCPRX_TSVAL_PRESENT) != 0,
+	};
 }
 
 /* tcprx_recv and tcprx_recv_tsval: ts NULL for the former. */
@@ -368,7 +379,9 @@ static int recv_frags(struct tcprx_conn *c, struct devmem_frag *frags, struct tc
 	unsigned int got = 0;
 
 	if (c == NULL || frags == NULL || n == 0 || !c->accepted)
-		return TCPRX_FAIL(EINVAL, "recv: an accepted connection and room for fragments are required");
+		return TCPRX_FAIL(EINVAL,
+				  "recv: an accepted connection and room for fragments "
+				  "are required");
 	while (got < n && c->inq_count) {
 		struct tcprx_tsval t = ts ? head_tsval(c) : (struct tcprx_tsval){ 0 };
 
@@ -412,7 +425,8 @@ int tcprx_dontneed(struct tcprx_conn *c, const struct devmem_token_range *ranges
 	freed = devmem_dontneed(c->tokens, ranges, nb_ranges);
 	if (freed > 0) {
 		atomic_fetch_sub_explicit(&c->tokens_out, (uint32_t)freed, memory_order_relaxed);
-		atomic_fetch_add_explicit(&c->tokens_returned, (uint64_t)freed, memory_order_relaxed);
+		atomic_fetch_add_explicit(&c->tokens_returned, (uint64_t)freed,
+					  memory_order_relaxed);
 		/* the poll looks for windows to reopen only after a return */
 		atomic_fetch_add_explicit(&c->rx->returns_gen, 1, memory_order_release);
 	}
@@ -449,8 +463,9 @@ int tcprx_close(struct tcprx_conn *c)
 		TAILQ_INSERT_TAIL(&rx->linger, c, list);
 		return 0;
 	}
+	/* Data may still come: abort, as Linux does with unread data. */
 	if (c->state == TCPRX_ESTABLISHED)
-		tcprx_send_rst_conn(c); /* data may still come: abort, as Linux does with unread data */
+		tcprx_send_rst_conn(c);
 	c->state = TCPRX_CLOSED;
 	tcprx_conn_free(c);
 	return 0;

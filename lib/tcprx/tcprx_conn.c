@@ -90,7 +90,8 @@ uint32_t tcprx_tuple_hash(const struct tcprx *rx, const struct tcprx_addr *local
 
 		memcpy(l, local->bytes, 16);
 		memcpy(r, remote->bytes, 16);
-		return rte_jhash_3words(rte_jhash_32b(l, 4, seed), rte_jhash_32b(r, 4, seed), ports, seed);
+		return rte_jhash_3words(rte_jhash_32b(l, 4, seed), rte_jhash_32b(r, 4, seed), ports,
+					seed);
 	}
 }
 

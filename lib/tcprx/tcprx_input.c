@@ -43,13 +43,15 @@ static void negotiate_options(struct tcprx_conn *c, const struct tcprx_seg *seg)
 	c->ts_ok = seg->opt.has_ts && !cfg->no_timestamps;
 	c->sack_ok = seg->opt.sack_ok && !cfg->no_sack;
 	if (seg->opt.has_wscale) {
-		c->snd_wscale = RTE_MIN(seg->opt.wscale, 14); /* RFC 7323 §2.3: use 14 for larger */
+		/* RFC 7323 §2.3: use 14 for larger */
+		c->snd_wscale = RTE_MIN(seg->opt.wscale, 14);
 		c->rcv_wscale = cfg->wscale;
 	}
 	if (c->ts_ok) {
 		c->ts_recent = seg->opt.tsval;
 		c->ts_recent_ms = tcprx_now_ms(c->rx);
-		c->ts_offset = tcprx_ts_offset(c->rx, seg); /* RFC 7323 §5.4: per connection, unguessable */
+		/* RFC 7323 §5.4: per connection, unguessable */
+		c->ts_offset = tcprx_ts_offset(c->rx, seg);
 	}
 	/*
 	 * A full-sized segment is what the sender sends: at most our MSS and,
@@ -157,7 +159,8 @@ static bool segment_acceptable(const struct tcprx_conn *c, const struct tcprx_se
 		return wnd == 0 ? seg->seq == c->rcv_nxt : in_window(seg->seq, c->rcv_nxt, wnd);
 	if (wnd == 0)
 		return seg->len == 0 && (seg->flags & TCPRX_FIN) && seg->seq == c->rcv_nxt;
-	return in_window(seg->seq, c->rcv_nxt, wnd) || in_window(seg->seq + len - 1, c->rcv_nxt, wnd);
+	return in_window(seg->seq, c->rcv_nxt, wnd) ||
+	       in_window(seg->seq + len - 1, c->rcv_nxt, wnd);
 }
 
 /*
@@ -520,8 +523,8 @@ void tcprx_conn_unstick(struct tcprx_conn *c)
 /* A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost, send it again. */
 static bool syn_retransmitted(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
-	if (c->state != TCPRX_SYN_RECEIVED || (seg->flags & (TCPRX_SYN | TCPRX_ACK | TCPRX_RST)) != TCPRX_SYN ||
-	    seg->seq != c->irs)
+	if (c->state != TCPRX_SYN_RECEIVED ||
+	    (seg->flags & (TCPRX_SYN | TCPRX_ACK | TCPRX_RST)) != TCPRX_SYN || seg->seq != c->irs)
 		return false;
 	c->rx->st.synack_retrans++;
 	tcprx_send_synack(c);

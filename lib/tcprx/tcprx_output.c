@@ -16,8 +16,6 @@
 
 #include "tcprx_private.h"
 
-#define TCPOPT_NOP 1
-
 struct tcp_out {
 	const struct tcprx_addr *src, *dst;
 	const struct rte_ether_addr *dst_mac;
@@ -151,8 +149,8 @@ static uint8_t *opt_put_u32(uint8_t *p, uint32_t v)
 /* TS option body (kind, length, TSval, TSecr): 10 bytes. */
 static uint8_t *opt_ts_body(uint8_t *p, const struct tcprx_conn *c)
 {
-	*p++ = 8;
-	*p++ = 10;
+	*p++ = TCPOPT_TS;
+	*p++ = TCPOLEN_TS;
 	p = opt_put_u32(p, (uint32_t)tcprx_now_ms(c->rx) + c->ts_offset);
 	return opt_put_u32(p, c->ts_recent);
 }
@@ -165,7 +163,8 @@ static uint8_t *opt_timestamp(uint8_t *p, const struct tcprx_conn *c)
 	return opt_ts_body(p, c);
 }
 
-static void out_from_conn(struct tcp_out *o, const struct tcprx_conn *c, uint32_t seq, uint8_t flags)
+static void out_from_conn(struct tcp_out *o, const struct tcprx_conn *c, uint32_t seq,
+			  uint8_t flags)
 {
 	o->src = &c->local;
 	o->dst = &c->remote;
@@ -188,13 +187,10 @@ static void acked_now(struct tcprx_conn *c)
 }
 
 /*
- * NOP NOP SACK with the blocks (RFC 2018 §3), or nothing when there is no
- * block: records that only wait at RCV.NXT for ring room give none, and a
- * SACK option carries at least one.
- */
-/*
- * SACK blocks (RFC 2018 §3), a D-SACK block first when data came twice
- * (RFC 2883 §4, reported once). No option at all when there is no block.
+ * NOP NOP SACK with the blocks (RFC 2018 §3), a D-SACK block first when data
+ * came twice (RFC 2883 §4, reported once). No option at all when there is no
+ * block (records that only wait at RCV.NXT for ring room give none): a SACK
+ * option carries at least one.
  */
 static uint8_t *opt_sack(uint8_t *p, struct tcprx_conn *c)
 {
@@ -212,8 +208,8 @@ static uint8_t *opt_sack(uint8_t *p, struct tcprx_conn *c)
 		return p;
 	*p++ = TCPOPT_NOP;
 	*p++ = TCPOPT_NOP;
-	*p++ = 5;
-	*p++ = (uint8_t)(2 + 8 * n);
+	*p++ = TCPOPT_SACK;
+	*p++ = (uint8_t)(2 + TCPOLEN_SACK_BLOCK * n);
 	for (i = 0; i < n; i++) {
 		p = opt_put_u32(p, blocks[i][0]);
 		p = opt_put_u32(p, blocks[i][1]);
@@ -250,26 +246,26 @@ void tcprx_send_synack(struct tcprx_conn *c)
 	uint8_t *p = o.opt;
 
 	out_from_conn(&o, c, c->iss, TCPRX_SYN | TCPRX_ACK);
-	*p++ = 2;
-	*p++ = 4;
+	*p++ = TCPOPT_MSS;
+	*p++ = TCPOLEN_MSS;
 	*p++ = (uint8_t)(c->rcv_mss >> 8);
 	*p++ = (uint8_t)c->rcv_mss;
 	if (c->sack_ok && c->ts_ok) {
-		*p++ = 4; /* SACK-permitted fills the TS option's two pad bytes */
-		*p++ = 2;
+		*p++ = TCPOPT_SACK_PERM; /* fills the TS option's two pad bytes */
+		*p++ = TCPOLEN_SACK_PERM;
 		p = opt_ts_body(p, c);
 	} else if (c->sack_ok) {
 		*p++ = TCPOPT_NOP;
 		*p++ = TCPOPT_NOP;
-		*p++ = 4;
-		*p++ = 2;
+		*p++ = TCPOPT_SACK_PERM;
+		*p++ = TCPOLEN_SACK_PERM;
 	} else if (c->ts_ok) {
 		p = opt_timestamp(p, c);
 	}
 	if (c->rcv_wscale || c->snd_wscale) {
 		*p++ = TCPOPT_NOP;
-		*p++ = 3;
-		*p++ = 3;
+		*p++ = TCPOPT_WSCALE;
+		*p++ = TCPOLEN_WSCALE;
 		*p++ = c->rcv_wscale;
 	}
 	o.opt_len = (uint8_t)(p - o.opt);
@@ -325,7 +321,8 @@ void tcprx_send_rst_reply(struct tcprx *rx, const struct tcprx_seg *seg)
 		o.seq = seg->ack;
 		o.flags = TCPRX_RST;
 	} else {
-		o.ack = seg->seq + seg->len + !!(seg->flags & TCPRX_SYN) + !!(seg->flags & TCPRX_FIN);
+		o.ack = seg->seq + seg->len + !!(seg->flags & TCPRX_SYN) +
+			!!(seg->flags & TCPRX_FIN);
 		o.flags = TCPRX_RST | TCPRX_ACK;
 	}
 	rx->st.rst_out++;
@@ -366,7 +363,8 @@ struct nd_body {
 void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns)
 {
 	const uint32_t l3 = RTE_ETHER_HDR_LEN, l4 = l3 + sizeof(struct rte_ipv6_hdr);
-	const struct rte_ipv6_hdr *qip = rte_pktmbuf_mtod_offset(ns, const struct rte_ipv6_hdr *, l3);
+	const struct rte_ipv6_hdr *qip =
+		rte_pktmbuf_mtod_offset(ns, const struct rte_ipv6_hdr *, l3);
 	const struct rte_ether_hdr *qeth = rte_pktmbuf_mtod(ns, const struct rte_ether_hdr *);
 	const struct nd_body *q = rte_pktmbuf_mtod_offset(ns, const struct nd_body *, l4 + 4);
 	struct tcprx_addr target = { .family = AF_INET6 }, dst = { .family = AF_INET6 };

@@ -17,14 +17,6 @@
 
 #include "tcprx_private.h"
 
-#define TCPOPT_EOL       0
-#define TCPOPT_NOP       1
-#define TCPOPT_MSS       2
-#define TCPOPT_WSCALE    3
-#define TCPOPT_SACK_PERM 4
-#define TCPOPT_SACK      5
-#define TCPOPT_TS        8
-
 #define ICMPV6_NEIGHBOR_SOLICIT 135
 
 bool tcprx_is_our_addr(const struct tcprx *rx, const struct tcprx_addr *addr)
@@ -43,13 +35,13 @@ static bool option_len_ok(uint8_t kind, uint8_t len)
 {
 	switch (kind) {
 	case TCPOPT_MSS:
-		return len == 4;
+		return len == TCPOLEN_MSS;
 	case TCPOPT_WSCALE:
-		return len == 3;
+		return len == TCPOLEN_WSCALE;
 	case TCPOPT_SACK_PERM:
-		return len == 2;
+		return len == TCPOLEN_SACK_PERM;
 	case TCPOPT_TS:
-		return len == 10;
+		return len == TCPOLEN_TS;
 	case TCPOPT_SACK:
 		return len >= 10 && (len - 2) % 8 == 0;
 	default:
@@ -127,7 +119,8 @@ static int collect_pieces(struct rte_mbuf *m, uint32_t hdr_end, uint32_t len, st
 
 			if (seg->nb_pieces == TCPRX_MAX_PIECES)
 				return -EINVAL;
-			seg->piece[seg->nb_pieces++] = (struct tcprx_piece){ .m = s, .off = off, .len = take };
+			seg->piece[seg->nb_pieces++] =
+				(struct tcprx_piece){ .m = s, .off = off, .len = take };
 			left -= take;
 		}
 	}
@@ -135,7 +128,8 @@ static int collect_pieces(struct rte_mbuf *m, uint32_t hdr_end, uint32_t len, st
 }
 
 /* Device checksum status, RFC 9293 §3.1 MUST-2: bad or unverified segments are dropped. */
-static bool checksum_ok(struct tcprx *rx, struct rte_mbuf *m, const void *l3, bool v4, uint32_t l4_off)
+static bool checksum_ok(struct tcprx *rx, struct rte_mbuf *m, const void *l3, bool v4,
+			uint32_t l4_off)
 {
 	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	struct rte_mbuf *s;
@@ -174,8 +168,9 @@ static enum tcprx_frame_kind not_ours(struct tcprx *rx)
 	return TCPRX_FRAME_DROP;
 }
 
-static enum tcprx_frame_kind parse_tcp(struct tcprx *rx, struct rte_mbuf *m, const void *l3, bool v4,
-				       uint32_t l4_off, uint32_t l4_len, struct tcprx_seg *seg)
+static enum tcprx_frame_kind parse_tcp(struct tcprx *rx, struct rte_mbuf *m, const void *l3,
+				       bool v4, uint32_t l4_off, uint32_t l4_len,
+				       struct tcprx_seg *seg)
 {
 	const struct rte_tcp_hdr *th;
 	uint32_t doff;
@@ -232,7 +227,8 @@ static enum tcprx_frame_kind parse_ipv4(struct tcprx *rx, struct rte_mbuf *m, ui
 	if (ip->next_proto_id != IPPROTO_TCP || (rx->nb_addrs && !tcprx_is_our_addr(rx, &seg->dst)))
 		return not_ours(rx);
 	/* Device-memory payload cannot be reassembled from IP fragments. */
-	if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+	if (ip->fragment_offset &
+	    rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
 		rx->st.ip_fragments++;
 		return TCPRX_FRAME_DROP;
 	}
@@ -259,7 +255,8 @@ static enum tcprx_frame_kind parse_ipv6(struct tcprx *rx, struct rte_mbuf *m, ui
 
 		if (l3_off + sizeof(*ip) + plen > m->data_len || plen < sizeof(*icmp))
 			return malformed(rx);
-		icmp = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, l3_off + sizeof(*ip));
+		icmp = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *,
+					       l3_off + sizeof(*ip));
 		if (icmp->icmp_type != ICMPV6_NEIGHBOR_SOLICIT)
 			return not_ours(rx);
 		/* RFC 4861 §7.1.1: hop limit 255 (on-link only) and a valid checksum */

@@ -32,6 +32,20 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
 #define TCPRX_ACK 0x10
 #define TCPRX_URG 0x20
 
+/* TCP option kinds (IANA) and the lengths of the fixed-size ones. */
+#define TCPOPT_EOL       0
+#define TCPOPT_NOP       1
+#define TCPOPT_MSS       2
+#define TCPOPT_WSCALE    3
+#define TCPOPT_SACK_PERM 4
+#define TCPOPT_SACK      5
+#define TCPOPT_TS        8
+#define TCPOLEN_MSS        4
+#define TCPOLEN_WSCALE     3
+#define TCPOLEN_SACK_PERM  2
+#define TCPOLEN_TS         10
+#define TCPOLEN_SACK_BLOCK 8
+
 #define TCPRX_MAX_LISTENERS 16
 #define TCPRX_MAX_ADDRS     16
 #define TCPRX_MAX_PIECES    8      /* mbuf segments one frame may span */
@@ -155,7 +169,7 @@ struct tcprx_listener {
 struct tcprx {
 	struct tcprx_config cfg;
 	uint64_t now;            /* ns, read once per poll */
-	int tsval_off;           /* mbuf dynfield: the peer's TSval of the frame (tcprx_mbuf_tsval) */
+	int tsval_off;           /* mbuf dynfield: the frame's peer TSval (tcprx_mbuf_tsval) */
 	uint64_t next_slow_tick;
 	double ns_per_cycle;
 
@@ -214,7 +228,8 @@ void tcprx_list_move(struct tcprx_conn *conn, struct tcprx_conn_list *from,
 
 /* tcprx_parse.c: frame -> ARP / ND / TCP segment */
 enum tcprx_frame_kind { TCPRX_FRAME_DROP, TCPRX_FRAME_TCP, TCPRX_FRAME_ARP, TCPRX_FRAME_ND };
-enum tcprx_frame_kind tcprx_parse_frame(struct tcprx *rx, struct rte_mbuf *m, struct tcprx_seg *seg);
+enum tcprx_frame_kind tcprx_parse_frame(struct tcprx *rx, struct rte_mbuf *m,
+					struct tcprx_seg *seg);
 bool tcprx_is_our_addr(const struct tcprx *rx, const struct tcprx_addr *addr);
 int tcprx_parse_options(const uint8_t *p, unsigned int len, struct tcprx_opts *opt);
 
@@ -227,7 +242,8 @@ bool tcprx_inq_push(struct tcprx_conn *conn, const struct tcprx_piece *p);
 bool tcprx_inq_pop(struct tcprx_conn *conn, struct tcprx_piece *p);
 void tcprx_ooo_insert(struct tcprx_conn *conn, uint32_t seq, struct tcprx_piece *p);
 void tcprx_ooo_pull(struct tcprx_conn *conn);
-unsigned int tcprx_sack_blocks(const struct tcprx_conn *conn, uint32_t (*blocks)[2], unsigned int max);
+unsigned int tcprx_sack_blocks(const struct tcprx_conn *conn, uint32_t (*blocks)[2],
+			       unsigned int max);
 void tcprx_dsack_note(struct tcprx_conn *conn, uint32_t left, uint32_t right);
 void tcprx_conn_drop_data(struct tcprx_conn *conn);
 void tcprx_piece_free(struct tcprx_piece *p);

@@ -58,12 +58,6 @@ static void sack_note_recent(struct tcprx_conn *c, uint32_t seq)
 }
 
 /*
- * Keep [seq, seq+len) of piece p out of order. Bytes already held win
- * (trim the newcomer on the left); records the newcomer covers entirely are
- * replaced by it; a partial overlap on the right trims the newcomer's tail.
- * Takes ownership of p->m in every case.
- */
-/*
  * RFC 2883: the next ACK's first SACK block reports data received twice,
  * so the sender can tell a spurious retransmission from a loss and undo
  * its congestion response. Only when SACK was agreed.
@@ -77,6 +71,12 @@ void tcprx_dsack_note(struct tcprx_conn *c, uint32_t left, uint32_t right)
 	c->dsack_right = right;
 }
 
+/*
+ * Keep [seq, seq+len) of piece p out of order. Bytes already held win
+ * (trim the newcomer on the left); records the newcomer covers entirely are
+ * replaced by it; a partial overlap on the right trims the newcomer's tail.
+ * Takes ownership of p->m in every case.
+ */
 void tcprx_ooo_insert(struct tcprx_conn *c, uint32_t seq, struct tcprx_piece *p)
 {
 	uint32_t end = seq + p->len, i = c->ooo_count, first = seq;
@@ -97,7 +97,8 @@ void tcprx_ooo_insert(struct tcprx_conn *c, uint32_t seq, struct tcprx_piece *p)
 		i++;
 	}
 	/* records inside [seq, end) are replaced by the newcomer */
-	while (i < c->ooo_count && seq_leq(ooo_end(&c->ooo[i]), end) && seq_geq(c->ooo[i].seq, seq)) {
+	while (i < c->ooo_count && seq_leq(ooo_end(&c->ooo[i]), end) &&
+	       seq_geq(c->ooo[i].seq, seq)) {
 		tcprx_piece_free(&c->ooo[i].p);
 		ooo_remove(c, i);
 	}
@@ -145,7 +146,7 @@ void tcprx_ooo_pull(struct tcprx_conn *c)
 			o->p.off += cut;
 			o->p.len -= cut;
 			if (!tcprx_inq_push(c, &o->p))
-				break; /* ring full: stays, retried when the application takes data */
+				break; /* ring full: stays until the application takes data */
 			c->rcv_nxt += o->p.len;
 			c->st.bytes_in_order += o->p.len;
 		}

@@ -29,7 +29,8 @@ static uint32_t window_from_chunks(const struct tcprx_conn *c)
 
 static uint32_t window_full(const struct tcprx_conn *c)
 {
-	return (uint32_t)RTE_MIN((uint64_t)c->rx->cfg.rcv_chunks * c->full_seg, (uint64_t)window_max(c));
+	return (uint32_t)RTE_MIN((uint64_t)c->rx->cfg.rcv_chunks * c->full_seg,
+				 (uint64_t)window_max(c));
 }
 
 /* What we advertised and still stand by: RCV.WND = RCV.ADV - RCV.NXT. */

@@ -10,7 +10,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "devmem.h"
+#include "devmem_driver.h"
 #include "tcprx.h"
 
 #define FUZZ_PORT      80u

@@ -32,7 +32,7 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
-#include "devmem.h"
+#include "devmem_driver.h"
 #include "tcprx.h"
 #include "fuzz_frames.h"
 

@@ -117,7 +117,7 @@ must_run=(
 	[test_udmabuf]=1 [test_udmabuf_over_limit]=1 [test_heap_system]=1
 	[test_drm_card0]=1 [test_fd_import_across_processes]=1 [test_memfd_hugetlb]=1
 )
-run_tap test_dmabuf "$build/test/unit/test_dmabuf"
+run_tap test_dmabuf "$build/test/devmem/test_dmabuf"
 must_run=()
 
 # ---- rdma_rxe: ibv_reg_dmabuf_mr on each exporter ----

@@ -57,8 +57,8 @@ busybox=/bin/busybox
 case $(LC_ALL=C ldd $busybox 2>&1 || true) in *'not a dynamic executable'*) ;; *)
 	die "$busybox is dynamically linked: install 'busybox-static' (not 'busybox')" ;; esac
 [ -r "$guest_script" ] || die "guest script $guest_script not found"
-[ -x "$build/test/unit/test_dmabuf" ] ||
-	die "$build/test/unit/test_dmabuf not built: run config/build.sh plain first"
+[ -x "$build/test/devmem/test_dmabuf" ] ||
+	die "$build/test/devmem/test_dmabuf not built: run config/build.sh plain first"
 
 kdir=$kcache/$KVER
 modbase=$kdir/root/usr          # modprobe -d: <modbase>/lib/modules/$KVER

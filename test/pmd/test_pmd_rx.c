@@ -22,7 +22,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_tcp.h>
 
-#include "devmem.h"
+#include "devmem_driver.h"
 #include "rte_pmd_hsplit.h"
 
 #define TEST_NOTE(fmt, ...) print_message("# " fmt "\n", ##__VA_ARGS__)

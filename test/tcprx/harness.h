@@ -29,7 +29,7 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
-#include "devmem.h"
+#include "devmem_driver.h"
 #include "tcprx.h"
 
 #define TEST_NOTE(fmt, ...) print_message("# " fmt "\n", ##__VA_ARGS__)

@@ -247,6 +247,43 @@ static void test_rst_for_closed_ports(void **state)
 	assert_int_equal(h_stats(h).rst_out, 5);
 }
 
+/*
+ * tcprx_unlisten closes the port to new connections only: a SYN then gets
+ * the closed-port RST, connections already accepted carry on, and listening
+ * again reopens it. Unknown ports and a missing stack are refused.
+ */
+static void test_unlisten_closes_port_keeps_conns(void **state)
+{
+	struct harness *h = *state;
+	struct h_peer p, q;
+	struct h_frame synack;
+
+	h_peer_init(&p, false, 2, 40000, 0x70000000);
+	h_open(h, &p);
+	assert_int_equal(tcprx_unlisten(h->rx, NULL, H_PORT), 0);
+
+	h_peer_init(&q, false, 3, 40001, 0x71000000);
+	h_send(h, &q, &(struct h_seg){ .flags = H_SYN, .seq = q.isn, .win = 65535 });
+	h_expect(h, &q, &(struct h_match){ .flags = H_IS(H_RST | H_ACK), .seq = H_IS(0),
+					    .ack = H_IS(q.isn + 1) }, NULL);
+	assert_int_equal(h_stats(h).half_open, 0);
+	assert_null(tcprx_accept(h->rx));
+
+	/* The accepted connection still receives. */
+	h_send_data(h, &p, 0, 1000);
+	h_acks(h, &p, NULL);
+	assert_int_equal(h_recv(h, &p, NULL), 1000);
+	assert_int_equal(h_info(&p).state, TCPRX_ESTABLISHED);
+
+	assert_int_equal(tcprx_unlisten(h->rx, NULL, H_PORT), -ENOENT);
+	assert_int_equal(tcprx_unlisten(h->rx, NULL, 81), -ENOENT);
+	assert_int_equal(tcprx_unlisten(NULL, NULL, H_PORT), -EINVAL);
+
+	assert_int_equal(tcprx_listen(h->rx, NULL, H_PORT), 0);
+	h_peer_init(&q, false, 3, 40002, 0x72000000);
+	h_syn(h, &q, &synack);
+}
+
 static void test_not_our_address_ignored(void **state)
 {
 	struct harness *h = *state;
@@ -533,6 +570,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_options_absent_when_not_offered, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_options_refused_by_config, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_rst_for_closed_ports, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_unlisten_closes_port_keeps_conns, h_setup,
+						h_teardown),
 		cmocka_unit_test_setup_teardown(test_not_our_address_ignored, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_arp_request_answered, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_handshake_data_and_nd, h_setup, h_teardown),

@@ -28,6 +28,7 @@ static int rxq_info(void *drv, uint16_t queue_id, struct devmem_rxq_info *info)
 	info->prog_attached = false;
 	info->consumer = NULL;
 	info->setup = rxq != NULL && !rxq->setting_up;
+	info->started = rxq != NULL && rxq->started;
 	return 0;
 }
 
@@ -75,27 +76,28 @@ static int rxq_pool_create(struct hsplit_adapter *ad, struct hsplit_rxq *rxq)
 	return 0;
 }
 
-/* bind-rx on a queue that is already set up: restart it with the new provider. */
+/*
+ * bind-rx on a queue that is set up but not started: rebuild its payload
+ * pool with the new provider. A started queue may be polled by another
+ * lcore, and draining its ring under that lcore would free buffers it is
+ * delivering, so lib/devmem refuses it (info.started) and this refuses it
+ * again: the application stops the port, binds, and starts it
+ * (doc/devmem.md, "bind-rx and started queues").
+ */
 static int rxq_restart(void *drv, uint16_t queue_id)
 {
 	struct hsplit_adapter *ad = drv;
 	struct hsplit_rxq *rxq = queue_id < HSPLIT_MAX_QUEUES ? ad->rxq[queue_id] : NULL;
-	bool was_started;
-	int ret;
 
 	if (rxq == NULL)
 		return -EINVAL;
-	was_started = rxq->started;
-	rxq->started = false;
-	if (was_started)
-		hsplit_rxq_drain(rxq);
-	rxq_pool_destroy(rxq);
-	ret = rxq_pool_create(ad, rxq);
-	if (ret == 0 && was_started) {
-		hsplit_rxq_fill(rxq);
-		rxq->started = true;
+	if (rxq->started) {
+		HSPLIT_LOG(ERR, "%s: queue %u is started: stop the port before bind-rx", ad->name,
+			   queue_id);
+		return -EBUSY;
 	}
-	return ret;
+	rxq_pool_destroy(rxq);
+	return rxq_pool_create(ad, rxq);
 }
 
 const struct devmem_rxq_ops hsplit_devmem_rxq_ops = {
@@ -155,8 +157,8 @@ static int rxq_setup_binding(struct hsplit_adapter *ad, struct hsplit_rxq *rxq)
 	    devmem_rxq_binding(ad->port_id, q) == NULL) {
 		if (rxq->split == HSPLIT_SPLIT_NONE) {
 			HSPLIT_LOG(ERR, "%s: queue %u is in dmabuf_queues but has no buffer split "
-				   "(use --rx-offloads=0x100000 with --rxhdrs or --rxpkts, or leave "
-				   "the queue out of dmabuf_queues)", ad->name, q);
+				   "(use --rx-offloads=0x100000 with --rxhdrs or --rxpkts, or "
+				   "leave the queue out of dmabuf_queues)", ad->name, q);
 			return -EINVAL;
 		}
 		ret = devmem_bind_rx(ad->port_id, &q, 1, ad->binding);
@@ -183,6 +185,8 @@ void hsplit_devmem_rxq_release(struct hsplit_rxq *rxq)
 
 	rxq_pool_destroy(rxq);
 	/* A binding the devargs made goes with the queue; the application's stays. */
-	if (ad->binding != NULL && devmem_rxq_binding(ad->port_id, rxq->queue_id) == ad->binding)
-		devmem_unbind_rx(ad->port_id, rxq->queue_id);
+	if (ad->binding != NULL && devmem_rxq_binding(ad->port_id, rxq->queue_id) == ad->binding &&
+	    devmem_unbind_rx(ad->port_id, rxq->queue_id) < 0)
+		HSPLIT_LOG(WARNING, "%s: queue %u: devargs binding was already unbound", ad->name,
+			   rxq->queue_id);
 }

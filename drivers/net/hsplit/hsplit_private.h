@@ -26,7 +26,7 @@
 #include <rte_flow_driver.h>
 #include <rte_spinlock.h>
 
-#include "devmem.h"
+#include "devmem_driver.h"
 #include "hsplit_backend.h"
 #include "hsplit_devargs.h"
 #include "hsplit_hw.h"

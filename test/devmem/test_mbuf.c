@@ -66,6 +66,49 @@ static void test_attach_rejects_bad_ranges(void **state)
 	test_rig_down(&rig);
 }
 
+static void foreign_free_cb(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+}
+
+/*
+ * devmem_mbuf_ref() knows a chunk by what the chunk says about itself, not
+ * by the address of lib/devmem's free callback (a second copy of the code
+ * in the process has another one); a foreign external buffer is not ours.
+ */
+static void test_mbuf_ref_by_data_not_code_address(void **state)
+{
+	struct {
+		struct rte_mbuf_ext_shared_info shinfo;
+		uint32_t word[8];
+	} foreign = { .shinfo.free_cb = foreign_free_cb };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mbufs), *f = rte_pktmbuf_alloc(mbufs);
+	static uint8_t foreign_buf[256];
+	rte_mbuf_extbuf_free_callback_t own_cb;
+	struct test_rig rig;
+	devmem_ref ref;
+
+	(void)state;
+	test_rig_up(&rig, "memfd:size=1M", 0, NULL);
+	ref = devmem_pool_alloc(rig.pool);
+	assert_int_equal(devmem_mbuf_attach(m, ref, 0, 100), 0);
+	own_cb = m->shinfo->free_cb;
+	m->shinfo->free_cb = foreign_free_cb; /* what another copy's callback would look like */
+	assert_int_equal(devmem_mbuf_ref(m), ref);
+	m->shinfo->free_cb = own_cb;
+
+	foreign.shinfo.fcb_opaque = foreign_buf;
+	rte_mbuf_ext_refcnt_set(&foreign.shinfo, 1);
+	rte_pktmbuf_attach_extbuf(f, foreign_buf, 0, sizeof(foreign_buf), &foreign.shinfo);
+	assert_int_equal(devmem_mbuf_ref(f), 0);
+	foreign.shinfo.fcb_opaque = &foreign; /* points back at itself, but carries no magic */
+	assert_int_equal(devmem_mbuf_ref(f), 0);
+	rte_pktmbuf_free(f);
+	rte_pktmbuf_free(m);
+	test_rig_down(&rig);
+}
+
 static void test_extbuf_pool_over_binding(void **state)
 {
 	struct devmem_binding_params bp = { .chunk_size = 4096 };
@@ -121,6 +164,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_attach_and_free_recycles),
 		cmocka_unit_test(test_attach_rejects_bad_ranges),
+		cmocka_unit_test(test_mbuf_ref_by_data_not_code_address),
 		cmocka_unit_test(test_extbuf_pool_over_binding),
 		cmocka_unit_test(test_extbuf_pool_refuses_large_chunks),
 	};

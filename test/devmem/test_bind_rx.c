@@ -166,6 +166,22 @@ static void test_live_queue_restarts_with_provider(void **state)
 	assert_int_equal(devmem_rxq_check(PORT, 2), 0);
 }
 
+/* A started queue may be polled by another lcore: refused, nothing restarted. */
+static void test_started_queue_is_busy(void **state)
+{
+	(void)state;
+	drv.info[2].setup = true;
+	drv.info[2].started = true;
+	assert_int_equal(bind1(2), -EBUSY);
+	assert_int_equal(drv.restarts, 0);
+	assert_null(devmem_rxq_binding(PORT, 2));
+	assert_int_equal(devmem_rxq_check(PORT, 2), -ENOENT);
+	/* Stopped again (the application's stop / bind / start): it binds. */
+	drv.info[2].started = false;
+	assert_int_equal(bind1(2), 0);
+	assert_int_equal(devmem_rxq_check(PORT, 2), 0);
+}
+
 static void test_driver_ignored_provider(void **state)
 {
 	(void)state;
@@ -235,6 +251,7 @@ int main(void)
 		T(test_program_attached),        T(test_cannot_take_unreadable),
 		T(test_already_bound),           T(test_pending_then_installed),
 		T(test_live_queue_restarts_with_provider), T(test_driver_ignored_provider),
+		T(test_started_queue_is_busy),
 		T(test_all_or_nothing),          T(test_unbind_and_close),
 		T(test_owner_unbind_releases_queues),
 	};

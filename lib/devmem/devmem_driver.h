@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/devmem for drivers: what a PMD (or a program playing a device: an
+ * emulator, a test harness, a benchmark of the pool itself) needs on top of
+ * the application API in devmem.h. The role of DPDK's ethdev_driver.h and
+ * Linux's page_pool/memory_provider.h:
+ *
+ *   memory provider    struct devmem_provider_ops ~ memory_provider_ops
+ *   host buffers       struct devmem_host_area (readable hugepage chunks)
+ *   buffer pool        struct devmem_pool      ~ struct page_pool
+ *   queue ops          struct devmem_rxq_ops   ~ netdev_queue_mgmt_ops
+ *   port registration  devmem_port_register()
+ *   mbuf glue          devmem_mbuf_attach()
+ *   device view        devmem_ref_device_addr() (device models only)
+ *
+ * Applications need none of it: they bind with devmem_bind_rx() and receive
+ * mbufs whose payload segments devmem_mbuf_ref() recognises.
+ */
+#ifndef HSPLIT_DEVMEM_DRIVER_H
+#define HSPLIT_DEVMEM_DRIVER_H
+
+#include "devmem.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The chunk as the device sees it: its address in the dmabuf's device view
+ * (host buffers: their readable address). Only device models (the emulated
+ * NIC's "DMA") and test-mode verification may use it; never the data path.
+ */
+void *devmem_ref_device_addr(devmem_ref ref);
+/* The pool a chunk was handed out by; NULL when free. */
+struct devmem_pool *devmem_ref_pool(devmem_ref ref);
+
+/* ------------------------------------------------------------------ */
+/* memory providers                                                    */
+/* ------------------------------------------------------------------ */
+
+/* The six roles of the kernel's struct memory_provider_ops. */
+struct devmem_provider_info {
+	const char *kind;     /* "dmabuf" or "host" */
+	uint32_t binding_id;  /* dmabuf provider: binding id; host: 0 */
+	uint32_t chunk_size;
+	uint32_t nr_chunks;
+	uint32_t nr_free;
+};
+
+struct devmem_provider_ops {
+	/* Pool creation: take what the pool needs; an error fails the creation. */
+	int (*init)(struct devmem_pool *pool);
+	/* Slow-path refill: up to n refs, returns how many (0 = exhausted). */
+	unsigned int (*alloc_refs)(struct devmem_pool *pool, devmem_ref *refs, unsigned int n);
+	/* A buffer leaves the pool for good. */
+	void (*release_ref)(struct devmem_pool *pool, devmem_ref ref);
+	/* Pool teardown, after every buffer has been released. */
+	void (*destroy)(struct devmem_pool *pool);
+	/* Introspection (the kernel's nl_fill). */
+	int (*fill_info)(const struct devmem_pool *pool, struct devmem_provider_info *info);
+	/* The queue the pool serves goes away (the kernel's uninstall). */
+	void (*uninstall)(void *provider_priv, uint16_t port_id, uint16_t queue_id);
+};
+
+/* The dmabuf provider: chunks of a binding. priv = struct devmem_binding *. */
+extern const struct devmem_provider_ops devmem_dmabuf_provider_ops;
+/* The host provider: readable hugepage buffers. priv = struct devmem_host_area *. */
+extern const struct devmem_provider_ops devmem_host_provider_ops;
+
+struct devmem_host_area;
+/* A readable area of host (hugepage, EAL memzone) buffers; needs rte_eal_init(). */
+int devmem_host_area_create(const char *name, uint32_t nr_chunks, uint32_t chunk_size,
+			    int socket_id, struct devmem_host_area **out);
+void devmem_host_area_destroy(struct devmem_host_area *area);
+
+/* ------------------------------------------------------------------ */
+/* buffer pools (page_pool)                                            */
+/* ------------------------------------------------------------------ */
+
+#define DEVMEM_POOL_CACHE_DEFAULT  128u
+#define DEVMEM_POOL_REFILL_DEFAULT 64u
+#define DEVMEM_POOL_CACHE_MAX      1024u
+#define DEVMEM_POOL_RING_DEFAULT   1024u
+/* Fragments are aligned to this many bytes inside a chunk. */
+#define DEVMEM_FRAG_ALIGN_DEFAULT  64u
+
+struct devmem_pool_params {
+	const struct devmem_provider_ops *ops;
+	void *provider_priv;
+	uint32_t cache_size;   /* lockless alloc cache; 0 = 128 */
+	uint32_t refill;       /* slow-path batch; 0 = 64 */
+	uint32_t ring_size;    /* MPSC return ring, power of two; 0 = 1024 */
+	uint32_t frag_align;   /* power of two; 0 = 64 */
+	uint16_t port_id;      /* for logs and uninstall; UINT16_MAX if none */
+	uint16_t queue_id;
+	const char *name;
+};
+
+struct devmem_pool_stats {
+	uint64_t alloc_fast;      /* served from the cache */
+	uint64_t alloc_slow;      /* served by a refill (ring or provider) */
+	uint64_t alloc_empty;     /* refill found nothing: the pool was empty */
+	uint64_t recycle_cached;  /* returned straight into the cache */
+	uint64_t recycle_ring;    /* returned through the MPSC ring */
+	uint64_t recycle_ring_full; /* ring full: handed back to the provider */
+	uint64_t recycle_released;  /* handed back to the provider */
+	uint64_t frag_allocs;     /* fragments carved */
+	uint32_t cached;          /* now in the alloc cache */
+	uint32_t ring;            /* now in the return ring */
+	uint32_t in_flight;       /* held outside the pool (incl. the current frag chunk) */
+	uint32_t hold;            /* ever taken from the provider */
+	uint32_t release;         /* ever given back to the provider */
+};
+
+int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_pool **out);
+/*
+ * Tear down: cached and ringed buffers go back to the provider now; the pool
+ * itself lives on until its in-flight buffers have come back (page_pool's
+ * deferred release). Safe to call with buffers still held by the application.
+ */
+void devmem_pool_destroy(struct devmem_pool *pool);
+
+/*
+ * Fast path. Allocation is for the polling thread only: the thread that
+ * allocates owns the lockless cache (like page_pool's NAPI owner), and its
+ * returns go straight back into it; other threads return through the ring.
+ * Return 0 / the count actually allocated when the pool is empty.
+ */
+devmem_ref devmem_pool_alloc(struct devmem_pool *pool);
+unsigned int devmem_pool_alloc_bulk(struct devmem_pool *pool, devmem_ref *refs, unsigned int n);
+/*
+ * Carve `size` bytes out of the current fragment chunk (elevated refcount:
+ * one refcount update per chunk, not per fragment). Returns the chunk ref
+ * and the fragment's offset inside it; the caller holds one reference.
+ */
+devmem_ref devmem_pool_alloc_frag(struct devmem_pool *pool, uint32_t size, uint32_t *offset);
+/* Give up the partly used fragment chunk (e.g. before a queue stops). */
+void devmem_pool_frag_flush(struct devmem_pool *pool);
+
+/*
+ * Drop the caller's reference (like page_pool_put_netmem()); the last one
+ * recycles the buffer: into the cache on the polling thread, else through
+ * the ring, else back to the provider. Any thread. Same as devmem_ref_put()
+ * but checks the buffer belongs to `pool`.
+ */
+void devmem_pool_put(struct devmem_pool *pool, devmem_ref ref);
+void devmem_pool_put_bulk(struct devmem_pool *pool, const devmem_ref *refs, unsigned int n);
+
+void devmem_pool_get_stats(const struct devmem_pool *pool, struct devmem_pool_stats *stats);
+uint32_t devmem_pool_chunk_size(const struct devmem_pool *pool);
+int devmem_pool_provider_info(const struct devmem_pool *pool, struct devmem_provider_info *info);
+
+
+/* ------------------------------------------------------------------ */
+/* bind-rx: the driver's side                                          */
+/* ------------------------------------------------------------------ */
+
+/* What a driver reports about one of its receive queues. */
+struct devmem_rxq_info {
+	uint16_t nb_rx_queues;      /* queues the port has now */
+	bool split_enabled;         /* header/data split configured on this queue */
+	uint32_t split_threshold;   /* payload bytes kept with the header (must be 0) */
+	bool unreadable_ok;         /* driver can put payload in unreadable memory */
+	bool prog_attached;         /* an XDP-like program sees frames (device-wide) */
+	const char *consumer;       /* another owner of the queue (e.g. "afxdp"), else NULL */
+	bool setup;                 /* queue is set up now (bind applies at once) */
+	bool started;               /* queue is started: an lcore may poll it (-EBUSY) */
+};
+
+/*
+ * The driver's side of the contract (the kernel's queue management ops).
+ * lib/devmem calls both under its registry lock, which is the port's
+ * instance lock: the port cannot be unregistered meanwhile, and the callbacks
+ * may call devmem_rxq_binding() and devmem_rxq_provider_installed() (the
+ * lock is recursive) but must not unregister the port.
+ */
+struct devmem_rxq_ops {
+	int (*rxq_info)(void *drv, uint16_t queue_id, struct devmem_rxq_info *info);
+	/*
+	 * Re-create the queue's payload pool so the new provider takes effect.
+	 * Only called for a queue that is set up and not started (info.started
+	 * is refused with -EBUSY first), so no lcore polls it meanwhile.
+	 */
+	int (*rxq_restart)(void *drv, uint16_t queue_id);
+};
+
+/* Driver: announce / withdraw a port (withdraw = close: unbinds every queue). */
+int devmem_port_register(uint16_t port_id, const struct devmem_rxq_ops *ops, void *drv);
+void devmem_port_unregister(uint16_t port_id);
+
+/* Driver, at queue setup: the binding to install, or NULL. */
+struct devmem_binding *devmem_rxq_binding(uint16_t port_id, uint16_t queue_id);
+/* Driver, once its pool uses the binding (page_pool_check_memory_provider). */
+void devmem_rxq_provider_installed(uint16_t port_id, uint16_t queue_id, struct devmem_pool *pool);
+
+/* ------------------------------------------------------------------ */
+/* DPDK mbuf glue: a payload mbuf carries a chunk                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Attach [offset, offset+len) of a chunk to mbuf `m` as an external buffer:
+ * buf_addr = the host view (never dereferenced for a device chunk), buf_iova
+ * = dmabuf offset of the chunk. The mbuf takes over the caller's reference;
+ * freeing the mbuf returns the chunk to its pool. -EINVAL on a bad range.
+ */
+int devmem_mbuf_attach(struct rte_mbuf *m, devmem_ref ref, uint32_t offset, uint32_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HSPLIT_DEVMEM_DRIVER_H */
