@@ -200,7 +200,8 @@ def targets(results):
     (busy polling included) in the latency cell.
     """
     kernel = [d for d in results['designs'] if d.get('kind') == 'kernel']
-    hsplit = [d for d in results['designs'] if d.get('kind') == 'hsplit' and d.get('wire')]
+    hsplit = [d for d in results['designs']
+              if d.get('kind') == 'hsplit' and d.get('wire') and d.get('cells')]
     specs = [('goodput', 'goodput >= best kernel', _median('gbps'), max, 'ge', 1.0),
              ('cpu', 'both cores s/GB <= best kernel', _median('all_cpu_per_gb'), min, 'le', 1.0),
              ('latency_p99', 'latency p99 <= %gx best kernel' % LATENCY_LIMIT, merged_p99_ns,
