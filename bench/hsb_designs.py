@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The seven receive designs hsplit-bench compares, and how one run of each goes.
+"""The eight receive designs hsplit-bench compares, and how one run of each goes.
 
 A run is one cell (workload, flows, message size) of one design, once. The
 wire designs follow one script: start the receiver pinned to the receiver
@@ -11,6 +11,7 @@ sender's own figures, the latency histogram for latency cells, and notes;
 or {'error': ...} when a program failed. A design that cannot run here
 returns {'unsupported': reason} from probe() and is never run.
 """
+import contextlib
 import json
 import os
 import signal
@@ -108,6 +109,13 @@ def combine(cell, recv, send, busy, notes):
         'sender': send,
         'notes': notes,
     }
+    napi = recv.get('napi')
+    if napi:
+        # how much of the kernel's receive work a busy poll did (kernel designs only)
+        res['busy_polled'] = napi.get('busy_polled')
+        res['rx_packets'] = napi.get('rx_packets')
+    if 'sleeps' in recv:
+        res['rx_sleeps'] = recv['sleeps']
     if send is not None and send.get('bytes') not in (None, recv.get('bytes')):
         res['error'] = 'sender sent %s bytes, receiver got %s' % (send.get('bytes'), recv.get('bytes'))
     if cell['workload'] == 'latency':
@@ -124,9 +132,11 @@ def combine(cell, recv, send, busy, notes):
 class Design:
     name = ''
     title = ''
+    kind = 'kernel'     # or 'hsplit': the targets compare hsplit's wire designs with the kernel's
     wire = True
     latency = True
     no_latency = None   # why a design without latency has none
+    busy_poll = False   # a busy-polling design: its cells report the share busy-polled
 
     def probe(self, ctx):
         return None
@@ -136,15 +146,28 @@ class Design:
 
 
 class KernelSocket(Design):
-    """(1) recv() copy, (2) TCP_ZEROCOPY_RECEIVE: hsb-krecv on the kernel's address."""
+    """(1) recv() copy, (2) TCP_ZEROCOPY_RECEIVE, (3) epoll busy polling: hsb-krecv on the
+    kernel's address."""
 
     def __init__(self, name, title, mode):
         self.name, self.title, self.mode = name, title, mode
 
+    def device(self, ctx):
+        """What the receiving device needs for this design while it runs (a context manager)."""
+        return contextlib.nullcontext()
+
     def run(self, ctx, cell):
+        with self.device(ctx):
+            return self.run_pair(ctx, cell)
+
+    def options(self, ctx):
+        """hsb-krecv options of this design."""
+        return []
+
+    def run_pair(self, ctx, cell):
         argv = ['taskset', '-c', ctx.cpus.receiver, ctx.progs.krecv, '--bind', KERNEL_IP,
                 '--port', PORT, '--design', self.mode, '--conns', cell['flows'],
-                '--msg', cell['msg'], '--json']
+                '--msg', cell['msg'], '--json'] + self.options(ctx)
         if cell['workload'] == 'latency':
             argv.append('--latency')
         rx = NsProcess(argv, ctx.wire.rx)
@@ -171,8 +194,24 @@ class KernelSocket(Design):
                 % (100.0 * recv['mapped_bytes'] / total)]
 
 
+class KernelBusyPoll(KernelSocket):
+    """(3) epoll busy polling with prefer-busy-poll, on a veth made pollable for it."""
+
+    def __init__(self):
+        super().__init__('kernel-busypoll', 'kernel epoll busy poll', 'busypoll')
+
+    def device(self, ctx):
+        return hsb_wire.NapiBusyPoll(ctx.wire.rx, ctx.wire.rx_if)
+
+    def options(self, ctx):
+        return ['--busy-poll-us', ctx.opts.busy_poll_us]
+
+    # the cell's note says how much a busy poll did (hsb_report.summarize_cell)
+    busy_poll = True
+
+
 class KernelProbe(Design):
-    """(3) devmem TCP, (4) io_uring zcrx: asked of the device, never faked."""
+    """(4) devmem TCP, (5) io_uring zcrx: asked of the device, never faked."""
     latency = False
 
     def __init__(self, name, title, what):
@@ -193,7 +232,8 @@ class KernelProbe(Design):
 
 
 class HsplitWire(Design):
-    """(5) afxdp, (6) afpacket: hsplit-rx (net_hsplit + lib/tcprx) on the receiver's veth."""
+    """(6) afxdp, (7) afpacket: hsplit-rx (net_hsplit + lib/tcprx) on the receiver's veth."""
+    kind = 'hsplit'
 
     def __init__(self, backend):
         self.backend = backend
@@ -234,9 +274,10 @@ class HsplitWire(Design):
 
 
 class HsplitGen(Design):
-    """(7) in process: gen's handshake=1 TCP senders -> net_hsplit -> lib/tcprx, no kernel."""
+    """(8) in process: gen's handshake=1 TCP senders -> net_hsplit -> lib/tcprx, no kernel."""
     name = 'hsplit-gen'
     title = 'hsplit in-process (gen)'
+    kind = 'hsplit'
     wire = False
     latency = False
     no_latency = 'no latency: gen\'s in-process senders carry no send timestamp'
@@ -278,6 +319,7 @@ def all_designs():
     return [
         KernelSocket('kernel-recv', 'kernel recv() copy', 'recv'),
         KernelSocket('kernel-zerocopy', 'kernel TCP_ZEROCOPY_RECEIVE', 'zerocopy'),
+        KernelBusyPoll(),
         KernelProbe('kernel-devmem', 'kernel devmem TCP', 'devmem'),
         KernelProbe('kernel-zcrx', 'io_uring zcrx', 'zcrx'),
         HsplitWire('afxdp'),

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hsb-krecv: command line, the one-thread epoll server and the report.
- * Reading (plain and zero-copy) is in hsb_krecv_read.c, the probes in
- * hsb_probe.c.
+ * Reading (plain and zero-copy) is in hsb_krecv_read.c, busy polling in
+ * hsb_krecv_busy.c, the probes in hsb_probe.c.
  */
 #include "hsb_krecv.h"
 #include "hsb_proto.h"
@@ -23,24 +23,32 @@
 #define MAX_BUF (64ull << 20)
 #define EPOLL_MS 100
 #define LISTEN_TAG UINT64_MAX
+#define BUSY_US_DEFAULT (EPOLL_MS * 1000u)
+#define BUSY_BUDGET_DEFAULT 64u /* NAPI_POLL_WEIGHT: more needs CAP_NET_ADMIN */
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: hsb-krecv --bind IPv4 [--port 5201] [--design recv|zerocopy] [--conns N]\n"
-		"                 [--msg BYTES] [--latency] [--verify] [--buf BYTES] [--timeout S] [--json]\n"
+		"usage: hsb-krecv --bind IPv4 [--port 5201] [--design recv|zerocopy|busypoll]\n"
+		"                 [--conns N] [--msg BYTES] [--latency] [--verify] [--buf BYTES]\n"
+		"                 [--timeout S] [--busy-poll-us US] [--busy-poll-budget N] [--json]\n"
 		"       hsb-krecv --probe devmem|zcrx --ifname IF [--json]\n"
 		"Accepts --conns connections (default 1) and reads them in one epoll thread\n"
 		"into a --buf byte buffer (default 256K) until every one is at EOF, then closes\n"
 		"them. --latency: --msg byte messages (16..65536) starting with a struct\n"
 		"hsb_stamp; one-way latency per message. --verify: check the k %% 251 bulk\n"
-		"pattern. --timeout (default 60 s) bounds the whole run. --probe: can devmem\n"
-		"TCP or io_uring zcrx bind --ifname here? One JSON line on stdout; without\n"
-		"--json a summary also goes to stderr.\n");
+		"pattern. --timeout (default 60 s) bounds the whole run. busypoll: epoll busy\n"
+		"polling (EPIOCSPARAMS, prefer-busy-poll) for --busy-poll-us per epoll_wait\n"
+		"(default 100000) with a budget of --busy-poll-budget packets (default 64), and\n"
+		"SO_BUSY_POLL, SO_PREFER_BUSY_POLL, SO_BUSY_POLL_BUDGET on every socket; the\n"
+		"device needs a NAPI and deferred interrupts (doc/hsplit-bench.md).\n"
+		"--probe: can devmem TCP or io_uring zcrx bind --ifname here? One JSON line on\n"
+		"stdout; without --json a summary also goes to stderr.\n");
 }
 
 enum { OPT_BIND = 256, OPT_PORT, OPT_DESIGN, OPT_CONNS, OPT_MSG, OPT_LATENCY, OPT_VERIFY,
-       OPT_BUF, OPT_TIMEOUT, OPT_JSON, OPT_PROBE, OPT_IFNAME, OPT_HELP };
+       OPT_BUF, OPT_TIMEOUT, OPT_JSON, OPT_PROBE, OPT_IFNAME, OPT_BUSY_US, OPT_BUSY_BUDGET,
+       OPT_HELP };
 
 static const struct option long_opts[] = {
 	{ "bind", required_argument, NULL, OPT_BIND },
@@ -55,23 +63,31 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "probe", required_argument, NULL, OPT_PROBE },
 	{ "ifname", required_argument, NULL, OPT_IFNAME },
+	{ "busy-poll-us", required_argument, NULL, OPT_BUSY_US },
+	{ "busy-poll-budget", required_argument, NULL, OPT_BUSY_BUDGET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
-struct seen { bool bind, msg; };
+struct seen { bool bind, msg, busy; };
 
-static int parse_word(const char *opt, const char *arg, const char *a, const char *b, int *out)
+static const char *const design_names[] = {
+	[DESIGN_RECV] = "recv", [DESIGN_ZEROCOPY] = "zerocopy", [DESIGN_BUSYPOLL] = "busypoll",
+};
+
+/* The index of arg in words[0..n), or a message listing them. */
+static int parse_word(const char *opt, const char *arg, const char *const *words, int n,
+		      int *out)
 {
-	if (strcmp(arg, a) == 0)
-		*out = 0;
-	else if (strcmp(arg, b) == 0)
-		*out = 1;
-	else {
-		hsb_log("bad value for %s: '%s' (%s or %s)", opt, arg, a, b);
-		return -EINVAL;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(arg, words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
 	}
-	return 0;
+	hsb_log("bad value for %s: '%s' (%s%s%s%s%s)", opt, arg, words[0], n > 2 ? ", " : " or ",
+		words[1], n > 2 ? " or " : "", n > 2 ? words[2] : "");
+	return -EINVAL;
 }
 
 static int parse_one(struct krecv_opts *o, struct seen *s, int c, const char *arg)
@@ -86,8 +102,8 @@ static int parse_one(struct krecv_opts *o, struct seen *s, int c, const char *ar
 		o->port = (uint16_t)v;
 		return rc;
 	case OPT_DESIGN:
-		rc = parse_word("--design", arg, "recv", "zerocopy", &w);
-		o->design = w ? DESIGN_ZEROCOPY : DESIGN_RECV;
+		rc = parse_word("--design", arg, design_names, 3, &w);
+		o->design = (enum krecv_design)w;
 		return rc;
 	case OPT_CONNS:
 		rc = hsb_opt_u64("--conns", arg, 1, MAX_CONNS, &v);
@@ -99,8 +115,18 @@ static int parse_one(struct krecv_opts *o, struct seen *s, int c, const char *ar
 	case OPT_BUF: return hsb_opt_size("--buf", arg, 1, MAX_BUF, &o->buf);
 	case OPT_TIMEOUT: return hsb_opt_seconds("--timeout", arg, &o->timeout);
 	case OPT_JSON: o->json = true; return 0;
+	case OPT_BUSY_US:
+		s->busy = true;
+		rc = hsb_opt_u64("--busy-poll-us", arg, 1, INT32_MAX, &v);
+		o->busy_us = (uint32_t)v;
+		return rc;
+	case OPT_BUSY_BUDGET:
+		s->busy = true;
+		rc = hsb_opt_u64("--busy-poll-budget", arg, 1, UINT16_MAX, &v);
+		o->busy_budget = (uint16_t)v;
+		return rc;
 	case OPT_PROBE:
-		rc = parse_word("--probe", arg, "devmem", "zcrx", &w);
+		rc = parse_word("--probe", arg, (const char *const[]){ "devmem", "zcrx" }, 2, &w);
 		o->probe = w ? PROBE_ZCRX : PROBE_DEVMEM;
 		return rc;
 	case OPT_IFNAME:
@@ -129,6 +155,10 @@ static int check_combination(struct krecv_opts *o, const struct seen *s)
 	}
 	if (!s->bind) {
 		hsb_log("missing --bind (the IPv4 address to listen on)");
+		return -EINVAL;
+	}
+	if (s->busy && o->design != DESIGN_BUSYPOLL) {
+		hsb_log("bad option: --busy-poll-us and --busy-poll-budget are for --design busypoll");
 		return -EINVAL;
 	}
 	if (o->latency && o->verify) {
@@ -164,6 +194,8 @@ static int parse_args(int argc, char **argv, struct krecv_opts *o)
 	o->conns = 1;
 	o->buf = 256u << 10;
 	o->timeout = 60;
+	o->busy_us = BUSY_US_DEFAULT;
+	o->busy_budget = BUSY_BUDGET_DEFAULT;
 	rc = hsb_parse_options(argc, argv, long_opts, OPT_HELP, usage, parse_one_cb,
 			       &(struct parse_ctx){ o, &s });
 	if (rc != 0)
@@ -211,6 +243,8 @@ static int accept_ready(struct server *sv)
 		c->fd = fd;
 		if (sv->k->o->design == DESIGN_ZEROCOPY)
 			krecv_zc_attach(sv->k, c);
+		if (sv->k->o->design == DESIGN_BUSYPOLL)
+			krecv_busy_attach(sv->k, c);
 		if (epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 			return -errno;
 		sv->accepted++;
@@ -246,6 +280,7 @@ static int serve_event(struct server *sv, uint64_t tag)
 		if (++sv->at_eof == sv->k->o->conns) {
 			sv->k->st.t_last_eof_ns = hsb_now_ns();
 			getrusage(RUSAGE_SELF, &sv->k->st.ru_last);
+			krecv_napi_sample(&sv->k->st.napi_last);
 		}
 	}
 	return 0;
@@ -280,6 +315,8 @@ static int serve(struct krecv *k)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LISTEN_TAG };
 	int rc;
 
+	/* before the handshakes: the counters then cover every packet of the run */
+	krecv_napi_sample(&k->st.napi_first);
 	sv.conns = calloc(k->o->conns, sizeof(*sv.conns));
 	sv.lfd = listen_on(k->o);
 	sv.ep = epoll_create1(EPOLL_CLOEXEC);
@@ -287,6 +324,8 @@ static int serve(struct krecv *k)
 		rc = !sv.conns ? -ENOMEM : sv.lfd < 0 ? sv.lfd : -errno;
 		goto out;
 	}
+	if (k->o->design == DESIGN_BUSYPOLL)
+		krecv_busy_epoll(k, sv.ep);
 	rc = epoll_ctl(sv.ep, EPOLL_CTL_ADD, sv.lfd, &ev) < 0 ? -errno : 0;
 	if (rc == 0)
 		rc = serve_loop(&sv);
@@ -325,6 +364,35 @@ static void report_zerocopy(const struct krecv *k)
 	}
 }
 
+/* How many of the packets this namespace received a busy poll took from a NAPI. */
+static void report_napi(const struct krecv *k)
+{
+	const struct krecv_napi_sample *a = &k->st.napi_first, *b = &k->st.napi_last;
+
+	if (!a->valid || !b->valid)
+		return;
+	printf(",\"napi\":{\"busy_polled\":%" PRIu64 ",\"rx_packets\":%" PRIu64 "}",
+	       b->busy_polled - a->busy_polled, b->rx_packets - a->rx_packets);
+}
+
+static void report_busy(const struct krecv *k)
+{
+	printf(",\"busy_poll_us\":%u,\"busy_poll_budget\":%u", k->o->busy_us, k->o->busy_budget);
+	if (!k->st.busy_supported) {
+		printf(",\"reason\":");
+		hsb_json_str(stdout, k->st.busy_reason);
+	}
+}
+
+static bool design_supported(const struct krecv *k)
+{
+	switch (k->o->design) {
+	case DESIGN_ZEROCOPY: return k->st.zc_supported;
+	case DESIGN_BUSYPOLL: return k->st.busy_supported;
+	default: return true;
+	}
+}
+
 static void report(const struct krecv *k)
 {
 	const struct krecv_opts *o = k->o;
@@ -335,13 +403,16 @@ static void report(const struct krecv *k)
 	double user = tv_s(&from->ru_utime, &st->ru_last.ru_utime);
 	double sys = tv_s(&from->ru_stime, &st->ru_last.ru_stime);
 	bool zc = o->design == DESIGN_ZEROCOPY;
+	const char *name = design_names[o->design];
 
 	printf("{\"tool\":\"hsb-krecv\",\"design\":\"%s\",\"supported\":%s,\"conns\":%u,"
 	       "\"buf\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"gbps\":%.4f,"
-	       "\"reads\":%" PRIu64 ",\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"cpu_s\":%.6f",
-	       zc ? "zerocopy" : "recv", !zc || st->zc_supported ? "true" : "false", o->conns,
+	       "\"reads\":%" PRIu64 ",\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"cpu_s\":%.6f,"
+	       "\"sleeps\":%ld,\"preempted\":%ld",
+	       name, design_supported(k) ? "true" : "false", o->conns,
 	       o->buf, st->bytes, secs, hsb_gbps(st->bytes, secs), st->reads, user, sys,
-	       user + sys);
+	       user + sys, st->ru_last.ru_nvcsw - from->ru_nvcsw,
+	       st->ru_last.ru_nivcsw - from->ru_nivcsw);
 	if (o->verify)
 		printf(",\"verify_errors\":%" PRIu64, st->verify_errors);
 	if (o->latency) {
@@ -349,13 +420,16 @@ static void report(const struct krecv *k)
 		       ",\"latency\":", o->msg, st->messages, st->bad_stamps);
 		app_hist_json(stdout, &st->latency);
 	}
+	report_napi(k);
 	if (zc)
 		report_zerocopy(k);
+	if (o->design == DESIGN_BUSYPOLL)
+		report_busy(k);
 	printf("}\n");
 	fflush(stdout);
 	if (!o->json)
 		fprintf(stderr, "hsb-krecv: %s, %u conn(s): %" PRIu64 " bytes in %.3f s = %.3f Gbit/s,"
-			" cpu %.3f s\n", zc ? "zerocopy" : "recv", o->conns, st->bytes, secs,
+			" cpu %.3f s\n", name, o->conns, st->bytes, secs,
 			hsb_gbps(st->bytes, secs), user + sys);
 }
 
@@ -367,6 +441,7 @@ static int run(const struct krecv_opts *o)
 	k.page = sysconf(_SC_PAGESIZE);
 	k.map_len = (o->buf + (uint64_t)k.page - 1) / (uint64_t)k.page * (uint64_t)k.page;
 	k.st.zc_supported = true;
+	k.st.busy_supported = true;
 	app_hist_init(&k.st.latency);
 	k.buf = malloc(k.map_len);
 	if (!k.buf || (o->verify && hsb_pattern_init(&k.pat, k.map_len) < 0)) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * hsb-krecv: the kernel receive designs of hsplit-bench (plain recv() and
- * TCP receive zero-copy) and the probes for devmem TCP and io_uring zcrx.
+ * hsb-krecv: the kernel receive designs of hsplit-bench (plain recv(), TCP
+ * receive zero-copy, epoll busy polling) and the probes for devmem TCP and
+ * io_uring zcrx.
  */
 #ifndef HSPLIT_HSB_KRECV_H
 #define HSPLIT_HSB_KRECV_H
@@ -14,7 +15,7 @@
 #include "app_hist.h"
 #include "hsb_util.h"
 
-enum krecv_design { DESIGN_RECV, DESIGN_ZEROCOPY };
+enum krecv_design { DESIGN_RECV, DESIGN_ZEROCOPY, DESIGN_BUSYPOLL };
 enum krecv_probe { PROBE_NONE, PROBE_DEVMEM, PROBE_ZCRX };
 
 struct krecv_opts {
@@ -30,6 +31,8 @@ struct krecv_opts {
 	uint64_t buf;
 	double timeout;
 	bool json;
+	uint32_t busy_us;     /* busypoll: how long one epoll_wait() polls */
+	uint16_t busy_budget; /* busypoll: packets per NAPI poll */
 };
 
 struct krecv_conn {
@@ -38,6 +41,13 @@ struct krecv_conn {
 	uint8_t stamp[16];  /* the current message's stamp, possibly partial */
 	bool eof;
 	void *map;          /* zerocopy: this socket's receive mapping */
+};
+
+/* This namespace's NAPI counters, sampled around the run. */
+struct krecv_napi_sample {
+	bool valid;
+	uint64_t busy_polled; /* TcpExt BusyPollRxPackets */
+	uint64_t rx_packets;  /* received by every device but lo */
 };
 
 struct krecv_stats {
@@ -52,6 +62,11 @@ struct krecv_stats {
 	char zc_reason[256];
 	uint64_t mapped, copied, recvd, zc_calls;
 	int path_mtu, mss;
+	/* busypoll */
+	bool busy_supported;
+	char busy_reason[256];
+	/* every design: from the first accepted connection to the last EOF */
+	struct krecv_napi_sample napi_first, napi_last;
 };
 
 struct krecv {
@@ -77,6 +92,13 @@ void krecv_zc_attach(struct krecv *k, struct krecv_conn *c);
 void krecv_zc_detach(struct krecv *k, struct krecv_conn *c);
 /* The note of the zerocopy report, from what happened. */
 void krecv_zc_note(const struct krecv *k, char *note, size_t len);
+
+/* Busy polling: the epoll instance's and each socket's parameters; a refusal
+ * marks the design unsupported with the reason (the run goes on without). */
+void krecv_busy_epoll(struct krecv *k, int ep);
+void krecv_busy_attach(struct krecv *k, struct krecv_conn *c);
+/* Sample the namespace's counters; 0 or -errno (then s->valid is false). */
+int krecv_napi_sample(struct krecv_napi_sample *s);
 
 /* --probe: print the verdict line; exit code 0 (verdict) or 1 (probe broke). */
 int krecv_probe_devmem(const struct krecv_opts *o);

@@ -45,8 +45,9 @@ def hist_percentile(buckets, p):
     return buckets[-1][0]
 
 
-def summarize_cell(runs):
-    """Medians with min-max over the repetitions of one cell."""
+def summarize_cell(runs, busy_poll=False):
+    """Medians with min-max over the repetitions of one cell; busy_poll: a note with the
+    share of packets a busy poll took and how often the receiver slept."""
     ok = [r for r in runs if 'error' not in r]
     out = {
         'reps': len(runs),
@@ -56,7 +57,15 @@ def summarize_cell(runs):
         'rx_cpu_per_gb': spread([r.get('rx_cpu_per_gb') for r in ok]),
         'all_cpu_per_gb': spread([r.get('all_cpu_per_gb') for r in ok]),
         'notes': sorted({n for r in ok for n in r.get('notes', [])}),
+        # kernel designs: the share of received packets a busy poll took, and receiver sleeps
+        'busy_polled_pct': spread([100.0 * r['busy_polled'] / r['rx_packets'] for r in ok
+                                   if r.get('rx_packets') and r.get('busy_polled') is not None]),
+        'rx_sleeps': spread([r.get('rx_sleeps') for r in ok]),
     }
+    if busy_poll and ok:
+        out['notes'].append('busy-polled %s%% of packets (BusyPollRxPackets), receiver slept %s '
+                            'times' % (fmt_spread(out['busy_polled_pct'], digits=0),
+                                       fmt_spread(out['rx_sleeps'], digits=0)))
     lats = [r['latency'] for r in ok if r.get('latency')]
     if lats:
         for key in ('p50_ns', 'p99_ns', 'p999_ns'):
@@ -103,7 +112,9 @@ def summary_rows(results):
         notes = []
         for c in (main, lat):
             if c:
-                notes += [n for n in c['notes'] if n not in notes]
+                # the latency cell's own notes say which cell they are from
+                prefix = 'latency: ' if c is lat and lat is not main else ''
+                notes += [prefix + n for n in c['notes'] if n not in notes]
                 if c['failed']:
                     notes.append('%d of %d runs failed: %s' % (c['failed'], c['reps'],
                                                                '; '.join(c['errors'])[:160]))
@@ -129,6 +140,8 @@ def print_report(results, out):
     out.write('wire: %s\n' % results['wire'])
     out.write('pinning: %s\n' % results['pinning'])
     out.write('memory: %s\n' % results['hugepages'])
+    if any(d['name'] == 'kernel-busypoll' for d in results['designs']):
+        out.write('busy poll: %s\n' % results.get('busy_poll', '-'))
     out.write('cells: %s; %d repetitions each, median (min-max)\n\n'
               % (results['cells_text'], results['reps']))
     heads = ['design', 'goodput Gbps', 'rx CPU s/GB', 'both cores s/GB',
@@ -140,14 +153,112 @@ def print_report(results, out):
     for d in results['designs']:
         for cid, c in d.get('cells', {}).items():
             bulk = results['cell_defs'][cid]['workload'] == 'bulk'
+            notes = ([('%d failed' % c['failed'])] if c['failed'] else []) + c['notes']
             detail.append([d['name'], cid, fmt_spread(c['gbps']) if bulk else '-',
                            fmt_spread(c['rx_cpu_per_gb']) if bulk else '-',
                            fmt_spread(c['all_cpu_per_gb']) if bulk else '-', fmt_latency(c),
-                           ('%d failed' % c['failed']) if c['failed'] else ''])
+                           '; '.join(notes)])
     if detail:
         out.write('\nevery cell\n')
         print_table(['design', 'cell', 'goodput Gbps', 'rx CPU s/GB', 'both cores s/GB',
-                     'latency us', ''], detail, out)
+                     'latency us', 'notes'], detail, out)
+    print_targets(results, out)
+
+
+# ------------------------------------------------------------- targets
+
+# Issue 14: hsplit over the wire against the best kernel design of the same cell.
+LATENCY_LIMIT = 0.5
+
+
+def merged_p99_ns(cell):
+    """p99 of every repetition's samples together (what the latency report prints)."""
+    if not cell or not cell.get('buckets'):
+        return None
+    return min(hist_percentile(cell['buckets'], 99), cell['max_ns'])
+
+
+def _best(designs, cid, value, pick):
+    """(design name, value) of the kernel design that does best on `value` in cell cid."""
+    have = [(value(d['cells'][cid]), d['name']) for d in designs
+            if cid in d.get('cells', {}) and value(d['cells'][cid]) is not None]
+    if not have:
+        return None, None
+    v, name = pick(have)
+    return name, v
+
+
+def _median(key):
+    return lambda c: c[key]['median'] if c.get(key) and not c['failed'] else None
+
+
+def targets(results):
+    """Every target row the run covers, for every hsplit wire design, met or not.
+
+    goodput >= the best kernel goodput, both cores' CPU per GB <= the best
+    kernel's, in every bulk cell; latency p99 <= 0.5 x the lowest kernel p99
+    (busy polling included) in the latency cell.
+    """
+    kernel = [d for d in results['designs'] if d.get('kind') == 'kernel']
+    hsplit = [d for d in results['designs']
+              if d.get('kind') == 'hsplit' and d.get('wire') and d.get('cells')]
+    specs = [('goodput', 'goodput >= best kernel', _median('gbps'), max, 'ge', 1.0),
+             ('cpu', 'both cores s/GB <= best kernel', _median('all_cpu_per_gb'), min, 'le', 1.0),
+             ('latency_p99', 'latency p99 <= %gx best kernel' % LATENCY_LIMIT, merged_p99_ns,
+              min, 'le', LATENCY_LIMIT)]
+    rows = []
+    for key, text, value, pick, sense, limit in specs:
+        for cid, cell in results['cell_defs'].items():
+            if (cell['workload'] == 'latency') != (key == 'latency_p99'):
+                continue
+            best_name, best = _best(kernel, cid, value, pick)
+            for d in hsplit:
+                c = d.get('cells', {}).get(cid)
+                mine = value(c) if c else None
+                row = {'target': key, 'text': text, 'cell': cid, 'design': d['name'],
+                       'limit': limit, 'best_kernel': best_name, 'best_kernel_value': best,
+                       'value': mine, 'ratio': None, 'met': None}
+                if mine is not None and best:
+                    row['ratio'] = mine / best
+                    row['met'] = (row['ratio'] >= limit if sense == 'ge'
+                                  else row['ratio'] <= limit)
+                rows.append(row)
+    return rows
+
+
+def _fmt_target_value(row, v):
+    if v is None:
+        return '-'
+    if row['target'] == 'latency_p99':
+        return '%.1f us' % (v / 1000.0)
+    return '%.2f%s' % (v, ' Gbps' if row['target'] == 'goodput' else ' s/GB')
+
+
+def target_verdict(row):
+    if row['met'] is None:
+        return 'unknown (%s)' % ('no kernel design measured' if row['best_kernel'] is None
+                                 else 'not measured')
+    return 'met' if row['met'] else 'NOT met'
+
+
+def print_targets(results, out):
+    rows = results.get('targets') or []
+    if not rows:
+        return
+    kernels = [d['name'] for d in results['designs']
+               if d.get('kind') == 'kernel' and d.get('cells')]
+    out.write('\ntargets (issue 14): hsplit against the best kernel design of the same cell '
+              '(of %s); latency p99 over all repetitions\n' % ', '.join(kernels or ['none']))
+    table = []
+    for r in rows:
+        best = ('%s (%s)' % (_fmt_target_value(r, r['best_kernel_value']), r['best_kernel'])
+                if r['best_kernel'] else '-')
+        mine = _fmt_target_value(r, r['value'])
+        if r['ratio'] is not None:
+            mine += ' = %.2fx' % r['ratio']
+        table.append([r['text'], r['cell'], best, r['design'], mine, target_verdict(r)])
+    print_table(['target', 'cell', 'best kernel', 'design', 'design value', 'verdict'],
+                table, out)
 
 
 # ------------------------------------------------------------- files
@@ -161,7 +272,7 @@ def write_json(results, path):
 def write_csv(results, path):
     fields = ['design', 'cell', 'workload', 'flows', 'msg_bytes', 'rep', 'gbps', 'bytes',
               'seconds', 'rx_cpu_s', 'rx_cpu_per_gb', 'all_cpu_per_gb', 'p50_ns', 'p99_ns',
-              'p999_ns', 'error']
+              'p999_ns', 'error', 'busy_polled', 'rx_packets', 'rx_sleeps']
     with open(path, 'w', newline='') as f:
         w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
@@ -177,7 +288,10 @@ def write_csv(results, path):
                                 'rx_cpu_per_gb': r.get('rx_cpu_per_gb'),
                                 'all_cpu_per_gb': r.get('all_cpu_per_gb'),
                                 'p50_ns': lat.get('p50_ns'), 'p99_ns': lat.get('p99_ns'),
-                                'p999_ns': lat.get('p999_ns'), 'error': r.get('error', '')})
+                                'p999_ns': lat.get('p999_ns'), 'error': r.get('error', ''),
+                                'busy_polled': r.get('busy_polled'),
+                                'rx_packets': r.get('rx_packets'),
+                                'rx_sleeps': r.get('rx_sleeps')})
 
 
 def gnuplot_available():
@@ -287,4 +401,16 @@ def write_latency_report(results, out):
             seen += n
             out.write('bucket %s le_us=%.3f count=%d cum_pct=%.3f\n'
                       % (name, bound / 1e3, n, 100.0 * seen / total))
+    for r in results.get('targets') or []:
+        if r['target'] != 'latency_p99':
+            continue
+        if r['met'] is None:
+            out.write('target latency_p99 design=%s status=unknown reason="%s"\n'
+                      % (r['design'], target_verdict(r)[9:-1]))
+            continue
+        out.write('target latency_p99 design=%s p99_us=%.1f best_kernel=%s '
+                  'best_kernel_p99_us=%.1f ratio=%.3f limit=%g status=%s\n'
+                  % (r['design'], r['value'] / 1e3, r['best_kernel'],
+                     r['best_kernel_value'] / 1e3, r['ratio'], r['limit'],
+                     'met' if r['met'] else 'not_met'))
     out.write('end\n')

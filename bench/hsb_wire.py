@@ -68,6 +68,63 @@ class Wire(VethPair):
         self.notes.append('netem: ' + self.netem)
 
 
+# ------------------------------------------------------------- busy polling
+
+class NapiBusyPoll:
+    """The receiving veth made pollable for the busy-polling kernel design; undone on exit.
+
+    Busy polling runs a device's NAPI poll in the receiving thread. veth has
+    a NAPI only with GRO (or XDP) on; without one every packet goes through
+    the per-cpu backlog of the sender's cpu and there is nothing to poll.
+    And veth's transmit schedules that NAPI itself, as softirq on the
+    sender's cpu, unless the device defers its "interrupts": with
+    napi_defer_hard_irqs and gro_flush_timeout set, a prefer-busy-poll
+    poller keeps them masked while it polls, and the timer only delivers
+    what arrives while the poller is off its cpu (kernel
+    Documentation/networking/napi.rst).
+    """
+    DEFER_HARD_IRQS = 2
+    GRO_FLUSH_TIMEOUT_NS = 200000   # the fallback when the poller is not running
+
+    def __init__(self, ns, dev):
+        self.ns, self.dev, self.saved = ns, dev, None
+
+    def _sysfs(self, name):
+        return '/sys/class/net/%s/%s' % (self.dev, name)
+
+    def _read(self, name):
+        return sh('cat', self._sysfs(name), ns=self.ns).stdout.strip()
+
+    def _write(self, name, value):
+        sh('sh', '-c', 'echo %s > %s' % (value, self._sysfs(name)), ns=self.ns)
+
+    def _gro(self):
+        out = sh('ethtool', '-k', self.dev, ns=self.ns).stdout
+        return 'on' if 'generic-receive-offload: on' in out else 'off'
+
+    def describe(self):
+        return ('GRO on %s (its NAPI), napi_defer_hard_irqs=%d, gro_flush_timeout=%d ns'
+                % (self.dev, self.DEFER_HARD_IRQS, self.GRO_FLUSH_TIMEOUT_NS))
+
+    def __enter__(self):
+        self.saved = (self._gro(), self._read('napi_defer_hard_irqs'),
+                      self._read('gro_flush_timeout'))
+        try:
+            sh('ethtool', '-K', self.dev, 'gro', 'on', ns=self.ns)
+            self._write('napi_defer_hard_irqs', self.DEFER_HARD_IRQS)
+            self._write('gro_flush_timeout', self.GRO_FLUSH_TIMEOUT_NS)
+        except RuntimeError:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        gro, defer, flush = self.saved
+        self._write('gro_flush_timeout', flush)
+        self._write('napi_defer_hard_irqs', defer)
+        sh('ethtool', '-K', self.dev, 'gro', gro, ns=self.ns, check=False)
+
+
 # ------------------------------------------------------------- hugepages
 
 class Hugepages:

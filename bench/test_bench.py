@@ -5,9 +5,13 @@
     test_bench.py run BUILD       --quick over every design: every design
                                   that can run here gives non-zero goodput
                                   and CPU, latency where it measures it; the
-                                  kernel designs that cannot run say why; the
-                                  table, JSON, CSV and plots are well formed
-    test_bench.py latency BUILD   the stable latency format, line by line
+                                  kernel designs that cannot run say why;
+                                  kernel-busypoll busy-polled packets; every
+                                  design is in the table, JSON, CSV and plots,
+                                  which are well formed; the targets compare
+                                  hsplit with the best kernel design
+    test_bench.py latency BUILD   the stable latency format, line by line,
+                                  with its latency target line
     test_bench.py cli BUILD       bad command lines and an unavailable netem
 
 No timing is asserted: the figures must only be sane (non-zero, finite,
@@ -24,9 +28,11 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH = os.path.join(HERE, 'hsplit-bench')
-RUNNABLE = ('kernel-recv', 'kernel-zerocopy', 'hsplit-afxdp', 'hsplit-afpacket', 'hsplit-gen')
+KERNEL = ('kernel-recv', 'kernel-zerocopy', 'kernel-busypoll')
+HSPLIT_WIRE = ('hsplit-afxdp', 'hsplit-afpacket')
+RUNNABLE = KERNEL + HSPLIT_WIRE + ('hsplit-gen',)
 PROBED = ('kernel-devmem', 'kernel-zcrx')
-WIRE_LATENCY = ('kernel-recv', 'kernel-zerocopy', 'hsplit-afxdp', 'hsplit-afpacket')
+WIRE_LATENCY = KERNEL + HSPLIT_WIRE
 
 failures = []
 
@@ -53,9 +59,9 @@ def check_design(d, cell_defs):
         check(str(d.get('unsupported', '')).startswith('unsupported on '),
               '%s: says why it cannot run: %r' % (name, d.get('unsupported')))
         return
-    if name == 'kernel-zerocopy' and d.get('unsupported'):
+    if name in ('kernel-zerocopy', 'kernel-busypoll') and d.get('unsupported'):
         check(d['unsupported'].startswith('not supported here'),
-              'kernel-zerocopy: unsupported with an errno: %r' % d['unsupported'])
+              '%s: unsupported with an errno: %r' % (name, d['unsupported']))
         return
     check(not d.get('unsupported'), '%s: runs here' % name)
     for cid, cell in cell_defs.items():
@@ -92,21 +98,106 @@ def test_run(build):
             doc = json.load(f)
         check(doc.get('format') == 'hsplit-bench/1', 'results.json has the format tag')
         names = [d['name'] for d in doc['designs']]
-        check(names == list(RUNNABLE[:2] + PROBED + RUNNABLE[2:]), 'all seven designs: %s' % names)
+        check(names == list(KERNEL + PROBED + HSPLIT_WIRE + ('hsplit-gen',)),
+              'all eight designs: %s' % names)
         for d in doc['designs']:
             check_design(d, doc['cell_defs'])
-        table = r.stdout
-        check(all(n in table for n in names), 'the table names every design')
-        check('pinning: ' in table and 'cpu' in table, 'the table says how it pinned')
-        with open(os.path.join(out, 'results.csv')) as f:
-            rows = list(csv.DictReader(f))
-        want = sum(len(runs) for d in doc['designs'] for runs in d.get('runs', {}).values())
-        check(len(rows) == want and want > 0, 'CSV has a row per run (%d/%d)' % (len(rows), want))
-        for ext in ('png', 'svg'):
-            for stem in ('throughput', 'latency-cdf'):
-                p = os.path.join(out, '%s.%s' % (stem, ext))
-                check(os.path.exists(p) and os.path.getsize(p) > 1000, 'plot %s.%s' % (stem, ext))
+        busy = [d for d in doc['designs'] if d['name'] == 'kernel-busypoll'][0]
+        if not busy.get('unsupported'):
+            check_busy_poll(busy, doc)
+        check_outputs(r.stdout, doc, out)
+        check_targets(r.stdout, doc)
     return 1 if failures else 0
+
+
+def check_busy_poll(d, doc):
+    """It polled: the receiver namespace's BusyPollRxPackets moved in the bulk cells."""
+    bulk = [r for cid, runs in d['runs'].items() for r in runs
+            if doc['cell_defs'][cid]['workload'] == 'bulk']
+    check(bulk and all(r.get('rx_packets', 0) > 0 and r.get('busy_polled') is not None
+                       for r in bulk), 'kernel-busypoll: NAPI counters in every bulk run')
+    check(sum(r.get('busy_polled') or 0 for r in bulk) > 0,
+          'kernel-busypoll: a busy poll took packets (%s)'
+          % [(r.get('busy_polled'), r.get('rx_packets')) for r in bulk])
+    check(all('busy-polled' in ' '.join(c['notes']) for c in d['cells'].values()),
+          'kernel-busypoll: every cell notes the share busy-polled')
+    check('EPIOCSPARAMS' in doc.get('busy_poll', ''), 'results.json says how it busy-polled')
+
+
+def check_outputs(table, doc, out):
+    """Every design that ran is in the summary, the per-cell table, the CSV and the plots."""
+    names = [d['name'] for d in doc['designs']]
+    check(all(n in table for n in names), 'the table names every design')
+    check('pinning: ' in table and 'cpu' in table, 'the table says how it pinned')
+    ran = [d for d in doc['designs'] if d.get('cells')]
+    every = table.split('\nevery cell\n')[-1].split('\ntargets')[0]
+    for d in ran:
+        got = sum(1 for line in every.splitlines() if line.startswith(d['name'] + ' '))
+        check(got == len(d['cells']), '%s: a per-cell row per cell (%d/%d)'
+              % (d['name'], got, len(d['cells'])))
+    with open(os.path.join(out, 'results.csv')) as f:
+        rows = list(csv.DictReader(f))
+    want = sum(len(runs) for d in doc['designs'] for runs in d.get('runs', {}).values())
+    check(len(rows) == want and want > 0, 'CSV has a row per run (%d/%d)' % (len(rows), want))
+    check({r['design'] for r in rows} == {d['name'] for d in ran}, 'CSV has every design that ran')
+    for ext in ('png', 'svg'):
+        for stem in ('throughput', 'latency-cdf'):
+            p = os.path.join(out, '%s.%s' % (stem, ext))
+            check(os.path.exists(p) and os.path.getsize(p) > 1000, 'plot %s.%s' % (stem, ext))
+    for d in ran:
+        sweep = any(doc['cell_defs'][c].get('sweep') for c in d['cells'])
+        for stem, present in (('throughput', sweep), ('latency', 'latency' in d['cells'])):
+            if present:
+                dat = os.path.join(out, '%s-%s.dat' % (stem, d['name']))
+                check(os.path.exists(dat), '%s plot data for %s' % (stem, d['name']))
+    for stem in ('throughput', 'latency-cdf'):
+        with open(os.path.join(out, stem + '.svg')) as f:
+            svg = f.read()
+        check(all(d['name'] in svg for d in ran if d['name'] in WIRE_LATENCY),
+              '%s.svg has a line for every wire design' % stem)
+
+
+def check_targets(table, doc):
+    """A met / not met row per target, cell and hsplit wire design, against the best kernel."""
+    rows = doc.get('targets', [])
+    bulk = [c for c, v in doc['cell_defs'].items() if v['workload'] == 'bulk']
+    ran = [d['name'] for d in doc['designs'] if d['name'] in HSPLIT_WIRE and d.get('cells')]
+    want = (2 * len(bulk) + 1) * len(ran)
+    check(len(rows) == want, 'a target row per bulk cell x 2 + latency, per hsplit wire design '
+          '(%d/%d)' % (len(rows), want))
+    kernel = {d['name']: d for d in doc['designs'] if d['name'] in KERNEL and d.get('cells')}
+    for r in rows:
+        what = '%s %s %s' % (r['target'], r['cell'], r['design'])
+        check(r['met'] in (True, False) and r['best_kernel'] in kernel,
+              '%s: %s against %s' % (what, r['met'], r['best_kernel']))
+        if r['target'] != 'latency_p99' or r['best_kernel'] not in kernel:
+            continue
+        p99 = p99s(kernel)
+        check(r['best_kernel_value'] == min(p99.values()),
+              '%s: the best kernel is the lowest p99 of all kernel designs %s' % (what, p99))
+        check(r['met'] == (r['value'] <= 0.5 * r['best_kernel_value']),
+              '%s: met means p99 <= 0.5 x best kernel' % what)
+    verdicts = [line for line in table.split('\ntargets')[-1].splitlines()
+                if line.rstrip().endswith(('met', 'NOT met'))]
+    check(len(verdicts) == len(rows), 'the table prints met / NOT met per target row (%d/%d)'
+          % (len(verdicts), len(rows)))
+
+
+def p99s(kernel):
+    """Each kernel design's p99 of all repetitions, as hsb_report.merged_p99_ns computes it."""
+    out = {}
+    for n, k in kernel.items():
+        c = k['cells'].get('latency')
+        if not c or not c.get('buckets'):
+            continue
+        total = sum(cnt for _, cnt in c['buckets'])
+        want, seen = max(1, -(-total * 99 // 100)), 0
+        for bound, cnt in c['buckets']:
+            seen += cnt
+            if seen >= want:
+                out[n] = min(bound, c['max_ns'])
+                break
+    return out
 
 
 LINE = {
@@ -116,12 +207,30 @@ LINE = {
                      r'p99_us=([\d.]+) p999_us=([\d.]+) max_us=([\d.]+) reps_p99_us=[\d.,]+$'),
     'unsupported': re.compile(r'^design (\S+) status=unsupported reason="[^"]+"$'),
     'bucket': re.compile(r'^bucket (\S+) le_us=([\d.]+) count=(\d+) cum_pct=([\d.]+)$'),
+    'target': re.compile(r'^target latency_p99 design=(\S+) p99_us=([\d.]+) best_kernel=(\S+) '
+                         r'best_kernel_p99_us=([\d.]+) ratio=([\d.]+) limit=0\.5 '
+                         r'status=(met|not_met)$'),
 }
+
+
+def check_latency_targets(targets, p99):
+    """One target line per hsplit design measured, against the lowest kernel p99."""
+    kernel = {n: v for n, v in p99.items() if n.startswith('kernel-')}
+    check(set(targets) == {n for n in p99 if n.startswith('hsplit-')},
+          'a target line per measured hsplit design (%s)' % sorted(targets))
+    for name, (mine, best_name, best, ratio, status) in targets.items():
+        check(kernel and best_name == min(kernel, key=kernel.get) and best == kernel[best_name],
+              '%s: best kernel %s at %.1f us is the lowest kernel p99 of %s'
+              % (name, best_name, best, kernel))
+        check(mine == p99.get(name) and abs(ratio - mine / best) < 0.01 and
+              status == ('met' if ratio <= 0.5 else 'not_met'),
+              '%s: p99 %.1f us, ratio %.3f, %s' % (name, mine, ratio, status))
 
 
 def test_latency(build):
     with tempfile.TemporaryDirectory() as out:
-        r = bench(build, 'latency', '--designs', 'kernel-recv,kernel-devmem,hsplit-afxdp',
+        r = bench(build, 'latency', '--designs',
+                  'kernel-recv,kernel-busypoll,kernel-devmem,hsplit-afxdp',
                   '--reps', '2', '--lat-count', '300', '--no-plots', '--out', out)
         if r.returncode == 77:
             print('# skip: ' + r.stderr.strip()[-300:])
@@ -132,12 +241,20 @@ def test_latency(build):
         check(len(lines) > 3 and lines[1].startswith('machine ') and LINE['setup'].match(lines[2]),
               'machine and setup lines')
         check(lines[-1:] == ['end'], 'last line is end')
-        seen, cum = {}, {}
+        seen, cum, p99, targets, late = {}, {}, {}, {}, []
         for line in lines[3:-1]:
+            m = LINE['target'].match(line)
+            if m:
+                targets[m.group(1)] = (float(m.group(2)), m.group(3), float(m.group(4)),
+                                       float(m.group(5)), m.group(6))
+                continue
+            if targets:
+                late.append(line)
             m = LINE['ok'].match(line)
             if m:
                 p = [float(x) for x in m.groups()[2:7]]
                 seen[m.group(1)] = int(m.group(2))
+                p99[m.group(1)] = p[2]
                 check(0 < p[0] <= p[1] <= p[2] <= p[3] <= p[4] + 0.05,
                       '%s: ordered percentiles %s' % (m.group(1), p))
                 continue
@@ -147,11 +264,13 @@ def test_latency(build):
             m = LINE['bucket'].match(line)
             if check(m is not None, 'line has the documented grammar: %r' % line):
                 cum[m.group(1)] = float(m.group(4))
-        check(seen.get('kernel-recv') == 600 and seen.get('hsplit-afxdp') == 600,
-              'both measured designs: 2 x 300 samples (%s)' % seen)
+        check(all(seen.get(n) == 600 for n in ('kernel-recv', 'kernel-busypoll', 'hsplit-afxdp')),
+              'every measured design, busy polling included: 2 x 300 samples (%s)' % seen)
         check(seen.get('kernel-devmem') == 'unsupported', 'devmem reported unsupported')
-        check(all(abs(v - 100.0) < 0.01 for v in cum.values()) and len(cum) == 2,
+        check(all(abs(v - 100.0) < 0.01 for v in cum.values()) and len(cum) == 3,
               'each histogram ends at 100%% (%s)' % cum)
+        check(not late, 'target lines come last, before end (%s)' % late[:2])
+        check_latency_targets(targets, p99)
         check(os.path.exists(os.path.join(out, 'latency.txt')), 'latency.txt written')
     return 1 if failures else 0
 
