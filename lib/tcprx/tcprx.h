@@ -199,6 +199,7 @@ struct tcprx_conn_stats {
 	uint64_t segs_dup;         /* wholly duplicate segments */
 	uint64_t segs_unacceptable;/* failed the RFC 9293 acceptability test */
 	uint64_t segs_paws;        /* rejected by PAWS */
+	uint64_t paws_reordered;   /* older than TS.Recent but within the reordering tolerance: kept */
 	uint64_t segs_ooo_full;    /* out-of-order segments dropped: no record free */
 	uint64_t acks_out;         /* pure ACKs sent */
 	uint64_t dup_acks_out;     /* immediate ACKs for out-of-order/duplicate data */
@@ -207,7 +208,8 @@ struct tcprx_conn_stats {
 	uint64_t window_probes;    /* zero-window probes answered */
 	uint64_t window_updates;   /* unsolicited ACKs after tokens reopened the window */
 	uint64_t zero_windows;     /* times we advertised a zero window */
-	uint64_t chunk_overrun;    /* in-window data beyond rcv_chunks (kept: it was promised) */
+	uint64_t chunk_overrun;    /* in-order data kept beyond rcv_chunks (at most 1 chunk over) */
+	uint64_t budget_drops;     /* in-window segments refused: the chunk budget was spent */
 	uint64_t tokens_granted, tokens_returned, token_bad_returns;
 };
 

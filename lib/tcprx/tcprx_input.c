@@ -13,8 +13,6 @@
 
 #include "tcprx_private.h"
 
-#define TS_OPTION_LEN 12 /* NOP NOP TS: what a timestamp costs every segment */
-
 /* --- LISTEN and CLOSED (RFC 9293 §3.10.7.1, §3.10.7.2) --- */
 
 static bool listener_for(const struct tcprx *rx, const struct tcprx_seg *seg)
@@ -39,6 +37,7 @@ static void negotiate_options(struct tcprx_conn *c, const struct tcprx_seg *seg)
 	bool v4 = seg->dst.family == AF_INET;
 
 	c->rcv_mss = v4 ? c->rx->mss4 : c->rx->mss6;
+	/* RFC 9293 §3.7.1: without the option, 536 (IPv4) or 1220 (IPv6). */
 	c->peer_mss = seg->opt.has_mss ? seg->opt.mss : (v4 ? 536 : 1220);
 	c->ts_ok = seg->opt.has_ts && !cfg->no_timestamps;
 	c->sack_ok = seg->opt.sack_ok && !cfg->no_sack;
@@ -48,17 +47,13 @@ static void negotiate_options(struct tcprx_conn *c, const struct tcprx_seg *seg)
 	}
 	if (c->ts_ok) {
 		c->ts_recent = seg->opt.tsval;
+		c->ts_prev = seg->opt.tsval;
+		c->ts_prev_seq = seg->seq + 1;
 		c->ts_recent_ms = tcprx_now_ms(c->rx);
 		c->ts_offset = tcprx_ts_offset(c->rx, seg); /* RFC 7323 §5.4: per connection, unguessable */
 	}
-	/*
-	 * A full-sized segment is what the sender sends: at most our MSS and,
-	 * when it told us, at most its own (its MTU), less the TS option. The
-	 * window counts chunks in these, and RFC 5681's "every second
-	 * full-sized segment" too.
-	 */
-	c->full_seg = (uint16_t)(RTE_MIN(c->rcv_mss, seg->opt.has_mss ? c->peer_mss : c->rcv_mss) -
-				 (c->ts_ok ? TS_OPTION_LEN : 0));
+	/* A peer that did not say is not held to the default: it may send up to ours. */
+	tcprx_window_init(c, c->rcv_mss, seg->opt.has_mss ? c->peer_mss : c->rcv_mss);
 }
 
 /* RFC 9293 §3.10.7.2, SYN in LISTEN, within the half-open and backlog bounds. */
@@ -122,9 +117,26 @@ static uint32_t seg_len(const struct tcprx_seg *seg)
 }
 
 /*
+ * Reordering, not an old duplicate: a retransmission that filled a hole
+ * raised TS.Recent past originals sent just before it and still on the
+ * wire. A TSval not older than the TS.Recent that raise replaced, while the
+ * stream has moved less than TCPRX_PAWS_REORDER_BYTES since, is one strict
+ * PAWS would have taken a moment ago: a duplicate from a sequence-space wrap
+ * (2^32 bytes back) is far older than that (doc/tcprx.md).
+ */
+static bool paws_reordered(struct tcprx_conn *c, uint32_t tsval)
+{
+	if (seq_lt(tsval, c->ts_prev) || c->rcv_nxt - c->ts_prev_seq >= TCPRX_PAWS_REORDER_BYTES)
+		return false;
+	c->st.paws_reordered++;
+	return true;
+}
+
+/*
  * RFC 7323 §5.3 PAWS: a segment whose TSval is older than TS.Recent is a
- * stale duplicate: ACK it and drop it. A segment without TS on a connection
- * that agreed to them is accepted, as Linux does (§3.2 says SHOULD drop).
+ * stale duplicate: ACK it and drop it, unless reordering explains it
+ * (paws_reordered). A segment without TS on a connection that agreed to
+ * them is accepted, as Linux does (§3.2 says SHOULD drop).
  */
 static bool paws_check(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
@@ -133,8 +145,11 @@ static bool paws_check(struct tcprx_conn *c, const struct tcprx_seg *seg)
 		return true;
 	if (tcprx_now_ms(c->rx) - c->ts_recent_ms > TCPRX_TS_PAWS_IDLE_MS) {
 		c->ts_recent = seg->opt.tsval; /* §5.5: TS.Recent is invalid after 24 idle days */
+		c->ts_prev = seg->opt.tsval;
 		return true;
 	}
+	if (paws_reordered(c, seg->opt.tsval))
+		return true;
 	c->st.segs_paws++;
 	c->ack_now = true;
 	return false;
@@ -298,11 +313,18 @@ static bool ack_in_range(const struct tcprx_conn *c, const struct tcprx_seg *seg
 	return seq_leq(seg->ack, c->snd_nxt) && seq_geq(seg->ack, c->iss + 1 - c->max_snd_wnd);
 }
 
-/* RFC 7323 §4.3: remember the TSval to echo, for the segment our next ACK covers. */
+/*
+ * RFC 7323 §4.3: remember the TSval to echo, for the segment our next ACK
+ * covers. A raise keeps the value it replaces for paws_reordered.
+ */
 static void ts_recent_update(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
 	if (c->ts_ok && seg->opt.has_ts && seq_leq(seg->seq, c->last_ack_sent) &&
 	    seq_geq(seg->opt.tsval, c->ts_recent)) {
+		if (seg->opt.tsval != c->ts_recent) {
+			c->ts_prev = c->ts_recent;
+			c->ts_prev_seq = c->rcv_nxt;
+		}
 		c->ts_recent = seg->opt.tsval;
 		c->ts_recent_ms = tcprx_now_ms(c->rx);
 	}
@@ -401,12 +423,13 @@ static bool deliver_in_order(struct tcprx_conn *c, struct tcprx_seg *seg)
 		c->st.segs_ooo_full++;
 		return false;
 	}
-	if (tcprx_chunks_held(c) >= c->rx->cfg.rcv_chunks)
-		c->st.chunk_overrun++; /* promised by an earlier window: kept */
+	if (!tcprx_chunks_admit(c, seg->nb_pieces, true))
+		return false;
 	for (i = 0; i < seg->nb_pieces; i++) {
 		if (seg->piece[i].len == 0)
 			continue;
 		tcprx_inq_push(c, &seg->piece[i]);
+		tcprx_chunk_unit_note(c, seg->piece[i].len);
 		seg->kept[i] = true;
 	}
 	c->rcv_nxt += seg->len;
@@ -419,11 +442,14 @@ static void keep_out_of_order(struct tcprx_conn *c, struct tcprx_seg *seg)
 	uint32_t seq = seg->seq;
 	unsigned int i;
 
+	if (!tcprx_chunks_admit(c, seg->nb_pieces, false))
+		return;
 	for (i = 0; i < seg->nb_pieces; i++) {
 		struct tcprx_piece p = seg->piece[i];
 
 		if (p.len == 0)
 			continue;
+		tcprx_chunk_unit_note(c, p.len);
 		seg->kept[i] = true; /* tcprx_ooo_insert owns it from here, even to free it */
 		tcprx_ooo_insert(c, seq, &p);
 		seq += seg->piece[i].len;
@@ -438,7 +464,7 @@ static void keep_out_of_order(struct tcprx_conn *c, struct tcprx_seg *seg)
 static void ack_policy_in_order(struct tcprx_conn *c, uint32_t len, bool filled_gap)
 {
 	c->unacked_bytes += len;
-	if (filled_gap || c->unacked_bytes >= 2u * c->full_seg)
+	if (filled_gap || c->unacked_bytes >= 2u * tcprx_chunk_unit(c))
 		c->ack_now = true;
 	else
 		tcprx_delack_arm(c);

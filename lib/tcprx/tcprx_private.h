@@ -38,9 +38,30 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
 #define TCPRX_TX_BATCH      32
 #define TCPRX_SACK_RECENT   4
 #define TCPRX_TS_PAWS_IDLE_MS (24ull * 24 * 3600 * 1000) /* RFC 7323 §5.5: 24 days */
+/*
+ * PAWS tolerance for reordering: a TSval back to the TS.Recent value before
+ * the latest raise is taken while the stream has moved less than this since
+ * (doc/tcprx.md, PAWS and reordering).
+ */
+#define TCPRX_PAWS_REORDER_BYTES (1u << 20)
 #define TCPRX_CHALLENGE_PER_SEC 1000u /* RFC 5961 §7 rate limit */
 #define TCPRX_OOW_ACK_GAP_NS (500ull * 1000000) /* Linux tcp_invalid_ratelimit */
 #define TCPRX_SLOW_TICK_NS  1000000ull /* half-open and linger lists: scanned each ms */
+/*
+ * The smallest peer MSS we take from a SYN. Linux's TCP_MIN_MSS is the same 88
+ * bytes: room for 60-byte IP and TCP headers plus 8 bytes of data within a
+ * 576-byte-era minimum, less the 40 bytes every MSS excludes. Below it, the TS
+ * option (12 bytes) would leave almost nothing, and our arithmetic must never
+ * see MSS < TS option.
+ */
+#define TCPRX_MIN_PEER_MSS 88u
+#define TCPRX_TS_OPTION_LEN 12u /* NOP NOP TS: what a timestamp costs every segment */
+/*
+ * In-order data is kept up to this many chunks beyond rcv_chunks: the short
+ * last segment a sender may put in the bytes that rounding the window up to
+ * the scale factor adds (doc/tcprx.md, the window and held tokens).
+ */
+#define TCPRX_CHUNK_SLACK 1u
 
 /* A byte range of one mbuf segment: payload is referenced, never copied. */
 struct tcprx_piece {
@@ -90,9 +111,12 @@ struct tcprx_conn {
 	uint32_t unacked_bytes;  /* in-order bytes since our last ACK */
 	uint32_t ts_recent;
 	uint64_t ts_recent_ms;   /* when ts_recent was set, for PAWS idle expiry */
+	uint32_t ts_prev;        /* the TS.Recent that the latest raise replaced (PAWS tolerance) */
+	uint32_t ts_prev_seq;    /* RCV.NXT at that raise */
 	uint32_t ts_offset;      /* our TSval = clock ms + offset */
 	uint16_t rcv_mss;        /* the MSS we advertised */
 	uint16_t full_seg;       /* a full-sized segment: MSS minus the TS option */
+	uint32_t seg_avg8;       /* payload bytes per piece kept, estimate x 8 */
 	uint8_t rcv_wscale, snd_wscale;
 	bool ts_ok, sack_ok;
 	bool ack_now;            /* an input rule asked for an immediate ACK */
@@ -199,6 +223,28 @@ static inline uint64_t *tcprx_mbuf_tsval(const struct tcprx *rx, struct rte_mbuf
 	return RTE_MBUF_DYNFIELD(m, rx->tsval_off, uint64_t *);
 }
 
+/*
+ * Bytes a free chunk is worth in the window: the payload the sender's recent
+ * pieces carried, at most a full-sized segment, at least 1.
+ */
+static inline uint32_t tcprx_chunk_unit(const struct tcprx_conn *c)
+{
+	return RTE_MAX(RTE_MIN(c->seg_avg8 >> 3, (uint32_t)c->full_seg), 1u);
+}
+
+/*
+ * A piece of `len` bytes was kept. The estimate falls fast (halfway to a
+ * smaller piece: a sender that shrinks its segments would otherwise be
+ * promised chunks it cannot get) and rises slowly (1/8 of the way).
+ */
+static inline void tcprx_chunk_unit_note(struct tcprx_conn *c, uint32_t len)
+{
+	if (len < c->seg_avg8 >> 3)
+		c->seg_avg8 = (c->seg_avg8 >> 1) + (len << 2);
+	else
+		c->seg_avg8 = c->seg_avg8 - (c->seg_avg8 >> 3) + len;
+}
+
 /* tcprx_conn.c: the table, its hash, and connection lifetime */
 uint64_t tcprx_siphash(const uint64_t key[2], const void *data, size_t len);
 uint32_t tcprx_tuple_hash(const struct tcprx *rx, const struct tcprx_addr *local, uint16_t lport,
@@ -234,6 +280,8 @@ void tcprx_piece_free(struct tcprx_piece *p);
 
 /* tcprx_window.c: the advertised window, from the chunks the connection may still take */
 uint32_t tcprx_chunks_held(const struct tcprx_conn *conn);
+bool tcprx_chunks_admit(struct tcprx_conn *conn, unsigned int pieces, bool in_order);
+void tcprx_window_init(struct tcprx_conn *conn, uint16_t rcv_mss, uint16_t peer_mss);
 uint16_t tcprx_window_field(struct tcprx_conn *conn);
 uint32_t tcprx_window_now(const struct tcprx_conn *conn);
 void tcprx_window_updates(struct tcprx *rx);

@@ -4,6 +4,13 @@
  * in payload chunks: each segment held (in order, out of order, or lent to
  * the application as a token) costs one chunk, so an application that keeps
  * tokens closes the window and slows the sender instead of losing data.
+ *
+ * A chunk is pinned by a segment of any size, so a free chunk is worth in
+ * the window only what the sender's pieces actually carry: an estimate of
+ * their payload (tcprx_chunk_unit), at most a full-sized segment. A
+ * sender that shrinks its segments after a window was offered can still send
+ * more pieces than chunks are free; in-window data beyond the budget is then
+ * refused (tcprx_chunks_admit) and counted, and the sender sends it again.
  */
 #include "tcprx_private.h"
 
@@ -13,23 +20,59 @@ uint32_t tcprx_chunks_held(const struct tcprx_conn *c)
 	       atomic_load_explicit(&c->tokens_out, memory_order_relaxed);
 }
 
+/*
+ * May a segment of `pieces` pieces be kept? Out of order: only within
+ * rcv_chunks. In order: TCPRX_CHUNK_SLACK more, so that out-of-order records
+ * can never fill the budget against the segment that would release them;
+ * and always when nothing the application could return is held (then only
+ * out-of-order records are, and this segment is the way forward).
+ */
+bool tcprx_chunks_admit(struct tcprx_conn *c, unsigned int pieces, bool in_order)
+{
+	uint32_t held = tcprx_chunks_held(c), budget = c->rx->cfg.rcv_chunks;
+
+	if (held + pieces <= budget)
+		return true;
+	if (in_order && (held + pieces <= budget + TCPRX_CHUNK_SLACK || held == c->ooo_count)) {
+		c->st.chunk_overrun++;
+		return true;
+	}
+	c->st.budget_drops++;
+	return false;
+}
+
+/*
+ * A full-sized segment is what the sender sends: at most our MSS and at most
+ * its own (clamped to TCPRX_MIN_PEER_MSS), less the TS option. The window
+ * counts chunks in these until the sender's pieces say otherwise, and
+ * RFC 5681's "every second full-sized segment" too.
+ */
+void tcprx_window_init(struct tcprx_conn *c, uint16_t rcv_mss, uint16_t peer_mss)
+{
+	uint32_t mss = RTE_MIN((uint32_t)rcv_mss, RTE_MAX((uint32_t)peer_mss, TCPRX_MIN_PEER_MSS));
+
+	c->full_seg = (uint16_t)(mss - (c->ts_ok ? TCPRX_TS_OPTION_LEN : 0));
+	c->seg_avg8 = (uint32_t)c->full_seg << 3;
+}
+
 static uint32_t window_max(const struct tcprx_conn *c)
 {
 	return 65535u << c->rcv_wscale;
 }
 
-/* Bytes the free chunks can take: one full-sized segment each. */
+/* Bytes the free chunks can take: one unit (tcprx_chunk_unit) each. */
 static uint32_t window_from_chunks(const struct tcprx_conn *c)
 {
 	uint32_t budget = c->rx->cfg.rcv_chunks, held = tcprx_chunks_held(c);
-	uint64_t bytes = held < budget ? (uint64_t)(budget - held) * c->full_seg : 0;
+	uint64_t bytes = held < budget ? (uint64_t)(budget - held) * tcprx_chunk_unit(c) : 0;
 
 	return (uint32_t)RTE_MIN(bytes, (uint64_t)window_max(c));
 }
 
 static uint32_t window_full(const struct tcprx_conn *c)
 {
-	return (uint32_t)RTE_MIN((uint64_t)c->rx->cfg.rcv_chunks * c->full_seg, (uint64_t)window_max(c));
+	return (uint32_t)RTE_MIN((uint64_t)c->rx->cfg.rcv_chunks * tcprx_chunk_unit(c),
+				 (uint64_t)window_max(c));
 }
 
 /* What we advertised and still stand by: RCV.WND = RCV.ADV - RCV.NXT. */
@@ -44,7 +87,7 @@ uint32_t tcprx_window_now(const struct tcprx_conn *c)
  */
 static bool sws_worth_opening(const struct tcprx_conn *c, uint32_t edge)
 {
-	return edge - c->rcv_adv >= RTE_MIN(window_full(c) / 2, (uint32_t)c->full_seg);
+	return edge - c->rcv_adv >= RTE_MIN(window_full(c) / 2, tcprx_chunk_unit(c));
 }
 
 static void lowwin_track(struct tcprx_conn *c, uint32_t wnd)
@@ -106,7 +149,7 @@ void tcprx_window_updates(struct tcprx *rx)
 		uint32_t now = tcprx_window_now(c), could = window_from_chunks(c);
 
 		next = TAILQ_NEXT(c, lowwin);
-		if (could >= now + c->full_seg && could >= 2 * now) {
+		if (could >= now + tcprx_chunk_unit(c) && could >= 2 * now) {
 			c->st.window_updates++;
 			tcprx_send_ack(c);
 		}

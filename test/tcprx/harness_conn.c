@@ -59,7 +59,9 @@ static void check_addressing(const struct harness *h, const struct h_peer *p, co
 
 	assert_int_equal(f->ether_type, p->ipv6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	assert_int_equal(f->l4_proto, IPPROTO_TCP);
-	assert_true(rte_is_same_ether_addr(&f->dst, &p->mac));
+	if (!rte_is_same_ether_addr(&f->dst, &p->mac))
+		H_FAIL("frame to MAC ..:%02x:%02x (flags 0x%02x seq %u ack %u), expected peer port %u's",
+		       f->dst.addr_bytes[4], f->dst.addr_bytes[5], f->flags, f->seq, f->ack, p->port);
 	assert_true(rte_is_same_ether_addr(&f->src, &h->mac));
 	assert_memory_equal(f->ip_src, ours, alen);
 	assert_memory_equal(f->ip_dst, p->ip, alen);
