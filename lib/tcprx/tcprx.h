@@ -69,7 +69,7 @@ struct tcprx_config {
 	struct rte_ether_addr mac;    /* our MAC; all zero = the port's */
 
 	uint32_t max_conns;           /* connections incl. half-open and TIME-WAIT; 0 = 1024 */
-	uint32_t max_half_open;       /* SYN-RECEIVED bound (SYN flood); 0 = 128 */
+	uint32_t max_half_open;       /* SYN-RECEIVED bound; 0 = 128. Beyond: SYN cookies */
 	uint32_t accept_backlog;      /* established, not yet accepted; SYNs beyond are dropped; 0 = max_conns */
 	uint32_t max_ooo;             /* out-of-order records per connection; 0 = rcv_chunks */
 	/*
@@ -81,6 +81,12 @@ struct tcprx_config {
 	uint16_t mss;                 /* MSS we advertise; 0 = MTU - 40 (IPv4) / - 60 (IPv6) */
 	uint8_t wscale;               /* window scale we offer (0..14); 0xff = default 7 */
 	bool no_sack;                 /* do not agree to SACK */
+	/*
+	 * SYN cookies (RFC 4987) answer SYNs when max_half_open or max_conns is
+	 * reached; a cookie's ACK takes the oldest half-open slot if it must.
+	 * true: such SYNs are dropped instead (half_open_drops, conn_table_full).
+	 */
+	bool no_syncookies;
 	bool no_timestamps;           /* do not agree to timestamps */
 	uint32_t delack_us;           /* bound on a delayed ACK; 0 = 1000, max 500000 (MUST-40) */
 	uint32_t synack_rto_ms;       /* first SYN-ACK retransmission; 0 = 1000 */
@@ -238,9 +244,13 @@ struct tcprx_stats {
 	uint64_t syn_in;
 	uint64_t synack_out;
 	uint64_t synack_retrans;
-	uint64_t half_open_drops;   /* SYNs dropped: half-open bound reached */
-	uint64_t backlog_drops;     /* SYNs dropped: accept backlog full */
-	uint64_t conn_table_full;   /* SYNs dropped: no connection slot */
+	uint64_t half_open_drops;   /* SYNs dropped: half-open bound reached (no_syncookies) */
+	uint64_t backlog_drops;     /* SYNs (and cookie ACKs) dropped: accept backlog full */
+	uint64_t conn_table_full;   /* SYNs (no_syncookies) or cookie ACKs dropped: no slot */
+	uint64_t syncookies_sent;   /* SYN-ACKs carrying a cookie (no state kept) */
+	uint64_t syncookies_validated; /* ACKs whose cookie was good: a connection */
+	uint64_t syncookies_rejected;  /* ACKs to a listener with a bad or stale cookie (RST) */
+	uint64_t half_open_evicted; /* oldest half-open freed for a validated cookie */
 	uint64_t half_open_timeouts;
 	uint64_t established;
 	uint64_t time_wait_segs;    /* late segments answered in TIME-WAIT */

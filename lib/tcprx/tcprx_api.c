@@ -201,6 +201,7 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 	/* Independent keys: what one use reveals (TSvals, bucket timing) says nothing of another. */
 	rx->sip_key[0] = cfg->isn_secret ? cfg->isn_secret : rte_rand();
 	rx->sip_key[1] = cfg->isn_secret ? ~cfg->isn_secret : rte_rand();
+	tcprx_syncookie_init(rx);
 	rx->ts_key[0] = rte_rand();
 	rx->ts_key[1] = rte_rand();
 	rx->hash_seed = rte_rand();

@@ -196,6 +196,8 @@ struct tcprx {
 	unsigned int nb_addrs;
 
 	uint64_t sip_key[2];     /* RFC 6528 ISN secret */
+	uint64_t cookie_key[2];  /* SYN cookie MACs, derived from sip_key */
+	uint64_t cookie_sent;    /* when we last answered a SYN with a cookie (ns); 0 = never */
 	uint64_t ts_key[2];      /* TSval offsets */
 	uint64_t hash_seed;      /* connection table */
 	uint16_t ip_id;
@@ -257,6 +259,21 @@ uint32_t tcprx_isn(struct tcprx *rx, const struct tcprx_seg *seg);
 uint32_t tcprx_ts_offset(struct tcprx *rx, const struct tcprx_seg *seg);
 void tcprx_list_move(struct tcprx_conn *conn, struct tcprx_conn_list *from,
 		     struct tcprx_conn_list *to);
+
+/* tcprx_syncookie.c: SYN cookies (RFC 4987) */
+struct tcprx_cookie {
+	uint16_t peer_mss;       /* the table value the cookie names */
+	int peer_wscale;         /* -1: no window scaling */
+	bool ts_ok, sack_ok;
+};
+/* A cookie is checked for ACKs to a listener only this long after the last one went out. */
+#define TCPRX_COOKIE_VALID_NS (128ull * 1000000000)
+void tcprx_syncookie_init(struct tcprx *rx);
+uint16_t tcprx_syncookie_mss(uint16_t peer_mss);
+uint32_t tcprx_syncookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg, uint16_t peer_mss);
+uint32_t tcprx_syncookie_tsval(uint32_t tsval, bool sack_ok, int peer_wscale);
+bool tcprx_syncookie_check(const struct tcprx *rx, const struct tcprx_seg *seg,
+			   struct tcprx_cookie *out);
 
 /* tcprx_parse.c: frame -> ARP / ND / TCP segment */
 enum tcprx_frame_kind { TCPRX_FRAME_DROP, TCPRX_FRAME_TCP, TCPRX_FRAME_ARP, TCPRX_FRAME_ND };

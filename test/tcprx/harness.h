@@ -288,6 +288,8 @@ static inline uint32_t h_wnd(const struct h_frame *f, uint8_t shift)
 void h_syn(struct harness *h, struct h_peer *p, struct h_frame *synack);
 /* SYN, SYN-ACK, ACK, tcprx_accept: p->conn established. */
 void h_open(struct harness *h, struct h_peer *p);
+/* The rest of h_open after h_syn: the ACK (not answered), tcprx_accept, checks. */
+void h_open_synced(struct harness *h, struct h_peer *p);
 /*
  * tcprx_recv everything ready (16 at a time) and verify each fragment: bytes
  * through the device view (or host address when LINEAR) against the pattern

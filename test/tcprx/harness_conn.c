@@ -178,10 +178,15 @@ void h_syn(struct harness *h, struct h_peer *p, struct h_frame *synack)
 
 void h_open(struct harness *h, struct h_peer *p)
 {
+	h_syn(h, p, NULL);
+	h_open_synced(h, p);
+}
+
+void h_open_synced(struct harness *h, struct h_peer *p)
+{
 	struct h_seg ack;
 	struct tcprx_conn_info info;
 
-	h_syn(h, p, NULL);
 	ack = h_ctl(p, H_ACK, 0);
 	h_send(h, p, &ack);
 	/* A pure ACK completing the handshake is not answered. */
