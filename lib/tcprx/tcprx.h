@@ -61,12 +61,30 @@ typedef uint16_t (*tcprx_tx_burst_t)(void *arg, struct rte_mbuf **pkts, uint16_t
 /* Nanoseconds from any fixed origin; a harness passes a virtual clock. */
 typedef uint64_t (*tcprx_clock_t)(void *arg);
 
+#define TCPRX_MAX_VLANS 8
+
 struct tcprx_config {
 	uint16_t port_id;
 	uint16_t rx_queue;
 	uint16_t tx_queue;
 	struct rte_mempool *tx_pool;  /* host mbufs for ACK/SYN-ACK/RST/ARP (required) */
 	struct rte_ether_addr mac;    /* our MAC; all zero = the port's */
+	/*
+	 * The VLANs whose frames are ours: IDs 1..4094, and 0 for untagged
+	 * frames. nb_vlans 0 = untagged only. The tag is read from the mbuf
+	 * (vlan_tci, when the device stripped it) or from an 802.1Q header in
+	 * the frame. Frames on any other VLAN are dropped (stats other_vlan).
+	 * Every reply (ACK, RST, ARP, ND) carries the tag of what it answers.
+	 */
+	uint16_t vlans[TCPRX_MAX_VLANS];
+	uint8_t nb_vlans;
+	/*
+	 * Tag replies by the TX VLAN insert offload (RTE_MBUF_F_TX_VLAN,
+	 * mbuf vlan_tci) instead of an 802.1Q header in the frame. Turned on
+	 * by tcprx_create when port_id's TX configuration has
+	 * RTE_ETH_TX_OFFLOAD_VLAN_INSERT; set it for a tx_burst that inserts.
+	 */
+	bool tx_vlan_insert;
 
 	uint32_t max_conns;           /* connections incl. half-open and TIME-WAIT; 0 = 1024 */
 	uint32_t max_half_open;       /* SYN-RECEIVED bound; 0 = 128. Beyond: SYN cookies */
@@ -232,6 +250,7 @@ struct tcprx_stats {
 	uint64_t arp_replies;
 	uint64_t nd_replies;        /* IPv6 neighbour advertisements */
 	uint64_t not_ours;          /* other MAC/IP/protocol: ignored */
+	uint64_t other_vlan;        /* tagged for a VLAN not in cfg.vlans (or untagged, if not) */
 	uint64_t malformed;         /* truncated or inconsistent headers */
 	uint64_t bad_options;       /* impossible TCP options */
 	uint64_t ip_fragments;      /* fragmented IP: device payload cannot be reassembled */

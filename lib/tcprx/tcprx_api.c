@@ -84,6 +84,8 @@ static uint64_t tsc_clock_ns(void *arg)
 
 static int config_check(const struct tcprx_config *c)
 {
+	unsigned int i;
+
 	if (c->tx_pool == NULL)
 		return TCPRX_FAIL(EINVAL, "create: tx_pool is required (ACKs are sent from it)");
 	if ((c->rx_burst == NULL || c->tx_burst == NULL) && !rte_eth_dev_is_valid_port(c->port_id))
@@ -97,6 +99,11 @@ static int config_check(const struct tcprx_config *c)
 	if (c->delack_us > MAX_DELACK_US)
 		return TCPRX_FAIL(EINVAL, "create: delack_us %u above 500 ms (RFC 9293 MUST-40)",
 				  c->delack_us);
+	if (c->nb_vlans > TCPRX_MAX_VLANS)
+		return TCPRX_FAIL(EINVAL, "create: nb_vlans %u above %u", c->nb_vlans, TCPRX_MAX_VLANS);
+	for (i = 0; i < c->nb_vlans; i++)
+		if (c->vlans[i] > 4094)
+			return TCPRX_FAIL(EINVAL, "create: VLAN ID %u above 4094", c->vlans[i]);
 	if (c->rcv_chunks > (1u << 20) || c->max_ooo > 4096)
 		return TCPRX_FAIL(EINVAL, "create: rcv_chunks %u (max 2^20) or max_ooo %u (max 4096) too large",
 				  c->rcv_chunks, c->max_ooo);
@@ -106,6 +113,22 @@ static int config_check(const struct tcprx_config *c)
 static uint32_t or_default(uint32_t v, uint32_t def)
 {
 	return v ? v : def;
+}
+
+/* cfg.vlans as a bitmap; and whether the port's TX queue inserts tags itself. */
+static void config_vlans(struct tcprx *rx)
+{
+	struct tcprx_config *c = &rx->cfg;
+	struct rte_eth_conf conf;
+	unsigned int i;
+
+	if (c->nb_vlans == 0)
+		rx->vlan_ok[0] = 1; /* untagged only */
+	for (i = 0; i < c->nb_vlans; i++)
+		rx->vlan_ok[c->vlans[i] / 64] |= UINT64_C(1) << (c->vlans[i] % 64);
+	if (c->tx_burst == NULL && rte_eth_dev_conf_get(c->port_id, &conf) == 0 &&
+	    (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_VLAN_INSERT))
+		c->tx_vlan_insert = true;
 }
 
 static void config_defaults(struct tcprx *rx)
@@ -131,6 +154,7 @@ static void config_defaults(struct tcprx *rx)
 		if (rte_is_zero_ether_addr(&c->mac))
 			rte_eth_macaddr_get(c->port_id, &c->mac);
 	}
+	config_vlans(rx);
 	rx->mss4 = c->mss ? c->mss : (uint16_t)(mtu - 40);
 	rx->mss6 = c->mss ? c->mss : (uint16_t)(mtu - 60);
 	if (c->rx_burst == NULL) {

@@ -75,6 +75,7 @@ static void send_cookie(struct tcprx *rx, const struct tcprx_seg *seg)
 	c.local_port = seg->dport;
 	c.remote_port = seg->sport;
 	c.peer_mac = seg->src_mac;
+	c.vlan = seg->vlan;
 	negotiate_options(&c, seg);
 	if (!c.ts_ok) {
 		c.sack_ok = false;
@@ -838,10 +839,10 @@ void tcprx_input_frame(struct tcprx *rx, struct rte_mbuf *m)
 		release_frame(&seg);
 		return;
 	case TCPRX_FRAME_ARP:
-		tcprx_send_arp_reply(rx, m);
+		tcprx_send_arp_reply(rx, m, &seg);
 		break;
 	case TCPRX_FRAME_ND:
-		tcprx_send_nd_advert(rx, m);
+		tcprx_send_nd_advert(rx, m, &seg);
 		break;
 	default:
 		break;

@@ -88,6 +88,8 @@ struct tcprx_opts {
 struct tcprx_seg {
 	struct tcprx_addr src, dst;
 	struct rte_ether_addr src_mac;
+	uint16_t vlan;          /* VLAN ID the frame came on, 0 = untagged */
+	uint16_t l2_len;        /* Ethernet header, with an in-frame 802.1Q tag */
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint16_t wnd;
@@ -134,6 +136,7 @@ struct tcprx_conn {
 	struct tcprx_addr local, remote;
 	uint16_t local_port, remote_port;
 	struct rte_ether_addr peer_mac;
+	uint16_t vlan;           /* the SYN's: every segment of ours carries it */
 	uint32_t iss, irs;
 	uint16_t peer_mss;
 
@@ -194,6 +197,7 @@ struct tcprx {
 	unsigned int nb_listeners;
 	struct tcprx_addr addrs[TCPRX_MAX_ADDRS];
 	unsigned int nb_addrs;
+	uint64_t vlan_ok[4096 / 64]; /* cfg.vlans as a bitmap: one test per frame */
 
 	uint64_t sip_key[2];     /* RFC 6528 ISN secret */
 	uint64_t cookie_key[2];  /* SYN cookie MACs, derived from sip_key */
@@ -270,7 +274,8 @@ struct tcprx_cookie {
 #define TCPRX_COOKIE_VALID_NS (128ull * 1000000000)
 void tcprx_syncookie_init(struct tcprx *rx);
 uint16_t tcprx_syncookie_mss(uint16_t peer_mss);
-uint32_t tcprx_syncookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg, uint16_t peer_mss);
+uint32_t tcprx_syncookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg,
+			     uint16_t peer_mss);
 uint32_t tcprx_syncookie_tsval(uint32_t tsval, bool sack_ok, int peer_wscale);
 bool tcprx_syncookie_check(const struct tcprx *rx, const struct tcprx_seg *seg,
 			   struct tcprx_cookie *out);
@@ -310,8 +315,9 @@ void tcprx_send_synack(struct tcprx_conn *conn);
 void tcprx_send_fin(struct tcprx_conn *conn);
 void tcprx_send_rst_conn(struct tcprx_conn *conn);
 void tcprx_send_rst_reply(struct tcprx *rx, const struct tcprx_seg *seg);
-void tcprx_send_arp_reply(struct tcprx *rx, const struct rte_mbuf *req);
-void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns);
+void tcprx_send_arp_reply(struct tcprx *rx, const struct rte_mbuf *req,
+			  const struct tcprx_seg *seg);
+void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns, const struct tcprx_seg *seg);
 void tcprx_tx_flush(struct tcprx *rx);
 
 /* tcprx_telemetry.c: /tcprx/list and /tcprx/stats,<id> */

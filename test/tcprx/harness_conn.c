@@ -58,6 +58,8 @@ static void check_addressing(const struct harness *h, const struct h_peer *p, co
 	size_t alen = p->ipv6 ? 16 : 4;
 
 	assert_int_equal(f->ether_type, p->ipv6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	if (f->vlan != p->vlan)
+		H_FAIL("frame to peer port %u on VLAN %u, expected %u", p->port, f->vlan, p->vlan);
 	assert_int_equal(f->l4_proto, IPPROTO_TCP);
 	if (!rte_is_same_ether_addr(&f->dst, &p->mac))
 		H_FAIL("frame to MAC ..:%02x:%02x (flags 0x%02x seq %u ack %u), expected peer port %u's",
