@@ -217,9 +217,9 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 		return TCPRX_FAIL(ENOMEM, "create: no memory for %u buckets", nb);
 	}
 	/*
-	 * The window is counted in full-sized segments; a sender writing smaller
-	 * ones fills more pieces per byte. Twice the chunks gives it slack before
-	 * in-window data would have to be dropped (counted in segs_ooo_full).
+	 * The chunk budget bounds what a connection holds (tcprx_chunks_admit:
+	 * rcv_chunks + 1, plus one frame's pieces), so the ring never fills;
+	 * it keeps the room of twice the chunks it had before that bound.
 	 */
 	rx->inq_size = rte_align32pow2(2 * (rx->cfg.rcv_chunks + rx->cfg.max_ooo));
 	/* Independent keys: what one use reveals (TSvals, bucket timing) says nothing of another. */

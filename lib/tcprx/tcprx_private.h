@@ -48,11 +48,11 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
 #define TCPRX_OOW_ACK_GAP_NS (500ull * 1000000) /* Linux tcp_invalid_ratelimit */
 #define TCPRX_SLOW_TICK_NS  1000000ull /* half-open and linger lists: scanned each ms */
 /*
- * The smallest peer MSS we take from a SYN. Linux's TCP_MIN_MSS is the same 88
- * bytes: room for 60-byte IP and TCP headers plus 8 bytes of data within a
- * 576-byte-era minimum, less the 40 bytes every MSS excludes. Below it, the TS
- * option (12 bytes) would leave almost nothing, and our arithmetic must never
- * see MSS < TS option.
+ * The smallest peer MSS we take from a SYN, the floor of Linux's receive MSS
+ * estimate too (TCP_MIN_MSS): the largest IP and TCP headers (60 + 60 bytes)
+ * and 8 bytes of data, less the 40 bytes of minimal headers an MSS leaves
+ * out. Below it the 12-byte TS option would leave almost nothing, and the
+ * window arithmetic must never subtract it from less.
  */
 #define TCPRX_MIN_PEER_MSS 88u
 #define TCPRX_TS_OPTION_LEN 12u /* NOP NOP TS: what a timestamp costs every segment */
