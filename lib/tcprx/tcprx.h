@@ -97,7 +97,12 @@ struct tcprx_config {
 	 */
 	uint32_t rcv_chunks;
 	uint16_t mss;                 /* MSS we advertise; 0 = MTU - 40 (IPv4) / - 60 (IPv6) */
-	uint8_t wscale;               /* window scale we offer (0..14); 0xff = default 7 */
+	/*
+	 * Window scale we offer (0..14). 0xff (default): the smallest shift
+	 * that expresses rcv_chunks segments of our MSS; a coarser one only
+	 * makes every ACK round the window up further (doc/tcprx.md).
+	 */
+	uint8_t wscale;
 	bool no_sack;                 /* do not agree to SACK */
 	/*
 	 * SYN cookies (RFC 4987) answer SYNs when max_half_open or max_conns is

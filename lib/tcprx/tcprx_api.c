@@ -19,7 +19,7 @@
 #define DEFAULT_MAX_CONNS      1024u
 #define DEFAULT_MAX_HALF_OPEN  128u
 #define DEFAULT_RCV_CHUNKS     256u
-#define DEFAULT_WSCALE         7u
+#define MAX_FITTED_WSCALE      14u
 #define DEFAULT_DELACK_US      1000u
 #define MAX_DELACK_US          500000u /* RFC 9293 MUST-40 */
 #define DEFAULT_SYNACK_RTO_MS  1000u   /* RFC 6298 §2.1 initial RTO */
@@ -146,8 +146,9 @@ static void config_defaults(struct tcprx *rx)
 	c->synack_rto_ms = or_default(c->synack_rto_ms, DEFAULT_SYNACK_RTO_MS);
 	c->synack_retries = (uint8_t)or_default(c->synack_retries, DEFAULT_SYNACK_RETRIES);
 	c->time_wait_ms = or_default(c->time_wait_ms, DEFAULT_TIME_WAIT_MS);
+	rx->wscale_fitted = c->wscale == 0xff; /* tcprx_rcv_wscale */
 	if (c->wscale == 0xff)
-		c->wscale = DEFAULT_WSCALE;
+		c->wscale = MAX_FITTED_WSCALE;
 	if (rte_eth_dev_is_valid_port(c->port_id)) {
 		if (rte_eth_dev_get_mtu(c->port_id, &mtu) != 0)
 			mtu = RTE_ETHER_MTU;

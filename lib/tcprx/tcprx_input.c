@@ -43,7 +43,7 @@ static void negotiate_options(struct tcprx_conn *c, const struct tcprx_seg *seg)
 	c->sack_ok = seg->opt.sack_ok && !cfg->no_sack;
 	if (seg->opt.has_wscale) {
 		c->snd_wscale = RTE_MIN(seg->opt.wscale, 14); /* RFC 7323 §2.3: use 14 for larger */
-		c->rcv_wscale = cfg->wscale;
+		c->rcv_wscale = tcprx_rcv_wscale(c->rx, c->rcv_mss);
 	}
 	if (c->ts_ok) {
 		c->ts_recent = seg->opt.tsval;
@@ -160,7 +160,7 @@ static void cookie_options(struct tcprx_conn *c, const struct tcprx_seg *seg,
 	c->sack_ok = ck->sack_ok;
 	if (ck->peer_wscale >= 0) {
 		c->snd_wscale = (uint8_t)ck->peer_wscale;
-		c->rcv_wscale = rx->cfg.wscale;
+		c->rcv_wscale = tcprx_rcv_wscale(rx, c->rcv_mss);
 	}
 	if (c->ts_ok) {
 		c->ts_recent = c->ts_prev = seg->opt.tsval;
@@ -568,7 +568,8 @@ static bool deliver_in_order(struct tcprx_conn *c, struct tcprx_seg *seg)
 		c->st.segs_ooo_full++;
 		return false;
 	}
-	if (!tcprx_chunks_admit(c, seg->nb_pieces, true))
+	if (!tcprx_chunks_admit(c, seg->nb_pieces, seq_geq(seg->seq + seg->len, c->rcv_adv) ?
+				TCPRX_ADMIT_TO_EDGE : TCPRX_ADMIT_IN_ORDER))
 		return false;
 	for (i = 0; i < seg->nb_pieces; i++) {
 		if (seg->piece[i].len == 0)
@@ -587,7 +588,7 @@ static void keep_out_of_order(struct tcprx_conn *c, struct tcprx_seg *seg)
 	uint32_t seq = seg->seq;
 	unsigned int i;
 
-	if (!tcprx_chunks_admit(c, seg->nb_pieces, false))
+	if (!tcprx_chunks_admit(c, seg->nb_pieces, TCPRX_ADMIT_OOO))
 		return;
 	for (i = 0; i < seg->nb_pieces; i++) {
 		struct tcprx_piece p = seg->piece[i];

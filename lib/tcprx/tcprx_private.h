@@ -57,9 +57,9 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
 #define TCPRX_MIN_PEER_MSS 88u
 #define TCPRX_TS_OPTION_LEN 12u /* NOP NOP TS: what a timestamp costs every segment */
 /*
- * In-order data is kept up to this many chunks beyond rcv_chunks: the short
- * last segment a sender may put in the bytes that rounding the window up to
- * the scale factor adds (doc/tcprx.md, the window and held tokens).
+ * In-order data is kept up to this many chunks beyond rcv_chunks, and one
+ * segment more if it fills the window (tcprx_chunks_admit; doc/tcprx.md,
+ * the window and held tokens).
  */
 #define TCPRX_CHUNK_SLACK 1u
 
@@ -206,6 +206,7 @@ struct tcprx {
 	uint64_t hash_seed;      /* connection table */
 	uint16_t ip_id;
 	uint16_t mss4, mss6;     /* the MSS we advertise per family */
+	bool wscale_fitted;      /* cfg.wscale was the default: fit it to the window */
 
 	struct rte_mbuf *tx[TCPRX_TX_BATCH];
 	unsigned int nb_tx;
@@ -239,14 +240,17 @@ static inline uint32_t tcprx_chunk_unit(const struct tcprx_conn *c)
 }
 
 /*
- * A piece of `len` bytes was kept. The estimate falls fast (halfway to a
- * smaller piece: a sender that shrinks its segments would otherwise be
- * promised chunks it cannot get) and rises slowly (1/8 of the way).
+ * A piece of `len` bytes was kept. The estimate follows the sender's usual
+ * segment: up at once to a larger piece, down an eighth of the way to a
+ * smaller one. A bulk sender's occasional short last segment of a write
+ * hardly moves it (offers below its segment size would leave windows it
+ * can only fill with more short segments); a sender of small segments
+ * brings it down to their size within a few dozen of them.
  */
 static inline void tcprx_chunk_unit_note(struct tcprx_conn *c, uint32_t len)
 {
-	if (len < c->seg_avg8 >> 3)
-		c->seg_avg8 = (c->seg_avg8 >> 1) + (len << 2);
+	if (len >= c->seg_avg8 >> 3)
+		c->seg_avg8 = len << 3;
 	else
 		c->seg_avg8 = c->seg_avg8 - (c->seg_avg8 >> 3) + len;
 }
@@ -302,8 +306,14 @@ void tcprx_piece_free(struct tcprx_piece *p);
 
 /* tcprx_window.c: the advertised window, from the chunks the connection may still take */
 uint32_t tcprx_chunks_held(const struct tcprx_conn *conn);
-bool tcprx_chunks_admit(struct tcprx_conn *conn, unsigned int pieces, bool in_order);
+enum tcprx_admit {
+	TCPRX_ADMIT_OOO,        /* out of order */
+	TCPRX_ADMIT_IN_ORDER,   /* at RCV.NXT */
+	TCPRX_ADMIT_TO_EDGE,    /* at RCV.NXT, filling the window to its right edge */
+};
+bool tcprx_chunks_admit(struct tcprx_conn *conn, unsigned int pieces, enum tcprx_admit kind);
 void tcprx_window_init(struct tcprx_conn *conn, uint16_t rcv_mss, uint16_t peer_mss);
+uint8_t tcprx_rcv_wscale(const struct tcprx *rx, uint16_t rcv_mss);
 uint16_t tcprx_window_field(struct tcprx_conn *conn);
 uint32_t tcprx_window_now(const struct tcprx_conn *conn);
 void tcprx_window_updates(struct tcprx *rx);

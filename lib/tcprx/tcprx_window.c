@@ -22,18 +22,26 @@ uint32_t tcprx_chunks_held(const struct tcprx_conn *c)
 
 /*
  * May a segment of `pieces` pieces be kept? Out of order: only within
- * rcv_chunks. In order: TCPRX_CHUNK_SLACK more, so that out-of-order records
- * can never fill the budget against the segment that would release them;
- * and always when nothing the application could return is held (then only
- * out-of-order records are, and this segment is the way forward).
+ * rcv_chunks. In order, beyond it:
+ * - TCPRX_CHUNK_SLACK more, so out-of-order records (at most rcv_chunks)
+ *   never fill the budget against the segment that fills their hole;
+ * - always when only out-of-order records are held (this segment is the
+ *   way forward, and nothing the application returns would make room);
+ * - a segment that fills the window to its right edge. A window already
+ *   offered is a promise of bytes: short segments (a sender's last of a
+ *   write) pin a chunk each for less than the unit offered, and an honest
+ *   sender must still be able to use up what is left, so the window closes
+ *   to zero instead of staying open with its data refused. That segment
+ *   leaves no window, so it comes at most once until chunks are returned.
  */
-bool tcprx_chunks_admit(struct tcprx_conn *c, unsigned int pieces, bool in_order)
+bool tcprx_chunks_admit(struct tcprx_conn *c, unsigned int pieces, enum tcprx_admit kind)
 {
 	uint32_t held = tcprx_chunks_held(c), budget = c->rx->cfg.rcv_chunks;
 
 	if (held + pieces <= budget)
 		return true;
-	if (in_order && (held + pieces <= budget + TCPRX_CHUNK_SLACK || held == c->ooo_count)) {
+	if (kind != TCPRX_ADMIT_OOO && (held + pieces <= budget + TCPRX_CHUNK_SLACK ||
+					 held == c->ooo_count || kind == TCPRX_ADMIT_TO_EDGE)) {
 		c->st.chunk_overrun++;
 		return true;
 	}
@@ -53,6 +61,26 @@ void tcprx_window_init(struct tcprx_conn *c, uint16_t rcv_mss, uint16_t peer_mss
 
 	c->full_seg = (uint16_t)(mss - (c->ts_ok ? TCPRX_TS_OPTION_LEN : 0));
 	c->seg_avg8 = (uint32_t)c->full_seg << 3;
+}
+
+/*
+ * The window scale we offer: as configured, or by default the smallest
+ * shift that still expresses rcv_chunks segments of our MSS (as Linux sizes
+ * its scale to its buffer). A coarser scale only loses precision: an ACK
+ * that keeps the right edge where it was must round the window up to the
+ * scale's granularity (RFC 7323 §2.4), and repeated, that rounding creeps
+ * the edge up to 2^shift - 1 bytes an ACK past what the chunks back.
+ */
+uint8_t tcprx_rcv_wscale(const struct tcprx *rx, uint16_t rcv_mss)
+{
+	uint64_t need = (uint64_t)rx->cfg.rcv_chunks * rcv_mss;
+	uint8_t shift = 0;
+
+	if (!rx->wscale_fitted)
+		return rx->cfg.wscale;
+	while (shift < rx->cfg.wscale && (UINT64_C(65535) << shift) < need)
+		shift++;
+	return shift;
 }
 
 static uint32_t window_max(const struct tcprx_conn *c)

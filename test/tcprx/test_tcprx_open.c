@@ -106,10 +106,14 @@ static void test_options_negotiated_from_syn(void **state)
 {
 	struct harness *h = *state;
 	struct tcprx_conn_info info;
+	struct tcprx_config cfg;
 	struct h_frame synack, f;
 	struct h_seg d;
 	struct h_peer p;
 
+	h_config(h, &cfg);
+	cfg.wscale = 7; /* by default it fits the window: test_window_scale_fitted */
+	h_restart(h, &cfg);
 	h_peer_init(&p, false, 2, 40000, 0x30000000);
 	p.mss = 1000;
 	p.ws = 9;
@@ -120,7 +124,7 @@ static void test_options_negotiated_from_syn(void **state)
 	assert_true(synack.has_mss);
 	assert_int_equal(synack.mss, H_MSS);
 	assert_true(synack.has_ws);
-	assert_int_equal(synack.ws, 7); /* the default we offer */
+	assert_int_equal(synack.ws, 7); /* as configured */
 	assert_true(synack.has_ts);
 	assert_int_equal(synack.tsecr, 777);
 	assert_true(synack.sackok);

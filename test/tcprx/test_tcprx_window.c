@@ -263,10 +263,16 @@ static void test_right_edge_never_moves_left(void **state)
 {
 	struct harness *h = *state;
 	uint32_t rnd = 42, step, room, off;
+	struct tcprx_config cfg;
 	struct h_peer p;
 	int i;
 
-	h_restart_with(h, 16, 0);
+	/* A coarse scale on purpose: every ACK rounds the window up to 128 bytes. */
+	h_config(h, &cfg);
+	cfg.rcv_chunks = 16;
+	cfg.delack_us = 0;
+	cfg.wscale = 7;
+	h_restart(h, &cfg);
 	h_peer_init(&p, false, 2, 40000, 0x16000000);
 	p.ws = 2;
 	p.sack = true;
@@ -339,20 +345,22 @@ static void test_small_segments_within_budget(void **state)
 {
 	struct harness *h = *state;
 	struct tcprx_config cfg;
+	struct h_frame f;
 	struct h_peer p;
-	unsigned int i;
+	uint32_t edge, i;
 
 	/* 4 chunks; every 10-byte segment pins one, however small. */
 	h_config(h, &cfg);
 	cfg.rcv_chunks = 4;
 	h_restart(h, &cfg);
 	h_peer_init(&p, false, 2, 40000, 0x19000000);
+	p.mss = 100;
 	p.sack = true;
 	h_open(h, &p);
 	/*
-	 * The first window promised 4 chunks of 1460 bytes; a sender of
-	 * 10-byte segments could fit 584 of them in it. Four are kept, one more
-	 * in order (the slack for a short last segment), the rest refused.
+	 * The first window promised 4 chunks of 100 bytes; a sender of 10-byte
+	 * segments could fit 40 of them in it. Four are kept, one more in
+	 * order (the slack), the rest refused, in order or not.
 	 */
 	for (i = 0; i < 14; i++)
 		h_send_data(h, &p, i * 10, 10);
@@ -361,31 +369,38 @@ static void test_small_segments_within_budget(void **state)
 	assert_int_equal(h_info(&p).chunks_held, 5);
 	assert_int_equal(h_cstats(&p).chunk_overrun, 1);
 	assert_int_equal(h_cstats(&p).budget_drops, 9);
-	/* Out of order beyond the budget: refused before it is SACKed. */
 	h_send_data(h, &p, 100, 10);
-	h_expect_sack(h, &p, 50, 0, NULL);
+	h_expect_sack(h, &p, 50, 0, NULL); /* refused before it is SACKed */
 	assert_int_equal(h_cstats(&p).budget_drops, 10);
-	/* The app reads and returns: the sender's retransmissions get in. */
-	assert_int_equal(h_recv(h, &p, NULL), 50);
-	assert_int_equal(h_dontneed(h, &p, UINT32_MAX), 5);
+	/* What is left of the promise, in one segment to the right edge: taken, the window closes. */
+	edge = p.edge - h_seq(&p, 0);
+	assert_true(edge > 60 && edge < 1000);
+	h_send_data(h, &p, 50, edge - 50);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(h_seq(&p, edge)),
+					  .win = H_IS(0) }, &f);
+	assert_int_equal(h_info(&p).chunks_held, 6); /* rcv_chunks + 2: the bound */
+	assert_int_equal(h_cstats(&p).chunk_overrun, 2);
+	/* The app reads and returns: the window reopens. */
+	assert_int_equal(h_recv(h, &p, NULL), edge);
+	assert_int_equal(h_dontneed(h, &p, UINT32_MAX), 6);
 	h_poll(h);
 	h_acks(h, &p, NULL);
 	/*
 	 * Out-of-order records can take the whole budget, but never against
-	 * the segment that releases them: the hole at 50 is filled.
+	 * the segment that releases them: the hole at `edge` is filled.
 	 */
-	for (i = 6; i < 10; i++) {
-		h_send_data(h, &p, i * 10, 10);
+	for (i = 1; i < 5; i++) {
+		h_send_data(h, &p, edge + i * 10, 10);
 		h_acks(h, &p, NULL);
 	}
 	assert_int_equal(h_info(&p).chunks_held, 4);
-	h_send_data(h, &p, 50, 10);
-	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(h_seq(&p, 100)),
+	h_send_data(h, &p, edge, 10);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(h_seq(&p, edge + 50)),
 					  .nb_sack = H_IS(0) }, NULL);
 	assert_int_equal(h_recv(h, &p, NULL), 50);
 	assert_int_equal(h_dontneed(h, &p, UINT32_MAX), 5);
 	assert_int_equal(h_info(&p).chunks_held, 0);
-	assert_int_equal(p.bytes, 100);
+	assert_int_equal(p.bytes, edge + 50);
 }
 
 /* A peer offering MSS 536 (with or without timestamps): window and ACK cadence in its segments. */
