@@ -31,7 +31,7 @@ static bool listener_for(const struct tcprx *rx, const struct tcprx_seg *seg)
 }
 
 /* RFC 9293 §3.7.1, RFC 7323 §1.3/§2.2, RFC 2018 §2: options only as the SYN offered them. */
-static void negotiate_options(struct tcprx_conn *c, const struct tcprx_seg *seg)
+void tcprx_negotiate_options(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
 	const struct tcprx_config *cfg = &c->rx->cfg;
 	bool v4 = seg->dst.family == AF_INET;
@@ -56,47 +56,6 @@ static void negotiate_options(struct tcprx_conn *c, const struct tcprx_seg *seg)
 	tcprx_window_init(c, c->rcv_mss, seg->opt.has_mss ? c->peer_mss : c->rcv_mss);
 }
 
-/*
- * RFC 4987 §3.6: no room to remember the SYN. Answer with a cookie and keep
- * nothing: the SYN-ACK comes from a connection that lives on the stack only.
- * Without timestamps there is nowhere to keep window scale and SACK, so
- * this SYN-ACK offers neither; the peer's MSS is rounded down to a value
- * the cookie can name, and the window offered is counted from that.
- */
-static void send_cookie(struct tcprx *rx, const struct tcprx_seg *seg)
-{
-	struct tcprx_conn c;
-	uint32_t tsval;
-
-	memset(&c, 0, sizeof(c));
-	c.rx = rx;
-	c.local = seg->dst;
-	c.remote = seg->src;
-	c.local_port = seg->dport;
-	c.remote_port = seg->sport;
-	c.peer_mac = seg->src_mac;
-	c.vlan = seg->vlan;
-	negotiate_options(&c, seg);
-	if (!c.ts_ok) {
-		c.sack_ok = false;
-		c.snd_wscale = c.rcv_wscale = 0;
-	}
-	c.peer_mss = tcprx_syncookie_mss(c.peer_mss);
-	tcprx_window_init(&c, c.rcv_mss, c.peer_mss);
-	c.irs = seg->seq;
-	c.rcv_nxt = seg->seq + 1;
-	c.iss = tcprx_syncookie_isn(rx, seg, c.peer_mss);
-	if (c.ts_ok) {
-		/* the TSval the SYN-ACK will carry, with the options in its low bits */
-		tsval = (uint32_t)tcprx_now_ms(rx) + c.ts_offset;
-		c.ts_offset += tcprx_syncookie_tsval(tsval, c.sack_ok,
-						     seg->opt.has_wscale ? c.snd_wscale : -1) - tsval;
-	}
-	rx->st.syncookies_sent++;
-	rx->cookie_sent = rx->now;
-	tcprx_send_synack(&c);
-}
-
 /* RFC 9293 §3.10.7.2, SYN in LISTEN, within the half-open and backlog bounds. */
 static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 {
@@ -109,7 +68,7 @@ static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 	}
 	if (rx->nb_half_open >= rx->cfg.max_half_open || rx->nb_conns >= rx->cfg.max_conns) {
 		if (!rx->cfg.no_syncookies)
-			send_cookie(rx, seg);
+			tcprx_syncookie_send(rx, seg);
 		else if (rx->nb_half_open >= rx->cfg.max_half_open)
 			rx->st.half_open_drops++;
 		else
@@ -121,7 +80,7 @@ static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 		rx->st.conn_table_full++;
 		return;
 	}
-	negotiate_options(c, seg);
+	tcprx_negotiate_options(c, seg);
 	/* Data on a SYN is not kept (no TFO): it is not acknowledged, the peer resends it. */
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
@@ -136,96 +95,25 @@ static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 
 static bool synchronized_input(struct tcprx_conn *c, struct tcprx_seg *seg);
 
-/* A proven handshake beats an unproven one: free the oldest half-open connection. */
-static bool evict_half_open(struct tcprx *rx)
-{
-	struct tcprx_conn *oldest = TAILQ_FIRST(&rx->half_open);
-
-	if (oldest == NULL)
-		return false;
-	rx->st.half_open_evicted++;
-	tcprx_conn_free(oldest);
-	return true;
-}
-
-/* The connection's options as the cookie (and the ACK's timestamp) carried them. */
-static void cookie_options(struct tcprx_conn *c, const struct tcprx_seg *seg,
-			   const struct tcprx_cookie *ck)
-{
-	struct tcprx *rx = c->rx;
-
-	c->rcv_mss = seg->dst.family == AF_INET ? rx->mss4 : rx->mss6;
-	c->peer_mss = ck->peer_mss;
-	c->ts_ok = ck->ts_ok;
-	c->sack_ok = ck->sack_ok;
-	if (ck->peer_wscale >= 0) {
-		c->snd_wscale = (uint8_t)ck->peer_wscale;
-		c->rcv_wscale = tcprx_rcv_wscale(rx, c->rcv_mss);
-	}
-	if (c->ts_ok) {
-		c->ts_recent = c->ts_prev = seg->opt.tsval;
-		c->ts_prev_seq = seg->seq;
-		c->ts_recent_ms = tcprx_now_ms(rx);
-		c->ts_offset = tcprx_ts_offset(rx, seg);
-	}
-	tcprx_window_init(c, c->rcv_mss, c->peer_mss);
-}
-
 /*
- * The ACK of a cookie SYN-ACK: the connection is made now, as if it had
- * waited in SYN-RECEIVED, and the ACK (with any data on it) goes through
- * the usual rules. A full table gives up its oldest half-open slot.
+ * An ACK to a listener with no connection: "any acknowledgment is bad"
+ * (RST), unless it carries a SYN cookie of ours. Then the connection is
+ * made now, as if it had waited in SYN-RECEIVED, and the ACK (with any
+ * data on it) goes through the usual rules.
  */
-static void cookie_open(struct tcprx *rx, struct tcprx_seg *seg, const struct tcprx_cookie *ck)
+static void cookie_ack(struct tcprx *rx, struct tcprx_seg *seg)
 {
 	struct tcprx_conn *c;
 
-	if (rx->nb_backlog >= rx->cfg.accept_backlog) {
-		rx->st.backlog_drops++;
+	if (!tcprx_syncookie_ack(rx, seg, &c)) {
+		tcprx_send_rst_reply(rx, seg);
 		return;
 	}
-	if (rx->nb_conns >= rx->cfg.max_conns && !evict_half_open(rx)) {
-		rx->st.conn_table_full++;
-		return;
-	}
-	c = tcprx_conn_new(rx, seg);
-	if (c == NULL) {
-		rx->st.conn_table_full++;
-		return;
-	}
-	cookie_options(c, seg, ck);
-	c->irs = seg->seq - 1;
-	c->rcv_nxt = c->last_ack_sent = seg->seq;
-	c->iss = seg->ack - 1;
-	c->snd_nxt = seg->ack;
-	/* what the cookie SYN-ACK offered (send_cookie: the same MSS, so the same window) */
-	c->rcv_adv = c->rcv_nxt +
-		     (uint32_t)RTE_MIN((uint64_t)rx->cfg.rcv_chunks * c->full_seg, 65535ull);
-	TAILQ_INSERT_TAIL(&rx->half_open, c, list);
-	rx->nb_half_open++;
+	if (c == NULL)
+		return; /* a good cookie, but no room: the peer's retransmission may find some */
 	c->st.segs_in++;
 	if (synchronized_input(c, seg) && c->ack_now)
 		tcprx_send_ack(c);
-}
-
-/*
- * An ACK to a listener with no connection: a cookie's, if we sent any lately
- * and it checks out (taken: true). Otherwise the caller resets it.
- */
-static bool cookie_ack(struct tcprx *rx, struct tcprx_seg *seg)
-{
-	struct tcprx_cookie ck;
-
-	if (rx->cookie_sent == 0 || rx->now - rx->cookie_sent > TCPRX_COOKIE_VALID_NS ||
-	    (seg->flags & TCPRX_SYN))
-		return false;
-	if (!tcprx_syncookie_check(rx, seg, &ck)) {
-		rx->st.syncookies_rejected++;
-		return false;
-	}
-	rx->st.syncookies_validated++;
-	cookie_open(rx, seg, &ck);
-	return true;
 }
 
 static void listen_input(struct tcprx *rx, struct tcprx_seg *seg)
@@ -239,8 +127,7 @@ static void listen_input(struct tcprx *rx, struct tcprx_seg *seg)
 		return;
 	}
 	if (seg->flags & TCPRX_ACK) {
-		if (!cookie_ack(rx, seg))
-			tcprx_send_rst_reply(rx, seg); /* "any acknowledgment is bad" */
+		cookie_ack(rx, seg);
 		return;
 	}
 	if (seg->flags & TCPRX_SYN)

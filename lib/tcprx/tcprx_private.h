@@ -277,12 +277,8 @@ struct tcprx_cookie {
 /* A cookie is checked for ACKs to a listener only this long after the last one went out. */
 #define TCPRX_COOKIE_VALID_NS (128ull * 1000000000)
 void tcprx_syncookie_init(struct tcprx *rx);
-uint16_t tcprx_syncookie_mss(uint16_t peer_mss);
-uint32_t tcprx_syncookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg,
-			     uint16_t peer_mss);
-uint32_t tcprx_syncookie_tsval(uint32_t tsval, bool sack_ok, int peer_wscale);
-bool tcprx_syncookie_check(const struct tcprx *rx, const struct tcprx_seg *seg,
-			   struct tcprx_cookie *out);
+void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg);
+bool tcprx_syncookie_ack(struct tcprx *rx, const struct tcprx_seg *seg, struct tcprx_conn **conn);
 
 /* tcprx_parse.c: frame -> ARP / ND / TCP segment */
 enum tcprx_frame_kind { TCPRX_FRAME_DROP, TCPRX_FRAME_TCP, TCPRX_FRAME_ARP, TCPRX_FRAME_ND };
@@ -292,6 +288,7 @@ int tcprx_parse_options(const uint8_t *p, unsigned int len, struct tcprx_opts *o
 
 /* tcprx_input.c: the RFC 9293 receive rules */
 void tcprx_input_frame(struct tcprx *rx, struct rte_mbuf *m);
+void tcprx_negotiate_options(struct tcprx_conn *conn, const struct tcprx_seg *seg);
 void tcprx_conn_unstick(struct tcprx_conn *conn);
 
 /* tcprx_reass.c: in-order queue, out-of-order records, SACK blocks */

@@ -3,6 +3,7 @@
  * SYN cookies (RFC 4987 §3.6): when the half-open bound or the connection
  * table is full, the SYN-ACK's sequence number carries what the connection
  * needs, and no state is kept until the peer's ACK proves the handshake.
+ * That ACK's connection may take the slot of the oldest half-open one.
  *
  * Our ISS as a cookie, 32 bits:
  *   31..30  the cookie clock (64-second periods) mod 4
@@ -18,6 +19,7 @@
  * SACK, and the SYN-ACK offers neither.
  */
 #include <string.h>
+#include <sys/socket.h>
 
 #include "tcprx_private.h"
 
@@ -85,12 +87,12 @@ static uint32_t cookie_mss_index(uint16_t mss)
 	return i;
 }
 
-uint16_t tcprx_syncookie_mss(uint16_t peer_mss)
+static uint16_t cookie_mss_round(uint16_t peer_mss)
 {
 	return cookie_mss[cookie_mss_index(peer_mss)];
 }
 
-uint32_t tcprx_syncookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg, uint16_t peer_mss)
+static uint32_t cookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg, uint16_t peer_mss)
 {
 	uint64_t period = cookie_period(rx);
 	uint32_t mss_index = cookie_mss_index(peer_mss);
@@ -103,7 +105,7 @@ uint32_t tcprx_syncookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg
  * Our TSval with the options in its low bits, never above the clock's
  * value (TSvals must not run ahead of the clock the later ones come from).
  */
-uint32_t tcprx_syncookie_tsval(uint32_t tsval, bool sack_ok, int peer_wscale)
+static uint32_t cookie_tsval(uint32_t tsval, bool sack_ok, int peer_wscale)
 {
 	uint32_t bits = (peer_wscale < 0 ? COOKIE_TS_NO_WS : (uint32_t)peer_wscale) |
 			(sack_ok ? COOKIE_TS_SACK : 0);
@@ -117,7 +119,7 @@ uint32_t tcprx_syncookie_tsval(uint32_t tsval, bool sack_ok, int peer_wscale)
  * Does this ACK (SEQ = peer ISN + 1, ACK = cookie + 1) carry a cookie we
  * made in this period or the last? Fills what it encodes.
  */
-bool tcprx_syncookie_check(const struct tcprx *rx, const struct tcprx_seg *seg,
+static bool syncookie_check(const struct tcprx *rx, const struct tcprx_seg *seg,
 			   struct tcprx_cookie *out)
 {
 	uint32_t cookie = seg->ack - 1, mss_index = (cookie >> COOKIE_MSS_SHIFT) & 7;
@@ -143,5 +145,140 @@ bool tcprx_syncookie_check(const struct tcprx *rx, const struct tcprx_seg *seg,
 	}
 	out->ts_ok = true;
 	out->sack_ok = (ts_bits & COOKIE_TS_SACK) && !rx->cfg.no_sack;
+	return true;
+}
+
+/*
+ * RFC 4987 §3.6: no room to remember the SYN. Answer with a cookie and keep
+ * nothing: the SYN-ACK comes from a connection that lives on the stack only.
+ * Without timestamps there is nowhere to keep window scale and SACK, so
+ * this SYN-ACK offers neither; the peer's MSS is rounded down to a value
+ * the cookie can name, and the window offered is counted from that.
+ */
+void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg)
+{
+	struct tcprx_conn c;
+	uint32_t tsval;
+
+	memset(&c, 0, sizeof(c));
+	c.rx = rx;
+	c.local = seg->dst;
+	c.remote = seg->src;
+	c.local_port = seg->dport;
+	c.remote_port = seg->sport;
+	c.peer_mac = seg->src_mac;
+	c.vlan = seg->vlan;
+	tcprx_negotiate_options(&c, seg);
+	if (!c.ts_ok) {
+		c.sack_ok = false;
+		c.snd_wscale = c.rcv_wscale = 0;
+	}
+	c.peer_mss = cookie_mss_round(c.peer_mss);
+	tcprx_window_init(&c, c.rcv_mss, c.peer_mss);
+	c.irs = seg->seq;
+	c.rcv_nxt = seg->seq + 1;
+	c.iss = cookie_isn(rx, seg, c.peer_mss);
+	if (c.ts_ok) {
+		/* the TSval the SYN-ACK will carry, with the options in its low bits */
+		tsval = (uint32_t)tcprx_now_ms(rx) + c.ts_offset;
+		c.ts_offset += cookie_tsval(tsval, c.sack_ok,
+					    seg->opt.has_wscale ? c.snd_wscale : -1) - tsval;
+	}
+	rx->st.syncookies_sent++;
+	rx->cookie_sent = rx->now;
+	tcprx_send_synack(&c);
+}
+
+/* A proven handshake beats an unproven one: free the oldest half-open connection. */
+static bool evict_half_open(struct tcprx *rx)
+{
+	struct tcprx_conn *oldest = TAILQ_FIRST(&rx->half_open);
+
+	if (oldest == NULL)
+		return false;
+	rx->st.half_open_evicted++;
+	tcprx_conn_free(oldest);
+	return true;
+}
+
+/* The connection's options as the cookie (and the ACK's timestamp) carried them. */
+static void cookie_options(struct tcprx_conn *c, const struct tcprx_seg *seg,
+			   const struct tcprx_cookie *ck)
+{
+	struct tcprx *rx = c->rx;
+
+	c->rcv_mss = seg->dst.family == AF_INET ? rx->mss4 : rx->mss6;
+	c->peer_mss = ck->peer_mss;
+	c->ts_ok = ck->ts_ok;
+	c->sack_ok = ck->sack_ok;
+	if (ck->peer_wscale >= 0) {
+		c->snd_wscale = (uint8_t)ck->peer_wscale;
+		c->rcv_wscale = tcprx_rcv_wscale(rx, c->rcv_mss);
+	}
+	if (c->ts_ok) {
+		c->ts_recent = c->ts_prev = seg->opt.tsval;
+		c->ts_prev_seq = seg->seq;
+		c->ts_recent_ms = tcprx_now_ms(rx);
+		c->ts_offset = tcprx_ts_offset(rx, seg);
+	}
+	tcprx_window_init(c, c->rcv_mss, c->peer_mss);
+}
+
+/*
+ * A connection for the ACK of a cookie SYN-ACK, in SYN-RECEIVED on the
+ * half-open list (the caller's rules take it to ESTABLISHED). A full table
+ * gives up its oldest half-open slot. NULL when there is no room.
+ */
+static struct tcprx_conn *cookie_open(struct tcprx *rx, const struct tcprx_seg *seg,
+				      const struct tcprx_cookie *ck)
+{
+	struct tcprx_conn *c;
+
+	if (rx->nb_backlog >= rx->cfg.accept_backlog) {
+		rx->st.backlog_drops++;
+		return NULL;
+	}
+	if (rx->nb_conns >= rx->cfg.max_conns && !evict_half_open(rx)) {
+		rx->st.conn_table_full++;
+		return NULL;
+	}
+	c = tcprx_conn_new(rx, seg);
+	if (c == NULL) {
+		rx->st.conn_table_full++;
+		return NULL;
+	}
+	cookie_options(c, seg, ck);
+	c->irs = seg->seq - 1;
+	c->rcv_nxt = c->last_ack_sent = seg->seq;
+	c->iss = seg->ack - 1;
+	c->snd_nxt = seg->ack;
+	/* what the cookie SYN-ACK offered (tcprx_syncookie_send: the same MSS, the same window) */
+	c->rcv_adv = c->rcv_nxt +
+		     (uint32_t)RTE_MIN((uint64_t)rx->cfg.rcv_chunks * c->full_seg, 65535ull);
+	TAILQ_INSERT_TAIL(&rx->half_open, c, list);
+	rx->nb_half_open++;
+	return c;
+}
+
+/*
+ * Is this ACK to a listener (no connection) the answer to a cookie of ours?
+ * Only looked at while cookies went out in the last TCPRX_COOKIE_VALID_NS.
+ * Returns false when it is not (the caller resets it); true when it is,
+ * with *conn the new connection, or NULL when there was no room for it.
+ */
+bool tcprx_syncookie_ack(struct tcprx *rx, const struct tcprx_seg *seg, struct tcprx_conn **conn)
+{
+	struct tcprx_cookie ck;
+
+	*conn = NULL;
+	if (rx->cookie_sent == 0 || rx->now - rx->cookie_sent > TCPRX_COOKIE_VALID_NS ||
+	    (seg->flags & TCPRX_SYN))
+		return false;
+	if (!syncookie_check(rx, seg, &ck)) {
+		rx->st.syncookies_rejected++;
+		return false;
+	}
+	rx->st.syncookies_validated++;
+	*conn = cookie_open(rx, seg, &ck);
 	return true;
 }
