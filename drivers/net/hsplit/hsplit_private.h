@@ -25,6 +25,7 @@
 #include <rte_spinlock.h>
 
 #include "devmem.h"
+#include "hsplit_dpdk_compat.h"
 #include "hsplit_backend.h"
 #include "hsplit_devargs.h"
 #include "hsplit_log.h"
@@ -277,7 +278,7 @@ const struct hsplit_rule *hsplit_flow_match(struct hsplit_adapter *ad, const str
 void hsplit_flow_flush_all(struct hsplit_adapter *ad);
 
 /* hsplit_stats.c */
-int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
+int hsplit_stats_get(struct rte_eth_dev *dev, HSPLIT_STATS_GET_ARGS(stats, qstats));
 int hsplit_stats_reset(struct rte_eth_dev *dev);
 int hsplit_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 			    unsigned int size);

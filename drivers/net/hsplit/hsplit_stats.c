@@ -176,12 +176,15 @@ static void save_base(void *ctx, unsigned int id, const char *name, uint64_t v)
 	b->v[id] = v;
 }
 
-int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+int hsplit_stats_get(struct rte_eth_dev *dev, HSPLIT_STATS_GET_ARGS(st, qstats))
 {
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	hsplit_qstats_t *qs = HSPLIT_QSTATS_OF(st, qstats); /* NULL: not wanted */
 	unsigned int q;
 
 	memset(st, 0, sizeof(*st));
+	if (qs != NULL)
+		memset(qs, 0, sizeof(*qs));
 	for (q = 0; q < nb_rxq(dev); q++) {
 		const struct hsplit_rxq *rxq = ad->rxq[q];
 		uint64_t pk, by, missed;
@@ -197,9 +200,9 @@ int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->imissed += missed;
 		st->ierrors += HSPLIT_READ(rxq->dev.oversize) - ad->stats_base.rx_errors[q];
 		st->rx_nombuf += HSPLIT_READ(rxq->nombuf) - ad->stats_base.rx_nombuf[q];
-		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[q] = pk;
-			st->q_ibytes[q] = by;
+		if (qs != NULL && q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			qs->q_ipackets[q] = pk;
+			qs->q_ibytes[q] = by;
 		}
 	}
 	for (q = 0; q < nb_txq(dev); q++) {
@@ -213,9 +216,9 @@ int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->opackets += pk;
 		st->obytes += by;
 		st->oerrors += HSPLIT_READ(txq->errors) - ad->stats_base.tx_errors[q];
-		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[q] = pk;
-			st->q_obytes[q] = by;
+		if (qs != NULL && q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			qs->q_opackets[q] = pk;
+			qs->q_obytes[q] = by;
 		}
 	}
 	return 0;
