@@ -48,8 +48,9 @@ def plugin(pmd):
         atexit.register(shutil.rmtree, stage, True)
         shutil.copy2(pmd, stage)
         devmem = os.path.join(os.path.dirname(pmd), '..', '..', '..', 'lib', 'devmem')
-        for lib in glob.glob(os.path.join(devmem, 'libhsplit_devmem.so.[0-9]*[0-9]')):
-            shutil.copy2(lib, stage)
+        # the file and its soname link (libhsplit_devmem.so.0, what the PMD needs)
+        for lib in glob.glob(os.path.join(devmem, 'libhsplit_devmem.so.*')):
+            shutil.copy2(lib, stage, follow_symlinks=False)
         _staged[pmd] = os.path.join(stage, os.path.basename(pmd))
     stage = os.path.dirname(_staged[pmd])
     ld = os.environ.get('LD_LIBRARY_PATH')
@@ -121,6 +122,8 @@ class Veth:
     def __init__(self):
         if os.geteuid() != 0 or shutil.which('ip') is None:
             raise Skip('needs root and iproute2 for namespaces and veth')
+        if os.environ.get('HSPLIT_NO_NETNS'):
+            raise Skip('HSPLIT_NO_NETNS is set (a build tree sharing the host network)')
         tag = '%d' % (os.getpid() % 100000)
         self.tx, self.rx = 'hstx' + tag, 'hsrx' + tag
         self.tx_if, self.rx_if = 'vtx' + tag, 'vrx' + tag
