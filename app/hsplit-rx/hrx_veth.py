@@ -88,6 +88,8 @@ class Veth:
     def __init__(self, impair=None, wire_bin=None, tag=None):
         if os.geteuid() != 0:
             raise Skip('needs root for network namespaces and veth')
+        if os.environ.get('HSPLIT_NO_NETNS'):
+            raise Skip('HSPLIT_NO_NETNS is set (a build tree sharing the host network)')
         for tool in ('ip', 'ethtool'):
             if shutil.which(tool) is None:
                 raise Skip('needs %s (iproute2, ethtool)' % tool)

@@ -176,6 +176,8 @@ static const char *netns_skip_reason(void)
 {
 	if (geteuid() != 0)
 		return "not root: veth pairs and network namespaces need CAP_NET_ADMIN";
+	if (getenv("HSPLIT_NO_NETNS") != NULL)
+		return "HSPLIT_NO_NETNS is set (a build tree sharing the host's network)";
 	if (sh("command -v ip") != 0)
 		return "the ip tool (iproute2) is missing";
 	return NULL;
