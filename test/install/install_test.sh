@@ -61,6 +61,7 @@ if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
 	exit 0
 fi
 command -v dpdk-testpmd >/dev/null || fail "dpdk-testpmd is missing (package dpdk)"
+command -v mount >/dev/null || fail "mount is missing (package mount)"
 # The destdir's lib/devmem through LD_LIBRARY_PATH: the PMD's rpath names
 # $libdir, where nothing is installed.
 printf 'show port info 0\nquit\n' >"$tmp/cmds"
