@@ -27,6 +27,7 @@ tree_packages=(
 	build-essential meson ninja-build pkg-config python3 dpkg-dev xz-utils
 	dpdk dpdk-dev libdpdk-dev libpcap-dev libxdp-dev libbpf-dev libelf-dev
 	libcmocka-dev libdrm-dev iproute2
+	mount   # not essential in sid: the install test's private mount namespace needs it
 )
 
 # The Debian mirror the host already uses (deb822 or one-line sources).
@@ -68,6 +69,12 @@ ensure_tree() {
 		  die "$suite: mmdebstrap failed (log: $cache/$suite-$key.log)"; }
 	touch "$tmp/.complete"
 	mv "$tmp" "$dir"
+	# trees of this suite for an older package list or mirror: unused (the
+	# suite's lock is held), ~800 MB each
+	local old
+	for old in "$cache/$suite"-*; do
+		[ -d "$old" ] && [ "$old" != "$dir" ] && rm -rf "$old" "$old.log"
+	done
 	printf '%s\n' "$dir"
 }
 
