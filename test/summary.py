@@ -12,7 +12,8 @@ import re
 import sys
 
 TAP_RESULT = re.compile(r'^(not ok|ok)\b\s*\d*\s*(?:-\s*)?([^#]*)(#\s*(\w+))?')
-TAP_PLAN = re.compile(r'^1\.\.(\d+)')
+# Any line: cmocka >= 1.1.7 prints "TAP version 13" before the plan.
+TAP_PLAN = re.compile(r'^1\.\.(\d+)', re.MULTILINE)
 
 
 def count_tap(stdout):

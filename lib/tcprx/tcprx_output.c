@@ -5,6 +5,7 @@
  * are built in host mbufs from cfg.tx_pool, checksummed in software (they
  * carry no payload) and sent in batches.
  */
+#include <assert.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -117,8 +118,8 @@ static uint32_t put_ip(struct tcprx *rx, void *l3, const struct tcprx_addr *src,
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)l4_len);
 		ip->proto = proto;
 		ip->hop_limits = hops;
-		memcpy(ip->src_addr, src->bytes, 16);
-		memcpy(ip->dst_addr, dst->bytes, 16);
+		memcpy(&ip->src_addr, src->bytes, 16);
+		memcpy(&ip->dst_addr, dst->bytes, 16);
 		return sizeof(*ip);
 	}
 }
@@ -374,13 +375,17 @@ void tcprx_send_arp_reply(struct tcprx *rx, const struct rte_mbuf *req, const st
 	tx_queue(rx, m);
 }
 
-/* Neighbour solicitation and advertisement bodies after the 4-byte ICMPv6 header. */
+/*
+ * Neighbour solicitation and advertisement bodies after the 4-byte ICMPv6
+ * header, at any alignment in the frame: bytes only, so no packing is needed.
+ */
 struct nd_body {
-	uint32_t flags;          /* NA: router/solicited/override; NS: reserved */
+	uint8_t flags[4];        /* NA: router/solicited/override; NS: reserved */
 	uint8_t target[16];
 	uint8_t opt_type, opt_len;
 	uint8_t lladdr[RTE_ETHER_ADDR_LEN];
-} __rte_packed;
+};
+static_assert(sizeof(struct nd_body) == 28, "ICMPv6 ND body with one link-layer option");
 
 /* RFC 4861 §7.2.4: a solicited advertisement for one of our IPv6 addresses. */
 void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns, const struct tcprx_seg *seg)
@@ -407,7 +412,8 @@ void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns, const str
 		rx->st.not_ours++;
 		return;
 	}
-	memcpy(dst.bytes, memcmp(qip->src_addr, unspecified, 16) ? qip->src_addr : all_nodes, 16);
+	memcpy(dst.bytes, memcmp(&qip->src_addr, unspecified, 16) ?
+	       (const uint8_t *)&qip->src_addr : all_nodes, 16);
 	m = tx_alloc(rx, (uint16_t)(l4 + 4 + sizeof(*a)));
 	if (m == NULL)
 		return;
@@ -419,7 +425,8 @@ void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns, const str
 	icmp[1] = 0;
 	icmp[2] = icmp[3] = 0;
 	a = (struct nd_body *)(icmp + 4);
-	a->flags = rte_cpu_to_be_32(0x60000000); /* solicited, override */
+	memset(a->flags, 0, sizeof(a->flags));
+	a->flags[0] = 0x60; /* solicited, override */
 	memcpy(a->target, q->target, 16);
 	a->opt_type = 2; /* target link-layer address */
 	a->opt_len = 1;

@@ -248,8 +248,8 @@ static enum tcprx_frame_kind parse_ipv6(struct tcprx *rx, struct rte_mbuf *m, ui
 	if ((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6 || l3_off + sizeof(*ip) + plen > m->pkt_len)
 		return malformed(rx);
 	seg->src.family = seg->dst.family = AF_INET6;
-	memcpy(seg->src.bytes, ip->src_addr, 16);
-	memcpy(seg->dst.bytes, ip->dst_addr, 16);
+	memcpy(seg->src.bytes, &ip->src_addr, 16);
+	memcpy(seg->dst.bytes, &ip->dst_addr, 16);
 	if (ip->proto == IPPROTO_ICMPV6) {
 		const struct rte_icmp_hdr *icmp;
 

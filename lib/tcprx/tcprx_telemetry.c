@@ -10,6 +10,8 @@
 #include <rte_spinlock.h>
 #include <rte_telemetry.h>
 
+#include "hsplit_dpdk_compat.h"
+
 #include "tcprx_private.h"
 
 #define MAX_STACKS 64
@@ -52,7 +54,7 @@ static int telemetry_list(const char *cmd __rte_unused, const char *params __rte
 	return 0;
 }
 
-#define STAT(name) rte_tel_data_add_dict_u64(d, #name, st.name)
+#define STAT(name) hsplit_tel_add_dict_uint(d, #name, st.name)
 
 static int telemetry_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {

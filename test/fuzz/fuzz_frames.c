@@ -111,17 +111,18 @@ static unsigned int write_tcp_frame(uint8_t *b, const struct fuzz_tcp *t, bool i
 	if (t->v6) {
 		struct rte_ipv6_hdr *ip = (void *)(b + l3);
 		static const uint8_t ours[16] = { 0xfd, [15] = 1 };
+		uint8_t *dst = (uint8_t *)&ip->dst_addr, *src = (uint8_t *)&ip->src_addr;
 
 		memset(ip, 0, sizeof(*ip));
 		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)(tcp_len + t->pay_len));
 		ip->proto = IPPROTO_TCP;
 		ip->hop_limits = 64;
-		memcpy(ip->dst_addr, ours, 16);
-		ip->dst_addr[15] += t->dst_other;
-		memcpy(ip->src_addr, ours, 16);
-		ip->src_addr[13] = 1;
-		ip->src_addr[15] = (uint8_t)(t->peer + 1);
+		memcpy(dst, ours, 16);
+		dst[15] += t->dst_other;
+		memcpy(src, ours, 16);
+		src[13] = 1;
+		src[15] = (uint8_t)(t->peer + 1);
 		th = (void *)(ip + 1);
 		sum = rte_ipv6_phdr_cksum(ip, 0);
 	} else {
@@ -189,11 +190,13 @@ static unsigned int write_nd(struct fuzz_run *run, uint8_t *b)
 	ip->payload_len = rte_cpu_to_be_16(32);
 	ip->proto = IPPROTO_ICMPV6;
 	ip->hop_limits = ctl & 1 ? 64 : 255;
-	memcpy(ip->dst_addr, group, 16);
+	memcpy(&ip->dst_addr, group, 16);
 	if (!(ctl & 2)) {  /* else the unspecified source of duplicate address detection */
-		memcpy(ip->src_addr, ours, 16);
-		ip->src_addr[13] = 1;
-		ip->src_addr[15] = (uint8_t)(t.peer + 1);
+		uint8_t *src = (uint8_t *)&ip->src_addr;
+
+		memcpy(src, ours, 16);
+		src[13] = 1;
+		src[15] = (uint8_t)(t.peer + 1);
 	}
 	memset(icmp, 0, 32);
 	icmp[0] = 135;
@@ -416,7 +419,7 @@ static const char *check_tcp_out(struct fuzz_run *run, const void *l3, bool v6,
 	if ((th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
 	    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) && dport >= 40000 && dport < 40000 + FUZZ_PEERS)
 		run->stack_iss[dport - 40000][v6] = rte_be_to_cpu_32(th->sent_seq);
-	return check_window_edge(run, v6 ? ((const struct rte_ipv6_hdr *)l3)->dst_addr :
+	return check_window_edge(run, v6 ? (const uint8_t *)&((const struct rte_ipv6_hdr *)l3)->dst_addr :
 				 (const uint8_t *)&((const struct rte_ipv4_hdr *)l3)->dst_addr,
 				 v6, th, doff);
 }

@@ -128,8 +128,8 @@ static size_t put_ip(const struct harness *h, const struct h_peer *p, uint8_t *b
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)l4_len);
 		ip->proto = IPPROTO_TCP;
 		ip->hop_limits = 64;
-		memcpy(ip->src_addr, p->ip, 16);
-		memcpy(ip->dst_addr, h->ip6.bytes, 16);
+		memcpy(&ip->src_addr, p->ip, 16);
+		memcpy(&ip->dst_addr, h->ip6.bytes, 16);
 		return sizeof(*ip);
 	}
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)b;
@@ -394,8 +394,8 @@ static void parse_ipv6(const uint8_t *b, size_t len, struct h_frame *f)
 	l4_len = rte_be_to_cpu_16(ip->payload_len);
 	assert_true(sizeof(*ip) + l4_len <= len);
 	f->ipv6 = true;
-	memcpy(f->ip_src, ip->src_addr, 16);
-	memcpy(f->ip_dst, ip->dst_addr, 16);
+	memcpy(f->ip_src, &ip->src_addr, 16);
+	memcpy(f->ip_dst, &ip->dst_addr, 16);
 	f->l4_proto = ip->proto;
 	assert_true(ip->proto == IPPROTO_TCP || ip->proto == IPPROTO_ICMPV6);
 	/* Every checksum tcprx computes must be right: no TX offload is asked for. */

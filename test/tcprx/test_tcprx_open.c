@@ -386,11 +386,9 @@ static size_t build_ns(const struct harness *h, const struct h_peer *p, uint8_t 
 	ip->payload_len = rte_cpu_to_be_16(32);
 	ip->proto = IPPROTO_ICMPV6;
 	ip->hop_limits = 255;
-	memcpy(ip->src_addr, p->ip, 16);
-	memcpy(ip->dst_addr, snm, 16);
-	ip->dst_addr[13] = h->ip6.bytes[13];
-	ip->dst_addr[14] = h->ip6.bytes[14];
-	ip->dst_addr[15] = h->ip6.bytes[15];
+	memcpy(&ip->src_addr, p->ip, 16);
+	memcpy(&ip->dst_addr, snm, 16);
+	memcpy((uint8_t *)&ip->dst_addr + 13, h->ip6.bytes + 13, 3);
 	icmp[0] = 135; /* neighbour solicitation */
 	memcpy(icmp + 8, h->ip6.bytes, 16);
 	icmp[24] = 1; /* source link-layer address */

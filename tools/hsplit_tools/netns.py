@@ -35,6 +35,8 @@ def require(tools, why='network namespaces and veth'):
     """Skip unless root with every tool in `tools` on PATH."""
     if os.geteuid() != 0:
         raise Skip('needs root for %s' % why)
+    if os.environ.get('HSPLIT_NO_NETNS'):
+        raise Skip('HSPLIT_NO_NETNS is set (a build tree sharing the host network)')
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
         raise Skip('needs %s on PATH' % ', '.join(missing))

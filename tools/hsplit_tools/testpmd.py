@@ -51,8 +51,9 @@ def plugin(pmd):
         atexit.register(shutil.rmtree, stage, True)
         shutil.copy2(pmd, stage)
         devmem = os.path.join(os.path.dirname(pmd), '..', '..', '..', 'lib', 'devmem')
-        for lib in glob.glob(os.path.join(devmem, 'libhsplit_devmem.so.[0-9]*[0-9]')):
-            shutil.copy2(lib, stage)
+        # the file and its soname link (libhsplit_devmem.so.0, what the PMD needs)
+        for lib in glob.glob(os.path.join(devmem, 'libhsplit_devmem.so.*')):
+            shutil.copy2(lib, stage, follow_symlinks=False)
         _staged[pmd] = os.path.join(stage, os.path.basename(pmd))
     stage = os.path.dirname(_staged[pmd])
     ld = os.environ.get('LD_LIBRARY_PATH')

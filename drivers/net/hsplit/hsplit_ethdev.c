@@ -421,15 +421,17 @@ static int hsplit_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	return 0;
 }
 
-static const uint32_t *hsplit_split_ptypes_get(struct rte_eth_dev *dev)
+static const uint32_t *hsplit_split_ptypes_get(HSPLIT_PTYPES_GET_ARGS(dev, no_of_elements))
 {
 	RTE_SET_USED(dev);
+	HSPLIT_PTYPES_SET_COUNT(no_of_elements, RTE_DIM(split_ptypes) - 1);
 	return split_ptypes;
 }
 
-static const uint32_t *hsplit_ptypes_get(struct rte_eth_dev *dev)
+static const uint32_t *hsplit_ptypes_get(HSPLIT_PTYPES_GET_ARGS(dev, no_of_elements))
 {
 	RTE_SET_USED(dev);
+	HSPLIT_PTYPES_SET_COUNT(no_of_elements, RTE_DIM(reported_ptypes) - 1);
 	return reported_ptypes;
 }
 

@@ -78,10 +78,10 @@ static int parse_ipv6(const struct rte_flow_item *item, struct hsplit_rule *r,
 	if (m->hdr.vtc_flow || m->hdr.payload_len || m->hdr.hop_limits)
 		return flow_error(error, RTE_FLOW_ERROR_TYPE_ITEM_MASK, item,
 				  "ipv6: only src, dst and proto can be matched");
-	memcpy(r->src6, s->hdr.src_addr, 16);
-	memcpy(r->src6_mask, m->hdr.src_addr, 16);
-	memcpy(r->dst6, s->hdr.dst_addr, 16);
-	memcpy(r->dst6_mask, m->hdr.dst_addr, 16);
+	memcpy(r->src6, &s->hdr.src_addr, 16);
+	memcpy(r->src6_mask, &m->hdr.src_addr, 16);
+	memcpy(r->dst6, &s->hdr.dst_addr, 16);
+	memcpy(r->dst6_mask, &m->hdr.dst_addr, 16);
 	if (m->hdr.proto)
 		r->l4_proto = s->hdr.proto;
 	return 0;

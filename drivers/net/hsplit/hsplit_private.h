@@ -27,6 +27,7 @@
 #include <rte_spinlock.h>
 
 #include "devmem_driver.h"
+#include "hsplit_dpdk_compat.h"
 #include "hsplit_backend.h"
 #include "hsplit_devargs.h"
 #include "hsplit_hw.h"
@@ -157,7 +158,7 @@ extern const struct rte_flow_ops hsplit_flow_ops;
 void hsplit_flow_flush_all(struct hsplit_adapter *ad);
 
 /* hsplit_stats.c */
-int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
+int hsplit_stats_get(struct rte_eth_dev *dev, HSPLIT_STATS_GET_ARGS(stats, qstats));
 int hsplit_stats_reset(struct rte_eth_dev *dev);
 int hsplit_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 			    unsigned int size);

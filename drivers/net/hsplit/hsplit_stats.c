@@ -210,12 +210,15 @@ static uint64_t rxq_missed(const struct hsplit_rxq *rxq)
 	       HSPLIT_READ(rxq->hw.stats.inbox_full);
 }
 
-int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+int hsplit_stats_get(struct rte_eth_dev *dev, HSPLIT_STATS_GET_ARGS(st, qstats))
 {
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
+	hsplit_qstats_t *qs = HSPLIT_QSTATS_OF(st, qstats); /* NULL: not wanted */
 	unsigned int q;
 
 	memset(st, 0, sizeof(*st));
+	if (qs != NULL)
+		memset(qs, 0, sizeof(*qs));
 	for (q = 0; q < nb_rxq(dev); q++) {
 		const struct hsplit_rxq *rxq = ad->rxq[q];
 		uint64_t pk, by, missed;
@@ -230,9 +233,9 @@ int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->imissed += missed;
 		st->ierrors += HSPLIT_READ(rxq->hw.stats.oversize) - ad->stats_base.rx_errors[q];
 		st->rx_nombuf += HSPLIT_READ(rxq->nombuf) - ad->stats_base.rx_nombuf[q];
-		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[q] = pk;
-			st->q_ibytes[q] = by;
+		if (qs != NULL && q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			qs->q_ipackets[q] = pk;
+			qs->q_ibytes[q] = by;
 		}
 	}
 	for (q = 0; q < nb_txq(dev); q++) {
@@ -246,9 +249,9 @@ int hsplit_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->opackets += pk;
 		st->obytes += by;
 		st->oerrors += HSPLIT_READ(txq->errors) - ad->stats_base.tx_errors[q];
-		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[q] = pk;
-			st->q_obytes[q] = by;
+		if (qs != NULL && q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			qs->q_opackets[q] = pk;
+			qs->q_obytes[q] = by;
 		}
 	}
 	return 0;

@@ -95,9 +95,9 @@ static void build_template(struct gen_backend *g)
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)(a->gen_size - g->l4_off));
 		ip->proto = ip_proto(a);
 		ip->hop_limits = 64;
-		memcpy(ip->dst_addr, dst, 16);
-		memcpy(ip->src_addr, dst, 16);
-		ip->src_addr[5] = 1;
+		memcpy(&ip->dst_addr, dst, 16);
+		memcpy(&ip->src_addr, dst, 16);
+		((uint8_t *)&ip->src_addr)[5] = 1;
 	} else {
 		struct rte_ipv4_hdr *ip = (void *)(eh + 1);
 
@@ -169,9 +169,10 @@ static void write_frame(struct gen_backend *g, uint8_t *frame, uint32_t f)
 	memcpy(frame, g->template, g->hdr_len);
 	if (a->gen_ipv6) {
 		struct rte_ipv6_hdr *ip = (void *)(frame + RTE_ETHER_HDR_LEN);
+		uint8_t *src = (uint8_t *)&ip->src_addr;
 
-		ip->src_addr[14] = (uint8_t)(f >> 8);
-		ip->src_addr[15] = (uint8_t)(f + 1);
+		src[14] = (uint8_t)(f >> 8);
+		src[15] = (uint8_t)(f + 1);
 	} else {
 		struct rte_ipv4_hdr *ip = (void *)(frame + RTE_ETHER_HDR_LEN);
 

@@ -40,21 +40,22 @@ static uint64_t l4_csum_flags(const uint8_t *l3, bool ipv6, const uint8_t *l4, u
 			uint8_t zero[3], proto;
 		} ph;
 
-		memcpy(ph.src, ip->src_addr, 16);
-		memcpy(ph.dst, ip->dst_addr, 16);
+		memcpy(ph.src, &ip->src_addr, 16);
+		memcpy(ph.dst, &ip->dst_addr, 16);
 		ph.len = rte_cpu_to_be_32(l4_bytes);
 		memset(ph.zero, 0, sizeof(ph.zero));
 		ph.proto = proto;
 		sum = __rte_raw_cksum(&ph, sizeof(ph), 0);
 	} else {
 		const struct rte_ipv4_hdr *ip = (const void *)l3;
+		/* 12 bytes, naturally aligned: no packing needed */
 		struct {
 			rte_be32_t src, dst;
 			uint8_t zero, proto;
 			rte_be16_t len;
-		} __rte_packed ph = { ip->src_addr, ip->dst_addr, 0, proto,
-				      rte_cpu_to_be_16((uint16_t)l4_bytes) };
+		} ph = { ip->src_addr, ip->dst_addr, 0, proto, rte_cpu_to_be_16((uint16_t)l4_bytes) };
 
+		RTE_BUILD_BUG_ON(sizeof(ph) != 12);
 		sum = __rte_raw_cksum(&ph, sizeof(ph), 0);
 	}
 	sum = __rte_raw_cksum(l4, l4_bytes, sum);
@@ -146,8 +147,8 @@ static int parse_ipv6(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
 	pkt->l3_ok = true;
 	pkt->l3_len = (uint16_t)off;
 	pkt->ptype |= off == sizeof(*ip) ? RTE_PTYPE_L3_IPV6 : RTE_PTYPE_L3_IPV6_EXT;
-	memcpy(pkt->src6, ip->src_addr, 16);
-	memcpy(pkt->dst6, ip->dst_addr, 16);
+	memcpy(pkt->src6, &ip->src_addr, 16);
+	memcpy(pkt->dst6, &ip->dst_addr, 16);
 	if (nh == IPPROTO_FRAGMENT) {
 		pkt->ptype |= RTE_PTYPE_L4_FRAG;
 		return 0;
