@@ -52,8 +52,12 @@ ensure_tree() {
 		printf '%s\n' "$dir"
 		return 0
 	fi
-	command -v mmdebstrap >/dev/null ||
-		die "mmdebstrap is missing: apt-get install mmdebstrap"
+	if ! command -v mmdebstrap >/dev/null; then
+		say "installing mmdebstrap" >&2
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends mmdebstrap; } >"$cache.apt.log" 2>&1 ||
+			{ tail -n 20 "$cache.apt.log" >&2; die "cannot install mmdebstrap (apt-get failed)"; }
+	fi
 	mkdir -p "$cache"
 	tmp=$dir.tmp.$$
 	rm -rf "$tmp"

@@ -39,6 +39,7 @@ packages=(
 	flex bison libelf-dev patch
 	clang libclang-rt-dev      # the libFuzzer + sanitizer runtimes (only recommended by clang)
 	gnuplot-nox util-linux     # hsplit-bench's plots; taskset pins its sender and receivers
+	mmdebstrap                 # config/dpdk-trees.sh: the DPDK 24.11 / 25.11 trees CI builds in
 )
 
 missing_packages() {
