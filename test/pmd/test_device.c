@@ -144,14 +144,18 @@ static uint32_t build_frame(const struct frame_spec *s, uint8_t *buf)
 	}
 	if (s->ipv6) {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(buf + l3);
+		/* arrays before DPDK 24.11, struct rte_ipv6_addr since */
+		uint8_t *src = (uint8_t *)&ip->src_addr, *dst = (uint8_t *)&ip->dst_addr;
 
 		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
 		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)(l4_len + s->payload));
 		ip->proto = s->proto;
 		ip->hop_limits = 64;
-		ip->src_addr[0] = 0xfd, ip->src_addr[15] = 1;
-		ip->dst_addr[0] = 0xfd, ip->dst_addr[15] = 2;
+		src[0] = 0xfd;
+		src[15] = 1;
+		dst[0] = 0xfd;
+		dst[15] = 2;
 		if (s->proto == IPPROTO_TCP)
 			((struct rte_tcp_hdr *)l4)->cksum = rte_ipv6_udptcp_cksum(ip, l4);
 		else if (s->proto == IPPROTO_UDP)

@@ -146,6 +146,7 @@ static size_t build_ns(const struct harness *h, const struct h_peer *p, uint8_t 
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eh + 1);
 	uint8_t *icmp = (uint8_t *)(ip + 1);
+	uint8_t *dst = (uint8_t *)&ip->dst_addr; /* an array before DPDK 24.11, a struct since */
 	uint16_t ck;
 
 	memset(buf, 0, 14 + 40 + 32);
@@ -157,12 +158,12 @@ static size_t build_ns(const struct harness *h, const struct h_peer *p, uint8_t 
 	ip->payload_len = rte_cpu_to_be_16(32);
 	ip->proto = IPPROTO_ICMPV6;
 	ip->hop_limits = 255;
-	memcpy(ip->src_addr, p->ip, 16);
-	ip->dst_addr[0] = 0xff;
-	ip->dst_addr[1] = 0x02;
-	ip->dst_addr[11] = 1;
-	ip->dst_addr[12] = 0xff;
-	memcpy(&ip->dst_addr[13], &h->ip6.bytes[13], 3);
+	memcpy(&ip->src_addr, p->ip, 16);
+	dst[0] = 0xff;
+	dst[1] = 0x02;
+	dst[11] = 1;
+	dst[12] = 0xff;
+	memcpy(&dst[13], &h->ip6.bytes[13], 3);
 	icmp[0] = 135;
 	memcpy(icmp + 8, h->ip6.bytes, 16);
 	icmp[24] = 1; /* source link-layer address */

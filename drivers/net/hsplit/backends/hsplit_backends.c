@@ -6,6 +6,7 @@
 
 #include <rte_common.h>
 #include <rte_dev.h>
+#include <dev_driver.h> /* RTE_PMD_REGISTER_PARAM_STRING: rte_dev.h up to 24.11, here in 25.11 */
 #include <rte_string_fns.h>
 
 #include "hsplit_backend.h"
