@@ -117,6 +117,7 @@ struct hsplit_adapter {
 		uint64_t rx_nombuf[HSPLIT_MAX_QUEUES];
 		uint64_t tx_packets[HSPLIT_MAX_QUEUES], tx_bytes[HSPLIT_MAX_QUEUES];
 		uint64_t tx_errors[HSPLIT_MAX_QUEUES];
+		uint64_t port_missed, port_errors;
 	} stats_base;
 	struct hsplit_xstat_base *xstat_base;
 	bool closed;
