@@ -203,7 +203,6 @@ static void rxq_setup(struct rig *r, uint16_t q, enum hsplit_split_mode split, u
 	rxq->proto_hdr = proto_hdr;
 	rxq->level = proto_hdr & RTE_PTYPE_L4_MASK ? HSPLIT_LEVEL_L4 :
 		     proto_hdr & RTE_PTYPE_L3_MASK ? HSPLIT_LEVEL_L3 : HSPLIT_LEVEL_L2;
-	rxq->chunk_size = 4096;
 	for (i = 0; i < NB_DESC; i++) {
 		rxq->ring[i].hdr = rte_pktmbuf_alloc(hdr_mp);
 		rxq->ring[i].pay = split == HSPLIT_SPLIT_NONE ? NULL : rte_pktmbuf_alloc(pay_mp);
@@ -353,7 +352,7 @@ static void test_icmp_is_linear(void **state)
 	assert_int_equal(d->hdr_len, len);
 	assert_int_equal(d->pay_len, 0);
 	assert_memory_equal(hdr_bytes(&r->rxq[0], d), frame, len);
-	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4);
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_ICMP);
 	assert_int_equal(r->rxq[0].stats.linear, 1);
 	assert_int_equal(r->rxq[0].stats.split, 0);
 	rig_free(r);
@@ -381,9 +380,10 @@ static void test_length_split(void **state)
 	rig_free(r);
 }
 
-/* A payload provider over one static chunk region: 4 chunks of 4 KiB. */
+/* A payload provider over one static chunk region: 4 chunks of 4 KiB (or `chunk` bytes). */
 struct test_provider {
 	uint8_t mem[4][4096];
+	uint32_t chunk;              /* 0: 4096 */
 	unsigned int next, limit;
 	uint32_t frag_off;
 	unsigned int calls;
@@ -396,6 +396,8 @@ static enum hsplit_hw_payload_status provider_alloc(void *opaque, uint32_t len, 
 	struct test_provider *p = opaque;
 
 	p->calls++;
+	if (len > (p->chunk ? p->chunk : sizeof(p->mem[0])))
+		return HSPLIT_HW_PAYLOAD_TOO_LONG;
 	if (pack && p->frag_off + len > sizeof(p->mem[0])) {
 		p->next++;            /* the current chunk is full: start the next */
 		p->frag_off = 0;
@@ -448,14 +450,23 @@ static void test_provider_payload_and_empty_policies(void **state)
 	assert_int_equal(d->status, HSPLIT_CQE_LINEAR | HSPLIT_CQE_COPIED);
 	assert_int_equal(d->hdr_len + d->pay_len, len);
 	assert_int_equal(r->rxq[0].stats.pool_empty_copy, 1);
-	/* single placement: a payload longer than a chunk never reaches the provider */
+	/*
+	 * A payload longer than a chunk is its own cause, counted once, under
+	 * either on_empty policy: not pool exhaustion, and not copied.
+	 */
 	p->limit = 4;
-	p->calls = 0;
-	r->rxq[0].chunk_size = 1024;
+	p->chunk = 1024;
 	r->rxq[0].copy_on_empty = false;
 	assert_null(feed(r, 0, frame, len));
-	assert_int_equal(p->calls, 0);
-	assert_int_equal(r->rxq[0].stats.pool_empty_drop, 2);
+	r->rxq[0].copy_on_empty = true;
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->rxq[0].stats.chunk_too_long, 2);
+	assert_int_equal(r->rxq[0].stats.pool_empty_drop, 1);
+	assert_int_equal(r->rxq[0].stats.pool_empty_copy, 1);
+	assert_int_equal(r->rxq[0].stats.oversize, 0);
+	assert_int_equal(r->rxq[0].stats.linear, 1);
+	r->rxq[0].copy_on_empty = false;
+	p->chunk = 0;
 	/* pack: two payloads share a chunk, at successive offsets */
 	r->rxq[0].pack = true;
 	d = feed(r, 0, frame, len);
@@ -472,7 +483,7 @@ static void test_provider_payload_and_empty_policies(void **state)
 static void test_no_descriptor_and_filters(void **state)
 {
 	struct rig *r = rig_create(1, HSPLIT_SPLIT_NONE, 0);
-	struct frame_spec s = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2, .payload = 10 };
+	struct frame_spec s = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2, .payload = 20 };
 	uint8_t frame[2048], runt[10] = { 0 };
 	uint32_t len = build_frame(&s, frame);
 	const struct hsplit_rx_desc *d;
