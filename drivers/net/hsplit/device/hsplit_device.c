@@ -73,18 +73,21 @@ static void dma_copy(uint8_t *dst, const struct rx_frame *f, uint32_t off, uint3
  * unlogged; the counters have every one. Lcores race on the limiter
  * harmlessly: at worst two lines in one second.
  */
-static void drop_log(struct hsplit_hw_port *hw, uint16_t q, uint32_t len, const char *why)
+static void drop_log(struct hsplit_hw_port *hw, int q, uint32_t len, const char *why)
 {
 	uint64_t now = rte_get_timer_cycles();
-	uint64_t unlogged = __atomic_add_fetch(&hw->drops_unlogged, 1, __ATOMIC_RELAXED);
+	uint64_t drops = __atomic_add_fetch(&hw->drops_unlogged, 1, __ATOMIC_RELAXED);
+	char where[16] = "";
 
 	if (now < __atomic_load_n(&hw->next_drop_log, __ATOMIC_RELAXED))
 		return;
 	__atomic_store_n(&hw->next_drop_log, now + rte_get_timer_hz(), __ATOMIC_RELAXED);
 	__atomic_store_n(&hw->drops_unlogged, 0, __ATOMIC_RELAXED);
-	HSPLIT_LOG(WARNING, "%s: queue %u: %u-byte frame dropped: %s (%" PRIu64
-		   " such drops since the last message; see xstats)", hw->name, q, len, why,
-		   unlogged);
+	if (q >= 0)
+		snprintf(where, sizeof(where), " queue %d:", q);
+	HSPLIT_LOG(WARNING, "%s:%s %u-byte frame dropped: %s (%" PRIu64 " such drop(s) since "
+		   "the last message; at most one a second, every one in xstats)", hw->name, where,
+		   len, why, drops);
 }
 
 /* Where the bytes go: decided once per frame from the queue's split setup. */
@@ -438,7 +441,7 @@ static void device_receive(struct hsplit_hw_port *hw, const struct hsplit_frame 
 	/* Before steering: the same limit whichever queue the frame would go to. */
 	if (unlikely(f->len > mtu_frame_limit(hw, &pkt))) {
 		hw->stats.rx_mtu++;
-		drop_log(hw, caller->queue_id, f->len, "longer than the MTU allows");
+		drop_log(hw, -1, f->len, "longer than the MTU allows");
 		return;
 	}
 	hash = hsplit_hw_rss_hash(hw, &pkt);
