@@ -392,6 +392,161 @@ static void test_parser_cases(void **state)
 	assert_false(pkt.l3_ok);
 }
 
+/* The frame as the strip leaves it: the outer tag (4 bytes after the MACs) removed. */
+static uint32_t untag(const uint8_t *frame, uint32_t len, uint8_t *out)
+{
+	memcpy(out, frame, 12);
+	memcpy(out + 12, frame + 16, len - 16);
+	return len - 4;
+}
+
+/*
+ * VLAN strip: the outer 802.1Q tag goes to the completion, the split point
+ * and the L2 ptype are measured on what is left; an 802.1ad S-tag stays.
+ */
+static void test_vlan_strip(void **state)
+{
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_PROTO, L4_SPLIT);
+	struct frame_spec s = { .proto = IPPROTO_TCP, .sport = 1, .dport = 2, .payload = 300,
+				.tpid = { RTE_ETHER_TYPE_VLAN }, .nb_tags = 1, .vid = 5, .pcp = 3 };
+	uint8_t frame[2048], want[2048];
+	uint32_t len = build_frame(&s, frame), wlen = untag(frame, len, want);
+	const struct hsplit_rx_desc *d;
+
+	(void)state;
+	r->rxq[0].vlan_strip = true;
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->status, HSPLIT_CQE_SPLIT);
+	assert_int_equal(d->hdr_len, 14 + 20 + 20);
+	assert_int_equal(d->pay_len, 300);
+	assert_memory_equal(hdr_bytes(&r->rxq[0], d), want, d->hdr_len);
+	assert_memory_equal((const uint8_t *)d->pay->buf_addr + d->pay_off, want + 54, 300);
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP);
+	assert_int_equal(d->vlan_tci, 3 << 13 | 5);
+	assert_true(d->ol_flags & RTE_MBUF_F_RX_VLAN);
+	assert_true(d->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED);
+	assert_int_equal(r->rxq[0].stats.bytes, wlen);
+	/* stacked 802.1Q: the outer one goes, the inner one is still a VLAN frame */
+	s.tpid[1] = RTE_ETHER_TYPE_VLAN;
+	s.nb_tags = 2;
+	len = build_frame(&s, frame);
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->hdr_len, 18 + 20 + 20);
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER_VLAN | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP);
+	assert_int_equal(d->vlan_tci & 0xfff, 5);
+	/* an S-tag is not stripped: no QinQ strip */
+	s.tpid[0] = RTE_ETHER_TYPE_QINQ;
+	len = build_frame(&s, frame);
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->hdr_len, 22 + 20 + 20);
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER_QINQ | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP);
+	assert_false(d->ol_flags & RTE_MBUF_F_RX_VLAN);
+	/* a tagged ARP, stripped, is an ARP frame */
+	memset(&s, 0, sizeof(s));
+	s.arp = true;
+	s.tpid[0] = RTE_ETHER_TYPE_VLAN;
+	s.nb_tags = 1;
+	s.pad_to = 64;
+	len = build_frame(&s, frame);
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->status, HSPLIT_CQE_LINEAR);
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER_ARP);
+	assert_int_equal(d->hdr_len, 60);
+	rig_free(r);
+}
+
+/* A length split with a strip: segment 0 ends inside the MAC addresses, the DMA skips the tag. */
+static void test_vlan_strip_length_split(void **state)
+{
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_LENGTH, 0);
+	struct frame_spec s = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2, .payload = 100,
+				.tpid = { RTE_ETHER_TYPE_VLAN }, .nb_tags = 1, .vid = 7 };
+	uint8_t frame[2048], want[2048];
+	uint32_t len = build_frame(&s, frame), wlen = untag(frame, len, want);
+	const struct hsplit_rx_desc *d;
+
+	(void)state;
+	r->rxq[0].seg0_len = 10;
+	r->rxq[0].vlan_strip = true;
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->hdr_len, 10);
+	assert_int_equal(d->pay_len, wlen - 10);
+	assert_memory_equal(hdr_bytes(&r->rxq[0], d), want, 10);
+	assert_memory_equal((const uint8_t *)d->pay->buf_addr + d->pay_off, want + 10, wlen - 10);
+	rig_free(r);
+}
+
+/* The MAC filter: our address, broadcast, listed groups; allmulticast; promiscuous. */
+static void test_multicast_filter(void **state)
+{
+	const struct rte_ether_addr group = { { 0x33, 0x33, 0xff, 0x00, 0x00, 0x02 } };
+	const struct rte_ether_addr other = { { 0x33, 0x33, 0xff, 0x00, 0x00, 0x03 } };
+	const struct rte_ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	struct frame_spec s = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2, .payload = 40 };
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_NONE, 0);
+	uint8_t frame[2048];
+	uint32_t len;
+
+	(void)state;
+	r->hw.mc_addrs[0] = group;
+	r->hw.nb_mc_addrs = 1;
+	s.dst = &group;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	s.dst = &bcast;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	s.dst = &other;
+	len = build_frame(&s, frame);
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->hw.stats.rx_filtered_mac, 1);
+	r->hw.allmulti = true;
+	assert_non_null(feed(r, 0, frame, len));
+	r->hw.allmulti = false;
+	r->hw.promisc = true;
+	assert_non_null(feed(r, 0, frame, len));
+	assert_int_equal(r->hw.stats.rx_filtered_mac, 1);
+	rig_free(r);
+}
+
+/* VLAN filter: 802.1Q VIDs in the table pass; untagged, priority (VID 0) and S-tagged pass. */
+static void test_vlan_filter(void **state)
+{
+	struct frame_spec s = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2, .payload = 40,
+				.tpid = { RTE_ETHER_TYPE_VLAN }, .nb_tags = 1 };
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_NONE, 0);
+	uint8_t frame[2048];
+	uint32_t len;
+
+	(void)state;
+	r->hw.vlan_filter = true;
+	r->hw.vlan_ids[0] = 1ull << 5;
+	s.vid = 5;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	s.vid = 6;
+	len = build_frame(&s, frame);
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->hw.stats.rx_filtered_vlan, 1);
+	s.vid = 0;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	s.vid = 6;
+	s.tpid[0] = RTE_ETHER_TYPE_QINQ;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	s.nb_tags = 0;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	assert_int_equal(r->hw.stats.rx_filtered_vlan, 1);
+	rig_free(r);
+}
+
 /* Transmit gather: host segments as they are, device segments through the view hook. */
 static const uint8_t device_bytes[4] = { 0xde, 0xad, 0xbe, 0xef };
 
@@ -438,6 +593,10 @@ int main(void)
 		cmocka_unit_test(test_rss_hash_and_queue),
 		cmocka_unit_test(test_ntuple_steering),
 		cmocka_unit_test(test_parser_cases),
+		cmocka_unit_test(test_vlan_strip),
+		cmocka_unit_test(test_vlan_strip_length_split),
+		cmocka_unit_test(test_multicast_filter),
+		cmocka_unit_test(test_vlan_filter),
 		cmocka_unit_test(test_tx_gather),
 	};
 	int ret;
