@@ -77,7 +77,7 @@ static void drop_log(struct hsplit_hw_port *hw, int q, uint32_t len, const char 
 {
 	uint64_t now = rte_get_timer_cycles();
 	uint64_t drops = __atomic_add_fetch(&hw->drops_unlogged, 1, __ATOMIC_RELAXED);
-	char where[16] = "";
+	char where[24] = "";
 
 	if (now < __atomic_load_n(&hw->next_drop_log, __ATOMIC_RELAXED))
 		return;
