@@ -281,7 +281,8 @@ def case_veth_afpacket_tcp_udp():
     with Veth() as v:
         out = testpmd('net_hsplit0,backend=afpacket,iface=%s,dmabuf=memfd:size=16M' % v.rx_if,
                       SPLIT + [PROTO_TCP4], QUIET, netns=v.rx,
-                      traffic=lambda: (v.send_tcp_stream(1 << 20), v.send_udp(100, 1000)))
+                      traffic=lambda: (v.send_tcp_stream(1 << 20), v.send_udp(100, 1000)),
+                      frames=800)  # at least ~725 segments of 1448 bytes + 100 datagrams
         x = xstats(out)
         # ~1 MiB over MSS 1448: at least 700 data segments split with payload in the dmabuf
         expect(x.get('rx_q0_devmem_payload_bytes', 0) >= 1 << 20, 'the TCP stream payload in the dmabuf', out)
@@ -296,7 +297,8 @@ def case_veth_afxdp_udp():
     with Veth() as v:
         out = testpmd('net_hsplit0,backend=afxdp,iface=%s,queue=0,dmabuf=memfd:size=16M' % v.rx_if,
                       SPLIT + ['--rxhdrs=ipv4-udp'], QUIET, netns=v.rx,
-                      traffic=lambda: (v.send_udp(200, 1000), v.send_tcp_syns()))
+                      traffic=lambda: (v.send_udp(200, 1000), v.send_tcp_syns()),
+                      frames=201)
         x = xstats(out)
         expect(x.get('rx_q0_split_packets', 0) >= 200, '200 UDP datagrams split', out)
         expect(x.get('rx_q0_split_header_bytes', 0) >= 200 * 42, 'UDP headers of 42 bytes', out)
