@@ -40,8 +40,9 @@ def verbose_packets(out):
     """(queue, nb_segs, length, hw ptype) of each packet testpmd printed."""
     pkts = []
     for line in out.splitlines():
-        m = re.search(r'length=(\d+) - nb_segs=(\d+) - hw ptype: ([^-]*)-.*Receive queue=0x([0-9a-fA-F]+)',
-                      line)
+        # optional fields (RSS hash, VLAN tci) may sit between nb_segs and hw ptype
+        m = re.search(r'length=(\d+) - nb_segs=(\d+) - (?:.*? - )?hw ptype: ([^-]*)-'
+                      r'.*Receive queue=0x([0-9a-fA-F]+)', line)
         if m:
             pkts.append((int(m.group(4), 16), int(m.group(2)), int(m.group(1)), m.group(3).split()))
     return pkts
@@ -271,6 +272,38 @@ def case_pcap_every_frame_every_split():
                    x.get('rx_errors') == 2 and x.get('rx_missed_errors') == 0,
                    '%s: the runt and the 1800-byte frame: one counter each, both rx_errors' % mode,
                    out)
+    finally:
+        shutil.rmtree(d, True)
+
+def case_pcap_vlan_and_multicast():
+    """testpmd's own commands for VLAN strip/filter and the multicast list, promiscuous off."""
+    group, other = bytes.fromhex('3333ff000002'), bytes.fromhex('3333ff000003')
+    tagged = _eth(_ipv4(6, P200), tags=(0x8100,))                       # VID 5: kept, stripped
+    frames = [tagged,
+              _eth(_ipv4(6, P200), tags=(0x8100,)).replace(b'\x81\x00\x00\x05', b'\x81\x00\x00\x06', 1),
+              _eth(_ipv6(17, P200), dst=group),
+              _eth(_ipv6(17, P200), dst=other),
+              _eth(_ipv4(6, P200), tags=(0x88a8, 0x8100))]                # S-tag: neither
+    d = tempfile.mkdtemp(prefix='hsplit-vlan-')
+    try:
+        cap = os.path.join(d, 'vlan-mc.pcap')
+        write_pcap(cap, frames)
+        out = testpmd('net_hsplit0,backend=pcap,rx_pcap=' + cap, SPLIT + [PROTO_TCP4],
+                      [['set promisc 0 off', 'vlan set strip on 0', 'vlan set filter on 0',
+                        'rx_vlan add 5 0', 'mcast_addr add 0 33:33:ff:00:00:02',
+                        'set verbose 1', 'start'], RUN[1]], frames=len(frames))
+        pk, x = verbose_packets(out), xstats(out)
+        expect([(p[2], ' '.join(p[3])) for p in pk] ==
+               [(len(tagged) - 4, 'L2_ETHER L3_IPV4 L4_TCP'),
+                (len(frames[2]), 'L2_ETHER L3_IPV6 L4_UDP'),
+                (len(frames[4]), 'L2_ETHER_QINQ L3_IPV4 L4_TCP')],
+               'the tagged frame stripped, the joined group, the S-tagged frame', out)
+        expect(re.search(r'VLAN tci=0x5\b', out) is not None, 'vlan_tci 5 reported', out)
+        expect(x.get('rx_vlan_filtered_drops') == 1 and x.get('rx_mac_filtered_drops') == 1,
+               'VID 6 and the group not joined: one filter drop each', out)
+        expect(x.get('rx_q0_split_header_bytes') == 54 + 62 and x.get('rx_q0_linear_packets') == 1,
+               'split after TCP of the stripped frame (54) and of the QinQ one (62); IPv6 LINEAR',
+               out)
     finally:
         shutil.rmtree(d, True)
 
