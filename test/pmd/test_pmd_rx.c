@@ -529,6 +529,44 @@ static void test_refill_after_pool_ran_dry(void **state)
 	rte_mempool_free(small);
 }
 
+/* Transmit onto a padded wire (pcap): a 42-byte frame leaves as 60 bytes, zero-padded. */
+static void test_tx_pads_short_frames_on_a_padded_wire(void **state)
+{
+	struct rte_eth_conf conf = { 0 };
+	char path[64], args[96];
+	const char *name = "net_hsplit_pad0";
+	uint8_t rec[16 + 60], *b;
+	struct rte_mbuf *m;
+	uint16_t port;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/hsplit-txpad-%d.pcap", (int)getpid());
+	snprintf(args, sizeof(args), "backend=pcap,tx_pcap=%s", path);
+	assert_int_equal(rte_vdev_init(name, args), 0);
+	assert_int_equal(rte_eth_dev_get_port_by_name(name, &port), 0);
+	assert_int_equal(rte_eth_dev_configure(port, 1, 1, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(port, 0, 256, 0, NULL, pay_mp), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(port, 0, 256, 0, NULL), 0);
+	assert_int_equal(rte_eth_dev_start(port), 0);
+	m = rte_pktmbuf_alloc(pay_mp);
+	assert_non_null(m);
+	b = (uint8_t *)rte_pktmbuf_append(m, 42);
+	memset(b, 0xab, 42);
+	assert_int_equal(rte_eth_tx_burst(port, 0, &m, 1), 1);
+	port_down(port, name);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 24, SEEK_SET), 0);             /* the file header */
+	assert_int_equal(fread(rec, 1, sizeof(rec), f), sizeof(rec));
+	fclose(f);
+	unlink(path);
+	assert_int_equal(rec[8] | rec[9] << 8, 60);              /* incl_len */
+	assert_int_equal(rec[16 + 41], 0xab);
+	assert_int_equal(rec[16 + 42], 0);
+	assert_int_equal(rec[16 + 59], 0);
+}
+
 /* A peer port with these receive offloads, promiscuous off; returns the port id. */
 static uint16_t peer_port_up(const char *peer, uint64_t rx_offloads, char *name, size_t name_len)
 {
@@ -751,6 +789,7 @@ int main(void)
 		cmocka_unit_test(test_peer_tx_of_devmem_payload),
 		cmocka_unit_test(test_vlan_and_multicast),
 		cmocka_unit_test(test_refill_after_pool_ran_dry),
+		cmocka_unit_test(test_tx_pads_short_frames_on_a_padded_wire),
 		cmocka_unit_test(test_ethdev_backend_over_net_ring),
 		cmocka_unit_test(test_bad_devargs),
 	};

@@ -26,6 +26,16 @@ static int insert_vlan_tag(uint8_t *frame, int len, uint16_t tci)
 	return len + (int)RTE_VLAN_HLEN;
 }
 
+/* On a padded wire (gen, pcap) the MAC pads short frames to 60 bytes, as an Ethernet MAC does. */
+static int pad_frame(uint8_t *frame, int len)
+{
+	if (len >= 0 && (uint32_t)len < HSPLIT_HW_ETHER_MIN) {
+		memset(frame + len, 0, HSPLIT_HW_ETHER_MIN - (uint32_t)len);
+		len = HSPLIT_HW_ETHER_MIN;
+	}
+	return len;
+}
+
 /*
  * Present up to nb chains as linear frames; stops at the first that cannot
  * be. A one-segment host mbuf already is one and is passed as it is; chains
@@ -34,6 +44,7 @@ static int insert_vlan_tag(uint8_t *frame, int len, uint16_t tci)
 static unsigned int stage_frames(struct hsplit_txq *txq, struct rte_mbuf **pkts, unsigned int nb,
 				 struct hsplit_frame *frames)
 {
+	bool pad = hsplit_wire(txq->ad)->wire_padded;
 	unsigned int i;
 
 	for (i = 0; i < nb; i++) {
@@ -42,7 +53,8 @@ static unsigned int stage_frames(struct hsplit_txq *txq, struct rte_mbuf **pkts,
 		int len;
 
 		if (m->nb_segs == 1 && m->data_len <= HSPLIT_MAX_FRAME && devmem_mbuf_ref(m) == 0 &&
-		    !(m->ol_flags & RTE_MBUF_F_TX_VLAN)) {
+		    !(m->ol_flags & RTE_MBUF_F_TX_VLAN) &&
+		    (!pad || m->data_len >= HSPLIT_HW_ETHER_MIN)) {
 			frames[i].data = rte_pktmbuf_mtod(m, uint8_t *);
 			frames[i].len = m->data_len;
 			continue;
@@ -50,6 +62,8 @@ static unsigned int stage_frames(struct hsplit_txq *txq, struct rte_mbuf **pkts,
 		len = hsplit_hw_tx_gather(&txq->ad->hw, m, slot, HSPLIT_MAX_FRAME);
 		if (len >= 0 && (m->ol_flags & RTE_MBUF_F_TX_VLAN))
 			len = insert_vlan_tag(slot, len, m->vlan_tci);
+		if (pad)
+			len = pad_frame(slot, len);
 		if (unlikely(len < 0))
 			break;
 		frames[i].data = slot;
