@@ -85,8 +85,8 @@ static void drop_log(struct hsplit_hw_port *hw, int q, uint32_t len, const char 
 	__atomic_store_n(&hw->drops_unlogged, 0, __ATOMIC_RELAXED);
 	if (q >= 0)
 		snprintf(where, sizeof(where), " queue %d:", q);
-	HSPLIT_LOG(WARNING, "%s:%s %u-byte frame dropped: %s (%" PRIu64 " such drop(s) since "
-		   "the last message; at most one a second, every one in xstats)", hw->name, where,
+	HSPLIT_LOG(WARNING, "%s:%s %u-byte frame dropped: %s (%" PRIu64 " MTU/buffer/chunk "
+		   "drop(s) since the last message; at most one a second, all in xstats)", hw->name, where,
 		   len, why, drops);
 }
 
@@ -284,10 +284,9 @@ static bool write_split(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
  * everything after it (split point, L2 ptype) is measured on what is left,
  * as hardware does. An 802.1ad S-tag is not stripped (no QinQ strip).
  */
-static bool strip_outer_tag(const struct hsplit_hw_rxq *rxq, struct hsplit_pkt *pkt,
-			    struct rx_frame *f)
+static bool strip_outer_tag(struct hsplit_pkt *pkt, struct rx_frame *f)
 {
-	if (!rxq->vlan_strip || pkt->vlan_tags == 0 || pkt->vlan_tpid != RTE_ETHER_TYPE_VLAN)
+	if (pkt->vlan_tags == 0 || pkt->vlan_tpid != RTE_ETHER_TYPE_VLAN)
 		return false;
 	pkt->vlan_tags--;
 	pkt->vlan_tpid = pkt->vlan_tags ? RTE_ETHER_TYPE_VLAN : 0;
@@ -315,9 +314,11 @@ static void device_complete(struct hsplit_hw_rxq *rxq, const uint8_t *data, uint
 		HSPLIT_INC(rxq->stats.no_desc, 1);
 		return;
 	}
-	if (unlikely(rxq->vlan_strip && wire_pkt->vlan_tags != 0)) {
+	/* The driver may flip the strip register while the queue runs (vlan_offload_set). */
+	if (unlikely(wire_pkt->vlan_tags != 0 &&
+		     __atomic_load_n(&rxq->vlan_strip, __ATOMIC_RELAXED))) {
 		stripped = *wire_pkt;
-		strip = strip_outer_tag(rxq, &stripped, &f);
+		strip = strip_outer_tag(&stripped, &f);
 		pkt = &stripped;
 	}
 	d = &rxq->ring[done & rxq->mask];
