@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
 #include "app_port.h"
@@ -95,6 +96,30 @@ static int bind_dmabuf(struct hrx_port *p, const struct hrx_options *o)
 	return ret;
 }
 
+/*
+ * IPv6 neighbour discovery: a solicitation is sent to the solicited-node
+ * group of the address (ff02::1:ffXX:XXXX, MAC 33:33:ff:XX:XX:XX), and
+ * ff02::1 (33:33:00:00:00:01) reaches all nodes. Without these in the
+ * port's multicast list its MAC filter drops them (rx_mac_filtered_drops).
+ */
+static int join_ipv6_groups(struct hrx_port *p, const struct hrx_options *o)
+{
+	const uint8_t *a = o->addr.bytes;
+	struct rte_ether_addr groups[2] = {
+		{ { 0x33, 0x33, 0xff, a[13], a[14], a[15] } },
+		{ { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 } },
+	};
+	int ret;
+
+	if (o->addr.family != AF_INET6)
+		return 0;
+	ret = rte_eth_dev_set_mc_addr_list(p->eth.port_id, groups, RTE_DIM(groups));
+	if (ret < 0)
+		fprintf(stderr, "%s: %s: joining the solicited-node group: %s\n", HRX_NAME,
+			p->eth.name, strerror(-ret));
+	return ret;
+}
+
 int hrx_port_open(struct hrx_port *p, const struct hrx_options *o)
 {
 	struct app_port_queues q = {
@@ -120,6 +145,8 @@ int hrx_port_open(struct hrx_port *p, const struct hrx_options *o)
 		ret = app_port_setup(&p->eth, &q);
 	if (ret == 0)
 		ret = bind_dmabuf(p, o);   /* bind-rx needs the split queue set up */
+	if (ret == 0)
+		ret = join_ipv6_groups(p, o);
 	if (ret == 0)
 		ret = app_port_start(&p->eth);
 	return ret;

@@ -24,257 +24,10 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#include "hsplit_hw.h"
+#include "device_rig.h"
 
 /* The PMD core registers this; the test stands in for it. */
 RTE_LOG_REGISTER(hsplit_logtype, pmd.net.hsplit, NOTICE);
-
-#define NB_DESC   64u
-/* RTE_IPV4() shifts an int: 161 << 24 is undefined behaviour (UBSan says so). */
-#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
-#define MAX_WIRE  64u
-
-static struct rte_mempool *hdr_mp, *pay_mp;
-
-static const struct rte_ether_addr port_mac = { { 0x02, 0x68, 0x73, 0x00, 0x00, 0x01 } };
-static const struct rte_ether_addr other_mac = { { 0x02, 0x00, 0x00, 0x00, 0x00, 0x99 } };
-
-/* ------------------------------------------------------------------ */
-/* a wire the test fills                                               */
-/* ------------------------------------------------------------------ */
-
-struct test_wire {
-	struct hsplit_backend base;
-	uint8_t frames[MAX_WIRE][2048];
-	uint32_t lens[MAX_WIRE];
-	unsigned int head, tail;     /* frames [head, tail) not yet pulled */
-	unsigned int held;           /* pulled, not yet returned by rx_done */
-	int fail;                    /* rx_burst returns this when negative */
-};
-
-static int wire_rx_burst(struct hsplit_backend *be, struct hsplit_frame *f, unsigned int n)
-{
-	struct test_wire *w = container_of(be, struct test_wire, base);
-	unsigned int i;
-
-	if (w->fail < 0)
-		return w->fail;
-	for (i = 0; i < n && w->head + i < w->tail; i++) {
-		f[i].data = w->frames[w->head + i];
-		f[i].len = w->lens[w->head + i];
-	}
-	w->held = i;
-	return (int)i;
-}
-
-static void wire_rx_done(struct hsplit_backend *be, unsigned int count)
-{
-	struct test_wire *w = container_of(be, struct test_wire, base);
-
-	assert_int_equal(count, w->held);
-	w->head += count;
-	w->held = 0;
-}
-
-static const struct hsplit_backend_ops test_wire_ops = {
-	.name = "test",
-	.rx_burst = wire_rx_burst,
-	.rx_done = wire_rx_done,
-};
-
-static void wire_put(struct test_wire *w, const uint8_t *frame, uint32_t len)
-{
-	assert_true(w->tail < MAX_WIRE && len <= sizeof(w->frames[0]));
-	memcpy(w->frames[w->tail], frame, len);
-	w->lens[w->tail++] = len;
-}
-
-/* ------------------------------------------------------------------ */
-/* frames                                                              */
-/* ------------------------------------------------------------------ */
-
-struct frame_spec {
-	const struct rte_ether_addr *dst;
-	bool ipv6;
-	uint8_t proto;               /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
-	uint32_t src4, dst4;         /* host order */
-	uint16_t sport, dport;
-	uint32_t payload;
-	uint8_t tcp_opt_words;       /* 32-bit option words after the TCP header */
-	bool bad_l4_csum;
-};
-
-static uint8_t payload_byte(uint32_t i)
-{
-	return (uint8_t)(i * 7u + 3u);
-}
-
-/* Ethernet / IPv4|IPv6 / TCP|UDP|ICMP with correct checksums; returns the length. */
-static uint32_t build_frame(const struct frame_spec *s, uint8_t *buf)
-{
-	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;
-	uint32_t l3 = sizeof(*eh), l3_len, l4_len, i;
-	uint8_t *l4;
-
-	rte_ether_addr_copy(s->dst ? s->dst : &port_mac, &eh->dst_addr);
-	rte_ether_addr_copy(&other_mac, &eh->src_addr);
-	l3_len = s->ipv6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
-	l4_len = s->proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) + 4u * s->tcp_opt_words :
-		 s->proto == IPPROTO_UDP ? sizeof(struct rte_udp_hdr) : 8u;
-	l4 = buf + l3 + l3_len;
-	memset(buf + l3, 0, l3_len + l4_len);
-	for (i = 0; i < s->payload; i++)
-		l4[l4_len + i] = payload_byte(i);
-	if (s->proto == IPPROTO_TCP) {
-		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)l4;
-
-		th->src_port = rte_cpu_to_be_16(s->sport);
-		th->dst_port = rte_cpu_to_be_16(s->dport);
-		th->data_off = (uint8_t)((l4_len / 4) << 4);
-		th->tcp_flags = RTE_TCP_ACK_FLAG;
-		memset(l4 + sizeof(*th), 1, l4_len - sizeof(*th)); /* NOP options */
-	} else if (s->proto == IPPROTO_UDP) {
-		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)l4;
-
-		uh->src_port = rte_cpu_to_be_16(s->sport);
-		uh->dst_port = rte_cpu_to_be_16(s->dport);
-		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(l4_len + s->payload));
-	} else {
-		l4[0] = 8; /* echo request */
-	}
-	if (s->ipv6) {
-		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(buf + l3);
-		/* arrays before DPDK 24.11, struct rte_ipv6_addr since */
-		uint8_t *src = (uint8_t *)&ip->src_addr, *dst = (uint8_t *)&ip->dst_addr;
-
-		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
-		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
-		ip->payload_len = rte_cpu_to_be_16((uint16_t)(l4_len + s->payload));
-		ip->proto = s->proto;
-		ip->hop_limits = 64;
-		src[0] = 0xfd;
-		src[15] = 1;
-		dst[0] = 0xfd;
-		dst[15] = 2;
-		if (s->proto == IPPROTO_TCP)
-			((struct rte_tcp_hdr *)l4)->cksum = rte_ipv6_udptcp_cksum(ip, l4);
-		else if (s->proto == IPPROTO_UDP)
-			((struct rte_udp_hdr *)l4)->dgram_cksum = rte_ipv6_udptcp_cksum(ip, l4);
-	} else {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + l3);
-
-		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		ip->version_ihl = RTE_IPV4_VHL_DEF;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3_len + l4_len + s->payload));
-		ip->time_to_live = 64;
-		ip->next_proto_id = s->proto;
-		ip->src_addr = rte_cpu_to_be_32(s->src4 ? s->src4 : IP4(10, 0, 0, 1));
-		ip->dst_addr = rte_cpu_to_be_32(s->dst4 ? s->dst4 : IP4(10, 0, 0, 2));
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		if (s->proto == IPPROTO_TCP)
-			((struct rte_tcp_hdr *)l4)->cksum = rte_ipv4_udptcp_cksum(ip, l4);
-		else if (s->proto == IPPROTO_UDP)
-			((struct rte_udp_hdr *)l4)->dgram_cksum = rte_ipv4_udptcp_cksum(ip, l4);
-	}
-	if (s->bad_l4_csum)
-		l4[s->proto == IPPROTO_TCP ? 16 : 6] ^= 0x5a;
-	return l3 + l3_len + l4_len + s->payload;
-}
-
-/* ------------------------------------------------------------------ */
-/* a port with its queues                                              */
-/* ------------------------------------------------------------------ */
-
-struct rig {
-	struct hsplit_hw_port hw;
-	struct hsplit_hw_rxq rxq[4];
-	struct test_wire wire;
-};
-
-static void rxq_setup(struct rig *r, uint16_t q, enum hsplit_split_mode split, uint32_t proto_hdr)
-{
-	struct hsplit_hw_rxq *rxq = &r->rxq[q];
-	uint32_t i;
-
-	memset(rxq, 0, sizeof(*rxq));
-	rxq->port = &r->hw;
-	rxq->queue_id = q;
-	rxq->nb_desc = NB_DESC;
-	rxq->mask = NB_DESC - 1;
-	rxq->ring = calloc(NB_DESC, sizeof(rxq->ring[0]));
-	assert_non_null(rxq->ring);
-	rxq->split = split;
-	rxq->proto_hdr = proto_hdr;
-	rxq->level = proto_hdr & RTE_PTYPE_L4_MASK ? HSPLIT_LEVEL_L4 :
-		     proto_hdr & RTE_PTYPE_L3_MASK ? HSPLIT_LEVEL_L3 : HSPLIT_LEVEL_L2;
-	rxq->chunk_size = 4096;
-	for (i = 0; i < NB_DESC; i++) {
-		rxq->ring[i].hdr = rte_pktmbuf_alloc(hdr_mp);
-		rxq->ring[i].pay = split == HSPLIT_SPLIT_NONE ? NULL : rte_pktmbuf_alloc(pay_mp);
-		assert_non_null(rxq->ring[i].hdr);
-	}
-	rxq->posted = NB_DESC;
-	rxq->enabled = true;
-	r->hw.rxq[q] = rxq;
-	if (q + 1u > r->hw.nb_rx_queues)
-		r->hw.nb_rx_queues = (uint16_t)(q + 1u);
-}
-
-static struct rig *rig_create(unsigned int nb_queues, enum hsplit_split_mode split,
-			      uint32_t proto_hdr)
-{
-	struct rig *r = calloc(1, sizeof(*r));
-	unsigned int q;
-
-	assert_non_null(r);
-	hsplit_hw_port_init(&r->hw, "test_device", 0);
-	r->wire.base.ops = &test_wire_ops;
-	r->hw.backend = &r->wire.base;
-	r->hw.mac = port_mac;
-	for (q = 0; q < nb_queues; q++)
-		rxq_setup(r, (uint16_t)q, split, proto_hdr);
-	hsplit_hw_rss_defaults(&r->hw, (uint16_t)nb_queues);
-	if (nb_queues > 1)
-		for (q = 0; q < nb_queues; q++)
-			assert_int_equal(hsplit_hw_inbox_create(&r->rxq[q], 0), 0);
-	return r;
-}
-
-static void rig_free(struct rig *r)
-{
-	unsigned int q, i;
-
-	for (q = 0; q < 4; q++) {
-		if (r->rxq[q].ring == NULL)
-			continue;
-		hsplit_hw_inbox_free(&r->rxq[q]);
-		for (i = 0; i < NB_DESC; i++) {
-			rte_pktmbuf_free(r->rxq[q].ring[i].hdr);
-			rte_pktmbuf_free(r->rxq[q].ring[i].pay);
-		}
-		free(r->rxq[q].ring);
-	}
-	free(r);
-}
-
-/* Feed one frame and poll queue q; returns its completion, NULL when nothing completed. */
-static const struct hsplit_rx_desc *feed(struct rig *r, uint16_t q, const uint8_t *frame,
-					 uint32_t len)
-{
-	struct hsplit_hw_rxq *rxq = &r->rxq[q];
-	uint32_t done = rxq->done;
-
-	wire_put(&r->wire, frame, len);
-	hsplit_hw_poll(&r->hw, rxq);
-	return rxq->done == done ? NULL : &rxq->ring[done & rxq->mask];
-}
-
-static const uint8_t *hdr_bytes(const struct hsplit_hw_rxq *rxq, const struct hsplit_rx_desc *d)
-{
-	return (const uint8_t *)d->hdr->buf_addr + RTE_PKTMBUF_HEADROOM + rxq->seg0_off;
-}
-
-#define L4_SPLIT (RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_TCP)
 
 /* ------------------------------------------------------------------ */
 /* cases                                                               */
@@ -357,7 +110,7 @@ static void test_icmp_is_linear(void **state)
 	assert_int_equal(d->hdr_len, len);
 	assert_int_equal(d->pay_len, 0);
 	assert_memory_equal(hdr_bytes(&r->rxq[0], d), frame, len);
-	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4);
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_ICMP);
 	assert_int_equal(r->rxq[0].stats.linear, 1);
 	assert_int_equal(r->rxq[0].stats.split, 0);
 	rig_free(r);
@@ -385,9 +138,10 @@ static void test_length_split(void **state)
 	rig_free(r);
 }
 
-/* A payload provider over one static chunk region: 4 chunks of 4 KiB. */
+/* A payload provider over one static chunk region: 4 chunks of 4 KiB (or `chunk` bytes). */
 struct test_provider {
 	uint8_t mem[4][4096];
+	uint32_t chunk;              /* 0: 4096 */
 	unsigned int next, limit;
 	uint32_t frag_off;
 	unsigned int calls;
@@ -400,6 +154,8 @@ static enum hsplit_hw_payload_status provider_alloc(void *opaque, uint32_t len, 
 	struct test_provider *p = opaque;
 
 	p->calls++;
+	if (len > (p->chunk ? p->chunk : sizeof(p->mem[0])))
+		return HSPLIT_HW_PAYLOAD_TOO_LONG;
 	if (pack && p->frag_off + len > sizeof(p->mem[0])) {
 		p->next++;            /* the current chunk is full: start the next */
 		p->frag_off = 0;
@@ -452,14 +208,23 @@ static void test_provider_payload_and_empty_policies(void **state)
 	assert_int_equal(d->status, HSPLIT_CQE_LINEAR | HSPLIT_CQE_COPIED);
 	assert_int_equal(d->hdr_len + d->pay_len, len);
 	assert_int_equal(r->rxq[0].stats.pool_empty_copy, 1);
-	/* single placement: a payload longer than a chunk never reaches the provider */
+	/*
+	 * A payload longer than a chunk is its own cause, counted once, under
+	 * either on_empty policy: not pool exhaustion, and not copied.
+	 */
 	p->limit = 4;
-	p->calls = 0;
-	r->rxq[0].chunk_size = 1024;
+	p->chunk = 1024;
 	r->rxq[0].copy_on_empty = false;
 	assert_null(feed(r, 0, frame, len));
-	assert_int_equal(p->calls, 0);
-	assert_int_equal(r->rxq[0].stats.pool_empty_drop, 2);
+	r->rxq[0].copy_on_empty = true;
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->rxq[0].stats.chunk_too_long, 2);
+	assert_int_equal(r->rxq[0].stats.pool_empty_drop, 1);
+	assert_int_equal(r->rxq[0].stats.pool_empty_copy, 1);
+	assert_int_equal(r->rxq[0].stats.oversize, 0);
+	assert_int_equal(r->rxq[0].stats.linear, 1);
+	r->rxq[0].copy_on_empty = false;
+	p->chunk = 0;
 	/* pack: two payloads share a chunk, at successive offsets */
 	r->rxq[0].pack = true;
 	d = feed(r, 0, frame, len);
@@ -476,7 +241,7 @@ static void test_provider_payload_and_empty_policies(void **state)
 static void test_no_descriptor_and_filters(void **state)
 {
 	struct rig *r = rig_create(1, HSPLIT_SPLIT_NONE, 0);
-	struct frame_spec s = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2, .payload = 10 };
+	struct frame_spec s = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2, .payload = 20 };
 	uint8_t frame[2048], runt[10] = { 0 };
 	uint32_t len = build_frame(&s, frame);
 	const struct hsplit_rx_desc *d;
@@ -627,6 +392,161 @@ static void test_parser_cases(void **state)
 	assert_false(pkt.l3_ok);
 }
 
+/* The frame as the strip leaves it: the outer tag (4 bytes after the MACs) removed. */
+static uint32_t untag(const uint8_t *frame, uint32_t len, uint8_t *out)
+{
+	memcpy(out, frame, 12);
+	memcpy(out + 12, frame + 16, len - 16);
+	return len - 4;
+}
+
+/*
+ * VLAN strip: the outer 802.1Q tag goes to the completion, the split point
+ * and the L2 ptype are measured on what is left; an 802.1ad S-tag stays.
+ */
+static void test_vlan_strip(void **state)
+{
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_PROTO, L4_SPLIT);
+	struct frame_spec s = { .proto = IPPROTO_TCP, .sport = 1, .dport = 2, .payload = 300,
+				.tpid = { RTE_ETHER_TYPE_VLAN }, .nb_tags = 1, .vid = 5, .pcp = 3 };
+	uint8_t frame[2048], want[2048];
+	uint32_t len = build_frame(&s, frame), wlen = untag(frame, len, want);
+	const struct hsplit_rx_desc *d;
+
+	(void)state;
+	r->rxq[0].vlan_strip = true;
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->status, HSPLIT_CQE_SPLIT);
+	assert_int_equal(d->hdr_len, 14 + 20 + 20);
+	assert_int_equal(d->pay_len, 300);
+	assert_memory_equal(hdr_bytes(&r->rxq[0], d), want, d->hdr_len);
+	assert_memory_equal((const uint8_t *)d->pay->buf_addr + d->pay_off, want + 54, 300);
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP);
+	assert_int_equal(d->vlan_tci, 3 << 13 | 5);
+	assert_true(d->ol_flags & RTE_MBUF_F_RX_VLAN);
+	assert_true(d->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED);
+	assert_int_equal(r->rxq[0].stats.bytes, wlen);
+	/* stacked 802.1Q: the outer one goes, the inner one is still a VLAN frame */
+	s.tpid[1] = RTE_ETHER_TYPE_VLAN;
+	s.nb_tags = 2;
+	len = build_frame(&s, frame);
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->hdr_len, 18 + 20 + 20);
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER_VLAN | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP);
+	assert_int_equal(d->vlan_tci & 0xfff, 5);
+	/* an S-tag is not stripped: no QinQ strip */
+	s.tpid[0] = RTE_ETHER_TYPE_QINQ;
+	len = build_frame(&s, frame);
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->hdr_len, 22 + 20 + 20);
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER_QINQ | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP);
+	assert_false(d->ol_flags & RTE_MBUF_F_RX_VLAN);
+	/* a tagged ARP, stripped, is an ARP frame */
+	memset(&s, 0, sizeof(s));
+	s.arp = true;
+	s.tpid[0] = RTE_ETHER_TYPE_VLAN;
+	s.nb_tags = 1;
+	s.pad_to = 64;
+	len = build_frame(&s, frame);
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->status, HSPLIT_CQE_LINEAR);
+	assert_int_equal(d->ptype, RTE_PTYPE_L2_ETHER_ARP);
+	assert_int_equal(d->hdr_len, 60);
+	rig_free(r);
+}
+
+/* A length split with a strip: segment 0 ends inside the MAC addresses, the DMA skips the tag. */
+static void test_vlan_strip_length_split(void **state)
+{
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_LENGTH, 0);
+	struct frame_spec s = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2, .payload = 100,
+				.tpid = { RTE_ETHER_TYPE_VLAN }, .nb_tags = 1, .vid = 7 };
+	uint8_t frame[2048], want[2048];
+	uint32_t len = build_frame(&s, frame), wlen = untag(frame, len, want);
+	const struct hsplit_rx_desc *d;
+
+	(void)state;
+	r->rxq[0].seg0_len = 10;
+	r->rxq[0].vlan_strip = true;
+	d = feed(r, 0, frame, len);
+	assert_non_null(d);
+	assert_int_equal(d->hdr_len, 10);
+	assert_int_equal(d->pay_len, wlen - 10);
+	assert_memory_equal(hdr_bytes(&r->rxq[0], d), want, 10);
+	assert_memory_equal((const uint8_t *)d->pay->buf_addr + d->pay_off, want + 10, wlen - 10);
+	rig_free(r);
+}
+
+/* The MAC filter: our address, broadcast, listed groups; allmulticast; promiscuous. */
+static void test_multicast_filter(void **state)
+{
+	const struct rte_ether_addr group = { { 0x33, 0x33, 0xff, 0x00, 0x00, 0x02 } };
+	const struct rte_ether_addr other = { { 0x33, 0x33, 0xff, 0x00, 0x00, 0x03 } };
+	const struct rte_ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	struct frame_spec s = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2, .payload = 40 };
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_NONE, 0);
+	uint8_t frame[2048];
+	uint32_t len;
+
+	(void)state;
+	r->hw.mc_addrs[0] = group;
+	r->hw.nb_mc_addrs = 1;
+	s.dst = &group;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	s.dst = &bcast;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	s.dst = &other;
+	len = build_frame(&s, frame);
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->hw.stats.rx_filtered_mac, 1);
+	r->hw.allmulti = true;
+	assert_non_null(feed(r, 0, frame, len));
+	r->hw.allmulti = false;
+	r->hw.promisc = true;
+	assert_non_null(feed(r, 0, frame, len));
+	assert_int_equal(r->hw.stats.rx_filtered_mac, 1);
+	rig_free(r);
+}
+
+/* VLAN filter: 802.1Q VIDs in the table pass; untagged, priority (VID 0) and S-tagged pass. */
+static void test_vlan_filter(void **state)
+{
+	struct frame_spec s = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2, .payload = 40,
+				.tpid = { RTE_ETHER_TYPE_VLAN }, .nb_tags = 1 };
+	struct rig *r = rig_create(1, HSPLIT_SPLIT_NONE, 0);
+	uint8_t frame[2048];
+	uint32_t len;
+
+	(void)state;
+	r->hw.vlan_filter = true;
+	r->hw.vlan_ids[0] = 1ull << 5;
+	s.vid = 5;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	s.vid = 6;
+	len = build_frame(&s, frame);
+	assert_null(feed(r, 0, frame, len));
+	assert_int_equal(r->hw.stats.rx_filtered_vlan, 1);
+	s.vid = 0;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	s.vid = 6;
+	s.tpid[0] = RTE_ETHER_TYPE_QINQ;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	s.nb_tags = 0;
+	len = build_frame(&s, frame);
+	assert_non_null(feed(r, 0, frame, len));
+	assert_int_equal(r->hw.stats.rx_filtered_vlan, 1);
+	rig_free(r);
+}
+
 /* Transmit gather: host segments as they are, device segments through the view hook. */
 static const uint8_t device_bytes[4] = { 0xde, 0xad, 0xbe, 0xef };
 
@@ -673,6 +593,10 @@ int main(void)
 		cmocka_unit_test(test_rss_hash_and_queue),
 		cmocka_unit_test(test_ntuple_steering),
 		cmocka_unit_test(test_parser_cases),
+		cmocka_unit_test(test_vlan_strip),
+		cmocka_unit_test(test_vlan_strip_length_split),
+		cmocka_unit_test(test_multicast_filter),
+		cmocka_unit_test(test_vlan_filter),
 		cmocka_unit_test(test_tx_gather),
 	};
 	int ret;

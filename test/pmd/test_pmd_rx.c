@@ -494,6 +494,208 @@ static void test_peer_tx_of_devmem_payload(void **state)
 }
 
 /*
+ * The receive queue's mbuf pool runs dry while the application holds every
+ * frame, so the ring empties; once the application gives them back, frames
+ * flow again. (rx_burst used to refill only after delivering, and with an
+ * empty ring nothing is delivered: the queue stayed dead, every frame a
+ * no_desc drop.)
+ */
+static void test_refill_after_pool_ran_dry(void **state)
+{
+	struct rte_mempool *small = rte_pktmbuf_pool_create("small", 300, 0, 0,
+							    2048 + RTE_PKTMBUF_HEADROOM, 0);
+	struct rte_eth_conf conf = { 0 };
+	struct rte_mbuf *held[300];
+	const char *name = "net_hsplit_dry0";
+	unsigned int n;
+	uint16_t port;
+
+	(void)state;
+	assert_non_null(small);
+	assert_int_equal(rte_vdev_init(name, "backend=gen,size=200"), 0);
+	assert_int_equal(rte_eth_dev_get_port_by_name(name, &port), 0);
+	assert_int_equal(rte_eth_dev_configure(port, 1, 1, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(port, 0, 256, 0, NULL, small), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(port, 0, 256, 0, NULL), 0);
+	assert_int_equal(rte_eth_dev_start(port), 0);
+	n = rx_some(port, 0, held, RTE_DIM(held));
+	assert_true(n < RTE_DIM(held));          /* the pool ran dry first */
+	assert_true(xstat(port, "rx_q0_mbuf_alloc_failures") > 0);
+	assert_true(xstat(port, "rx_q0_no_desc_drops") > 0);
+	rte_pktmbuf_free_bulk(held, n);
+	assert_int_equal(rx_some(port, 0, held, 64), 64);
+	rte_pktmbuf_free_bulk(held, 64);
+	port_down(port, name);
+	rte_mempool_free(small);
+}
+
+/* Transmit onto a padded wire (pcap): a 42-byte frame leaves as 60 bytes, zero-padded. */
+static void test_tx_pads_short_frames_on_a_padded_wire(void **state)
+{
+	struct rte_eth_conf conf = { 0 };
+	char path[64], args[96];
+	const char *name = "net_hsplit_pad0";
+	uint8_t rec[16 + 60], *b;
+	struct rte_mbuf *m;
+	uint16_t port;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/hsplit-txpad-%d.pcap", (int)getpid());
+	snprintf(args, sizeof(args), "backend=pcap,tx_pcap=%s", path);
+	assert_int_equal(rte_vdev_init(name, args), 0);
+	assert_int_equal(rte_eth_dev_get_port_by_name(name, &port), 0);
+	assert_int_equal(rte_eth_dev_configure(port, 1, 1, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(port, 0, 256, 0, NULL, pay_mp), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(port, 0, 256, 0, NULL), 0);
+	assert_int_equal(rte_eth_dev_start(port), 0);
+	m = rte_pktmbuf_alloc(pay_mp);
+	assert_non_null(m);
+	b = (uint8_t *)rte_pktmbuf_append(m, 42);
+	memset(b, 0xab, 42);
+	assert_int_equal(rte_eth_tx_burst(port, 0, &m, 1), 1);
+	port_down(port, name);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 24, SEEK_SET), 0);             /* the file header */
+	assert_int_equal(fread(rec, 1, sizeof(rec), f), sizeof(rec));
+	fclose(f);
+	unlink(path);
+	assert_int_equal(rec[8] | rec[9] << 8, 60);              /* incl_len */
+	assert_int_equal(rec[16 + 41], 0xab);
+	assert_int_equal(rec[16 + 42], 0);
+	assert_int_equal(rec[16 + 59], 0);
+}
+
+/* A peer port with these receive offloads, promiscuous off; returns the port id. */
+static uint16_t peer_port_up(const char *peer, uint64_t rx_offloads, char *name, size_t name_len)
+{
+	struct rte_eth_conf conf = { .rxmode = { .offloads = rx_offloads },
+				     .txmode = { .offloads = RTE_ETH_TX_OFFLOAD_VLAN_INSERT } };
+	char args[64];
+	uint16_t port;
+
+	snprintf(name, name_len, "net_hsplit%u", port_seq++);
+	snprintf(args, sizeof(args), "backend=peer,peer=%s", peer);
+	assert_int_equal(rte_vdev_init(name, args), 0);
+	assert_int_equal(rte_eth_dev_get_port_by_name(name, &port), 0);
+	assert_int_equal(rte_eth_dev_configure(port, 1, 1, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(port, 0, 256, 0, NULL, pay_mp), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(port, 0, 256, 0, NULL), 0);
+	assert_int_equal(rte_eth_promiscuous_disable(port), 0);
+	assert_int_equal(rte_eth_dev_start(port), 0);
+	return port;
+}
+
+/* Send one 100-byte IPv4/UDP frame to dst from `from`, tagged by TX VLAN insert when vid != 0. */
+static void send_udp_to(uint16_t from, const struct rte_ether_addr *dst, uint16_t vid)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pay_mp);
+	struct rte_ether_hdr *eh;
+	uint8_t *b;
+
+	assert_non_null(m);
+	b = (uint8_t *)rte_pktmbuf_append(m, 100);
+	memset(b, 0, 100);
+	eh = (struct rte_ether_hdr *)b;
+	rte_ether_addr_copy(dst, &eh->dst_addr);
+	eh->src_addr.addr_bytes[0] = 0x02;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	b[14] = 0x45;
+	b[16] = 0, b[17] = 86;          /* total length */
+	b[23] = IPPROTO_UDP;
+	b[38] = 0, b[39] = 66;          /* UDP length */
+	if (vid) {
+		m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+		m->vlan_tci = vid;
+	}
+	assert_int_equal(rte_eth_tx_burst(from, 0, &m, 1), 1);
+}
+
+/* At most one frame on port's queue 0 (NULL when none came). */
+static struct rte_mbuf *rx_one(uint16_t port)
+{
+	struct rte_mbuf *m = NULL;
+
+	return rx_some(port, 0, &m, 1) == 1 ? m : NULL;
+}
+
+/*
+ * Multicast and VLAN as an application sets them through ethdev: the
+ * sender inserts tags (TX VLAN insert), the receiver filters groups
+ * (set_mc_addr_list, allmulticast) and VLAN IDs (vlan_filter) and strips the
+ * tag into vlan_tci. Filter drops are counted, and neither errors nor missed.
+ */
+static void test_vlan_and_multicast(void **state)
+{
+	const struct rte_ether_addr joined = { { 0x33, 0x33, 0xff, 0x00, 0x00, 0x02 } };
+	const struct rte_ether_addr other = { { 0x33, 0x33, 0xff, 0x00, 0x00, 0x03 } };
+	struct rte_ether_addr mine, list[1] = { joined };
+	char ns[32], nr[32], rx_name[32];
+	struct rte_eth_stats st;
+	struct rte_mbuf *m;
+	uint16_t ps, pr;
+
+	(void)state;
+	/* ps sends to pr, and pr is the name peer_port_up picks next */
+	snprintf(rx_name, sizeof(rx_name), "net_hsplit%u", port_seq + 1);
+	ps = peer_port_up(rx_name, 0, ns, sizeof(ns));
+	snprintf(rx_name, sizeof(rx_name), "net_hsplit%u", port_seq - 1);
+	pr = peer_port_up(rx_name, RTE_ETH_RX_OFFLOAD_VLAN_STRIP | RTE_ETH_RX_OFFLOAD_VLAN_FILTER,
+			  nr, sizeof(nr));
+	assert_int_equal(rte_eth_macaddr_get(pr, &mine), 0);
+	assert_int_equal(rte_eth_dev_set_mc_addr_list(pr, list, 1), 0);
+	assert_int_equal(rte_eth_dev_vlan_filter(pr, 5, 1), 0);
+
+	/* a joined group, VID 5: delivered untagged, the tag in vlan_tci */
+	send_udp_to(ps, &joined, 5);
+	m = rx_one(pr);
+	assert_non_null(m);
+	assert_int_equal(m->pkt_len, 100);
+	assert_int_equal(m->vlan_tci, 5);
+	assert_true(m->ol_flags & RTE_MBUF_F_RX_VLAN);
+	assert_true(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED);
+	assert_int_equal(m->packet_type & RTE_PTYPE_L2_MASK, RTE_PTYPE_L2_ETHER);
+	assert_int_equal(rte_be_to_cpu_16(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type),
+			 RTE_ETHER_TYPE_IPV4);
+	rte_pktmbuf_free(m);
+	/* a group not joined; a VID not in the table: counted drops */
+	send_udp_to(ps, &other, 5);
+	assert_null(rx_one(pr));
+	assert_int_equal(xstat(pr, "rx_mac_filtered_drops"), 1);
+	send_udp_to(ps, &mine, 6);
+	assert_null(rx_one(pr));
+	assert_int_equal(xstat(pr, "rx_vlan_filtered_drops"), 1);
+	/* allmulticast takes every group; an empty list forgets the joined one */
+	assert_int_equal(rte_eth_allmulticast_enable(pr), 0);
+	send_udp_to(ps, &other, 5);
+	m = rx_one(pr);
+	assert_non_null(m);
+	rte_pktmbuf_free(m);
+	assert_int_equal(rte_eth_allmulticast_disable(pr), 0);
+	assert_int_equal(rte_eth_dev_set_mc_addr_list(pr, NULL, 0), 0);
+	send_udp_to(ps, &joined, 5);
+	assert_null(rx_one(pr));
+	assert_int_equal(xstat(pr, "rx_mac_filtered_drops"), 2);
+	/* strip and filter off at run time: the tag stays in the frame */
+	assert_int_equal(rte_eth_dev_set_vlan_offload(pr, 0), 0);
+	send_udp_to(ps, &mine, 6);
+	m = rx_one(pr);
+	assert_non_null(m);
+	assert_int_equal(m->pkt_len, 104);
+	assert_false(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED);
+	assert_int_equal(m->packet_type & RTE_PTYPE_L2_MASK, RTE_PTYPE_L2_ETHER_VLAN);
+	rte_pktmbuf_free(m);
+	/* filter drops are what the application asked for: not errors, not missed */
+	assert_int_equal(rte_eth_stats_get(pr, &st), 0);
+	assert_int_equal(st.ierrors, 0);
+	assert_int_equal(st.imissed, 0);
+	assert_int_equal(st.ipackets, 3);
+	port_down(ps, ns);
+	port_down(pr, nr);
+}
+
+/*
  * backend=ethdev over net_ring (a DPDK port whose transmit comes back on
  * its receive): gen frames sent through the port return through the device,
  * split by protocol, payload intact; the ring port is taken over (no
@@ -585,6 +787,9 @@ int main(void)
 		cmocka_unit_test(test_flow_steering_and_isolate),
 		cmocka_unit_test(test_rss_spreads_flows),
 		cmocka_unit_test(test_peer_tx_of_devmem_payload),
+		cmocka_unit_test(test_vlan_and_multicast),
+		cmocka_unit_test(test_refill_after_pool_ran_dry),
+		cmocka_unit_test(test_tx_pads_short_frames_on_a_padded_wire),
 		cmocka_unit_test(test_ethdev_backend_over_net_ring),
 		cmocka_unit_test(test_bad_devargs),
 	};

@@ -44,6 +44,12 @@ struct hsplit_backend_ops;
 struct hsplit_backend {
 	const struct hsplit_backend_ops *ops;
 	char port_name[64];      /* the vdev name, for log messages */
+	/*
+	 * Frames come padded to the 60-byte Ethernet minimum, as off a wire, so
+	 * a shorter one is a runt (gen, pcap). False for kernel links: veth and
+	 * lo hand over a 42-byte ARP as it was built, and the device takes it.
+	 */
+	bool wire_padded;
 };
 
 /* What a backend is opened with; valid until close(). */

@@ -30,14 +30,19 @@ static const uint32_t split_ptypes[] = {
 };
 
 static const uint32_t reported_ptypes[] = {
-	RTE_PTYPE_L2_ETHER, RTE_PTYPE_L2_ETHER_VLAN, RTE_PTYPE_L2_ETHER_ARP,
+	RTE_PTYPE_L2_ETHER, RTE_PTYPE_L2_ETHER_VLAN, RTE_PTYPE_L2_ETHER_QINQ,
+	RTE_PTYPE_L2_ETHER_ARP, RTE_PTYPE_L2_ETHER_LLDP, RTE_PTYPE_L2_ETHER_TIMESYNC,
 	RTE_PTYPE_L3_IPV4, RTE_PTYPE_L3_IPV4_EXT, RTE_PTYPE_L3_IPV6, RTE_PTYPE_L3_IPV6_EXT,
-	RTE_PTYPE_L4_TCP, RTE_PTYPE_L4_UDP, RTE_PTYPE_L4_FRAG, RTE_PTYPE_UNKNOWN,
+	RTE_PTYPE_L4_TCP, RTE_PTYPE_L4_UDP, RTE_PTYPE_L4_FRAG, RTE_PTYPE_L4_ICMP,
+	RTE_PTYPE_L4_SCTP, RTE_PTYPE_UNKNOWN,
 };
 
 #define HSPLIT_RX_OFFLOADS (RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT | RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | \
 			    RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
-			    RTE_ETH_RX_OFFLOAD_RSS_HASH)
+			    RTE_ETH_RX_OFFLOAD_RSS_HASH | RTE_ETH_RX_OFFLOAD_VLAN_STRIP | \
+			    RTE_ETH_RX_OFFLOAD_VLAN_FILTER)
+/* Per queue: split and strip. The filter table is the port's. */
+#define HSPLIT_RXQ_OFFLOADS (HSPLIT_RX_OFFLOADS & ~RTE_ETH_RX_OFFLOAD_VLAN_FILTER)
 
 /* --- device ---------------------------------------------------------- */
 
@@ -53,8 +58,8 @@ static int hsplit_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info
 	info->max_rx_queues = ad->args.max_queues;
 	info->max_tx_queues = ad->args.max_queues;
 	info->rx_offload_capa = HSPLIT_RX_OFFLOADS;
-	info->rx_queue_offload_capa = HSPLIT_RX_OFFLOADS;
-	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->rx_queue_offload_capa = HSPLIT_RXQ_OFFLOADS;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
 	info->rx_seg_capa.max_nseg = 2;
 	info->rx_seg_capa.multi_pools = 1;
 	info->rx_seg_capa.offset_allowed = 1;
@@ -85,7 +90,8 @@ static void program_port(struct hsplit_adapter *ad, const struct rte_eth_conf *c
 	ad->rss_hf = conf->rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG ?
 		     rss->rss_hf & HSPLIT_RSS_OFFLOAD_ALL : 0;
 	rte_spinlock_lock(&hw->lock);
-	hw->max_frame = ad->max_rx_pktlen;
+	hsplit_hw_set_mtu(hw, ad->dev->data->mtu);
+	hw->vlan_filter = !!(conf->rxmode.offloads & RTE_ETH_RX_OFFLOAD_VLAN_FILTER);
 	hw->nb_rx_queues = ad->dev->data->nb_rx_queues;
 	hsplit_hw_rss_defaults(hw, hw->nb_rx_queues);
 	if (rss->rss_key != NULL && rss->rss_key_len == HSPLIT_RSS_KEY_LEN)
@@ -130,6 +136,15 @@ static int hsplit_link_update(struct rte_eth_dev *dev, int wait)
 	return rte_eth_linkstatus_set(dev, &link);
 }
 
+/* An inbox made before the MTU grew holds frames too short for it: make it anew. */
+static int rxq_inbox_fit(struct hsplit_adapter *ad, struct hsplit_rxq *rxq)
+{
+	if (rxq->hw.inbox == NULL || rxq->hw.inbox_frame >= ad->hw.max_frame)
+		return 0;
+	hsplit_hw_inbox_free(&rxq->hw);
+	return hsplit_hw_inbox_create(&rxq->hw, rxq->hdr_mp->socket_id);
+}
+
 static int hsplit_dev_start(struct rte_eth_dev *dev)
 {
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
@@ -145,6 +160,9 @@ static int hsplit_dev_start(struct rte_eth_dev *dev)
 
 		if (rxq == NULL)
 			continue;
+		ret = rxq_inbox_fit(ad, rxq);
+		if (ret < 0)
+			return ret;
 		if (hsplit_rxq_fill(rxq) < 0)
 			HSPLIT_LOG(WARNING, "%s: queue %u: could not post every descriptor "
 				   "(mbuf pool too small?)", ad->name, q);
@@ -264,7 +282,7 @@ static int rxq_program(struct hsplit_adapter *ad, struct hsplit_rxq *rxq, uint16
 	hw->payload_opaque = rxq;
 	hw->pack = ad->args.pack;
 	hw->copy_on_empty = ad->args.copy_on_empty;
-	hw->chunk_size = ad->args.chunk_size;
+	hw->vlan_strip = !!(rxq->offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP);
 	rxq->split = hw->split;
 	return 0;
 }
@@ -372,41 +390,7 @@ static void hsplit_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid,
 					    RTE_ETH_QUEUE_STATE_STOPPED;
 }
 
-/* --- filters, MAC, MTU ----------------------------------------------- */
-
-static int hsplit_promiscuous_enable(struct rte_eth_dev *dev)
-{
-	hsplit_adapter(dev)->hw.promisc = true;
-	return 0;
-}
-
-static int hsplit_promiscuous_disable(struct rte_eth_dev *dev)
-{
-	hsplit_adapter(dev)->hw.promisc = false;
-	return 0;
-}
-
-static int hsplit_allmulticast_enable(struct rte_eth_dev *dev)
-{
-	hsplit_adapter(dev)->hw.allmulti = true;
-	return 0;
-}
-
-static int hsplit_allmulticast_disable(struct rte_eth_dev *dev)
-{
-	hsplit_adapter(dev)->hw.allmulti = false;
-	return 0;
-}
-
-static int hsplit_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
-{
-	struct hsplit_adapter *ad = hsplit_adapter(dev);
-
-	rte_spinlock_lock(&ad->hw.lock);
-	rte_ether_addr_copy(addr, &ad->hw.mac);
-	rte_spinlock_unlock(&ad->hw.lock);
-	return 0;
-}
+/* --- MTU, ptypes, flow ops (receive filters: hsplit_filter.c) -------- */
 
 static int hsplit_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
@@ -417,7 +401,9 @@ static int hsplit_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 		return -EBUSY;
 	}
 	ad->max_rx_pktlen = (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
-	ad->hw.max_frame = ad->max_rx_pktlen;
+	rte_spinlock_lock(&ad->hw.lock);
+	hsplit_hw_set_mtu(&ad->hw, mtu);
+	rte_spinlock_unlock(&ad->hw.lock);
 	return 0;
 }
 
@@ -519,7 +505,7 @@ static int hsplit_probe_port(struct rte_vdev_device *vdev, const struct hsplit_d
 	ad->port_id = dev->data->port_id;
 	strlcpy(ad->name, name, sizeof(ad->name));
 	ad->args = *args;
-	ad->max_rx_pktlen = ad->hw.max_frame;
+	ad->max_rx_pktlen = (uint32_t)ad->hw.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 	rte_spinlock_init(&ad->tx_lock);
 	ad->backend_params.port_name = ad->name;
 	ad->backend_params.args = ad->args.backend_args;
@@ -527,6 +513,8 @@ static int hsplit_probe_port(struct rte_vdev_device *vdev, const struct hsplit_d
 	ret = args->backend->open(&ad->backend_params, &ad->hw.backend);
 	if (ret < 0)
 		goto fail;
+	/* Runts: below 60 bytes off a padded wire; a kernel link never pads. */
+	ad->hw.min_frame = hsplit_wire(ad)->wire_padded ? HSPLIT_HW_ETHER_MIN : RTE_ETHER_HDR_LEN;
 	ret = hsplit_devmem_probe(ad);
 	if (ret < 0)
 		goto fail;
@@ -597,6 +585,10 @@ static const struct eth_dev_ops hsplit_ops = {
 	.promiscuous_disable = hsplit_promiscuous_disable,
 	.allmulticast_enable = hsplit_allmulticast_enable,
 	.allmulticast_disable = hsplit_allmulticast_disable,
+	.set_mc_addr_list = hsplit_set_mc_addr_list,
+	.vlan_filter_set = hsplit_vlan_filter_set,
+	.vlan_strip_queue_set = hsplit_vlan_strip_queue_set,
+	.vlan_offload_set = hsplit_vlan_offload_set,
 	.mac_addr_set = hsplit_mac_addr_set,
 	.mtu_set = hsplit_mtu_set,
 	.rx_queue_setup = hsplit_rx_queue_setup,

@@ -2,7 +2,7 @@
 /*
  * net_hsplit's driver half, private header. Three layers:
  *
- *   driver (hsplit_ethdev.c, hsplit_rx.c, hsplit_tx.c, hsplit_flow.c,
+ *   driver (hsplit_ethdev.c, hsplit_rx.c, hsplit_tx.c, hsplit_flow.c, hsplit_filter.c,
  *           hsplit_rss_ops.c, hsplit_stats.c, hsplit_devmem.c, hsplit_devargs.c)
  *     the ethdev side: validates what the application asks, programs the
  *     device's registers (device/hsplit_hw.h) at configure / queue setup /
@@ -118,6 +118,7 @@ struct hsplit_adapter {
 		uint64_t rx_nombuf[HSPLIT_MAX_QUEUES];
 		uint64_t tx_packets[HSPLIT_MAX_QUEUES], tx_bytes[HSPLIT_MAX_QUEUES];
 		uint64_t tx_errors[HSPLIT_MAX_QUEUES];
+		uint64_t port_missed, port_errors;
 	} stats_base;
 	struct hsplit_xstat_base *xstat_base;
 	bool closed;
@@ -143,6 +144,18 @@ extern const struct devmem_rxq_ops hsplit_devmem_rxq_ops;
 /* hsplit_rx.c: the payload provider hook and device view the driver installs */
 extern const struct hsplit_hw_payload_ops hsplit_devmem_payload_ops;
 extern const struct hsplit_hw_mem_ops hsplit_devmem_mem_ops;
+
+/* hsplit_filter.c: MAC, promiscuous, multicast and VLAN ops */
+int hsplit_promiscuous_enable(struct rte_eth_dev *dev);
+int hsplit_promiscuous_disable(struct rte_eth_dev *dev);
+int hsplit_allmulticast_enable(struct rte_eth_dev *dev);
+int hsplit_allmulticast_disable(struct rte_eth_dev *dev);
+int hsplit_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *mc_addrs,
+			    uint32_t nb_mc_addr);
+int hsplit_vlan_filter_set(struct rte_eth_dev *dev, uint16_t vlan_id, int on);
+void hsplit_vlan_strip_queue_set(struct rte_eth_dev *dev, uint16_t qid, int on);
+int hsplit_vlan_offload_set(struct rte_eth_dev *dev, int mask);
+int hsplit_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr);
 
 /* hsplit_rss_ops.c */
 uint32_t hsplit_rss_types(uint64_t rss_hf);

@@ -33,6 +33,8 @@ static enum hsplit_hw_payload_status devmem_payload_alloc(void *opaque, uint32_t
 
 	if (rxq->pool == NULL)
 		return HSPLIT_HW_PAYLOAD_NONE;
+	if (unlikely(len > devmem_pool_chunk_size(rxq->pool)))
+		return HSPLIT_HW_PAYLOAD_TOO_LONG;
 	*off = 0;
 	r = pack ? devmem_pool_alloc_frag(rxq->pool, len, off) : devmem_pool_alloc(rxq->pool);
 	if (unlikely(r == 0))
@@ -75,6 +77,7 @@ static struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq, struct hsplit_rx_de
 	hdr->packet_type = d->ptype;
 	hdr->ol_flags = d->ol_flags;
 	hdr->hash.rss = d->rss_hash;
+	hdr->vlan_tci = d->vlan_tci;
 	d->hdr = NULL;
 	if (d->status & HSPLIT_CQE_LINEAR)
 		hdr->ol_flags |= hsplit_linear_flag;
@@ -171,7 +174,12 @@ uint16_t hsplit_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		pkts[nb++] = deliver_desc(rxq, &rxq->hw.ring[rxq->hw.head & rxq->hw.mask]);
 		rxq->hw.head++;
 	}
-	if (nb)
+	/*
+	 * Refill whenever a slot is free, not only after a delivery: if a refill
+	 * failed (mbuf pool dry) when the ring ran empty, nothing completes and
+	 * a refill tied to deliveries would never run again.
+	 */
+	if (rxq->hw.posted - rxq->hw.head < rxq->hw.nb_desc)
 		hsplit_rxq_fill(rxq);
 	return nb;
 }

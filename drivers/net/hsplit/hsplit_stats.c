@@ -31,7 +31,10 @@ struct xstat_def {
 static const struct xstat_def xstat_defs[] = {
 	PORT_XSTAT("rx_backend_frames", hw.stats.rx_backend_frames),
 	PORT_XSTAT("rx_malformed_drops", hw.stats.rx_malformed),
+	PORT_XSTAT("rx_runt_drops", hw.stats.rx_runt),
 	PORT_XSTAT("rx_mac_filtered_drops", hw.stats.rx_filtered_mac),
+	PORT_XSTAT("rx_vlan_filtered_drops", hw.stats.rx_filtered_vlan),
+	PORT_XSTAT("rx_mtu_drops", hw.stats.rx_mtu),
 	PORT_XSTAT("rx_isolated_drops", hw.stats.rx_isolated_drop),
 	PORT_XSTAT("rx_flow_drops", hw.stats.rx_flow_drop),
 	PORT_XSTAT("rx_bad_queue_drops", hw.stats.rx_bad_queue),
@@ -46,6 +49,7 @@ static const struct xstat_def xstat_defs[] = {
 	RXQ_XSTAT("no_desc_drops", hw.stats.no_desc),
 	RXQ_XSTAT("payload_pool_empty_drops", hw.stats.pool_empty_drop),
 	RXQ_XSTAT("payload_pool_empty_copies", hw.stats.pool_empty_copy),
+	RXQ_XSTAT("chunk_too_long_drops", hw.stats.chunk_too_long),
 	RXQ_XSTAT("oversize_drops", hw.stats.oversize),
 	RXQ_XSTAT("csum_bad_packets", hw.stats.csum_bad),
 	RXQ_XSTAT("inbox_full_drops", hw.stats.inbox_full),
@@ -203,11 +207,33 @@ static void save_base(void *ctx, unsigned int id, const char *name, uint64_t v)
 	b->v[id] = v;
 }
 
-/* imissed: frames the device had no room for (descriptor, payload chunk, inbox). */
+/*
+ * ethdev's meaning: imissed counts frames dropped for want of room (a
+ * descriptor, a payload chunk, the inbox, a queue that is not running);
+ * ierrors counts erroneous frames (runt, no Ethernet header, over the MTU,
+ * longer than the buffers or a chunk). Filter and flow-rule drops are
+ * neither: they are what the application asked for (xstats only).
+ */
 static uint64_t rxq_missed(const struct hsplit_rxq *rxq)
 {
 	return HSPLIT_READ(rxq->hw.stats.no_desc) + HSPLIT_READ(rxq->hw.stats.pool_empty_drop) +
 	       HSPLIT_READ(rxq->hw.stats.inbox_full);
+}
+
+static uint64_t rxq_errors(const struct hsplit_rxq *rxq)
+{
+	return HSPLIT_READ(rxq->hw.stats.oversize) + HSPLIT_READ(rxq->hw.stats.chunk_too_long);
+}
+
+static uint64_t port_missed(const struct hsplit_adapter *ad)
+{
+	return HSPLIT_READ(ad->hw.stats.rx_bad_queue);
+}
+
+static uint64_t port_errors(const struct hsplit_adapter *ad)
+{
+	return HSPLIT_READ(ad->hw.stats.rx_malformed) + HSPLIT_READ(ad->hw.stats.rx_runt) +
+	       HSPLIT_READ(ad->hw.stats.rx_mtu);
 }
 
 int hsplit_stats_get(struct rte_eth_dev *dev, HSPLIT_STATS_GET_ARGS(st, qstats))
@@ -219,6 +245,8 @@ int hsplit_stats_get(struct rte_eth_dev *dev, HSPLIT_STATS_GET_ARGS(st, qstats))
 	memset(st, 0, sizeof(*st));
 	if (qs != NULL)
 		memset(qs, 0, sizeof(*qs));
+	st->imissed = port_missed(ad) - ad->stats_base.port_missed;
+	st->ierrors = port_errors(ad) - ad->stats_base.port_errors;
 	for (q = 0; q < nb_rxq(dev); q++) {
 		const struct hsplit_rxq *rxq = ad->rxq[q];
 		uint64_t pk, by, missed;
@@ -231,7 +259,7 @@ int hsplit_stats_get(struct rte_eth_dev *dev, HSPLIT_STATS_GET_ARGS(st, qstats))
 		st->ipackets += pk;
 		st->ibytes += by;
 		st->imissed += missed;
-		st->ierrors += HSPLIT_READ(rxq->hw.stats.oversize) - ad->stats_base.rx_errors[q];
+		st->ierrors += rxq_errors(rxq) - ad->stats_base.rx_errors[q];
 		st->rx_nombuf += HSPLIT_READ(rxq->nombuf) - ad->stats_base.rx_nombuf[q];
 		if (qs != NULL && q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 			qs->q_ipackets[q] = pk;
@@ -263,6 +291,8 @@ int hsplit_stats_reset(struct rte_eth_dev *dev)
 	unsigned int q;
 
 	memset(&ad->stats_base, 0, sizeof(ad->stats_base));
+	ad->stats_base.port_missed = port_missed(ad);
+	ad->stats_base.port_errors = port_errors(ad);
 	for (q = 0; q < nb_rxq(dev); q++) {
 		const struct hsplit_rxq *rxq = ad->rxq[q];
 
@@ -271,7 +301,7 @@ int hsplit_stats_reset(struct rte_eth_dev *dev)
 		ad->stats_base.rx_packets[q] = HSPLIT_READ(rxq->hw.stats.packets);
 		ad->stats_base.rx_bytes[q] = HSPLIT_READ(rxq->hw.stats.bytes);
 		ad->stats_base.rx_missed[q] = rxq_missed(rxq);
-		ad->stats_base.rx_errors[q] = HSPLIT_READ(rxq->hw.stats.oversize);
+		ad->stats_base.rx_errors[q] = rxq_errors(rxq);
 		ad->stats_base.rx_nombuf[q] = HSPLIT_READ(rxq->nombuf);
 	}
 	for (q = 0; q < nb_txq(dev); q++) {

@@ -5,9 +5,36 @@
  * and the backend copies the frames out. Sent mbufs are freed here; a frame
  * the backend did not take is left to the caller, as tx_burst requires.
  */
+#include <string.h>
+
 #include <rte_mbuf.h>
 
 #include "hsplit_private.h"
+
+/* VLAN insert offload: an 802.1Q tag (TPID, then tci) right after the MAC addresses. */
+static int insert_vlan_tag(uint8_t *frame, int len, uint16_t tci)
+{
+	const uint32_t macs = 2 * RTE_ETHER_ADDR_LEN;
+	const uint8_t tag[RTE_VLAN_HLEN] = {
+		RTE_ETHER_TYPE_VLAN >> 8, RTE_ETHER_TYPE_VLAN & 0xff, tci >> 8, tci & 0xff,
+	};
+
+	if ((uint32_t)len < macs || (uint32_t)len + RTE_VLAN_HLEN > HSPLIT_MAX_FRAME)
+		return -EMSGSIZE;
+	memmove(frame + macs + RTE_VLAN_HLEN, frame + macs, (size_t)len - macs);
+	memcpy(frame + macs, tag, sizeof(tag));
+	return len + (int)RTE_VLAN_HLEN;
+}
+
+/* On a padded wire (gen, pcap) the MAC pads short frames to 60 bytes, as an Ethernet MAC does. */
+static int pad_frame(uint8_t *frame, int len)
+{
+	if (len >= 0 && (uint32_t)len < HSPLIT_HW_ETHER_MIN) {
+		memset(frame + len, 0, HSPLIT_HW_ETHER_MIN - (uint32_t)len);
+		len = HSPLIT_HW_ETHER_MIN;
+	}
+	return len;
+}
 
 /*
  * Present up to nb chains as linear frames; stops at the first that cannot
@@ -17,6 +44,7 @@
 static unsigned int stage_frames(struct hsplit_txq *txq, struct rte_mbuf **pkts, unsigned int nb,
 				 struct hsplit_frame *frames)
 {
+	bool pad = hsplit_wire(txq->ad)->wire_padded;
 	unsigned int i;
 
 	for (i = 0; i < nb; i++) {
@@ -24,12 +52,18 @@ static unsigned int stage_frames(struct hsplit_txq *txq, struct rte_mbuf **pkts,
 		uint8_t *slot = txq->stage + (size_t)i * HSPLIT_MAX_FRAME;
 		int len;
 
-		if (m->nb_segs == 1 && m->data_len <= HSPLIT_MAX_FRAME && devmem_mbuf_ref(m) == 0) {
+		if (m->nb_segs == 1 && m->data_len <= HSPLIT_MAX_FRAME && devmem_mbuf_ref(m) == 0 &&
+		    !(m->ol_flags & RTE_MBUF_F_TX_VLAN) &&
+		    (!pad || m->data_len >= HSPLIT_HW_ETHER_MIN)) {
 			frames[i].data = rte_pktmbuf_mtod(m, uint8_t *);
 			frames[i].len = m->data_len;
 			continue;
 		}
 		len = hsplit_hw_tx_gather(&txq->ad->hw, m, slot, HSPLIT_MAX_FRAME);
+		if (len >= 0 && (m->ol_flags & RTE_MBUF_F_TX_VLAN))
+			len = insert_vlan_tag(slot, len, m->vlan_tci);
+		if (pad)
+			len = pad_frame(slot, len);
 		if (unlikely(len < 0))
 			break;
 		frames[i].data = slot;

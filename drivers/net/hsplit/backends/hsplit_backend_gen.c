@@ -401,6 +401,7 @@ static int gen_open(const struct hsplit_backend_params *params, struct hsplit_ba
 	if (g == NULL)
 		return -ENOMEM;
 	g->base.ops = &hsplit_backend_gen_ops;
+	g->base.wire_padded = true;   /* size= is at least 64 */
 	strlcpy(g->base.port_name, port_name, sizeof(g->base.port_name));
 	g->conf = conf;
 	g->args = &g->conf;

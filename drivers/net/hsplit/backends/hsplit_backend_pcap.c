@@ -168,6 +168,7 @@ static int pcap_be_open(const struct hsplit_backend_params *params, struct hspli
 	if (pb == NULL)
 		return -ENOMEM;
 	pb->be.ops = &hsplit_backend_pcap_ops;
+	pb->be.wire_padded = true;   /* a capture replays a wire: short frames are runts */
 	snprintf(pb->be.port_name, sizeof(pb->be.port_name), "%s", port_name);
 	if (args->rx_pcap[0] != '\0')
 		ret = open_rx(pb, args);

@@ -17,10 +17,12 @@
  * queue's ring and payload provider are only ever written by its own lcore.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 
 #include <rte_mbuf.h>
@@ -37,6 +39,56 @@ struct hsplit_inbox_slot {
 	uint32_t len;
 	uint8_t data[];
 };
+
+/*
+ * The bytes the device delivers: the frame as on the wire, less a VLAN tag
+ * the queue strips (4 bytes right after the MAC addresses). Every DMA into
+ * a posted buffer or a chunk goes through dma_copy(), which skips the tag.
+ */
+struct rx_frame {
+	const uint8_t *data;    /* as on the wire */
+	uint32_t len;           /* delivered length */
+	uint32_t cut;           /* bytes stripped after the MAC addresses: 0 or 4 */
+};
+
+static void dma_copy(uint8_t *dst, const struct rx_frame *f, uint32_t off, uint32_t n)
+{
+	const uint32_t macs = 2 * RTE_ETHER_ADDR_LEN;
+
+	if (f->cut != 0 && off < macs) {
+		uint32_t first = RTE_MIN(n, macs - off);
+
+		rte_memcpy(dst, f->data + off, first);
+		dst += first;
+		off += first;
+		n -= first;
+	}
+	if (n != 0)
+		rte_memcpy(dst, f->data + off + f->cut, n);
+}
+
+/*
+ * Per-frame drops that point at a configuration problem (MTU, chunk size,
+ * buffer size) are logged at most once a second, with how many went
+ * unlogged; the counters have every one. Lcores race on the limiter
+ * harmlessly: at worst two lines in one second.
+ */
+static void drop_log(struct hsplit_hw_port *hw, int q, uint32_t len, const char *why)
+{
+	uint64_t now = rte_get_timer_cycles();
+	uint64_t drops = __atomic_add_fetch(&hw->drops_unlogged, 1, __ATOMIC_RELAXED);
+	char where[24] = "";
+
+	if (now < __atomic_load_n(&hw->next_drop_log, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&hw->next_drop_log, now + rte_get_timer_hz(), __ATOMIC_RELAXED);
+	__atomic_store_n(&hw->drops_unlogged, 0, __ATOMIC_RELAXED);
+	if (q >= 0)
+		snprintf(where, sizeof(where), " queue %d:", q);
+	HSPLIT_LOG(WARNING, "%s:%s %u-byte frame dropped: %s (%" PRIu64 " MTU/buffer/chunk "
+		   "drop(s) since the last message; at most one a second, all in xstats)", hw->name, where,
+		   len, why, drops);
+}
 
 /* Where the bytes go: decided once per frame from the queue's split setup. */
 struct hsplit_placement {
@@ -101,20 +153,20 @@ static void place_frame(const struct hsplit_hw_rxq *rxq, const struct hsplit_rx_
 }
 
 /* Copy a frame to host memory: the header mbuf first, the payload mbuf's own room next. */
-static bool write_linear(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d, const uint8_t *data,
-			 uint32_t len)
+static bool write_linear(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
+			 const struct rx_frame *f)
 {
 	uint16_t hoff = RTE_PKTMBUF_HEADROOM + rxq->seg0_off;
 	uint32_t hroom = mbuf_room(d->hdr, hoff);
-	uint32_t first = RTE_MIN(len, hroom);
+	uint32_t first = RTE_MIN(f->len, hroom);
 
-	if (len > first && (d->pay == NULL || len - first > d->pay->buf_len))
+	if (f->len > first && (d->pay == NULL || f->len - first > d->pay->buf_len))
 		return false;
-	rte_memcpy((uint8_t *)d->hdr->buf_addr + hoff, data, first);
+	dma_copy((uint8_t *)d->hdr->buf_addr + hoff, f, 0, first);
 	d->hdr_len = (uint16_t)first;
-	d->pay_len = len - first;
+	d->pay_len = f->len - first;
 	if (d->pay_len)
-		rte_memcpy(d->pay->buf_addr, data + first, d->pay_len);
+		dma_copy(d->pay->buf_addr, f, first, d->pay_len);
 	d->pay_ref = 0;
 	d->pay_off = 0;
 	d->status = HSPLIT_CQE_LINEAR;
@@ -122,13 +174,14 @@ static bool write_linear(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d, co
 }
 
 /*
- * Payload into a chunk of the queue's provider: a fragment of the current
- * chunk (pack) or a whole chunk (single). EMPTY when the provider has none
- * (or, single, the payload is longer than a chunk), NONE without a provider.
+ * Payload (delivered bytes [from, from + len)) into a chunk of the queue's
+ * provider: a fragment of the current chunk (pack) or a whole chunk
+ * (single). EMPTY when the provider has none free, TOO_LONG when no chunk
+ * could take it, NONE without a provider.
  */
 static enum hsplit_hw_payload_status
 write_provider_payload(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
-		       const uint8_t *payload, uint32_t len)
+		       const struct rx_frame *f, uint32_t from, uint32_t len)
 {
 	enum hsplit_hw_payload_status st;
 	uint8_t *chunk = NULL;
@@ -137,12 +190,10 @@ write_provider_payload(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
 
 	if (rxq->payload == NULL)
 		return HSPLIT_HW_PAYLOAD_NONE;
-	if (!rxq->pack && len > rxq->chunk_size)
-		return HSPLIT_HW_PAYLOAD_EMPTY;
 	st = rxq->payload->alloc(rxq->payload_opaque, len, rxq->pack, &ref, &chunk, &off);
 	if (st != HSPLIT_HW_PAYLOAD_OK)
 		return st;
-	rte_memcpy(chunk + off, payload, len);
+	dma_copy(chunk + off, f, from, len);
 	d->pay_ref = ref;
 	d->pay_off = off;
 	d->pay_len = len;
@@ -152,11 +203,11 @@ write_provider_payload(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
 }
 
 static bool write_host_payload(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
-			       const uint8_t *payload, uint32_t len)
+			       const struct rx_frame *f, uint32_t from, uint32_t len)
 {
 	if (d->pay == NULL || len > mbuf_room(d->pay, rxq->seg1_off))
 		return false;
-	rte_memcpy((uint8_t *)d->pay->buf_addr + rxq->seg1_off, payload, len);
+	dma_copy((uint8_t *)d->pay->buf_addr + rxq->seg1_off, f, from, len);
 	d->pay_ref = 0;
 	d->pay_off = rxq->seg1_off;
 	d->pay_len = len;
@@ -164,80 +215,130 @@ static bool write_host_payload(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc 
 	return true;
 }
 
-/* Payload pool empty: drop (devmem TCP) or copy the frame to host memory, LINEAR (zcrx). */
+/* A frame longer than the posted buffers: one counter, one rate-limited log. */
+static bool drop_oversize(struct hsplit_hw_rxq *rxq, uint32_t len)
+{
+	HSPLIT_INC(rxq->stats.oversize, 1);
+	drop_log(rxq->port, rxq->queue_id, len, "longer than the posted buffers");
+	return false;
+}
+
+/*
+ * Payload pool empty: drop (devmem TCP) or copy the frame to host memory,
+ * LINEAR (zcrx). Each frame moves exactly one counter: a copy that does not
+ * fit the posted buffers is an oversize drop, not also a copy.
+ */
 static bool payload_pool_empty(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
-			       const uint8_t *data, uint32_t len)
+			       const struct rx_frame *f)
 {
 	if (!rxq->copy_on_empty) {
 		HSPLIT_INC(rxq->stats.pool_empty_drop, 1);
 		return false;
 	}
+	if (!write_linear(rxq, d, f))
+		return drop_oversize(rxq, f->len);
 	HSPLIT_INC(rxq->stats.pool_empty_copy, 1);
-	if (!write_linear(rxq, d, data, len)) {
-		HSPLIT_INC(rxq->stats.oversize, 1);
-		return false;
-	}
 	d->status |= HSPLIT_CQE_COPIED;
 	return true;
 }
 
 /* Split frame: payload first (it may fail), then the header bytes; false if dropped. */
-static bool write_split(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d, const uint8_t *data,
-			const struct hsplit_placement *pl)
+static bool write_split(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
+			const struct rx_frame *f, const struct hsplit_placement *pl)
 {
 	uint16_t hoff = RTE_PKTMBUF_HEADROOM + rxq->seg0_off;
 	enum hsplit_hw_payload_status st = HSPLIT_HW_PAYLOAD_NONE;
 
-	if (pl->hdr_len > mbuf_room(d->hdr, hoff)) {
-		HSPLIT_INC(rxq->stats.oversize, 1);
-		return false;
-	}
+	if (pl->hdr_len > mbuf_room(d->hdr, hoff))
+		return drop_oversize(rxq, f->len);
 	if (pl->pay_len == 0) {
 		d->pay_len = 0;
 		d->pay_ref = 0;
 		d->status = rxq->split == HSPLIT_SPLIT_NONE ? 0 : HSPLIT_CQE_SPLIT;
 	} else {
-		st = write_provider_payload(rxq, d, data + pl->hdr_len, pl->pay_len);
-		if (st == HSPLIT_HW_PAYLOAD_EMPTY)
-			return payload_pool_empty(rxq, d, data, pl->hdr_len + pl->pay_len);
-		if (st == HSPLIT_HW_PAYLOAD_NONE &&
-		    !write_host_payload(rxq, d, data + pl->hdr_len, pl->pay_len)) {
-			HSPLIT_INC(rxq->stats.oversize, 1);
+		st = write_provider_payload(rxq, d, f, pl->hdr_len, pl->pay_len);
+		switch (st) {
+		case HSPLIT_HW_PAYLOAD_OK:
+			break;
+		case HSPLIT_HW_PAYLOAD_EMPTY:
+			return payload_pool_empty(rxq, d, f);
+		case HSPLIT_HW_PAYLOAD_TOO_LONG:
+			/* Not exhaustion: no chunk will ever take it, whatever on_empty says. */
+			HSPLIT_INC(rxq->stats.chunk_too_long, 1);
+			drop_log(rxq->port, rxq->queue_id, f->len,
+				 "payload longer than a payload chunk (chunk= devarg)");
 			return false;
+		case HSPLIT_HW_PAYLOAD_NONE:
+			if (!write_host_payload(rxq, d, f, pl->hdr_len, pl->pay_len))
+				return drop_oversize(rxq, f->len);
+			break;
 		}
 	}
-	rte_memcpy((uint8_t *)d->hdr->buf_addr + hoff, data, pl->hdr_len);
+	dma_copy((uint8_t *)d->hdr->buf_addr + hoff, f, 0, pl->hdr_len);
 	d->hdr_len = (uint16_t)pl->hdr_len;
+	return true;
+}
+
+/*
+ * VLAN strip: the outer 802.1Q tag leaves the frame for the completion, and
+ * everything after it (split point, L2 ptype) is measured on what is left,
+ * as hardware does. An 802.1ad S-tag is not stripped (no QinQ strip).
+ */
+static bool strip_outer_tag(struct hsplit_pkt *pkt, struct rx_frame *f)
+{
+	if (pkt->vlan_tags == 0 || pkt->vlan_tpid != RTE_ETHER_TYPE_VLAN)
+		return false;
+	pkt->vlan_tags--;
+	pkt->vlan_tpid = pkt->vlan_tags ? RTE_ETHER_TYPE_VLAN : 0;
+	pkt->l2_len -= RTE_VLAN_HLEN;
+	pkt->ptype = (pkt->ptype & ~RTE_PTYPE_L2_MASK) |
+		     hsplit_l2_ptype(pkt->vlan_tags, pkt->vlan_tpid, pkt->ether_type);
+	f->cut = RTE_VLAN_HLEN;
+	f->len -= RTE_VLAN_HLEN;
 	return true;
 }
 
 /* Complete the next posted descriptor of `rxq` with this frame. */
 static void device_complete(struct hsplit_hw_rxq *rxq, const uint8_t *data, uint32_t len,
-			    const struct hsplit_pkt *pkt, uint32_t hash)
+			    const struct hsplit_pkt *wire_pkt, uint32_t hash)
 {
 	uint32_t done = __atomic_load_n(&rxq->done, __ATOMIC_RELAXED);
+	struct rx_frame f = { .data = data, .len = len, .cut = 0 };
+	const struct hsplit_pkt *pkt = wire_pkt;
 	struct hsplit_placement pl;
+	struct hsplit_pkt stripped;
 	struct hsplit_rx_desc *d;
+	bool strip = false;
 
 	if (done == __atomic_load_n(&rxq->posted, __ATOMIC_ACQUIRE)) {
 		HSPLIT_INC(rxq->stats.no_desc, 1);
 		return;
 	}
+	/* The driver may flip the strip register while the queue runs (vlan_offload_set). */
+	if (unlikely(wire_pkt->vlan_tags != 0 &&
+		     __atomic_load_n(&rxq->vlan_strip, __ATOMIC_RELAXED))) {
+		stripped = *wire_pkt;
+		strip = strip_outer_tag(&stripped, &f);
+		pkt = &stripped;
+	}
 	d = &rxq->ring[done & rxq->mask];
-	place_frame(rxq, d, pkt, len, &pl);
+	place_frame(rxq, d, pkt, f.len, &pl);
 	if (pl.linear) {
-		if (!write_linear(rxq, d, data, len)) {
-			HSPLIT_INC(rxq->stats.oversize, 1);
+		if (!write_linear(rxq, d, &f)) {
+			drop_oversize(rxq, f.len);
 			return;
 		}
-	} else if (!write_split(rxq, d, data, &pl)) {
+	} else if (!write_split(rxq, d, &f, &pl)) {
 		return;
 	}
 	d->ptype = pkt->ptype;
 	d->rss_hash = hash;
 	d->ol_flags = pkt->csum_flags | (hash ? RTE_MBUF_F_RX_RSS_HASH : 0);
+	d->vlan_tci = strip ? wire_pkt->vlan_tci : 0;
+	if (strip)
+		d->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
 	HSPLIT_INC(rxq->stats.packets, 1);
-	HSPLIT_INC(rxq->stats.bytes, len);
+	HSPLIT_INC(rxq->stats.bytes, f.len);
 	if (d->status & HSPLIT_CQE_LINEAR)
 		HSPLIT_INC(rxq->stats.linear, 1);
 	else if (d->status & HSPLIT_CQE_SPLIT) {
@@ -250,6 +351,17 @@ static void device_complete(struct hsplit_hw_rxq *rxq, const uint8_t *data, uint
 	__atomic_store_n(&rxq->done, done + 1, __ATOMIC_RELEASE);
 }
 
+static bool mc_listed(const struct hsplit_hw_port *hw, const struct rte_ether_addr *dst)
+{
+	uint32_t i;
+
+	for (i = 0; i < hw->nb_mc_addrs; i++)
+		if (rte_is_same_ether_addr(dst, &hw->mc_addrs[i]))
+			return true;
+	return false;
+}
+
+/* Promiscuous takes everything; else broadcast, our MAC, listed groups (all with allmulti). */
 static bool mac_accepts(const struct hsplit_hw_port *hw, const uint8_t *frame)
 {
 	const struct rte_ether_addr *dst = (const struct rte_ether_addr *)frame;
@@ -257,8 +369,25 @@ static bool mac_accepts(const struct hsplit_hw_port *hw, const uint8_t *frame)
 	if (hw->promisc || rte_is_broadcast_ether_addr(dst))
 		return true;
 	if (rte_is_multicast_ether_addr(dst))
-		return hw->allmulti;
+		return hw->allmulti || mc_listed(hw, dst);
 	return rte_is_same_ether_addr(dst, &hw->mac);
+}
+
+/* VLAN filter: 802.1Q-tagged frames need their VID in the table (VID 0, priority, passes). */
+static bool vlan_accepts(const struct hsplit_hw_port *hw, const struct hsplit_pkt *pkt)
+{
+	uint16_t vid = pkt->vlan_tci & 0xfff;
+
+	if (!hw->vlan_filter || pkt->vlan_tags == 0 || pkt->vlan_tpid != RTE_ETHER_TYPE_VLAN ||
+	    vid == 0)
+		return true;
+	return (hw->vlan_ids[vid / 64] >> (vid % 64)) & 1;
+}
+
+/* The longest frame the MTU allows: the L3 packet, Ethernet and each tag it carries. */
+static uint32_t mtu_frame_limit(const struct hsplit_hw_port *hw, const struct hsplit_pkt *pkt)
+{
+	return (uint32_t)hw->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN * pkt->vlan_tags;
 }
 
 static void inbox_put(struct hsplit_hw_rxq *rxq, const struct hsplit_frame *f,
@@ -266,8 +395,12 @@ static void inbox_put(struct hsplit_hw_rxq *rxq, const struct hsplit_frame *f,
 {
 	struct hsplit_inbox_slot *slot;
 
-	if (rxq->inbox == NULL || f->len > rxq->port->max_frame ||
-	    rte_mempool_get(rxq->inbox_mp, (void **)&slot) < 0) {
+	if (unlikely(f->len > rxq->inbox_frame)) {
+		/* The MTU grew and the driver did not resize the inbox: never silent. */
+		drop_oversize(rxq, f->len);
+		return;
+	}
+	if (rxq->inbox == NULL || rte_mempool_get(rxq->inbox_mp, (void **)&slot) < 0) {
 		HSPLIT_INC(rxq->stats.inbox_full, 1);
 		return;
 	}
@@ -291,12 +424,25 @@ static void device_receive(struct hsplit_hw_port *hw, const struct hsplit_frame 
 	bool drop;
 
 	hw->stats.rx_backend_frames++;
-	if (unlikely(hsplit_parse_frame(f->data, f->len, &pkt) < 0)) {
-		hw->stats.rx_malformed++;
+	if (unlikely(f->len < hw->min_frame || hsplit_parse_frame(f->data, f->len, &pkt) < 0)) {
+		if (f->len < RTE_ETHER_HDR_LEN)
+			hw->stats.rx_malformed++;
+		else
+			hw->stats.rx_runt++;
 		return;
 	}
 	if (!mac_accepts(hw, f->data)) {
 		hw->stats.rx_filtered_mac++;
+		return;
+	}
+	if (!vlan_accepts(hw, &pkt)) {
+		hw->stats.rx_filtered_vlan++;
+		return;
+	}
+	/* Before steering: the same limit whichever queue the frame would go to. */
+	if (unlikely(f->len > mtu_frame_limit(hw, &pkt))) {
+		hw->stats.rx_mtu++;
+		drop_log(hw, -1, f->len, "longer than the MTU allows");
 		return;
 	}
 	hash = hsplit_hw_rss_hash(hw, &pkt);
@@ -378,13 +524,15 @@ int hsplit_hw_tx_gather(const struct hsplit_hw_port *hw, const struct rte_mbuf *
 
 /*
  * Inbox: the driver asks for one when the port has more than one receive
- * queue. Slots hold frames up to the port's max_frame at creation time.
+ * queue. Slots hold frames up to the port's max_frame at creation time
+ * (inbox_frame); the driver re-creates it when the MTU grows past that.
  */
 int hsplit_hw_inbox_create(struct hsplit_hw_rxq *rxq, int socket_id)
 {
 	const struct hsplit_hw_port *hw = rxq->port;
 	char name[RTE_MEMPOOL_NAMESIZE];
 
+	rxq->inbox_frame = hw->max_frame;
 	snprintf(name, sizeof(name), "hsplit_ibm_%u_%u", hw->port_id, rxq->queue_id);
 	rxq->inbox_mp = rte_mempool_create(name, 2 * HSPLIT_HW_INBOX_SIZE - 1,
 					   sizeof(struct hsplit_inbox_slot) + hw->max_frame,

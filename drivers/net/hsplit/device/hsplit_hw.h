@@ -46,6 +46,9 @@
 #define HSPLIT_HW_INBOX_SIZE   256u   /* frames steered to a queue polled elsewhere */
 #define HSPLIT_HW_MAX_RULES    256u
 #define HSPLIT_HW_BURST        32u    /* frames pulled from the wire per poll */
+#define HSPLIT_HW_MAX_MC       64u    /* multicast groups in the MAC filter */
+#define HSPLIT_HW_VLAN_IDS     4096u
+#define HSPLIT_HW_ETHER_MIN    (RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN) /* 60: shorter is a runt */
 
 /* Counters written by the device, read by the driver at any time. */
 #define HSPLIT_INC(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
@@ -57,7 +60,11 @@
 
 struct hsplit_pkt {
 	uint32_t ptype;          /* RTE_PTYPE_* as the device reports it */
-	uint16_t l2_len;
+	uint16_t l2_len;         /* Ethernet header and VLAN tags */
+	uint8_t vlan_tags;       /* 0, 1 or 2 (a third tag ends parsing: L2 only) */
+	uint16_t vlan_tpid;      /* the outer tag's TPID: 0x8100, 0x88a8 or 0x9100 */
+	uint16_t vlan_tci;       /* the outer tag's TCI */
+	uint16_t ether_type;     /* after the tags */
 	uint16_t l3_len;
 	uint16_t l4_len;         /* 0 when there is no TCP/UDP header */
 	uint8_t l4_proto;        /* IPPROTO_TCP / IPPROTO_UDP / other */
@@ -73,6 +80,8 @@ struct hsplit_pkt {
 
 /* Fills pkt; -EINVAL for a frame shorter than an Ethernet header. */
 int hsplit_parse_frame(const uint8_t *frame, uint32_t len, struct hsplit_pkt *pkt);
+/* The RTE_PTYPE_L2_* of a frame with these tags (after a strip, of what is left). */
+uint32_t hsplit_l2_ptype(uint8_t vlan_tags, uint16_t outer_tpid, uint16_t ether_type);
 
 /* ------------------------------------------------------------------ */
 /* steering rules (device/hsplit_steer.c)                              */
@@ -122,7 +131,8 @@ struct hsplit_rx_desc {
 	uint16_t status;
 	uint32_t ptype;
 	uint32_t rss_hash;
-	uint64_t ol_flags;
+	uint64_t ol_flags;           /* with RTE_MBUF_F_RX_VLAN(_STRIPPED) when a tag was stripped */
+	uint16_t vlan_tci;           /* the stripped tag's TCI */
 };
 
 /* ------------------------------------------------------------------ */
@@ -142,6 +152,7 @@ enum hsplit_hw_payload_status {
 	HSPLIT_HW_PAYLOAD_OK,        /* *chunk is the chunk's device address, write at *off */
 	HSPLIT_HW_PAYLOAD_EMPTY,     /* the provider has no chunk free now */
 	HSPLIT_HW_PAYLOAD_NONE,      /* no provider installed: use the posted payload mbuf */
+	HSPLIT_HW_PAYLOAD_TOO_LONG,  /* the payload is longer than one of its chunks */
 };
 
 /*
@@ -154,6 +165,7 @@ struct hsplit_hw_payload_ops {
 	 * Room for `len` payload bytes: a fragment of the current chunk (pack)
 	 * or a whole chunk (single). On OK, *ref is the token the completion
 	 * carries (never 0), *chunk the chunk's device address, *off where in it.
+	 * TOO_LONG, not EMPTY, when len exceeds a chunk: no chunk will ever do.
 	 */
 	enum hsplit_hw_payload_status (*alloc)(void *opaque, uint32_t len, bool pack,
 					       uint64_t *ref, uint8_t **chunk, uint32_t *off);
@@ -169,7 +181,8 @@ struct hsplit_rxq_dev_stats {
 	uint64_t devmem_payload_bytes;
 	uint64_t no_desc;            /* frame steered here, no descriptor posted */
 	uint64_t pool_empty_drop;    /* payload pool empty, on_empty=drop */
-	uint64_t pool_empty_copy;    /* payload pool empty, on_empty=copy (LINEAR) */
+	uint64_t pool_empty_copy;    /* payload pool empty, on_empty=copy: delivered LINEAR */
+	uint64_t chunk_too_long;     /* payload longer than a provider chunk (either policy) */
 	uint64_t oversize;           /* frame longer than the posted buffers */
 	uint64_t csum_bad;           /* L3 or L4 checksum wrong (delivered, flagged) */
 	uint64_t inbox_full;         /* steered from another lcore, inbox full */
@@ -202,11 +215,12 @@ struct hsplit_hw_rxq {
 	void *payload_opaque;
 	bool pack;                   /* several payloads per chunk */
 	bool copy_on_empty;          /* provider empty: copy to host, LINEAR (else drop) */
-	uint32_t chunk_size;         /* single placement: the largest payload a chunk takes */
+	bool vlan_strip;             /* remove the outer 802.1Q tag into the completion */
 
 	/* frames steered here while another lcore ran the device */
 	struct rte_ring *inbox;
 	struct rte_mempool *inbox_mp;
+	uint32_t inbox_frame;        /* the largest frame an inbox slot holds */
 
 	struct hsplit_rxq_dev_stats stats;
 };
@@ -231,10 +245,19 @@ struct hsplit_hw_mem_ops {
 	const uint8_t *(*device_view)(void *opaque, const struct rte_mbuf *m);
 };
 
+/*
+ * Port counters, one per cause, in the order the device checks. ethdev's
+ * ierrors are runt + malformed + mtu (and the queues' oversize and
+ * chunk_too_long); imissed is bad_queue (and the queues' no_desc,
+ * pool_empty_drop, inbox_full); the filter and rule drops are neither.
+ */
 struct hsplit_hw_port_stats {
 	uint64_t rx_backend_frames;
 	uint64_t rx_malformed;       /* shorter than an Ethernet header */
-	uint64_t rx_filtered_mac;    /* not for our MAC, promiscuous off */
+	uint64_t rx_runt;            /* shorter than min_frame (60 on an Ethernet wire) */
+	uint64_t rx_filtered_mac;    /* not our MAC, a group not listed, promiscuous off */
+	uint64_t rx_filtered_vlan;   /* VLAN filter on, the 802.1Q VID not in the table */
+	uint64_t rx_mtu;             /* longer than the MTU allows (per its VLAN tags) */
 	uint64_t rx_isolated_drop;   /* isolate mode, no rule matched */
 	uint64_t rx_flow_drop;       /* a DROP rule matched */
 	uint64_t rx_bad_queue;       /* steered to a queue that is not set up */
@@ -251,10 +274,24 @@ struct hsplit_hw_port {
 	const struct hsplit_hw_mem_ops *mem;
 	void *mem_opaque;
 
-	/* receive filter and frame size */
+	/* receive filter: unicast MAC, multicast groups, VLAN IDs */
 	struct rte_ether_addr mac;
 	bool promisc, allmulti;
-	uint32_t max_frame;          /* largest frame accepted into an inbox */
+	struct rte_ether_addr mc_addrs[HSPLIT_HW_MAX_MC];
+	uint32_t nb_mc_addrs;
+	bool vlan_filter;            /* drop 802.1Q-tagged frames whose VID is not set below */
+	uint64_t vlan_ids[HSPLIT_HW_VLAN_IDS / 64];
+
+	/*
+	 * Frame size. A frame is accepted when it is at least min_frame bytes
+	 * (no FCS) and at most mtu + 14 + 4 per VLAN tag it carries (up to two),
+	 * whichever queue it is steered to. max_frame sizes inbox slots.
+	 */
+	uint16_t min_frame;          /* 60 on an Ethernet wire; 14 on a link that never pads */
+	uint16_t mtu;
+	uint32_t max_frame;          /* mtu + 14 + 8: the largest frame ever accepted */
+	uint64_t next_drop_log;      /* TSC before which per-frame drop logs are held */
+	uint64_t drops_unlogged;     /* drops since the last such log */
 
 	/* steering: rules first (in order), then RSS, then queue 0 */
 	uint16_t nb_rx_queues;
@@ -276,6 +313,8 @@ struct hsplit_hw_port {
 
 /* Reset state: no queues, RSS off with the default key, an empty rule table. */
 void hsplit_hw_port_init(struct hsplit_hw_port *hw, const char *name, uint16_t port_id);
+/* The MTU register and max_frame with it (the largest frame, two VLAN tags). */
+void hsplit_hw_set_mtu(struct hsplit_hw_port *hw, uint16_t mtu);
 /* Spread the redirection table over nb_queues and load the default key. */
 void hsplit_hw_rss_defaults(struct hsplit_hw_port *hw, uint16_t nb_queues);
 

@@ -18,10 +18,30 @@
 
 #include "hsplit_hw.h"
 
-/* IPv6 extension headers the parser walks over to find TCP/UDP. */
+#define IPV6_FRAG_OFF_M   0xfff9u  /* fragment offset and the M flag: a real fragment */
+
+/*
+ * The IPv6 extension headers RTE_PTYPE_L3_IPV6_EXT names: hop-by-hop,
+ * routing, fragment, AH, ESP, destination options and mobility. ESP is one
+ * too, but what follows it is encrypted: the walk stops in front of it.
+ */
 static bool ipv6_is_ext(uint8_t nh)
 {
-	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS;
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
+	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_AH || nh == IPPROTO_ESP ||
+	       nh == IPPROTO_MH;
+}
+
+/* Length of the extension header at h (at least 8 bytes available), 0 for ESP. */
+static uint32_t ipv6_ext_len(uint8_t nh, const uint8_t *h)
+{
+	if (nh == IPPROTO_ESP)
+		return 0;
+	if (nh == IPPROTO_FRAGMENT)
+		return 8;
+	if (nh == IPPROTO_AH)
+		return ((uint32_t)h[1] + 2) * 4;
+	return ((uint32_t)h[1] + 1) * 8;
 }
 
 static uint64_t l4_csum_flags(const uint8_t *l3, bool ipv6, const uint8_t *l4, uint32_t l4_bytes,
@@ -88,6 +108,11 @@ static int parse_l4(const uint8_t *l3, const uint8_t *l4, uint32_t l4_bytes, str
 		pkt->sport = rte_be_to_cpu_16(uh->src_port);
 		pkt->dport = rte_be_to_cpu_16(uh->dst_port);
 	} else {
+		/* Named in the ptype, never a split point: no TCP/UDP header to split after. */
+		if (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6)
+			pkt->ptype |= RTE_PTYPE_L4_ICMP;
+		else if (pkt->l4_proto == IPPROTO_SCTP)
+			pkt->ptype |= RTE_PTYPE_L4_SCTP;
 		return 0;
 	}
 	pkt->l4_ok = true;
@@ -127,6 +152,7 @@ static int parse_ipv6(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
 {
 	const struct rte_ipv6_hdr *ip = (const void *)l3;
 	uint32_t off = sizeof(*ip), total;
+	bool ext_seen = false, fragment = false;
 	uint8_t nh;
 
 	if (avail < sizeof(*ip) || (l3[0] >> 4) != 6)
@@ -135,21 +161,37 @@ static int parse_ipv6(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
 	if (total > avail)
 		return 0;
 	nh = ip->proto;
+	/*
+	 * Walk the extension headers into L3, so an ipv6 split keeps them in the
+	 * header segment. A fragment header ends the walk unless it is an atomic
+	 * fragment (offset 0, M clear: RFC 6946 says process it as a whole).
+	 */
 	while (ipv6_is_ext(nh)) {
+		uint32_t ext;
+
+		ext_seen = true;
 		if (off + 8 > total)
 			return 0;
+		ext = ipv6_ext_len(nh, l3 + off);
+		if (ext == 0)
+			break;
+		if (off + ext > total)
+			return 0;
+		if (nh == IPPROTO_FRAGMENT &&
+		    (rte_be_to_cpu_16(*(const rte_be16_t *)(l3 + off + 2)) & IPV6_FRAG_OFF_M))
+			fragment = true;
 		nh = l3[off];
-		off += ((uint32_t)l3[off + 1] + 1) * 8;
+		off += ext;
+		if (fragment)
+			break;
 	}
-	if (off > total)
-		return 0;
 	pkt->ipv6 = true;
 	pkt->l3_ok = true;
 	pkt->l3_len = (uint16_t)off;
-	pkt->ptype |= off == sizeof(*ip) ? RTE_PTYPE_L3_IPV6 : RTE_PTYPE_L3_IPV6_EXT;
+	pkt->ptype |= ext_seen ? RTE_PTYPE_L3_IPV6_EXT : RTE_PTYPE_L3_IPV6;
 	memcpy(pkt->src6, &ip->src_addr, 16);
 	memcpy(pkt->dst6, &ip->dst_addr, 16);
-	if (nh == IPPROTO_FRAGMENT) {
+	if (fragment) {
 		pkt->ptype |= RTE_PTYPE_L4_FRAG;
 		return 0;
 	}
@@ -157,28 +199,71 @@ static int parse_ipv6(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
 	return parse_l4(l3, l3 + off, total - off, pkt);
 }
 
+/* 802.1Q C-tag, 802.1ad S-tag and the pre-standard 0x9100 S-tag. */
+static bool is_vlan_tpid(uint16_t type)
+{
+	return type == RTE_ETHER_TYPE_VLAN || type == RTE_ETHER_TYPE_QINQ ||
+	       type == RTE_ETHER_TYPE_QINQ1;
+}
+
+/*
+ * L2: the Ethernet header and up to two VLAN tags (single, 802.1ad QinQ or
+ * stacked 802.1Q). Sets l2_len, the L2 ptype and the outer tag; returns the
+ * EtherType after the tags, or 0 when the frame ends inside a tag or has a
+ * third one (nothing further is parsed: an L2-only frame).
+ */
+static uint16_t parse_l2(const uint8_t *frame, uint32_t len, struct hsplit_pkt *pkt)
+{
+	const struct rte_ether_hdr *eh = (const void *)frame;
+	uint16_t type = rte_be_to_cpu_16(eh->ether_type);
+
+	pkt->l2_len = sizeof(*eh);
+	while (is_vlan_tpid(type) && pkt->vlan_tags < 2) {
+		const struct rte_vlan_hdr *vh = (const void *)(frame + pkt->l2_len);
+
+		if (len < pkt->l2_len + sizeof(*vh))
+			break;
+		if (pkt->vlan_tags == 0) {
+			pkt->vlan_tpid = type;
+			pkt->vlan_tci = rte_be_to_cpu_16(vh->vlan_tci);
+		}
+		pkt->vlan_tags++;
+		pkt->l2_len += sizeof(*vh);
+		type = rte_be_to_cpu_16(vh->eth_proto);
+	}
+	pkt->ptype = hsplit_l2_ptype(pkt->vlan_tags, pkt->vlan_tpid, type);
+	pkt->ether_type = type;
+	return is_vlan_tpid(type) ? 0 : type;
+}
+
+uint32_t hsplit_l2_ptype(uint8_t vlan_tags, uint16_t outer_tpid, uint16_t ether_type)
+{
+	if (vlan_tags == 2 || (vlan_tags == 1 && outer_tpid != RTE_ETHER_TYPE_VLAN))
+		return RTE_PTYPE_L2_ETHER_QINQ;
+	if (vlan_tags == 1)
+		return RTE_PTYPE_L2_ETHER_VLAN;
+	/* As rte_net_get_ptype(): the ARP/LLDP/PTP types only for untagged frames. */
+	if (ether_type == RTE_ETHER_TYPE_ARP)
+		return RTE_PTYPE_L2_ETHER_ARP;
+	if (ether_type == RTE_ETHER_TYPE_LLDP)
+		return RTE_PTYPE_L2_ETHER_LLDP;
+	if (ether_type == RTE_ETHER_TYPE_1588)
+		return RTE_PTYPE_L2_ETHER_TIMESYNC;
+	return RTE_PTYPE_L2_ETHER;
+}
+
 /* Fills pkt; -EINVAL for a frame shorter than an Ethernet header (see hsplit_hw.h). */
 int hsplit_parse_frame(const uint8_t *frame, uint32_t len, struct hsplit_pkt *pkt)
 {
-	const struct rte_ether_hdr *eh = (const void *)frame;
 	uint16_t type;
 
 	memset(pkt, 0, offsetof(struct hsplit_pkt, src4));
-	if (len < sizeof(*eh))
+	if (len < sizeof(struct rte_ether_hdr))
 		return -EINVAL;
-	pkt->ptype = RTE_PTYPE_L2_ETHER;
-	pkt->l2_len = sizeof(*eh);
-	type = rte_be_to_cpu_16(eh->ether_type);
-	if (type == RTE_ETHER_TYPE_VLAN && len >= sizeof(*eh) + 4) {
-		pkt->ptype = RTE_PTYPE_L2_ETHER_VLAN;
-		pkt->l2_len += 4;
-		type = rte_be_to_cpu_16(*(const rte_be16_t *)(frame + sizeof(*eh) + 2));
-	}
+	type = parse_l2(frame, len, pkt);
 	if (type == RTE_ETHER_TYPE_IPV4)
 		return parse_ipv4(frame + pkt->l2_len, len - pkt->l2_len, pkt);
 	if (type == RTE_ETHER_TYPE_IPV6)
 		return parse_ipv6(frame + pkt->l2_len, len - pkt->l2_len, pkt);
-	if (type == RTE_ETHER_TYPE_ARP)
-		pkt->ptype = RTE_PTYPE_L2_ETHER_ARP;
 	return 0;
 }

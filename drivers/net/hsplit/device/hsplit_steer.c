@@ -19,8 +19,16 @@ void hsplit_hw_port_init(struct hsplit_hw_port *hw, const char *name, uint16_t p
 	hw->port_id = port_id;
 	rte_spinlock_init(&hw->lock);
 	TAILQ_INIT(&hw->rules);
-	hw->max_frame = RTE_ETHER_MTU + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	hw->min_frame = HSPLIT_HW_ETHER_MIN;
+	hsplit_hw_set_mtu(hw, RTE_ETHER_MTU);
 	hsplit_hw_rss_defaults(hw, 1);
+}
+
+void hsplit_hw_set_mtu(struct hsplit_hw_port *hw, uint16_t mtu)
+{
+	hw->mtu = mtu;
+	hw->max_frame = RTE_MIN((uint32_t)mtu + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN,
+				HSPLIT_MAX_FRAME);
 }
 
 static bool addr6_match(const uint8_t *v, const uint8_t *spec, const uint8_t *mask)
