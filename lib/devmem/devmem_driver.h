@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
-#include <rte_mbuf.h>
 
 #include "devmem.h"
 
@@ -135,14 +134,15 @@ void devmem_pool_destroy(struct devmem_pool *pool);
  * the pool is empty.
  *
  * devmem_pool_alloc() and devmem_pool_alloc_bulk() are inline: a cache hit
- * costs no call. ABI: they read and write struct devmem_pool_cache at the
- * start of every pool, and set the refcount of the rte_mbuf_ext_shared_info
- * that starts every chunk. Changing either layout breaks programs built
- * against this header (bump the library's soname).
+ * costs no call and touches only the pool's cache, because a chunk the pool
+ * holds keeps refcount 1 (page_pool's convention: the pool's own reference
+ * becomes the caller's). ABI: the inline code reads and writes struct
+ * devmem_pool_cache at the start of every pool; changing its layout breaks
+ * programs built against this header (bump the library's soname).
  */
 struct devmem_pool_cache {
 	uintptr_t owner;          /* devmem_thread_self() of the polling thread */
-	uint32_t count;           /* refs[0..count) are free chunks, refcount 0 */
+	uint32_t count;           /* refs[0..count) are free chunks, refcount 1 */
 	uint32_t size;
 	devmem_ref *refs;
 	uint64_t alloc_fast;      /* stats, owner only */
@@ -165,23 +165,15 @@ devmem_ref devmem_pool_alloc_slow(struct devmem_pool *pool);
 unsigned int devmem_pool_alloc_bulk_slow(struct devmem_pool *pool, devmem_ref *refs,
 					 unsigned int n);
 
-static inline void devmem_chunk_refcnt_set_one(devmem_ref ref)
-{
-	rte_mbuf_ext_refcnt_set((struct rte_mbuf_ext_shared_info *)devmem_ref_iov(ref), 1);
-}
-
 static inline devmem_ref devmem_pool_alloc(struct devmem_pool *pool)
 {
 	struct devmem_pool_cache *c = devmem_pool_cache_of(pool);
-	devmem_ref ref;
 
 	if (unlikely(c->count == 0 ||
 		     __atomic_load_n(&c->owner, __ATOMIC_RELAXED) != devmem_thread_self()))
 		return devmem_pool_alloc_slow(pool);
-	ref = c->refs[--c->count];
 	c->alloc_fast++;
-	devmem_chunk_refcnt_set_one(ref);
-	return ref;
+	return c->refs[--c->count];
 }
 
 /* Up to n chunks (all n unless the pool runs dry), in one copy from the cache. */
@@ -189,7 +181,6 @@ static inline unsigned int devmem_pool_alloc_bulk(struct devmem_pool *pool, devm
 						  unsigned int n)
 {
 	struct devmem_pool_cache *c = devmem_pool_cache_of(pool);
-	unsigned int i;
 
 	if (unlikely(c->count < n ||
 		     __atomic_load_n(&c->owner, __ATOMIC_RELAXED) != devmem_thread_self()))
@@ -197,8 +188,6 @@ static inline unsigned int devmem_pool_alloc_bulk(struct devmem_pool *pool, devm
 	c->count -= n;
 	memcpy(refs, &c->refs[c->count], n * sizeof(*refs));
 	c->alloc_fast += n;
-	for (i = 0; i < n; i++)
-		devmem_chunk_refcnt_set_one(refs[i]);
 	return n;
 }
 

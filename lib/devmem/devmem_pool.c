@@ -71,8 +71,6 @@ struct devmem_pool {
 
 _Static_assert(offsetof(struct devmem_pool, cache) == 0,
 	       "devmem_pool_cache_of() casts a pool to its cache");
-_Static_assert(offsetof(struct devmem_iov, shinfo) == 0,
-	       "devmem_chunk_refcnt_set_one() casts a chunk to its shinfo");
 
 /*
  * Returns from a thread that does not own the pool: buffered here, one pool
@@ -324,24 +322,67 @@ static inline void pool_recycle(struct devmem_pool *pool, devmem_ref ref)
 	pool_recycle_bulk(pool, &ref, 1);
 }
 
+/* A chunk whose refcount reached 0 (mbuf free, devmem_ref_put): the pool's reference again. */
 void devmem_iov_recycle(struct devmem_iov *iov)
 {
+	rte_mbuf_ext_refcnt_set(&iov->shinfo, 1);
 	pool_recycle(iov->pool, (uintptr_t)iov | (iov->owner->readable ? 0 : DEVMEM_REF_IOV_TAG));
 }
 
-/* Drop the caller's reference; true when it was the last (the chunk is free). */
-static inline bool pool_unref(struct devmem_pool *pool, devmem_ref ref)
+/*
+ * Drop the caller's reference; true when it was the last (the chunk is free
+ * and keeps refcount 1). Like page_pool_unref_netmem(): the sole holder
+ * needs no atomic operation and no store.
+ */
+static inline bool chunk_unref_last(struct devmem_iov *iov)
+{
+	if (likely(rte_mbuf_ext_refcnt_read(&iov->shinfo) == 1))
+		return true;
+	if (__atomic_sub_fetch(&iov->shinfo.refcnt, 1, __ATOMIC_ACQ_REL) != 0)
+		return false;
+	rte_mbuf_ext_refcnt_set(&iov->shinfo, 1);
+	return true;
+}
+
+static bool pool_put_refused(struct devmem_pool *pool, devmem_ref ref)
 {
 	struct devmem_iov *iov = devmem_ref_iov(ref);
 
-	if (unlikely(!ref || iov->pool != pool)) {
-		if (ref)
-			DEVMEM_LOG(ERR, "pool %s: put of a buffer owned by %s", pool->name,
-				   iov->pool ? iov->pool->name : "no pool (already free)");
+	if (!ref)
+		return true;
+	if (iov->pool == pool)
 		return false;
+	DEVMEM_LOG(ERR, "pool %s: put of a buffer owned by %s", pool->name,
+		   iov->pool ? iov->pool->name : "no pool (already free)");
+	return true;
+}
+
+static inline bool pool_unref(struct devmem_pool *pool, devmem_ref ref)
+{
+	if (unlikely(!ref || devmem_ref_iov(ref)->pool != pool) && pool_put_refused(pool, ref))
+		return false;
+	return chunk_unref_last(devmem_ref_iov(ref));
+}
+
+/*
+ * True when every chunk of the burst is ours and held only by the caller,
+ * the common case, in which putting them changes nothing in the chunks.
+ */
+static inline bool burst_is_sole_held(const struct devmem_pool *pool, const devmem_ref *refs,
+				      unsigned int n)
+{
+	uintptr_t odd = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct devmem_iov *iov = devmem_ref_iov(refs[i]);
+
+		if (unlikely(!refs[i]))
+			return false;
+		odd |= ((uintptr_t)iov->pool ^ (uintptr_t)pool) |
+		       (uintptr_t)(rte_mbuf_ext_refcnt_read(&iov->shinfo) ^ 1);
 	}
-	/* Like page_pool_put_netmem(): drop one reference, recycle on the last. */
-	return rte_mbuf_ext_refcnt_update(&iov->shinfo, -1) == 0;
+	return odd == 0;
 }
 
 void devmem_pool_put(struct devmem_pool *pool, devmem_ref ref)
@@ -360,13 +401,18 @@ void devmem_pool_put_bulk(struct devmem_pool *pool, const devmem_ref *refs, unsi
 
 	if (unlikely(!pool || !refs))
 		return;
-	/* Owner with room for all: unreferenced chunks go straight into the cache. */
+	/* Owner with room for all: one bounds check, then one copy into the cache. */
 	if (likely(pool_owner(pool) == devmem_thread_self() && n <= c->size - c->count)) {
 		devmem_ref *dst = &c->refs[c->count];
 
-		for (i = 0, k = 0; i < n; i++)
-			if (likely(pool_unref(pool, refs[i])))
-				dst[k++] = refs[i];
+		if (likely(burst_is_sole_held(pool, refs, n))) {
+			memcpy(dst, refs, n * sizeof(*refs));
+			k = n;
+		} else {
+			for (i = 0, k = 0; i < n; i++)
+				if (pool_unref(pool, refs[i]))
+					dst[k++] = refs[i];
+		}
 		c->count += k;
 		c->recycle_cached += k;
 		return;
@@ -390,8 +436,10 @@ static void pool_take_from_provider(struct devmem_pool *pool, devmem_ref *refs, 
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		devmem_ref_iov(refs[i])->pool = pool;
+		rte_mbuf_ext_refcnt_set(&devmem_ref_iov(refs[i])->shinfo, 1);
+	}
 	atomic_store_explicit(&pool->hold,
 			      atomic_load_explicit(&pool->hold, memory_order_relaxed) + n,
 			      memory_order_relaxed);
@@ -430,7 +478,7 @@ static void pool_claim(struct devmem_pool *pool)
 	devmem_pool_flush_returns();
 }
 
-/* One buffer, refcount untouched (shared by alloc and frag). */
+/* One buffer, refcount 1 (shared by alloc and frag). */
 static inline devmem_ref pool_take(struct devmem_pool *pool)
 {
 	struct devmem_pool_cache *c = &pool->cache;
@@ -452,18 +500,14 @@ static inline devmem_ref pool_take(struct devmem_pool *pool)
 
 devmem_ref devmem_pool_alloc_slow(struct devmem_pool *pool)
 {
-	devmem_ref ref = pool_take(pool);
-
-	if (likely(ref))
-		devmem_chunk_refcnt_set_one(ref);
-	return ref;
+	return pool_take(pool);
 }
 
 unsigned int devmem_pool_alloc_bulk_slow(struct devmem_pool *pool, devmem_ref *refs,
 					 unsigned int n)
 {
 	struct devmem_pool_cache *c = &pool->cache;
-	unsigned int done = 0, take, i;
+	unsigned int done = 0, take;
 
 	pool_claim(pool);
 	while (done < n) {
@@ -472,8 +516,6 @@ unsigned int devmem_pool_alloc_bulk_slow(struct devmem_pool *pool, devmem_ref *r
 		take = RTE_MIN(n - done, c->count);
 		c->count -= take;
 		memcpy(&refs[done], &c->refs[c->count], take * sizeof(*refs));
-		for (i = done; i < done + take; i++)
-			devmem_chunk_refcnt_set_one(refs[i]);
 		done += take;
 	}
 	pool->alloc_slow += done;
@@ -496,7 +538,7 @@ static void pool_frag_retire(struct devmem_pool *pool)
 	if (unused == 0)
 		return;
 	if (rte_mbuf_ext_refcnt_update(&devmem_ref_iov(ref)->shinfo, -unused) == 0)
-		pool_recycle(pool, ref);
+		devmem_iov_recycle(devmem_ref_iov(ref));
 }
 
 devmem_ref devmem_pool_alloc_frag(struct devmem_pool *pool, uint32_t size, uint32_t *offset)
