@@ -80,14 +80,18 @@ _Static_assert(offsetof(struct devmem_pool, cache) == 0,
  */
 struct return_stash {
 	rte_spinlock_t lock;
-	bool registered;
 	uint32_t n;
 	struct devmem_pool *pool;  /* refs[] belong to it; stale (never used) when n == 0 */
 	devmem_ref refs[DEVMEM_POOL_RETURN_BATCH];
 	struct return_stash *next;
 };
 
-static _Thread_local struct return_stash thread_stash;
+/*
+ * The thread's stash, allocated at its first remote return. Initial-exec: a
+ * pointer read is one %fs-relative load instead of a __tls_get_addr call
+ * (8 bytes of the static TLS surplus when the library is dlopen()ed).
+ */
+static __thread struct return_stash *thread_stash __attribute__((tls_model("initial-exec")));
 static pthread_mutex_t stash_list_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct return_stash *stash_list;
 static pthread_key_t stash_exit_key;
@@ -197,8 +201,9 @@ static void stash_on_thread_exit(void *arg)
 			*pp = st->next;
 			break;
 		}
-	st->registered = false;
 	pthread_mutex_unlock(&stash_list_lock);
+	thread_stash = NULL;
+	free(st);
 }
 
 static void stash_key_create(void)
@@ -206,21 +211,26 @@ static void stash_key_create(void)
 	stash_key_ok = pthread_key_create(&stash_exit_key, stash_on_thread_exit) == 0;
 }
 
-/* First remote return of this thread: make the stash findable. false: cannot. */
-static bool stash_register(struct return_stash *st)
+/* First remote return of this thread (once per thread): its stash, or NULL. */
+static struct return_stash *stash_create(void)
 {
+	struct return_stash *st;
+
 	pthread_once(&stash_key_once, stash_key_create);
-	if (!stash_key_ok || pthread_setspecific(stash_exit_key, st) != 0) {
-		DEVMEM_LOG(ERR, "pool: no thread-exit hook; remote returns go unbatched");
-		return false;
+	st = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*st), RTE_CACHE_LINE_SIZE));
+	if (!st || !stash_key_ok || pthread_setspecific(stash_exit_key, st) != 0) {
+		free(st);
+		DEVMEM_LOG(ERR, "pool: no per-thread return buffer; remote returns go unbatched");
+		return NULL;
 	}
+	memset(st, 0, sizeof(*st));
 	rte_spinlock_init(&st->lock);
 	pthread_mutex_lock(&stash_list_lock);
 	st->next = stash_list;
 	stash_list = st;
-	st->registered = true;
 	pthread_mutex_unlock(&stash_list_lock);
-	return true;
+	thread_stash = st;
+	return st;
 }
 
 /*
@@ -231,10 +241,10 @@ static bool stash_register(struct return_stash *st)
  */
 static void pool_return_remote(struct devmem_pool *pool, const devmem_ref *refs, unsigned int n)
 {
-	struct return_stash *st = &thread_stash;
+	struct return_stash *st = thread_stash;
 	unsigned int take;
 
-	if (unlikely(!st->registered) && !stash_register(st)) {
+	if (unlikely(!st) && !(st = stash_create())) {
 		pool_return_to_ring(pool, refs, n);
 		return;
 	}
@@ -261,11 +271,28 @@ static void pool_return_remote(struct devmem_pool *pool, const devmem_ref *refs,
 	rte_spinlock_unlock(&st->lock);
 }
 
+/* The common remote return: one chunk into a stash of the same pool with room. */
+static inline bool pool_return_remote_one(struct devmem_pool *pool, devmem_ref ref)
+{
+	struct return_stash *st = thread_stash;
+	bool done = false;
+
+	if (unlikely(!st || st->pool != pool || st->n >= DEVMEM_POOL_RETURN_BATCH - 1))
+		return false;
+	rte_spinlock_lock(&st->lock);
+	if (likely(!atomic_load_explicit(&pool->dying, memory_order_acquire))) {
+		st->refs[st->n++] = ref;
+		done = true;
+	}
+	rte_spinlock_unlock(&st->lock);
+	return done;
+}
+
 void devmem_pool_flush_returns(void)
 {
-	struct return_stash *st = &thread_stash;
+	struct return_stash *st = thread_stash;
 
-	if (st->n == 0)
+	if (!st || st->n == 0)
 		return;
 	rte_spinlock_lock(&st->lock);
 	stash_flush_locked(st);
@@ -314,9 +341,13 @@ static inline void pool_recycle(struct devmem_pool *pool, devmem_ref ref)
 {
 	struct devmem_pool_cache *c = &pool->cache;
 
-	if (likely(pool_owner(pool) == devmem_thread_self() && c->count < c->size)) {
-		c->refs[c->count++] = ref;
-		c->recycle_cached++;
+	if (likely(pool_owner(pool) == devmem_thread_self())) {
+		if (likely(c->count < c->size)) {
+			c->refs[c->count++] = ref;
+			c->recycle_cached++;
+			return;
+		}
+	} else if (likely(pool_return_remote_one(pool, ref))) {
 		return;
 	}
 	pool_recycle_bulk(pool, &ref, 1);
@@ -374,6 +405,7 @@ static inline bool burst_is_sole_held(const struct devmem_pool *pool, const devm
 	uintptr_t odd = 0;
 	unsigned int i;
 
+#pragma GCC unroll 4
 	for (i = 0; i < n; i++) {
 		const struct devmem_iov *iov = devmem_ref_iov(refs[i]);
 
