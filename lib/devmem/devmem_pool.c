@@ -411,8 +411,9 @@ static inline bool burst_is_sole_held(const struct devmem_pool *pool, const devm
 
 		if (unlikely(!refs[i]))
 			return false;
+		/* Both terms are 0 exactly when the chunk is ours and its refcount is 1. */
 		odd |= ((uintptr_t)iov->pool ^ (uintptr_t)pool) |
-		       (uintptr_t)(rte_mbuf_ext_refcnt_read(&iov->shinfo) ^ 1);
+		       ((uintptr_t)rte_mbuf_ext_refcnt_read(&iov->shinfo) - 1);
 	}
 	return odd == 0;
 }
