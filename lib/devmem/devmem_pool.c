@@ -426,30 +426,13 @@ void devmem_pool_put(struct devmem_pool *pool, devmem_ref ref)
 		pool_recycle(pool, ref);
 }
 
-void devmem_pool_put_bulk(struct devmem_pool *pool, const devmem_ref *refs, unsigned int n)
+/* Anything but a clean burst on the owner: reference by reference, in batches. */
+static __rte_noinline void pool_put_bulk_slow(struct devmem_pool *pool, const devmem_ref *refs,
+					      unsigned int n)
 {
-	struct devmem_pool_cache *c = &pool->cache;
 	devmem_ref batch[DEVMEM_POOL_RETURN_BATCH];
 	unsigned int i, k;
 
-	if (unlikely(!pool || !refs))
-		return;
-	/* Owner with room for all: one bounds check, then one copy into the cache. */
-	if (likely(pool_owner(pool) == devmem_thread_self() && n <= c->size - c->count)) {
-		devmem_ref *dst = &c->refs[c->count];
-
-		if (likely(burst_is_sole_held(pool, refs, n))) {
-			memcpy(dst, refs, n * sizeof(*refs));
-			k = n;
-		} else {
-			for (i = 0, k = 0; i < n; i++)
-				if (pool_unref(pool, refs[i]))
-					dst[k++] = refs[i];
-		}
-		c->count += k;
-		c->recycle_cached += k;
-		return;
-	}
 	while (n) {
 		unsigned int m = RTE_MIN(n, RTE_DIM(batch));
 
@@ -461,6 +444,26 @@ void devmem_pool_put_bulk(struct devmem_pool *pool, const devmem_ref *refs, unsi
 		refs += m;
 		n -= m;
 	}
+}
+
+void devmem_pool_put_bulk(struct devmem_pool *pool, const devmem_ref *refs, unsigned int n)
+{
+	struct devmem_pool_cache *c = &pool->cache;
+
+	if (unlikely(!pool || !refs))
+		return;
+	/*
+	 * Owner with room for all, every chunk ours and held only by the caller:
+	 * one bounds check, then one copy into the cache.
+	 */
+	if (likely(pool_owner(pool) == devmem_thread_self() && n <= c->size - c->count &&
+		   burst_is_sole_held(pool, refs, n))) {
+		memcpy(&c->refs[c->count], refs, n * sizeof(*refs));
+		c->count += n;
+		c->recycle_cached += n;
+		return;
+	}
+	pool_put_bulk_slow(pool, refs, n);
 }
 
 /* --- allocation slow path --- */
