@@ -15,10 +15,12 @@ static const struct {
 	const char *key;
 	enum bench_case_id devmem;
 	enum bench_case_id mempool;
+	double target;     /* issue 14: at most this ratio; 0 = no target */
 } ratios[] = {
-	{ "one buffer, same lcore", "same_lcore", CASE_DEVMEM_SINGLE, CASE_MEMPOOL_SINGLE },
-	{ "bulk of 32, same lcore", "bulk32", CASE_DEVMEM_BULK, CASE_MEMPOOL_BULK },
-	{ "A gets, B puts, across lcores", "cross_lcore", CASE_DEVMEM_CROSS, CASE_MEMPOOL_CROSS },
+	{ "one buffer, same lcore", "same_lcore", CASE_DEVMEM_SINGLE, CASE_MEMPOOL_SINGLE, 0 },
+	{ "bulk of 32, same lcore", "bulk32", CASE_DEVMEM_BULK, CASE_MEMPOOL_BULK, 1.5 },
+	{ "A gets, B puts, across lcores", "cross_lcore", CASE_DEVMEM_CROSS, CASE_MEMPOOL_CROSS,
+	  2.0 },
 };
 
 static bool ratio_value(const struct bench_case *cases, unsigned int i, double *out)
@@ -63,6 +65,19 @@ void bench_report_table(const struct bench_env *env, const struct bench_config *
 		if (ratio_value(cases, i, &r))
 			printf("  %-32s %c/%c  %5.2f\n", ratios[i].label, cases[ratios[i].devmem].id,
 			       cases[ratios[i].mempool].id, r);
+	printf("\ntargets (issue 14, ratio of medians in this run)\n");
+	for (i = 0; i < RTE_DIM(ratios); i++) {
+		if (ratios[i].target <= 0)
+			continue;
+		if (ratio_value(cases, i, &r))
+			printf("  %-32s %c/%c <= %.2f  %5.2f  %s\n", ratios[i].label,
+			       cases[ratios[i].devmem].id, cases[ratios[i].mempool].id,
+			       ratios[i].target, r, r <= ratios[i].target ? "met" : "not met");
+		else
+			printf("  %-32s %c/%c <= %.2f  not run\n", ratios[i].label,
+			       cases[ratios[i].devmem].id, cases[ratios[i].mempool].id,
+			       ratios[i].target);
+	}
 	if (env->ring_full)
 		printf("\nnote: %" PRIu64 " remote returns found the pool's ring full and went to "
 		       "the provider\n", env->ring_full);
@@ -104,6 +119,15 @@ void bench_report_json(const struct bench_env *env, const struct bench_config *c
 		if (!ratio_value(cases, i, &r))
 			continue;
 		printf("%s\"%s\":%.3f", first ? "" : ",", ratios[i].key, r);
+		first = false;
+	}
+	printf("},\"targets\":{");
+	first = true;
+	for (i = 0; i < RTE_DIM(ratios); i++) {
+		if (ratios[i].target <= 0 || !ratio_value(cases, i, &r))
+			continue;
+		printf("%s\"%s\":{\"max\":%.2f,\"met\":%s}", first ? "" : ",", ratios[i].key,
+		       ratios[i].target, r <= ratios[i].target ? "true" : "false");
 		first = false;
 	}
 	printf("},\"remote_ring_full\":%" PRIu64 ",\"errors\":%u}\n", env->ring_full, env->errors);

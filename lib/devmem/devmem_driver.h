@@ -19,6 +19,10 @@
 #ifndef HSPLIT_DEVMEM_DRIVER_H
 #define HSPLIT_DEVMEM_DRIVER_H
 
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+
 #include "devmem.h"
 
 #ifdef __cplusplus
@@ -107,7 +111,8 @@ struct devmem_pool_stats {
 	uint64_t frag_allocs;     /* fragments carved */
 	uint32_t cached;          /* now in the alloc cache */
 	uint32_t ring;            /* now in the return ring */
-	uint32_t in_flight;       /* held outside the pool (incl. the current frag chunk) */
+	uint32_t in_flight;       /* held outside the pool (incl. the current frag chunk
+				   * and returns other threads still buffer) */
 	uint32_t hold;            /* ever taken from the provider */
 	uint32_t release;         /* ever given back to the provider */
 };
@@ -123,11 +128,69 @@ void devmem_pool_destroy(struct devmem_pool *pool);
 /*
  * Fast path. Allocation is for the polling thread only: the thread that
  * allocates owns the lockless cache (like page_pool's NAPI owner), and its
- * returns go straight back into it; other threads return through the ring.
- * Return 0 / the count actually allocated when the pool is empty.
+ * returns go straight back into it. Other threads' returns are buffered per
+ * thread and reach the pool's MPSC ring in batches (see
+ * devmem_pool_flush_returns()). Return 0 / the count actually allocated when
+ * the pool is empty.
+ *
+ * devmem_pool_alloc() and devmem_pool_alloc_bulk() are inline: a cache hit
+ * costs no call and touches only the pool's cache, because a chunk the pool
+ * holds keeps refcount 1 (page_pool's convention: the pool's own reference
+ * becomes the caller's). ABI: the inline code reads and writes struct
+ * devmem_pool_cache at the start of every pool; changing its layout breaks
+ * programs built against this header (bump the library's soname).
  */
-devmem_ref devmem_pool_alloc(struct devmem_pool *pool);
-unsigned int devmem_pool_alloc_bulk(struct devmem_pool *pool, devmem_ref *refs, unsigned int n);
+struct devmem_pool_cache {
+	uintptr_t owner;          /* devmem_thread_self() of the polling thread */
+	uint32_t count;           /* refs[0..count) are free chunks, refcount 1 */
+	uint32_t size;
+	devmem_ref *refs;
+	uint64_t alloc_fast;      /* stats, owner only */
+	uint64_t recycle_cached;
+};
+
+/* An identity of the calling thread that costs one load: its thread pointer. */
+static inline uintptr_t devmem_thread_self(void)
+{
+	return (uintptr_t)__builtin_thread_pointer();
+}
+
+static inline struct devmem_pool_cache *devmem_pool_cache_of(struct devmem_pool *pool)
+{
+	return (struct devmem_pool_cache *)pool;
+}
+
+/* Slow paths of the two below: cache empty (refill) or another thread allocating. */
+devmem_ref devmem_pool_alloc_slow(struct devmem_pool *pool);
+unsigned int devmem_pool_alloc_bulk_slow(struct devmem_pool *pool, devmem_ref *refs,
+					 unsigned int n);
+
+static inline devmem_ref devmem_pool_alloc(struct devmem_pool *pool)
+{
+	struct devmem_pool_cache *c = devmem_pool_cache_of(pool);
+
+	if (unlikely(c->count == 0 ||
+		     __atomic_load_n(&c->owner, __ATOMIC_RELAXED) != devmem_thread_self()))
+		return devmem_pool_alloc_slow(pool);
+	c->alloc_fast++;
+	return c->refs[--c->count];
+}
+
+/* Up to n chunks (all n unless the pool runs dry), in one copy from the cache. */
+static inline unsigned int devmem_pool_alloc_bulk(struct devmem_pool *pool, devmem_ref *refs,
+						  unsigned int n)
+{
+	struct devmem_pool_cache *c = devmem_pool_cache_of(pool);
+
+	if (unlikely(c->count < n ||
+		     __atomic_load_n(&c->owner, __ATOMIC_RELAXED) != devmem_thread_self()))
+		return devmem_pool_alloc_bulk_slow(pool, refs, n);
+	c->count -= n;
+	memcpy(refs, &c->refs[c->count], n * sizeof(*refs));
+	c->alloc_fast += n;
+	return n;
+}
+
 /*
  * Carve `size` bytes out of the current fragment chunk (elevated refcount:
  * one refcount update per chunk, not per fragment). Returns the chunk ref
@@ -144,7 +207,19 @@ void devmem_pool_frag_flush(struct devmem_pool *pool);
  * but checks the buffer belongs to `pool`.
  */
 void devmem_pool_put(struct devmem_pool *pool, devmem_ref ref);
+/* The same for n chunks: one copy into the cache, or one batch into the ring. */
 void devmem_pool_put_bulk(struct devmem_pool *pool, const devmem_ref *refs, unsigned int n);
+/*
+ * Returns from a thread that does not own a pool are buffered in that thread
+ * (up to DEVMEM_POOL_RETURN_BATCH, for one pool at a time) and enter the
+ * pool's ring in one bulk enqueue. They flush when the batch is full, when
+ * the thread returns a chunk of another pool, when it next refills a pool of
+ * its own, when it exits, when the pool is destroyed (the destroying thread
+ * collects them), and when the thread calls this: do so before a thread that
+ * returned chunks goes idle for long. Any thread; cheap when nothing is buffered.
+ */
+#define DEVMEM_POOL_RETURN_BATCH 32u
+void devmem_pool_flush_returns(void);
 
 void devmem_pool_get_stats(const struct devmem_pool *pool, struct devmem_pool_stats *stats);
 uint32_t devmem_pool_chunk_size(const struct devmem_pool *pool);

@@ -2,8 +2,11 @@
 /*
  * devmem_pool: the page_pool of lib/devmem, one per receive queue.
  *
- *   fast path   a lockless LIFO cache used only by the polling thread
- *   remote      returns from other threads go through a bounded MPSC ring
+ *   fast path   a lockless LIFO cache used only by the polling thread; its
+ *               cache-hit alloc is inline in devmem_driver.h, bulk alloc and
+ *               put move a burst with one copy and one bounds check
+ *   remote      returns from other threads are stashed per thread and enter a
+ *               bounded MPSC ring 32 at a time (devmem_pool_flush_returns())
  *   slow path   refill a batch from the ring, else from the memory provider
  *
  * Accounting follows page_pool: hold counts buffers taken from the provider
@@ -12,6 +15,8 @@
  * its cache, its ring and what is in flight.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,26 +33,22 @@
  */
 #define DEVMEM_FRAG_BIAS 32768u
 
+/* cache.owner of a pool being destroyed: no thread has this thread pointer. */
+#define POOL_NO_OWNER ((uintptr_t)0)
+
 struct devmem_pool {
-	/* Polling thread only. */
-	struct {
-		uint32_t count;
-		uint32_t size;
-		uint32_t refill;
-		devmem_ref *refs;
-	} cache;
+	/* Polling thread only; first, as the inline fast path in devmem_driver.h reads it. */
+	struct devmem_pool_cache cache;
+	uint32_t refill;
 	struct {
 		devmem_ref ref;
 		uint32_t offset;
 		uint32_t users;
 	} frag;
-	_Atomic uintptr_t owner;    /* address of the polling thread's cookie */
 	uint32_t chunk_size;
 	uint32_t frag_align;
-	uint64_t alloc_fast;
 	uint64_t alloc_slow;
 	uint64_t alloc_empty;
-	uint64_t recycle_cached;
 	uint64_t frag_allocs;
 	_Atomic uint32_t hold;      /* stored by the polling thread only */
 
@@ -68,17 +69,44 @@ struct devmem_pool {
 	char name[RTE_RING_NAMESIZE];
 };
 
-static _Thread_local char thread_cookie;
+_Static_assert(offsetof(struct devmem_pool, cache) == 0,
+	       "devmem_pool_cache_of() casts a pool to its cache");
+
+/*
+ * Returns from a thread that does not own the pool: buffered here, one pool
+ * at a time, and enqueued into that pool's ring in one batch. The lock is
+ * the owning thread's except when a pool is destroyed or the thread exits:
+ * then another thread empties the stash, so every stash is on a list.
+ */
+struct return_stash {
+	rte_spinlock_t lock;
+	uint32_t n;
+	struct devmem_pool *pool;  /* refs[] belong to it; stale (never used) when n == 0 */
+	devmem_ref refs[DEVMEM_POOL_RETURN_BATCH];
+	struct return_stash *next;
+};
+
+/*
+ * The thread's stash, allocated at its first remote return. Initial-exec: a
+ * pointer read is one %fs-relative load instead of a __tls_get_addr call
+ * (8 bytes of the static TLS surplus when the library is dlopen()ed).
+ */
+static __thread struct return_stash *thread_stash __attribute__((tls_model("initial-exec")));
+static pthread_mutex_t stash_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct return_stash *stash_list;
+static pthread_key_t stash_exit_key;
+static pthread_once_t stash_key_once = PTHREAD_ONCE_INIT;
+static bool stash_key_ok;
 static _Atomic uint32_t zombie_count;
 
-static inline uintptr_t this_thread(void)
+static inline uintptr_t pool_owner(const struct devmem_pool *pool)
 {
-	return (uintptr_t)&thread_cookie;
+	return __atomic_load_n(&pool->cache.owner, __ATOMIC_RELAXED);
 }
 
-static inline devmem_ref iov_to_ref(struct devmem_iov *iov)
+static inline void pool_set_owner(struct devmem_pool *pool, uintptr_t owner)
 {
-	return (uintptr_t)iov | (iov->owner->readable ? 0 : DEVMEM_REF_IOV_TAG);
+	__atomic_store_n(&pool->cache.owner, owner, __ATOMIC_RELAXED);
 }
 
 /* --- provider side and deferred teardown --- */
@@ -109,6 +137,7 @@ static void pool_count_release(struct devmem_pool *pool)
 		pool_free(pool);
 }
 
+/* The last access to the pool: the release may free a dying one. */
 static void pool_release_to_provider(struct devmem_pool *pool, devmem_ref ref)
 {
 	devmem_ref_iov(ref)->pool = NULL;
@@ -127,124 +156,406 @@ static void pool_drain_ring(struct devmem_pool *pool)
 			pool_release_to_provider(pool, refs[i]);
 }
 
-/* --- slow path --- */
+/* Into the ring in one enqueue; what does not fit goes back to the provider. */
+static void pool_return_to_ring(struct devmem_pool *pool, const devmem_ref *refs, unsigned int n)
+{
+	unsigned int done = rte_ring_enqueue_burst(pool->ring, (void *const *)refs, n, NULL);
+
+	atomic_fetch_add_explicit(&pool->recycle_ring, done, memory_order_relaxed);
+	if (unlikely(done < n)) {
+		atomic_fetch_add_explicit(&pool->recycle_ring_full, n - done, memory_order_relaxed);
+		while (done < n)
+			pool_release_to_provider(pool, refs[done++]);
+	}
+}
+
+/* --- remote returns: the per-thread stash --- */
+
+static void stash_flush_locked(struct return_stash *st)
+{
+	struct devmem_pool *pool = st->pool;
+	unsigned int i, n = st->n;
+
+	if (n == 0)
+		return;
+	st->n = 0;
+	/* Destroy has drained (or is draining) the ring: the provider takes them. */
+	if (atomic_load_explicit(&pool->dying, memory_order_acquire)) {
+		for (i = 0; i < n; i++)
+			pool_release_to_provider(pool, st->refs[i]);
+		return;
+	}
+	pool_return_to_ring(pool, st->refs, n);
+}
+
+static void stash_on_thread_exit(void *arg)
+{
+	struct return_stash *st = arg, **pp;
+
+	pthread_mutex_lock(&stash_list_lock);
+	rte_spinlock_lock(&st->lock);
+	stash_flush_locked(st);
+	rte_spinlock_unlock(&st->lock);
+	for (pp = &stash_list; *pp; pp = &(*pp)->next)
+		if (*pp == st) {
+			*pp = st->next;
+			break;
+		}
+	pthread_mutex_unlock(&stash_list_lock);
+	thread_stash = NULL;
+	free(st);
+}
+
+static void stash_key_create(void)
+{
+	stash_key_ok = pthread_key_create(&stash_exit_key, stash_on_thread_exit) == 0;
+}
+
+/* First remote return of this thread (once per thread): its stash, or NULL. */
+static struct return_stash *stash_create(void)
+{
+	struct return_stash *st;
+
+	pthread_once(&stash_key_once, stash_key_create);
+	st = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*st), RTE_CACHE_LINE_SIZE));
+	if (!st || !stash_key_ok || pthread_setspecific(stash_exit_key, st) != 0) {
+		free(st);
+		DEVMEM_LOG(ERR, "pool: no per-thread return buffer; remote returns go unbatched");
+		return NULL;
+	}
+	memset(st, 0, sizeof(*st));
+	rte_spinlock_init(&st->lock);
+	pthread_mutex_lock(&stash_list_lock);
+	st->next = stash_list;
+	stash_list = st;
+	pthread_mutex_unlock(&stash_list_lock);
+	thread_stash = st;
+	return st;
+}
+
+/*
+ * Returns from a thread that does not own the pool. The dying test is made
+ * under the stash lock, which destroy takes after setting dying: either the
+ * chunks are in the stash before destroy empties it, or they go straight to
+ * the provider here.
+ */
+static void pool_return_remote(struct devmem_pool *pool, const devmem_ref *refs, unsigned int n)
+{
+	struct return_stash *st = thread_stash;
+	unsigned int take;
+
+	if (unlikely(!st) && !(st = stash_create())) {
+		pool_return_to_ring(pool, refs, n);
+		return;
+	}
+	rte_spinlock_lock(&st->lock);
+	if (unlikely(atomic_load_explicit(&pool->dying, memory_order_acquire))) {
+		rte_spinlock_unlock(&st->lock);
+		while (n--)
+			pool_release_to_provider(pool, *refs++);
+		return;
+	}
+	if (st->pool != pool) {
+		stash_flush_locked(st);
+		st->pool = pool;
+	}
+	while (n) {
+		take = RTE_MIN(n, DEVMEM_POOL_RETURN_BATCH - st->n);
+		memcpy(&st->refs[st->n], refs, take * sizeof(*refs));
+		st->n += take;
+		refs += take;
+		n -= take;
+		if (st->n == DEVMEM_POOL_RETURN_BATCH)
+			stash_flush_locked(st);
+	}
+	rte_spinlock_unlock(&st->lock);
+}
+
+/* The common remote return: one chunk into a stash of the same pool with room. */
+static inline bool pool_return_remote_one(struct devmem_pool *pool, devmem_ref ref)
+{
+	struct return_stash *st = thread_stash;
+	bool done = false;
+
+	if (unlikely(!st || st->pool != pool || st->n >= DEVMEM_POOL_RETURN_BATCH - 1))
+		return false;
+	rte_spinlock_lock(&st->lock);
+	if (likely(!atomic_load_explicit(&pool->dying, memory_order_acquire))) {
+		st->refs[st->n++] = ref;
+		done = true;
+	}
+	rte_spinlock_unlock(&st->lock);
+	return done;
+}
+
+void devmem_pool_flush_returns(void)
+{
+	struct return_stash *st = thread_stash;
+
+	if (!st || st->n == 0)
+		return;
+	rte_spinlock_lock(&st->lock);
+	stash_flush_locked(st);
+	rte_spinlock_unlock(&st->lock);
+}
+
+/* Destroy: every thread's buffered returns of `pool` go home. */
+static void stash_collect(struct devmem_pool *pool)
+{
+	struct return_stash *st;
+
+	pthread_mutex_lock(&stash_list_lock);
+	for (st = stash_list; st; st = st->next) {
+		rte_spinlock_lock(&st->lock);
+		if (st->n && st->pool == pool)
+			stash_flush_locked(st);
+		rte_spinlock_unlock(&st->lock);
+	}
+	pthread_mutex_unlock(&stash_list_lock);
+}
+
+/* --- recycling --- */
+
+/*
+ * Put chunks nobody holds back where they belong: the cache on the owning
+ * thread (the overflow into the ring, then the provider), else the stash.
+ */
+static void pool_recycle_bulk(struct devmem_pool *pool, const devmem_ref *refs, unsigned int n)
+{
+	struct devmem_pool_cache *c = &pool->cache;
+	unsigned int fit;
+
+	if (pool_owner(pool) != devmem_thread_self()) {
+		pool_return_remote(pool, refs, n);
+		return;
+	}
+	fit = RTE_MIN(n, c->size - c->count);
+	memcpy(&c->refs[c->count], refs, fit * sizeof(*refs));
+	c->count += fit;
+	c->recycle_cached += fit;
+	if (unlikely(fit < n))
+		pool_return_to_ring(pool, refs + fit, n - fit);
+}
+
+static inline void pool_recycle(struct devmem_pool *pool, devmem_ref ref)
+{
+	struct devmem_pool_cache *c = &pool->cache;
+
+	if (likely(pool_owner(pool) == devmem_thread_self())) {
+		if (likely(c->count < c->size)) {
+			c->refs[c->count++] = ref;
+			c->recycle_cached++;
+			return;
+		}
+	} else if (likely(pool_return_remote_one(pool, ref))) {
+		return;
+	}
+	pool_recycle_bulk(pool, &ref, 1);
+}
+
+/* A chunk whose refcount reached 0 (mbuf free, devmem_ref_put): the pool's reference again. */
+void devmem_iov_recycle(struct devmem_iov *iov)
+{
+	rte_mbuf_ext_refcnt_set(&iov->shinfo, 1);
+	pool_recycle(iov->pool, (uintptr_t)iov | (iov->owner->readable ? 0 : DEVMEM_REF_IOV_TAG));
+}
+
+/*
+ * Drop the caller's reference; true when it was the last (the chunk is free
+ * and keeps refcount 1). Like page_pool_unref_netmem(): the sole holder
+ * needs no atomic operation and no store.
+ */
+static inline bool chunk_unref_last(struct devmem_iov *iov)
+{
+	if (likely(rte_mbuf_ext_refcnt_read(&iov->shinfo) == 1))
+		return true;
+	if (__atomic_sub_fetch(&iov->shinfo.refcnt, 1, __ATOMIC_ACQ_REL) != 0)
+		return false;
+	rte_mbuf_ext_refcnt_set(&iov->shinfo, 1);
+	return true;
+}
+
+static bool pool_put_refused(struct devmem_pool *pool, devmem_ref ref)
+{
+	struct devmem_iov *iov = devmem_ref_iov(ref);
+
+	if (!ref)
+		return true;
+	if (iov->pool == pool)
+		return false;
+	DEVMEM_LOG(ERR, "pool %s: put of a buffer owned by %s", pool->name,
+		   iov->pool ? iov->pool->name : "no pool (already free)");
+	return true;
+}
+
+static inline bool pool_unref(struct devmem_pool *pool, devmem_ref ref)
+{
+	if (unlikely(!ref || devmem_ref_iov(ref)->pool != pool) && pool_put_refused(pool, ref))
+		return false;
+	return chunk_unref_last(devmem_ref_iov(ref));
+}
+
+/*
+ * True when every chunk of the burst is ours and held only by the caller,
+ * the common case, in which putting them changes nothing in the chunks.
+ */
+static inline bool burst_is_sole_held(const struct devmem_pool *pool, const devmem_ref *refs,
+				      unsigned int n)
+{
+	uintptr_t odd = 0;
+	unsigned int i;
+
+#pragma GCC unroll 4
+	for (i = 0; i < n; i++) {
+		const struct devmem_iov *iov = devmem_ref_iov(refs[i]);
+
+		if (unlikely(!refs[i]))
+			return false;
+		/* Both terms are 0 exactly when the chunk is ours and its refcount is 1. */
+		odd |= ((uintptr_t)iov->pool ^ (uintptr_t)pool) |
+		       ((uintptr_t)rte_mbuf_ext_refcnt_read(&iov->shinfo) - 1);
+	}
+	return odd == 0;
+}
+
+void devmem_pool_put(struct devmem_pool *pool, devmem_ref ref)
+{
+	if (unlikely(!pool))
+		return;
+	if (pool_unref(pool, ref))
+		pool_recycle(pool, ref);
+}
+
+/* Anything but a clean burst on the owner: reference by reference, in batches. */
+static __rte_noinline void pool_put_bulk_slow(struct devmem_pool *pool, const devmem_ref *refs,
+					      unsigned int n)
+{
+	devmem_ref batch[DEVMEM_POOL_RETURN_BATCH];
+	unsigned int i, k;
+
+	while (n) {
+		unsigned int m = RTE_MIN(n, RTE_DIM(batch));
+
+		for (i = 0, k = 0; i < m; i++)
+			if (pool_unref(pool, refs[i]))
+				batch[k++] = refs[i];
+		if (k)
+			pool_recycle_bulk(pool, batch, k);
+		refs += m;
+		n -= m;
+	}
+}
+
+void devmem_pool_put_bulk(struct devmem_pool *pool, const devmem_ref *refs, unsigned int n)
+{
+	struct devmem_pool_cache *c = &pool->cache;
+
+	if (unlikely(!pool || !refs))
+		return;
+	/*
+	 * Owner with room for all, every chunk ours and held only by the caller:
+	 * one bounds check, then one copy into the cache.
+	 */
+	if (likely(pool_owner(pool) == devmem_thread_self() && n <= c->size - c->count &&
+		   burst_is_sole_held(pool, refs, n))) {
+		memcpy(&c->refs[c->count], refs, n * sizeof(*refs));
+		c->count += n;
+		c->recycle_cached += n;
+		return;
+	}
+	pool_put_bulk_slow(pool, refs, n);
+}
+
+/* --- allocation slow path --- */
 
 static void pool_take_from_provider(struct devmem_pool *pool, devmem_ref *refs, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		devmem_ref_iov(refs[i])->pool = pool;
+		rte_mbuf_ext_refcnt_set(&devmem_ref_iov(refs[i])->shinfo, 1);
+	}
 	atomic_store_explicit(&pool->hold,
 			      atomic_load_explicit(&pool->hold, memory_order_relaxed) + n,
 			      memory_order_relaxed);
 }
 
-/* Refill the empty cache: returned buffers first, then the provider. */
-static unsigned int pool_refill(struct devmem_pool *pool)
+/*
+ * Top the cache up to `need` chunks if the pool has them: returned buffers
+ * first, then the provider, at least `refill` at a time. Returns the count.
+ */
+static unsigned int pool_refill(struct devmem_pool *pool, unsigned int need)
 {
-	unsigned int n;
+	struct devmem_pool_cache *c = &pool->cache;
+	unsigned int want, got;
 
-	n = rte_ring_dequeue_burst(pool->ring, (void **)pool->cache.refs, pool->cache.refill, NULL);
-	if (n == 0) {
-		n = pool->ops->alloc_refs(pool, pool->cache.refs, pool->cache.refill);
-		pool_take_from_provider(pool, pool->cache.refs, n);
+	if (c->count >= need)
+		return c->count;
+	want = RTE_MIN(RTE_MAX(need - c->count, pool->refill), c->size - c->count);
+	got = rte_ring_dequeue_burst(pool->ring, (void **)&c->refs[c->count], want, NULL);
+	c->count += got;
+	if (c->count < need) {
+		want = RTE_MIN(RTE_MAX(need - c->count, pool->refill), c->size - c->count);
+		got = pool->ops->alloc_refs(pool, &c->refs[c->count], want);
+		pool_take_from_provider(pool, &c->refs[c->count], got);
+		c->count += got;
 	}
-	if (n == 0)
+	if (c->count < need)
 		pool->alloc_empty++;
-	pool->cache.count = n;
-	return n;
+	return c->count;
 }
 
-/* --- fast path --- */
+/* Past the inline checks: this thread becomes the owner; its own stash goes home first. */
+static void pool_claim(struct devmem_pool *pool)
+{
+	if (unlikely(pool_owner(pool) != devmem_thread_self()))
+		pool_set_owner(pool, devmem_thread_self());
+	devmem_pool_flush_returns();
+}
 
-/* Take one buffer without setting its refcount (shared by alloc and frag). */
+/* One buffer, refcount 1 (shared by alloc and frag). */
 static inline devmem_ref pool_take(struct devmem_pool *pool)
 {
-	if (unlikely(atomic_load_explicit(&pool->owner, memory_order_relaxed) != this_thread()))
-		atomic_store_explicit(&pool->owner, this_thread(), memory_order_relaxed);
-	if (likely(pool->cache.count > 0)) {
-		pool->alloc_fast++;
-		return pool->cache.refs[--pool->cache.count];
+	struct devmem_pool_cache *c = &pool->cache;
+
+	if (likely(c->count > 0 && pool_owner(pool) == devmem_thread_self())) {
+		c->alloc_fast++;
+		return c->refs[--c->count];
 	}
-	if (pool_refill(pool) == 0)
+	pool_claim(pool);
+	if (c->count > 0) {
+		c->alloc_fast++;
+		return c->refs[--c->count];
+	}
+	if (pool_refill(pool, 1) == 0)
 		return 0;
 	pool->alloc_slow++;
-	return pool->cache.refs[--pool->cache.count];
+	return c->refs[--c->count];
 }
 
-devmem_ref devmem_pool_alloc(struct devmem_pool *pool)
+devmem_ref devmem_pool_alloc_slow(struct devmem_pool *pool)
 {
-	devmem_ref ref = pool_take(pool);
-
-	if (likely(ref))
-		rte_mbuf_ext_refcnt_set(&devmem_ref_iov(ref)->shinfo, 1);
-	return ref;
+	return pool_take(pool);
 }
 
-unsigned int devmem_pool_alloc_bulk(struct devmem_pool *pool, devmem_ref *refs, unsigned int n)
+unsigned int devmem_pool_alloc_bulk_slow(struct devmem_pool *pool, devmem_ref *refs,
+					 unsigned int n)
 {
-	unsigned int i;
+	struct devmem_pool_cache *c = &pool->cache;
+	unsigned int done = 0, take;
 
-	for (i = 0; i < n; i++) {
-		refs[i] = devmem_pool_alloc(pool);
-		if (unlikely(!refs[i]))
+	pool_claim(pool);
+	while (done < n) {
+		if (pool_refill(pool, RTE_MIN(n - done, c->size)) == 0)
 			break;
+		take = RTE_MIN(n - done, c->count);
+		c->count -= take;
+		memcpy(&refs[done], &c->refs[c->count], take * sizeof(*refs));
+		done += take;
 	}
-	return i;
-}
-
-/* Put a buffer nobody holds back where it belongs. */
-static inline void pool_recycle(struct devmem_pool *pool, devmem_ref ref)
-{
-	if (unlikely(atomic_load_explicit(&pool->dying, memory_order_acquire))) {
-		pool_release_to_provider(pool, ref);
-		return;
-	}
-	if (atomic_load_explicit(&pool->owner, memory_order_relaxed) == this_thread() &&
-	    likely(pool->cache.count < pool->cache.size)) {
-		pool->cache.refs[pool->cache.count++] = ref;
-		pool->recycle_cached++;
-		return;
-	}
-	if (likely(rte_ring_enqueue(pool->ring, (void *)ref) == 0)) {
-		atomic_fetch_add_explicit(&pool->recycle_ring, 1, memory_order_relaxed);
-		/* Destroy may have drained the ring just before our enqueue. */
-		if (unlikely(atomic_load_explicit(&pool->dying, memory_order_seq_cst)))
-			pool_drain_ring(pool);
-		return;
-	}
-	atomic_fetch_add_explicit(&pool->recycle_ring_full, 1, memory_order_relaxed);
-	pool_release_to_provider(pool, ref);
-}
-
-void devmem_pool_put(struct devmem_pool *pool, devmem_ref ref)
-{
-	struct devmem_iov *iov = devmem_ref_iov(ref);
-
-	if (unlikely(!pool || !ref))
-		return;
-	if (unlikely(iov->pool != pool)) {
-		DEVMEM_LOG(ERR, "pool %s: put of a buffer owned by %s", pool->name,
-			   iov->pool ? iov->pool->name : "no pool (already free)");
-		return;
-	}
-	/* Like page_pool_put_netmem(): drop one reference, recycle on the last. */
-	if (rte_mbuf_ext_refcnt_update(&iov->shinfo, -1) == 0)
-		pool_recycle(pool, ref);
-}
-
-void devmem_pool_put_bulk(struct devmem_pool *pool, const devmem_ref *refs, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		devmem_pool_put(pool, refs[i]);
-}
-
-void devmem_iov_recycle(struct devmem_iov *iov)
-{
-	pool_recycle(iov->pool, iov_to_ref(iov));
+	pool->alloc_slow += done;
+	return done;
 }
 
 /* --- fragments --- */
@@ -263,7 +574,7 @@ static void pool_frag_retire(struct devmem_pool *pool)
 	if (unused == 0)
 		return;
 	if (rte_mbuf_ext_refcnt_update(&devmem_ref_iov(ref)->shinfo, -unused) == 0)
-		pool_recycle(pool, ref);
+		devmem_iov_recycle(devmem_ref_iov(ref));
 }
 
 devmem_ref devmem_pool_alloc_frag(struct devmem_pool *pool, uint32_t size, uint32_t *offset)
@@ -391,9 +702,11 @@ int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_po
 
 	ret = -ENOMEM;
 	pool->cache.size = p.cache_size;
-	pool->cache.refill = p.refill;
+	pool->refill = p.refill;
 	pool->frag_align = p.frag_align;
-	pool->cache.refs = calloc(p.cache_size, sizeof(devmem_ref));
+	pool->cache.refs = aligned_alloc(RTE_CACHE_LINE_SIZE,
+					 RTE_ALIGN_CEIL(p.cache_size * sizeof(devmem_ref),
+							RTE_CACHE_LINE_SIZE));
 	/* RING_F_EXACT_SZ: exactly ring_size entries fit, in a ring of the next power of two. */
 	ring_bytes = rte_ring_get_memsize(rte_align32pow2(p.ring_size + 1));
 	if (!pool->cache.refs || ring_bytes < 0)
@@ -427,10 +740,14 @@ void devmem_pool_destroy(struct devmem_pool *pool)
 	/* Destroy's own count keeps the pool alive until the drains below are done. */
 	hold = atomic_load_explicit(&pool->hold, memory_order_relaxed) + 1;
 	atomic_store_explicit(&pool->hold, hold, memory_order_relaxed);
+	/* From now on no thread is the owner: every return takes the remote path... */
+	pool_set_owner(pool, POOL_NO_OWNER);
+	/* ...which sees dying under its stash lock, taken by stash_collect() below. */
 	atomic_store_explicit(&pool->dying, true, memory_order_seq_cst);
 
 	while (pool->cache.count)
 		pool_release_to_provider(pool, pool->cache.refs[--pool->cache.count]);
+	stash_collect(pool);
 	pool_drain_ring(pool);
 
 	if (hold - 1 != atomic_load(&pool->release)) {
@@ -451,10 +768,10 @@ void devmem_pool_get_stats(const struct devmem_pool *pool, struct devmem_pool_st
 	memset(st, 0, sizeof(*st));
 	if (!pool)
 		return;
-	st->alloc_fast = p->alloc_fast;
+	st->alloc_fast = p->cache.alloc_fast;
 	st->alloc_slow = p->alloc_slow;
 	st->alloc_empty = p->alloc_empty;
-	st->recycle_cached = p->recycle_cached;
+	st->recycle_cached = p->cache.recycle_cached;
 	st->recycle_ring = atomic_load_explicit(&p->recycle_ring, memory_order_relaxed);
 	st->recycle_ring_full = atomic_load_explicit(&p->recycle_ring_full, memory_order_relaxed);
 	st->recycle_released = atomic_load_explicit(&p->recycle_released, memory_order_relaxed);

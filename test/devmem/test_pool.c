@@ -226,8 +226,11 @@ static int remote_returner(void *arg)
 	for (;;) {
 		unsigned int n = rte_ring_dequeue_burst(c->handoff, (void **)refs, 32, NULL);
 
-		if (n == 0 && c->done && rte_ring_empty(c->handoff))
+		if (n == 0 && c->done && rte_ring_empty(c->handoff)) {
+			/* This lcore stays alive: its buffered returns go home now. */
+			devmem_pool_flush_returns();
 			return 0;
+		}
 		for (unsigned int i = 0; i < n; i++)
 			devmem_ref_put(refs[i]);
 		__atomic_fetch_add(&c->returned, n, __ATOMIC_RELAXED);
@@ -281,6 +284,187 @@ static void test_remote_returns_under_contention(void **state)
 	assert_accounting(&rig);
 	TEST_NOTE("remote: %lu returns, %lu through the ring, %lu to the provider", sent,
 		  (unsigned long)st.recycle_ring, (unsigned long)st.recycle_ring_full);
+	test_rig_down(&rig);
+}
+
+/* --- bulk fast path --- */
+
+static void test_bulk_moves_a_burst_through_the_cache(void **state)
+{
+	struct devmem_pool_params pp = { .cache_size = 64, .refill = 32 };
+	struct devmem_pool_stats st;
+	devmem_ref refs[40], again[40];
+	struct test_rig rig, other;
+	unsigned int i;
+
+	(void)state;
+	test_rig_up(&rig, SPEC_1M, 0, &pp);
+	assert_int_equal(devmem_pool_alloc_bulk(rig.pool, refs, 40), 40);
+	for (i = 0; i < 40; i++)
+		assert_int_equal(rte_mbuf_ext_refcnt_read(&devmem_ref_iov(refs[i])->shinfo), 1);
+	devmem_pool_put_bulk(rig.pool, refs, 40);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.cached, 40);
+	assert_int_equal(st.recycle_cached, 40);
+	assert_int_equal(st.in_flight, 0);
+	/* A free chunk keeps the pool's reference (page_pool's convention). */
+	for (i = 0; i < 40; i++)
+		assert_int_equal(rte_mbuf_ext_refcnt_read(&devmem_ref_iov(refs[i])->shinfo), 1);
+	/* A cache hit hands the same chunks back, all of them, with one reference each. */
+	assert_int_equal(devmem_pool_alloc_bulk(rig.pool, again, 40), 40);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.alloc_fast, 40);
+	assert_int_equal(st.cached, 0);
+	for (i = 0; i < 40; i++)
+		assert_int_equal(rte_mbuf_ext_refcnt_read(&devmem_ref_iov(again[i])->shinfo), 1);
+
+	/* A chunk with a second holder stays out; a foreign chunk is refused and left alone. */
+	test_rig_up(&other, "memfd:size=64K", 0, NULL);
+	devmem_ref_get(again[0]);
+	refs[0] = devmem_pool_alloc(other.pool);
+	devmem_pool_put_bulk(rig.pool, again, 40);
+	devmem_pool_put_bulk(rig.pool, refs, 1);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.cached, 39);
+	assert_int_equal(st.in_flight, 1);
+	assert_int_equal(rte_mbuf_ext_refcnt_read(&devmem_ref_iov(refs[0])->shinfo), 1);
+	devmem_ref_put(again[0]);
+	devmem_ref_put(refs[0]);
+	assert_accounting(&rig);
+	devmem_pool_destroy(other.pool);
+	devmem_binding_unbind(other.binding);
+	devmem_dmabuf_put(other.dmabuf);
+	test_rig_down(&rig);
+}
+
+/* --- buffered remote returns: when they flush --- */
+
+struct put_job {
+	struct devmem_pool *pool;
+	const devmem_ref *refs;
+	unsigned int n;
+	bool flush;
+};
+
+static void *put_and_exit(void *arg)
+{
+	struct put_job *j = arg;
+	unsigned int i;
+
+	for (i = 0; i < j->n; i++)
+		devmem_pool_put(j->pool, j->refs[i]);
+	if (j->flush)
+		devmem_pool_flush_returns();
+	return NULL;
+}
+
+static int put_and_stay(void *arg)
+{
+	put_and_exit(arg);
+	return 0;
+}
+
+static void test_remote_returns_flush_by_batch_call_and_exit(void **state)
+{
+	struct devmem_pool_stats st;
+	struct test_rig rig;
+	devmem_ref refs[64];
+	struct put_job j;
+	pthread_t t;
+
+	(void)state;
+	test_rig_up(&rig, SPEC_1M, 0, NULL);
+	assert_int_equal(devmem_pool_alloc_bulk(rig.pool, refs, 64), 64);
+
+	/* A full batch enters the ring at once, the rest waits in the thread... */
+	j = (struct put_job){ .pool = rig.pool, .refs = refs,
+			      .n = DEVMEM_POOL_RETURN_BATCH + 5 };
+	assert_int_equal(rte_eal_remote_launch(put_and_stay, &j, rte_get_next_lcore(-1, 1, 0)),
+			 0);
+	rte_eal_mp_wait_lcore();
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.ring, DEVMEM_POOL_RETURN_BATCH);
+	assert_int_equal(st.in_flight, 64 - DEVMEM_POOL_RETURN_BATCH); /* 5 buffered + 27 held */
+	assert_accounting(&rig);
+	/* ...until the thread flushes. */
+	j = (struct put_job){ .pool = rig.pool, .refs = refs, .n = 0, .flush = true };
+	assert_int_equal(rte_eal_remote_launch(put_and_stay, &j, rte_get_next_lcore(-1, 1, 0)),
+			 0);
+	rte_eal_mp_wait_lcore();
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.ring, DEVMEM_POOL_RETURN_BATCH + 5);
+
+	/* A thread that exits flushes what it buffered. */
+	j = (struct put_job){ .pool = rig.pool, .refs = &refs[37], .n = 3 };
+	assert_int_equal(pthread_create(&t, NULL, put_and_exit, &j), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.ring, 40);
+	assert_int_equal(st.recycle_ring, 40);
+
+	/* The owner's next refill takes them from the ring. */
+	devmem_pool_put_bulk(rig.pool, &refs[40], 24);
+	assert_int_equal(devmem_pool_alloc_bulk(rig.pool, refs, 64), 64);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.ring, 0);
+	assert_int_equal(st.hold, 64); /* nothing new from the provider */
+	devmem_pool_put_bulk(rig.pool, refs, 64);
+	assert_accounting(&rig);
+	test_rig_down(&rig);
+}
+
+/* Returns an lcore buffered and never flushed: destroy still finds every chunk. */
+static void test_destroy_collects_buffered_returns(void **state)
+{
+	struct test_rig rig;
+	devmem_ref refs[7];
+	struct put_job j;
+
+	(void)state;
+	test_rig_up(&rig, SPEC_1M, 0, NULL);
+	assert_int_equal(devmem_pool_alloc_bulk(rig.pool, refs, 7), 7);
+	j = (struct put_job){ .pool = rig.pool, .refs = refs, .n = 7 };
+	assert_int_equal(rte_eal_remote_launch(put_and_stay, &j, rte_get_next_lcore(-1, 1, 0)),
+			 0);
+	rte_eal_mp_wait_lcore();
+	devmem_pool_destroy(rig.pool);
+	/* Not a zombie: the 7 came home from the lcore's buffer. */
+	assert_int_equal(devmem_pool_count_zombies(), 0);
+	assert_int_equal(devmem_binding_nr_free(rig.binding), 256);
+	devmem_binding_unbind(rig.binding);
+	devmem_dmabuf_put(rig.dmabuf);
+	assert_int_equal(devmem_binding_count_live(), 0);
+}
+
+static void *alloc_once(void *pool)
+{
+	return (void *)devmem_pool_alloc(pool);
+}
+
+/* A thread that was a remote returner and then allocates flushes its own buffer first. */
+static void test_owner_refill_flushes_its_own_returns(void **state)
+{
+	struct devmem_pool_stats st;
+	struct test_rig rig;
+	devmem_ref refs[4], r;
+	pthread_t t;
+
+	(void)state;
+	test_rig_up(&rig, "memfd:size=16K", 0, NULL); /* 4 chunks */
+	assert_int_equal(devmem_pool_alloc_bulk(rig.pool, refs, 4), 4);
+	/* Another thread allocates (nothing left) and so becomes the owner. */
+	assert_int_equal(pthread_create(&t, NULL, alloc_once, rig.pool), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	/* This thread's puts are now remote: buffered, not in the cache. */
+	devmem_pool_put_bulk(rig.pool, refs, 4);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.cached + st.ring, 0);
+	assert_int_equal(devmem_binding_nr_free(rig.binding), 0);
+	/* Its next allocation flushes them and finds them. */
+	r = devmem_pool_alloc(rig.pool);
+	assert_true(r != 0);
+	devmem_ref_put(r);
+	assert_accounting(&rig);
 	test_rig_down(&rig);
 }
 
@@ -470,6 +654,10 @@ int main(void)
 		cmocka_unit_test(test_exhaustion_and_recovery),
 		cmocka_unit_test(test_cache_overflow_goes_to_ring_then_provider),
 		cmocka_unit_test(test_remote_returns_under_contention),
+		cmocka_unit_test(test_bulk_moves_a_burst_through_the_cache),
+		cmocka_unit_test(test_remote_returns_flush_by_batch_call_and_exit),
+		cmocka_unit_test(test_destroy_collects_buffered_returns),
+		cmocka_unit_test(test_owner_refill_flushes_its_own_returns),
 		cmocka_unit_test(test_fragments_share_a_chunk),
 		cmocka_unit_test(test_fragments_fill_a_2m_chunk),
 		cmocka_unit_test(test_teardown_waits_for_chunks_in_flight),
