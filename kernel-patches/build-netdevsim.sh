@@ -88,8 +88,12 @@ if [ -r "$out/netdevsim.ko" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$want" ]
 	exit 0
 fi
 work=$kdir/netdevsim-src
-rm -rf "$work" "$out" && mkdir -p "$work/drivers/net" "$out"
+kst=tools/testing/selftests/drivers/net
+rm -rf "$work" "$out" && mkdir -p "$work/drivers/net" "$work/$kst" "$out"
 cp -r "$src/drivers/net/netdevsim" "$work/drivers/net/"
+# The series' selftest lands in netdevsim's selftest directory; the guest
+# runs it from here (test/kernel/guest-upstream.sh).
+cp -r "$src/$kst/netdevsim" "$work/$kst/"
 for p in "${series[@]}"; do
 	patch -d "$work" -p1 --quiet --forward <"$p" >>"$log" 2>&1 ||
 		die "patch $(basename "$p") does not apply to linux-source $KPKG_VERSION; see $log"

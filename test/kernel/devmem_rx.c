@@ -14,6 +14,9 @@
  *       connection, read it with MSG_SOCK_DEVMEM, verify every byte through
  *       the udmabuf (or the iov for linear data), return every token with
  *       SO_DEVMEM_DONTNEED, and show that closing the netlink socket unbinds.
+ *   devmem_rx stream IFNAME ADDR PORT BYTES QUEUE dmabuf|linear|any
+ *       bind queue QUEUE, receive one stream and check where its payload
+ *       landed (the multi-queue and device-event cases).
  *
  * Debian 12's kernel headers predate devmem, so the few uAPI numbers used
  * are spelled out below (they are ABI and never change).
@@ -37,6 +40,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -247,6 +251,7 @@ static int do_send(const char *addr, int port, uint64_t total)
 
 struct rx_stats {
 	uint64_t bytes, dmabuf_bytes, linear_bytes;
+	uint64_t plain_bytes; /* readable skbs: copied without any devmem cmsg */
 	uint64_t frags, linear, bad, wrong_id, freed;
 	int dontneed_err;
 };
@@ -355,6 +360,12 @@ static int receive_all(int fd, struct devmem_dmabuf *d, uint32_t id, uint64_t to
 				st->dontneed_err = errno;
 			else
 				st->freed += (uint64_t)r;
+		}
+		if (pos == st->bytes && n > 0) {
+			/* Readable skbs come as a plain copy, with no cmsg at all. */
+			st->plain_bytes += (uint64_t)n;
+			st->bad += mismatches(iobuf, (size_t)n, pos);
+			pos += (uint64_t)n;
 		}
 		if (pos - st->bytes != (uint64_t)n)
 			printf("# recvmsg returned %zd but cmsgs describe %" PRIu64 " bytes\n", n,
@@ -831,6 +842,101 @@ out:
 	return tap_failed || rc ? 1 : 0;
 }
 
+/*
+ * One stream on a chosen queue, for the multi-queue and device-event cases
+ * (guest-netdevsim-mq.sh): bind the udmabuf to `queue`, print "# listening",
+ * receive `total` bytes with MSG_SOCK_DEVMEM and check every byte, then
+ * where the payload landed: "dmabuf" (the flow was steered to the bound
+ * queue: most of it in dmabuf frags), "linear" (steered elsewhere: not one
+ * dmabuf frag), or "any" (a device event will cut the stream: only report).
+ * The netlink socket, hence the binding, lives until the stream ends.
+ */
+static int do_stream(const char *ifname, const char *addr, int port, uint64_t total,
+		     uint32_t queue, const char *where)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tmo = { .tv_sec = 1 };
+	struct devmem_dmabuf *d = NULL;
+	struct nl nl = { .fd = -1 };
+	int ifindex, rc, lfd = -1, cfd = -1, one = 1;
+	struct rx_stats st;
+	uint32_t id = 0;
+	char why[256];
+
+	memset(&st, 0, sizeof(st));
+	ifindex = (int)if_nametoindex(ifname);
+	if (ifindex == 0 || inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+		fprintf(stderr, "stream: no interface '%s' or bad address '%s'\n", ifname, addr);
+		return 2;
+	}
+	rc = nl_open(&nl);
+	tap(rc == 0, "netdev and ethtool genetlink families (%s)", errname(-rc));
+	if (rc)
+		goto out;
+	rc = devmem_dmabuf_open("udmabuf:size=32M", &d);
+	tap(rc == 0, "udmabuf of 32 MiB through lib/devmem (%s)", errname(-rc));
+	if (rc)
+		goto out;
+	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_ENABLED, why, sizeof(why));
+	tap(rc == 0, "ethtool rings-set tcp-data-split on (%s%s%s)", errname(-rc),
+	    why[0] ? ": " : "", why);
+	rc = bind_rx(&nl, ifindex, queue, devmem_dmabuf_fd(d), &id, why, sizeof(why));
+	tap(rc == 0 && id > 0, "bind-rx of the udmabuf to %s queue %u: id %u (%s%s%s)", ifname,
+	    queue, id, errname(-rc), why[0] ? ": " : "", why);
+	if (rc)
+		goto out;
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0) {
+		tap(false, "listen on %s:%d: %s", addr, port, strerror(errno));
+		goto out;
+	}
+	printf("# listening on %s:%d\n", addr, port);
+	cfd = accept(lfd, NULL, NULL);
+	tap(cfd >= 0, "accepted the sender's connection");
+	if (cfd < 0)
+		goto out;
+	/* Wake up now and then so that receive_all's deadline can fire. */
+	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+
+	rc = receive_all(cfd, d, id, total, &st);
+	printf("# %" PRIu64 " bytes: %" PRIu64 " in %" PRIu64 " dmabuf frags, %" PRIu64
+	       " linear in %" PRIu64 " pieces, %" PRIu64 " plain; %" PRIu64 " tokens freed\n",
+	       st.bytes, st.dmabuf_bytes, st.frags, st.linear_bytes, st.linear, st.plain_bytes,
+	       st.freed);
+	tap(st.bad == 0, "every byte received matches the sender's pattern (%" PRIu64
+	    " mismatches)", st.bad);
+	if (strcmp(where, "any") == 0) {
+		printf("# stream ended after %" PRIu64 " of %" PRIu64 " bytes (%s)\n", st.bytes,
+		       total, errname(-rc));
+		goto out;
+	}
+	tap(rc == 0 && st.bytes == total, "received %" PRIu64 " of %" PRIu64 " bytes (%s)",
+	    st.bytes, total, errname(-rc));
+	tap(st.dontneed_err == 0 && st.freed == st.frags,
+	    "SO_DEVMEM_DONTNEED returned every token (%" PRIu64 " of %" PRIu64 ", %s)", st.freed,
+	    st.frags, errname(st.dontneed_err));
+	if (strcmp(where, "dmabuf") == 0)
+		tap(st.frags > 0 && st.dmabuf_bytes > total / 2,
+		    "payload on bound queue %u landed in the dmabuf (%" PRIu64 " bytes in %"
+		    PRIu64 " frags)", queue, st.dmabuf_bytes, st.frags);
+	else
+		tap(st.frags == 0 && st.linear_bytes + st.plain_bytes == st.bytes,
+		    "payload on another queue than bound queue %u stayed in host memory (%"
+		    PRIu64 " dmabuf frags)", queue, st.frags);
+out:
+	if (cfd >= 0)
+		close(cfd);
+	if (lfd >= 0)
+		close(lfd);
+	if (nl.fd >= 0)
+		close(nl.fd);
+	devmem_dmabuf_put(d);
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+
 /* Strict decimal in [min, max]; -1 (after a message) otherwise. */
 static long long parse_num(const char *what, const char *s, long long min, long long max)
 {
@@ -851,7 +957,9 @@ static int usage(const char *me)
 {
 	fprintf(stderr, "usage: %s send ADDR PORT BYTES\n"
 		"       %s recv IFNAME ADDR PORT BYTES\n"
-		"       %s zcrx IFNAME ADDR PORT BYTES\n", me, me, me);
+		"       %s zcrx IFNAME ADDR PORT BYTES\n"
+		"       %s stream IFNAME ADDR PORT BYTES QUEUE dmabuf|linear|any\n", me, me, me,
+		me);
 	return 2;
 }
 
@@ -880,6 +988,19 @@ int main(int argc, char **argv)
 		if (port < 0 || bytes < 0)
 			return 2;
 		return do_zcrx(argv[2], argv[3], (int)port, (uint64_t)bytes);
+	}
+	if (argc == 8 && strcmp(argv[1], "stream") == 0) {
+		long long queue = parse_num("queue", argv[6], 0, 1023);
+
+		port = parse_num("port", argv[4], 1, 65535);
+		bytes = parse_num("byte count", argv[5], 1, 1LL << 40);
+		if (port < 0 || bytes < 0 || queue < 0)
+			return 2;
+		if (strcmp(argv[7], "dmabuf") && strcmp(argv[7], "linear") &&
+		    strcmp(argv[7], "any"))
+			return usage(argv[0]);
+		return do_stream(argv[2], argv[3], (int)port, (uint64_t)bytes, (uint32_t)queue,
+				 argv[7]);
 	}
 	return usage(argv[0]);
 }

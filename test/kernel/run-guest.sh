@@ -12,7 +12,9 @@
 #
 # Usage: test/kernel/run-guest.sh [--build DIR] [--timeout SECONDS]
 #                                 [--script GUEST_SCRIPT] [-- GUEST_ARGS...]
-# Environment: HSPLIT_SKIP_KERNEL_TESTS=1 skips (exit 77).
+# Environment: HSPLIT_SKIP_KERNEL_TESTS=1 skips (exit 77);
+# HSPLIT_KERNEL_APPEND adds to the guest's kernel command line
+# (e.g. swiotlb=force).
 # Exit: the guest script's status (0 all passed, 1 failures), 77 skipped,
 # 1 when the guest could not be built, booted or did not finish.
 set -euo pipefail
@@ -28,7 +30,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2; shift 2 ;;
 	--script) guest_script=$(realpath "$2"); shift 2 ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) printf '%s: unknown argument %s (see --help)\n' "$prog" "$1" >&2; exit 2 ;;
 	esac
 done
@@ -149,7 +151,7 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp 2 -m 2G \
 	-display none -monitor none -serial "file:$console" -no-reboot \
 	-kernel "$moddir/vmlinuz" -initrd "$kdir/initramfs.cpio.gz" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init ${HSPLIT_KERNEL_APPEND:-}" \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap" \
 	</dev/null >"$kcache/qemu.log" 2>&1

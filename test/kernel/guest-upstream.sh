@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The kernel's own Python selftests that apply to the patched netdevsim,
+# run in the QEMU guest against it (not part of the default tier: they
+# take minutes under TCG). From the host:
+#
+#   test/kernel/run-guest.sh --script test/kernel/guest-upstream.sh [-- --only NAME.py,...]
+#
+# Runs drivers/net/{queues,hds,stats}.py and net/nk_qlease.py from the
+# pinned linux-source, and the series' own netdevsim/hds_devmem.py from the
+# patched scratch tree build-netdevsim.sh leaves next to the module. Each
+# program's KTAP cases are folded into one TAP stream; a program that
+# crashes or reports no case is a failure.
+set -u
+
+build='' modbase='' kver='' netdevsim='' only=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--modbase) modbase=$2; shift 2 ;;
+	--kver) kver=$2; shift 2 ;;
+	--netdevsim) netdevsim=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	*) echo "Bail out! guest-upstream.sh: unknown argument $1"; exit 1 ;;
+	esac
+done
+[ "${HSPLIT_GUEST:-}" = 1 ] || { echo "runs inside the QEMU guest; see the header" >&2; exit 2; }
+
+n=0 failed=0
+pass() { n=$((n + 1)); echo "ok $n - $*"; }
+fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+
+case $netdevsim in
+''|error:*) fail "patched netdevsim available (${netdevsim:-none passed})"; echo "1..$n"; exit 1 ;;
+esac
+kdir=$(cd "$(dirname "$netdevsim")/.." && pwd)
+ksrc=$(cd "$kdir/../src/linux-source-7.2" && pwd)
+kst=tools/testing/selftests
+
+modprobe -d "$modbase" -S "$kver" psample && insmod "$netdevsim" ||
+	{ fail "load the patched netdevsim"; echo "1..$n"; exit 1; }
+pass "patched netdevsim loaded"
+
+# The series' selftest sits in the patched copy of netdevsim's selftest
+# directory; give it the stock drivers/net/lib next to it.
+t=/tmp/upstream-ksft/$kst/drivers/net
+mkdir -p "$t"
+cp -r "$kdir/netdevsim-src/$kst/drivers/net/netdevsim" "$t/"
+ln -s "$ksrc/$kst/drivers/net/lib" "$t/lib"
+
+# run_ksft NAME PATH: fold its "ok N case" / "not ok N case" lines (a
+# "# SKIP reason" suffix stays a TAP skip) into ours.
+run_ksft() {
+	local name=$1 prog=$2 out rc seen=0 line
+	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
+	out=$(cd "$(dirname "$prog")" && timeout 900 python3 "$prog" 2>&1)
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "[0-9]*" "*)
+			seen=$((seen + 1)); pass "$name: ${line#ok * }" ;;
+		"not ok "[0-9]*" "*)
+			seen=$((seen + 1)); fail "$name: ${line#not ok * }" ;;
+		*) echo "# $line" ;;
+		esac
+	done <<<"$out"
+	[ $seen -gt 0 ] || fail "$name: reported no case (exit $rc)"
+	[ $rc = 0 ] || [ $failed -gt 0 ] || fail "$name: exit status $rc without a failed case"
+}
+
+run_ksft hds_devmem.py "$t/netdevsim/hds_devmem.py"
+for p in queues hds stats; do
+	run_ksft "$p.py" "$ksrc/$kst/drivers/net/$p.py"
+done
+run_ksft nk_qlease.py "$ksrc/$kst/net/nk_qlease.py"
+# Each report with its stack, to tell which test and object it was.
+dmesg | grep -A40 -E 'WARNING:|BUG:|Oops' | head -n 200 | sed 's/^/# dmesg: /'
+if dmesg | grep -qE 'WARNING:|BUG:|Oops'; then
+	fail "no WARNING, BUG or Oops in dmesg"
+else
+	pass "no WARNING, BUG or Oops in dmesg"
+fi
+echo "1..$n"
+[ $failed = 0 ]
