@@ -227,6 +227,10 @@ size_t h_build(const struct harness *h, const struct h_peer *p, const struct h_s
 	       uint8_t *buf, size_t cap, uint32_t *hdr_len);
 /* Insert an 802.1Q tag for vid after the MACs (buf has 4 bytes of room); returns the new length. */
 size_t h_tag_frame(uint8_t *frame, size_t len, uint16_t vid);
+/* A broadcast ARP request from p asking for tip; 60 bytes (the Ethernet minimum), returned. */
+size_t h_build_arp_request(const struct h_peer *p, const uint8_t tip[4], uint8_t *buf);
+/* An ICMPv6 neighbour solicitation from p for h's IPv6 address, to its solicited-node group. */
+size_t h_build_ns(const struct harness *h, const struct h_peer *p, uint8_t *buf);
 /* The mbuf of the frame queued last, to set what a device would (vlan_tci, flags). */
 struct rte_mbuf *h_rx_last(struct harness *h);
 /* Recompute the IPv4 header and TCP checksums of an h_build frame after editing it. */

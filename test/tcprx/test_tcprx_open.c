@@ -315,28 +315,6 @@ static void test_not_our_address_ignored(void **state)
 	assert_int_equal(h_stats(h).syn_in, 0);
 }
 
-static size_t build_arp_request(const struct harness *h, const struct h_peer *p, const uint8_t tip[4],
-				uint8_t *buf)
-{
-	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;
-	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
-
-	(void)h;
-	memset(buf, 0, 60);
-	memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
-	eh->src_addr = p->mac;
-	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	a->arp_hlen = 6;
-	a->arp_plen = 4;
-	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-	a->arp_data.arp_sha = p->mac;
-	memcpy(&a->arp_data.arp_sip, p->ip, 4);
-	memcpy(&a->arp_data.arp_tip, tip, 4);
-	return 60; /* padded to the Ethernet minimum, as on the wire */
-}
-
 static void test_arp_request_answered(void **state)
 {
 	struct harness *h = *state;
@@ -347,7 +325,7 @@ static void test_arp_request_answered(void **state)
 	size_t len;
 
 	h_peer_init(&p, false, 2, 0, 0);
-	len = build_arp_request(h, &p, h->ip4.bytes, buf);
+	len = h_build_arp_request(&p, h->ip4.bytes, buf);
 	h_queue_bytes(h, buf, len, (uint32_t)len, 0, RTE_PTYPE_L2_ETHER_ARP, true, NULL);
 	h_poll(h);
 	assert_true(h_next(h, &f));
@@ -361,42 +339,11 @@ static void test_arp_request_answered(void **state)
 	assert_memory_equal(&f.arp_tpa, p.ip, 4);
 	assert_int_equal(h_stats(h).arp_replies, 1);
 	/* Somebody else's address: not answered. */
-	len = build_arp_request(h, &p, other, buf);
+	len = h_build_arp_request(&p, other, buf);
 	h_queue_bytes(h, buf, len, (uint32_t)len, 0, RTE_PTYPE_L2_ETHER_ARP, true, NULL);
 	h_poll(h);
 	h_expect_none(h);
 	assert_int_equal(h_stats(h).arp_replies, 1);
-}
-
-/* ICMPv6 neighbour solicitation for `target` from p, to the solicited-node group. */
-static size_t build_ns(const struct harness *h, const struct h_peer *p, uint8_t *buf)
-{
-	static const uint8_t snm[16] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff };
-	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;
-	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eh + 1);
-	uint8_t *icmp = (uint8_t *)(ip + 1);
-	uint16_t ck;
-
-	memset(buf, 0, 14 + 40 + 32);
-	eh->dst_addr = (struct rte_ether_addr){ { 0x33, 0x33, 0xff, h->ip6.bytes[13], h->ip6.bytes[14],
-						  h->ip6.bytes[15] } };
-	eh->src_addr = p->mac;
-	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
-	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
-	ip->payload_len = rte_cpu_to_be_16(32);
-	ip->proto = IPPROTO_ICMPV6;
-	ip->hop_limits = 255;
-	memcpy(&ip->src_addr, p->ip, 16);
-	memcpy(&ip->dst_addr, snm, 16);
-	memcpy((uint8_t *)&ip->dst_addr + 13, h->ip6.bytes + 13, 3);
-	icmp[0] = 135; /* neighbour solicitation */
-	memcpy(icmp + 8, h->ip6.bytes, 16);
-	icmp[24] = 1; /* source link-layer address */
-	icmp[25] = 1;
-	memcpy(icmp + 26, &p->mac, 6);
-	ck = rte_ipv6_udptcp_cksum(ip, icmp);
-	memcpy(icmp + 2, &ck, 2);
-	return 14 + 40 + 32;
 }
 
 static void test_ipv6_handshake_data_and_nd(void **state)
@@ -410,7 +357,7 @@ static void test_ipv6_handshake_data_and_nd(void **state)
 	int rc;
 
 	h_peer_init(&p, true, 2, 40000, 0x70000000);
-	len = build_ns(h, &p, buf);
+	len = h_build_ns(h, &p, buf);
 	h_queue_bytes(h, buf, len, (uint32_t)len, RTE_MBUF_F_RX_L4_CKSUM_GOOD,
 		      RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6, true, NULL);
 	h_poll(h);

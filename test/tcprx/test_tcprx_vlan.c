@@ -120,60 +120,6 @@ static void test_vlan_stripped_tags_and_tx_offload(void **state)
 	assert_int_equal(h_dontneed(h, &a, UINT32_MAX), 1);
 }
 
-static size_t build_arp_request(const struct harness *h, const struct h_peer *p, uint8_t *buf)
-{
-	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;
-	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
-
-	memset(buf, 0, 60);
-	memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
-	eh->src_addr = p->mac;
-	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	a->arp_hlen = 6;
-	a->arp_plen = 4;
-	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-	a->arp_data.arp_sha = p->mac;
-	memcpy(&a->arp_data.arp_sip, p->ip, 4);
-	memcpy(&a->arp_data.arp_tip, h->ip4.bytes, 4);
-	return 60;
-}
-
-/* A neighbour solicitation for our IPv6 address, to its solicited-node group. */
-static size_t build_ns(const struct harness *h, const struct h_peer *p, uint8_t *buf)
-{
-	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;
-	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eh + 1);
-	uint8_t *icmp = (uint8_t *)(ip + 1);
-	uint8_t *dst = (uint8_t *)&ip->dst_addr; /* an array before DPDK 24.11, a struct since */
-	uint16_t ck;
-
-	memset(buf, 0, 14 + 40 + 32);
-	eh->dst_addr = (struct rte_ether_addr){ { 0x33, 0x33, 0xff, h->ip6.bytes[13],
-						  h->ip6.bytes[14], h->ip6.bytes[15] } };
-	eh->src_addr = p->mac;
-	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
-	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
-	ip->payload_len = rte_cpu_to_be_16(32);
-	ip->proto = IPPROTO_ICMPV6;
-	ip->hop_limits = 255;
-	memcpy(&ip->src_addr, p->ip, 16);
-	dst[0] = 0xff;
-	dst[1] = 0x02;
-	dst[11] = 1;
-	dst[12] = 0xff;
-	memcpy(&dst[13], &h->ip6.bytes[13], 3);
-	icmp[0] = 135;
-	memcpy(icmp + 8, h->ip6.bytes, 16);
-	icmp[24] = 1; /* source link-layer address */
-	icmp[25] = 1;
-	memcpy(icmp + 26, &p->mac, 6);
-	ck = rte_ipv6_udptcp_cksum(ip, icmp);
-	memcpy(icmp + 2, &ck, 2);
-	return 14 + 40 + 32;
-}
-
 static void test_vlan_arp_and_nd_replies_tagged(void **state)
 {
 	static const uint16_t ours[] = { 7, 300 };
@@ -186,7 +132,7 @@ static void test_vlan_arp_and_nd_replies_tagged(void **state)
 	restart_with_vlans(h, ours, 2, false);
 	h_peer_init(&p, false, 2, 0, 0);
 	/* ARP with the tag in the frame: the reply carries it in the frame. */
-	len = h_tag_frame(buf, build_arp_request(h, &p, buf), 7);
+	len = h_tag_frame(buf, h_build_arp_request(&p, h->ip4.bytes, buf), 7);
 	h_queue_bytes(h, buf, len, (uint32_t)len, 0, RTE_PTYPE_L2_ETHER_VLAN, true, NULL);
 	h_poll(h);
 	assert_true(h_next(h, &f));
@@ -197,7 +143,7 @@ static void test_vlan_arp_and_nd_replies_tagged(void **state)
 	assert_true(rte_is_same_ether_addr(&f.arp_tha, &p.mac));
 	/* A solicitation whose tag the device stripped: the advertisement is tagged in the frame. */
 	h_peer_init(&p, true, 2, 0, 0);
-	len = build_ns(h, &p, buf);
+	len = h_build_ns(h, &p, buf);
 	h_queue_bytes(h, buf, len, (uint32_t)len,
 		      RTE_MBUF_F_RX_L4_CKSUM_GOOD | RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED,
 		      RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6, true, NULL);
@@ -211,7 +157,7 @@ static void test_vlan_arp_and_nd_replies_tagged(void **state)
 	assert_memory_equal(f.nd_target, h->ip6.bytes, 16);
 	/* The same ARP request untagged, or on VLAN 8: not ours. */
 	h_peer_init(&p, false, 2, 0, 0);
-	len = build_arp_request(h, &p, buf);
+	len = h_build_arp_request(&p, h->ip4.bytes, buf);
 	h_queue_bytes(h, buf, len, (uint32_t)len, 0, RTE_PTYPE_L2_ETHER_ARP, true, NULL);
 	len = h_tag_frame(buf, len, 8);
 	h_queue_bytes(h, buf, len, (uint32_t)len, 0, RTE_PTYPE_L2_ETHER_VLAN, true, NULL);
