@@ -226,6 +226,17 @@ static void send_ts(struct harness *h, struct h_peer *p, uint32_t off, uint32_t 
 	h_send(h, p, &s);
 }
 
+/* A timestamping peer connects and its first 1000 bytes (TSval 100) are ACKed. */
+static void open_ts_stream(struct harness *h, struct h_peer *p, uint32_t isn)
+{
+	h_peer_init(p, false, 2, 40000, isn);
+	p->ts = true;
+	p->tsval = 100;
+	h_open(h, p);
+	send_ts(h, p, 0, 1000, 100);
+	h_settle(h, p, NULL);
+}
+
 /*
  * Segments 0..3 of 1000 bytes, sent at TSvals 100..103. Segment 1 is lost;
  * 2 is delayed by the wire, 3 arrives. The retransmission of 1 (TSval 110)
@@ -239,12 +250,7 @@ static void test_paws_tolerates_reordering(void **state)
 	struct tcprx_conn_stats cs;
 	struct h_peer p;
 
-	h_peer_init(&p, false, 2, 40000, 0x23000000);
-	p.ts = true;
-	p.tsval = 100;
-	h_open(h, &p);
-	send_ts(h, &p, 0, 1000, 100);
-	h_settle(h, &p, NULL);
+	open_ts_stream(h, &p, 0x23000000);
 	send_ts(h, &p, 3000, 1000, 103);
 	h_expect(h, &p, H_ACK_OF(h_seq(&p, 1000)), NULL);
 	send_ts(h, &p, 1000, 1000, 110);
@@ -273,12 +279,7 @@ static void test_paws_rejects_old_duplicates(void **state)
 	uint32_t off;
 
 	h_restart_with(h, 64, 0);
-	h_peer_init(&p, false, 2, 40000, 0x24000000);
-	p.ts = true;
-	p.tsval = 100;
-	h_open(h, &p);
-	send_ts(h, &p, 0, 1000, 100);
-	h_settle(h, &p, NULL);
+	open_ts_stream(h, &p, 0x24000000);
 	send_ts(h, &p, 1000, 1000, 105);
 	h_settle(h, &p, NULL);
 	/* Older than TS.Recent (105) and than the value it replaced (100): old. */
