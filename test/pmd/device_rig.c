@@ -16,7 +16,6 @@
 
 #include "device_rig.h"
 
-struct rte_mempool *hdr_mp, *pay_mp;
 
 const struct rte_ether_addr port_mac = { { 0x02, 0x68, 0x73, 0x00, 0x00, 0x01 } };
 const struct rte_ether_addr other_mac = { { 0x02, 0x00, 0x00, 0x00, 0x00, 0x99 } };

@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "hsplit_hw.h"
+#include "pmd_rig.h"   /* hdr_mp, pay_mp: 256- and 2048-byte data rooms */
 
 #define NB_DESC   64u
 /* RTE_IPV4() shifts an int: 161 << 24 is undefined behaviour (UBSan says so). */
@@ -22,7 +23,6 @@
 #define MAX_WIRE  64u
 #define L4_SPLIT (RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_TCP)
 
-extern struct rte_mempool *hdr_mp, *pay_mp;   /* 256- and 2048-byte data rooms */
 extern const struct rte_ether_addr port_mac, other_mac;
 
 struct test_wire {

@@ -22,7 +22,6 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -342,29 +341,13 @@ static void test_mtu_same_on_every_queue(void **state)
 
 int main(void)
 {
-	char prefix[64];
-	char *argv[] = { "test_conformance", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			 "-l", "0", "--log-level=pmd.net.hsplit:info", "--file-prefix", prefix };
+	static const struct pmd_rig_eal eal = { .name = "test_conformance", .memory_mb = "256",
+						.lcores = "0", .nb_mbuf = 1024,
+						.hdr_room = HDR_ROOM + RTE_PKTMBUF_HEADROOM };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_frame_every_split),
 		cmocka_unit_test(test_mtu_same_on_every_queue),
 	};
-	int ret;
 
-	snprintf(prefix, sizeof(prefix), "test_conformance_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0) {
-		fprintf(stderr, "EAL init failed\n");
-		return 1;
-	}
-	hdr_mp = rte_pktmbuf_pool_create("hdr", 1024, 0, 0, HDR_ROOM + RTE_PKTMBUF_HEADROOM, 0);
-	pay_mp = rte_pktmbuf_pool_create("pay", 1024, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, 0);
-	if (hdr_mp == NULL || pay_mp == NULL) {
-		fprintf(stderr, "mbuf pools: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
-	ret = cmocka_run_group_tests(tests, NULL, NULL);
-	rte_mempool_free(hdr_mp);
-	rte_mempool_free(pay_mp);
-	rte_eal_cleanup();
-	return ret;
+	return pmd_rig_run(&eal, tests, RTE_DIM(tests));
 }

@@ -13,16 +13,15 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
-#include <rte_bus_vdev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_mbuf.h>
 
 #include "devmem.h"
+#include "pmd_rig.h"
 #include "rte_pmd_hsplit.h"
 
 #define TEST_NOTE(fmt, ...) print_message("# " fmt "\n", ##__VA_ARGS__)
@@ -30,8 +29,6 @@
 #define BIND_ATTEMPTS 2000u
 #define CHURN_EVERY 10u
 #define SPLIT_IPV4_TCP (RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_TCP)
-
-static struct rte_mempool *hdr_mp, *pay_mp;
 
 struct poller {
 	uint16_t port;
@@ -59,29 +56,13 @@ static int poll_queue(void *arg)
 /* Probe and configure one split queue; started only when asked. */
 static uint16_t port_setup(const char *name, bool start)
 {
-	struct rte_eth_conf conf = { .rxmode.offloads = RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT };
-	union rte_eth_rxseg seg[2] = { 0 };
-	struct rte_eth_rxconf rxconf = { .rx_seg = seg, .rx_nseg = 2 };
-	uint16_t port;
+	static const struct pmd_port_cfg c = { .devargs = "backend=gen", .nb_rxq = 1, .split = true,
+					       .proto_hdr = SPLIT_IPV4_TCP, .configure_only = true };
+	uint16_t port = pmd_port_up(&c, name);
 
-	assert_int_equal(rte_vdev_init(name, "backend=gen"), 0);
-	assert_int_equal(rte_eth_dev_get_port_by_name(name, &port), 0);
-	assert_int_equal(rte_eth_dev_configure(port, 1, 1, &conf), 0);
-	seg[0].split.mp = hdr_mp;
-	seg[0].split.proto_hdr = SPLIT_IPV4_TCP;
-	seg[1].split.mp = pay_mp;
-	assert_int_equal(rte_eth_rx_queue_setup(port, 0, 256, 0, &rxconf, NULL), 0);
-	assert_int_equal(rte_eth_tx_queue_setup(port, 0, 256, 0, NULL), 0);
 	if (start)
 		assert_int_equal(rte_eth_dev_start(port), 0);
 	return port;
-}
-
-static void port_close(uint16_t port, const char *name)
-{
-	assert_int_equal(rte_eth_dev_stop(port), 0);
-	assert_int_equal(rte_eth_dev_close(port), 0);
-	assert_int_equal(rte_vdev_uninit(name), 0);
 }
 
 /* A second port's life while the first is polled: bind while stopped, close while bound. */
@@ -94,7 +75,7 @@ static void churn_second_port(struct devmem_binding *b)
 	assert_int_equal(devmem_rxq_check(port, 0), 0);
 	assert_int_equal(devmem_unbind_rx(port, 0), 0);
 	assert_int_equal(devmem_bind_rx(port, &q, 1, b), 0);
-	port_close(port, "net_hsplit_churn"); /* unregisters the port, still bound */
+	pmd_port_close(port, "net_hsplit_churn"); /* unregisters the port, still bound */
 }
 
 static void test_bind_busy_while_polled(void **state)
@@ -156,7 +137,7 @@ static void test_bind_busy_while_polled(void **state)
 	}
 	assert_true(got > 0);
 	assert_int_equal(devmem, got);
-	port_close(p.port, "net_hsplit_polled");
+	pmd_port_close(p.port, "net_hsplit_polled");
 	devmem_binding_unbind(b);
 	devmem_dmabuf_put(dmabuf);
 	assert_int_equal(devmem_binding_count_live(), 0);
@@ -165,28 +146,11 @@ static void test_bind_busy_while_polled(void **state)
 
 int main(void)
 {
-	char prefix[64];
-	char *argv[] = { "test_pmd_bind_busy", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-			 "-l", "0-1", "--log-level=pmd.net.hsplit:info", "--file-prefix", prefix };
+	static const struct pmd_rig_eal eal = { .name = "test_pmd_bind_busy", .memory_mb = "512",
+						.lcores = "0-1", .nb_mbuf = NB_MBUF, .hdr_room = 256 };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bind_busy_while_polled),
 	};
-	int ret;
 
-	snprintf(prefix, sizeof(prefix), "test_pmd_bind_busy_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0) {
-		fprintf(stderr, "EAL init failed\n");
-		return 1;
-	}
-	hdr_mp = rte_pktmbuf_pool_create("hdr", NB_MBUF, 0, 0, 256, 0);
-	pay_mp = rte_pktmbuf_pool_create("pay", NB_MBUF, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, 0);
-	if (hdr_mp == NULL || pay_mp == NULL) {
-		fprintf(stderr, "mbuf pools: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
-	ret = cmocka_run_group_tests(tests, NULL, NULL);
-	rte_mempool_free(hdr_mp);
-	rte_mempool_free(pay_mp);
-	rte_eal_cleanup();
-	return ret;
+	return pmd_rig_run(&eal, tests, RTE_DIM(tests));
 }

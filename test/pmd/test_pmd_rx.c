@@ -23,6 +23,7 @@
 #include <rte_tcp.h>
 
 #include "devmem_driver.h"
+#include "pmd_rig.h"
 #include "rte_pmd_hsplit.h"
 
 #define TEST_NOTE(fmt, ...) print_message("# " fmt "\n", ##__VA_ARGS__)
@@ -30,60 +31,19 @@
 /* --rxhdrs=ipv4-tcp: split after the TCP header */
 #define SPLIT_IPV4_TCP (RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_TCP)
 
-static struct rte_mempool *hdr_mp, *pay_mp;
 static unsigned int port_seq;
 
-struct port_cfg {
-	const char *devargs;
-	uint16_t nb_rxq;
-	bool split;
-	uint32_t proto_hdr;   /* protocol split when non-zero */
-	uint16_t seg0_len;    /* length split otherwise */
-	bool rss;
-};
-
-/* Probe, configure with buffer split, start; returns the port id. */
-static uint16_t port_up(const struct port_cfg *c, char *name, size_t name_len)
+/* Probe the next net_hsplit<N> (its name into name), configured and started. */
+static uint16_t port_up(const struct pmd_port_cfg *c, char *name, size_t name_len)
 {
-	struct rte_eth_conf conf = { 0 };
-	union rte_eth_rxseg seg[2];
-	struct rte_eth_rxconf rxconf = { 0 };
-	uint16_t port, q;
-
 	snprintf(name, name_len, "net_hsplit%u", port_seq++);
-	assert_int_equal(rte_vdev_init(name, c->devargs), 0);
-	assert_int_equal(rte_eth_dev_get_port_by_name(name, &port), 0);
-	if (c->rss) {
-		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4;
-	}
-	if (c->split)
-		conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT;
-	assert_int_equal(rte_eth_dev_configure(port, c->nb_rxq, 1, &conf), 0);
-	memset(seg, 0, sizeof(seg));
-	seg[0].split.mp = hdr_mp;
-	seg[0].split.proto_hdr = c->proto_hdr;
-	seg[0].split.length = c->proto_hdr ? 0 : c->seg0_len;
-	seg[1].split.mp = pay_mp;
-	rxconf.rx_seg = seg;
-	rxconf.rx_nseg = 2;
-	for (q = 0; q < c->nb_rxq; q++) {
-		if (c->split)
-			assert_int_equal(rte_eth_rx_queue_setup(port, q, 256, 0, &rxconf, NULL), 0);
-		else
-			assert_int_equal(rte_eth_rx_queue_setup(port, q, 256, 0, NULL, pay_mp), 0);
-	}
-	assert_int_equal(rte_eth_tx_queue_setup(port, 0, 256, 0, NULL), 0);
-	assert_int_equal(rte_eth_promiscuous_enable(port), 0);
-	assert_int_equal(rte_eth_dev_start(port), 0);
-	return port;
+	return pmd_port_up(c, name);
 }
 
+/* Closed, and nothing of a binding or a pool left behind. */
 static void port_down(uint16_t port, const char *name)
 {
-	assert_int_equal(rte_eth_dev_stop(port), 0);
-	assert_int_equal(rte_eth_dev_close(port), 0);
-	assert_int_equal(rte_vdev_uninit(name), 0);
+	pmd_port_close(port, name);
 	assert_int_equal(devmem_binding_count_live(), 0);
 	assert_int_equal(devmem_pool_count_zombies(), 0);
 }
@@ -142,7 +102,7 @@ static void check_devmem_payload(const struct rte_mbuf *pay, uint32_t seq, size_
 
 static void test_proto_split_ipv4_tcp_devmem(void **state)
 {
-	struct port_cfg c = { .devargs = "backend=gen,count=200,flows=1,dmabuf=memfd:size=8M",
+	struct pmd_port_cfg c = { .devargs = "backend=gen,count=200,flows=1,dmabuf=memfd:size=8M",
 			      .nb_rxq = 1, .split = true,
 			      .proto_hdr = SPLIT_IPV4_TCP };
 	struct rte_mbuf *pkts[200];
@@ -178,7 +138,7 @@ static void test_proto_split_ipv4_tcp_devmem(void **state)
 
 static void test_proto_split_ipv6_udp_host_payload(void **state)
 {
-	struct port_cfg c = { .devargs = "backend=gen,count=64,proto=udp,l3=ipv6,size=1000",
+	struct pmd_port_cfg c = { .devargs = "backend=gen,count=64,proto=udp,l3=ipv6,size=1000",
 			      .nb_rxq = 1, .split = true,
 			      .proto_hdr = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6_EXT_UNKNOWN |
 					   RTE_PTYPE_L4_UDP };
@@ -206,7 +166,7 @@ static void test_proto_split_ipv6_udp_host_payload(void **state)
 
 static void test_length_split(void **state)
 {
-	struct port_cfg c = { .devargs = "backend=gen,count=32", .nb_rxq = 1, .split = true,
+	struct pmd_port_cfg c = { .devargs = "backend=gen,count=32", .nb_rxq = 1, .split = true,
 			      .seg0_len = 100 };
 	struct rte_mbuf *pkts[32];
 	char name[32];
@@ -229,7 +189,7 @@ static void test_length_split(void **state)
 /* ICMP cannot be split at L4: the whole frame lands in host memory, flagged LINEAR. */
 static void test_linear_for_icmp(void **state)
 {
-	struct port_cfg c = { .devargs = "backend=gen,count=16,proto=icmp,size=200,dmabuf=memfd:size=4M",
+	struct pmd_port_cfg c = { .devargs = "backend=gen,count=16,proto=icmp,size=200,dmabuf=memfd:size=4M",
 			      .nb_rxq = 1, .split = true,
 			      .proto_hdr = SPLIT_IPV4_TCP };
 	struct rte_mbuf *pkts[16];
@@ -258,7 +218,7 @@ static void test_linear_for_icmp(void **state)
 /* A 16-chunk binding, single placement, the app holds every chunk: drop or copy. */
 static void run_pool_empty(const char *devargs, bool copy)
 {
-	struct port_cfg c = { .devargs = devargs, .nb_rxq = 1, .split = true,
+	struct pmd_port_cfg c = { .devargs = devargs, .nb_rxq = 1, .split = true,
 			      .proto_hdr = SPLIT_IPV4_TCP };
 	struct rte_mbuf *pkts[64];
 	char name[32];
@@ -377,7 +337,7 @@ static struct rte_flow *tcp_port_rule(uint16_t port, bool src, uint16_t value, i
 /* gen flows f=0..3 have TCP source ports 10000+f; rules send one to queue 1, drop another. */
 static void test_flow_steering_and_isolate(void **state)
 {
-	struct port_cfg c = { .devargs = "backend=gen,count=400,flows=4", .nb_rxq = 2,
+	struct pmd_port_cfg c = { .devargs = "backend=gen,count=400,flows=4", .nb_rxq = 2,
 			      .split = true,
 			      .proto_hdr = SPLIT_IPV4_TCP };
 	struct rte_mbuf *pkts[400];
@@ -420,7 +380,7 @@ static void test_flow_steering_and_isolate(void **state)
 
 static void test_rss_spreads_flows(void **state)
 {
-	struct port_cfg c = { .devargs = "backend=gen,count=256,flows=16", .nb_rxq = 2,
+	struct pmd_port_cfg c = { .devargs = "backend=gen,count=256,flows=16", .nb_rxq = 2,
 			      .rss = true };
 	struct rte_mbuf *pkts[256];
 	unsigned int n0, n1, i;
@@ -444,10 +404,10 @@ static void test_rss_spreads_flows(void **state)
 /* Received device-memory payload sent out through a peer: the bytes arrive intact. */
 static void test_peer_tx_of_devmem_payload(void **state)
 {
-	struct port_cfg a = { .devargs = "backend=gen,count=32,dmabuf=memfd:size=4M", .nb_rxq = 1,
+	struct pmd_port_cfg a = { .devargs = "backend=gen,count=32,dmabuf=memfd:size=4M", .nb_rxq = 1,
 			      .split = true,
 			      .proto_hdr = SPLIT_IPV4_TCP };
-	struct port_cfg p = { .nb_rxq = 1 };
+	struct pmd_port_cfg p = { .nb_rxq = 1 };
 	struct rte_mbuf *pkts[32], *back[32];
 	char na[32], nb[32], nc[32], args_b[64], args_c[64];
 	uint16_t pa, pb, pc, sent;
@@ -703,8 +663,8 @@ static void test_vlan_and_multicast(void **state)
  */
 static void test_ethdev_backend_over_net_ring(void **state)
 {
-	struct port_cfg g = { .devargs = "backend=gen,count=32", .nb_rxq = 1 };
-	struct port_cfg e = { .devargs = "backend=ethdev,port=net_ring_t", .nb_rxq = 1,
+	struct pmd_port_cfg g = { .devargs = "backend=gen,count=32", .nb_rxq = 1 };
+	struct pmd_port_cfg e = { .devargs = "backend=ethdev,port=net_ring_t", .nb_rxq = 1,
 			      .split = true, .proto_hdr = SPLIT_IPV4_TCP };
 	struct rte_mbuf *pkts[32], *back[32];
 	char ng[32], ne[32];
@@ -773,9 +733,8 @@ static void test_bad_devargs(void **state)
 
 int main(void)
 {
-	char prefix[64];
-	char *argv[] = { "test_pmd_rx", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-			 "-l", "0-1", "--log-level=pmd.net.hsplit:info", "--file-prefix", prefix };
+	static const struct pmd_rig_eal eal = { .name = "test_pmd_rx", .memory_mb = "512",
+						.lcores = "0-1", .nb_mbuf = NB_MBUF, .hdr_room = 256 };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proto_split_ipv4_tcp_devmem),
 		cmocka_unit_test(test_proto_split_ipv6_udp_host_payload),
@@ -793,22 +752,6 @@ int main(void)
 		cmocka_unit_test(test_ethdev_backend_over_net_ring),
 		cmocka_unit_test(test_bad_devargs),
 	};
-	int ret;
 
-	snprintf(prefix, sizeof(prefix), "test_pmd_rx_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0) {
-		fprintf(stderr, "EAL init failed\n");
-		return 1;
-	}
-	hdr_mp = rte_pktmbuf_pool_create("hdr", NB_MBUF, 0, 0, 256, 0);
-	pay_mp = rte_pktmbuf_pool_create("pay", NB_MBUF, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, 0);
-	if (hdr_mp == NULL || pay_mp == NULL) {
-		fprintf(stderr, "mbuf pools: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
-	ret = cmocka_run_group_tests(tests, NULL, NULL);
-	rte_mempool_free(hdr_mp);
-	rte_mempool_free(pay_mp);
-	rte_eal_cleanup();
-	return ret;
+	return pmd_rig_run(&eal, tests, RTE_DIM(tests));
 }
