@@ -392,6 +392,10 @@ static void result_add(struct hrx_run *run, const struct hrx_conn *c, uint64_t n
 {
 	struct hrx_conn_result *r;
 
+	if (run->nb_results == HRX_RESULTS_MAX) {
+		run->results_unlisted++;
+		return;
+	}
 	if (run->nb_results == run->results_cap) {
 		uint32_t cap = run->results_cap ? run->results_cap * 2 : 64;
 		struct hrx_conn_result *n = realloc(run->results, cap * sizeof(*n));

@@ -120,7 +120,12 @@ void hrx_conn_live_info(const struct hrx_conn *c, uint32_t *wnd, uint32_t *chunk
 /* Tokens the application holds on this connection now (not yet returned). */
 uint32_t hrx_conn_tokens_held(const struct hrx_conn *c);
 
-/* Per-connection results for the summary (kept after the connection ends). */
+/*
+ * Per-connection results for the summary (kept after the connection ends),
+ * for the first HRX_RESULTS_MAX connections: a receiver that runs for days
+ * must not grow by a record per connection. The totals count every one.
+ */
+#define HRX_RESULTS_MAX 4096u
 struct hrx_conn_result {
 	uint32_t id;
 	char remote[64];
@@ -143,6 +148,7 @@ struct hrx_run {
 	uint32_t nb_live, live_cap;
 	struct hrx_conn_result *results;
 	uint32_t nb_results, results_cap;
+	uint64_t results_unlisted;    /* connections past HRX_RESULTS_MAX */
 	uint64_t tick_ns, tick_bytes, tick_segs;  /* the previous progress line */
 	FILE *samples;                /* --samples: open while running */
 	uint64_t sample_ns;           /* the previous sample */

@@ -278,7 +278,7 @@ static void summary_json(const struct hrx_run *run, double elapsed)
 		app_json_string(run->xstats[i].name);
 		printf(":%" PRIu64, run->xstats[i].value);
 	}
-	printf("},\"conns\":[");
+	printf("},\"conns_unlisted\":%" PRIu64 ",\"conns\":[", run->results_unlisted);
 	for (i = 0; i < run->nb_results; i++) {
 		const struct hrx_conn_result *r = &run->results[i];
 
