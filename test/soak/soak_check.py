@@ -283,6 +283,7 @@ def plot(a, fams, results):
     lines = ['set multiplot layout 4,1 title "hsplit-rx soak: %.0f s of connections, '
              'lossy wire, random stalls and holds"' % a.seconds,
              'set grid', 'set key outside right top', 'set xrange [0:*]',
+             'set lmargin at screen 0.07', 'set rmargin at screen 0.76',
              'set style rect fc lt -1 fs solid 0.08 noborder',
              'set obj 1 rect from %g, graph 0 to %g, graph 1' % (half, a.seconds),
              'set arrow 1 from %g, graph 0 to %g, graph 1 nohead dt 2' % (a.seconds, a.seconds)]
@@ -295,16 +296,19 @@ def plot(a, fams, results):
                 'title "%s fit, 2nd half"' % (half, a.seconds, icpt, slope, div, colors[fam.name],
                                               fam.name))
 
-    def panel(ylabel, specs):
+    def panel(ylabel, specs, y2label=None):
         parts = []
         for fam in fams:
             data = os.path.join(a.out, 'series-%s.tsv' % fam.name)
             for col, title, dt, fitname, div in specs:
-                parts.append('"%s" using 1:($%d/%g) with lines lw 1.5 dt %d lc rgb "%s" title "%s %s"'
-                             % (data, col, div, dt, colors[fam.name], fam.name, title))
+                axes = ' axes x1y2' if y2label and col == 12 else ''
+                parts.append('"%s" using 1:($%d/%g)%s with lines lw 1.5 dt %d lc rgb "%s" title "%s %s"'
+                             % (data, col, div, axes, dt, colors[fam.name], fam.name, title))
                 if fitname:
                     parts.append(fit(fam, fitname, div))
-        return ['set ylabel "%s"' % ylabel, 'plot ' + ', \\\n  '.join(parts)]
+        y2 = (['set y2label "%s"' % y2label, 'set y2tics', 'set ytics nomirror'] if y2label
+              else ['unset y2label', 'unset y2tics', 'set ytics mirror'])
+        return ['set ylabel "%s"' % ylabel] + y2 + ['plot ' + ', \\\n  '.join(parts)]
 
     lines += panel('memory (MiB)', [(2, 'RSS', 1, 'rss', 1024), (3, 'RssAnon', 3, 'rss_anon', 1024)])
     lines += panel('chunks / tokens', [(5, 'chunks held', 1, 'chunks_held', 1),
@@ -314,7 +318,8 @@ def plot(a, fams, results):
                                     (8, 'header', 3, None, 1)])
     lines += ['set xlabel "seconds (shaded: the second half, where growth is measured; '
               'dashed line: no new connections)"']
-    lines += panel('conns / Mbit/s', [(10, 'live conns', 1, None, 1), (12, 'Mbit/s / 10', 3, None, 10)])
+    lines += panel('live connections', [(10, 'live conns', 1, None, 1), (12, 'Mbit/s (right)', 3, None, 1)],
+                   y2label='Mbit/s received')
     lines += ['unset multiplot']
     body = '\n'.join(lines) + '\n'
     for term, ext in (('pngcairo size 1200,1400 font ",10"', 'png'),
