@@ -100,11 +100,14 @@ def start_receiver(a, fam, out):
 
 
 def start_sender(a, fam):
+    """soak_send.py in the sender namespace; its output to files (a pipe nobody reads
+    until the end would fill and block it)."""
+    fam.sender_out = os.path.join(a.out, 'sender-%s.out' % fam.name)
     args = [sys.executable, SENDER, fam.rx_ip, PORT, '--conns', fam.conns,
             '--seconds', a.seconds, '--seed', a.seed + (0 if fam.name == 'ipv4' else 7),
             '--long-max', a.long_max, '--timeout', a.drain]
-    fam.sender = subprocess.Popen(in_ns(fam.wire.tx, args), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
+    with open(fam.sender_out, 'w') as out, open(fam.sender_out + '.err', 'w') as err:
+        fam.sender = subprocess.Popen(in_ns(fam.wire.tx, args), stdout=out, stderr=err)
 
 
 def proc_memory(pid):
@@ -184,6 +187,10 @@ def run_traffic(a, fams):
             for f in fams:
                 if f.sender.poll() is None:
                     f.sender.send_signal(signal.SIGTERM)
+        if now - t0 > a.seconds + a.drain + 60:
+            for f in fams:  # it did not answer SIGTERM: its report is lost, the check says so
+                if f.sender.poll() is None:
+                    f.sender.kill()
         sample_all(fams, t0, phase)
         if now - last_print >= a.print_every:
             progress(fams, now - t0, a.seconds)
@@ -191,7 +198,8 @@ def run_traffic(a, fams):
         next_tick += 1.0
         time.sleep(max(0.0, next_tick - time.monotonic()))
     for fam in fams:
-        out, err = fam.sender.communicate(timeout=60)
+        with open(fam.sender_out) as out, open(fam.sender_out + '.err') as err:
+            out, err = out.read(), err.read()
         try:
             fam.sent = json.loads(out)
         except ValueError:

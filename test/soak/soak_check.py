@@ -357,8 +357,7 @@ def report(a, fams, elapsed, command, plot_it=True):
             f.write(''.join(fam.rx.lines))
         with open(os.path.join(a.out, 'hsplit-rx-%s.json' % fam.name), 'w') as f:
             json.dump(fam.report, f)
-        with open(os.path.join(a.out, 'sender-%s.json' % fam.name), 'w') as f:
-            json.dump(fam.sent, f)
+
     write_data(a, fams, results)
     if plot_it:
         plot(a, fams, results)
