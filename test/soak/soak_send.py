@@ -17,11 +17,11 @@ repeats):
 After --seconds no slot opens a new connection and the open ones finish.
 SIGTERM ends the run at once: every connection still open is reset
 (SO_LINGER 0) and reported as unfinished. A socket call that waits longer
-than --timeout ends its connection with an error. Prints one JSON object:
+than --timeout resets its connection too (timeout). Prints one JSON object:
 counts per outcome and one [local port, bytes sent, outcome, kind,
 seconds] per connection, where outcome is ok (every byte sent and the
-receiver's FIN seen), aborted (reset on purpose), unfinished, or an error
-message. Exit 0 when every connection is ok or aborted.
+receiver's FIN seen), aborted (reset on purpose), timeout, unfinished, or
+an error message. Exit 0 when no connection ended in an error.
 
 usage: soak_send.py HOST PORT [--conns N] [--seconds S] [--seed N] [...]
 """
@@ -96,6 +96,10 @@ def one_connection(slot_id, host, port, kind, size, abort, timeout):
         # hsplit-rx closes once it has consumed everything up to our FIN
         data = s.recv(4096)
         return result('ok' if not data else 'error: the receiver sent %d bytes' % len(data))
+    except socket.timeout:
+        # no progress for --timeout s: give up with an RST, as 'unfinished' does
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RST)
+        return result('timeout')
     except OSError as e:
         return result('error: %s: %s' % (type(e).__name__, e))
     finally:
@@ -160,7 +164,7 @@ def main():
     for r in results:
         key = r[2] if not r[2].startswith('error') else 'error'
         outcomes[key] = outcomes.get(key, 0) + 1
-    errors = [r for r in results if r[2] not in ('ok', 'aborted')]
+    errors = [r for r in results if r[2] not in ('ok', 'aborted', 'timeout', 'unfinished')]
     took = sorted(r[4] for r in results if r[2] == 'ok')
 
     def pct(q):
