@@ -44,7 +44,7 @@ def series_defs(a, fam):
         ('binding_chunks_out', ('app_binding_chunks_out', 1, 'chunks', lambda r: pool, live // 4)),
         ('pay_mbufs_in_use', ('app_pay_mbufs_in_use', 1, 'mbufs', lambda r: pool, live // 4)),
         ('hdr_mbufs_in_use', ('app_hdr_mbufs_in_use', 1, 'mbufs', lambda r: pool, live // 4)),
-        ('tcprx_conns', ('app_tcprx_conns', 1, 'slots', lambda r: max_conns, max_conns // 4)),
+        ('tcprx_conns', ('app_tcprx_conns', 1, 'slots', lambda r: max_conns, max_conns // 2)),
     ])
 
 
