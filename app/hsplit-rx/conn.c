@@ -5,7 +5,8 @@
  * through the device (in test mode), and give the tokens back in batches
  * (SO_DEVMEM_DONTNEED). --hold-ms keeps every token for a while and
  * --stall-after/--stall-ms stop returning tokens once, which is how a slow
- * application closes the window.
+ * application closes the window. --random-app draws both per connection, and
+ * stalls again and again: an application that misbehaves at random.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,11 +30,55 @@ struct hrx_conn {
 	uint64_t verified, verify_errors;
 	struct held_token *held;    /* tokens not yet returned, oldest first */
 	uint32_t nb_held, held_cap;
+	uint64_t hold_ns;           /* keep every token at least this long */
+	uint64_t stall_at;          /* stream offset of the next stall; UINT64_MAX = none */
+	uint32_t stall_ms;          /* how long that stall lasts */
 	uint64_t stall_until;       /* ns; 0 = not stalling */
-	bool stalled_once;
 	bool reset;
 	struct tcprx_conn_stats cs; /* final, once finished */
 };
+
+/* xorshift64 (Marsaglia): uniform enough in [0, n] for an application's moods. */
+static uint64_t random_upto(struct hrx_run *run, uint64_t n)
+{
+	uint64_t x = run->rng;
+
+	if (x == 0) /* first use: the seed, spread over the bits (never 0) */
+		x = (uint64_t)run->opt->random_app * 0x9e3779b97f4a7c15ull | 1;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	run->rng = x;
+	return n < UINT64_MAX ? x % (n + 1) : x;
+}
+
+/*
+ * --random-app: this connection's hold time and its next stall, drawn anew
+ * at the start and after every stall: the next one 0..2 x stall-after bytes
+ * on (stall-after on average), lasting 0..stall-ms.
+ */
+static void random_redraw(struct hrx_run *run, struct hrx_conn *c)
+{
+	const struct hrx_options *o = run->opt;
+
+	c->hold_ns = random_upto(run, o->hold_ms) * 1000000ull;
+	if (o->stall_after == 0)
+		return;
+	c->stall_at = c->offset + random_upto(run, 2 * o->stall_after);
+	c->stall_ms = (uint32_t)random_upto(run, o->stall_ms);
+}
+
+/* What the application does on this connection: fixed by the options, or drawn. */
+static void app_behaviour(struct hrx_run *run, struct hrx_conn *c)
+{
+	const struct hrx_options *o = run->opt;
+
+	c->hold_ns = (uint64_t)o->hold_ms * 1000000ull;
+	c->stall_at = o->stall_after ? o->stall_after : UINT64_MAX;
+	c->stall_ms = o->stall_ms;
+	if (o->random_app)
+		random_redraw(run, c);
+}
 
 struct hrx_conn *hrx_conn_open(struct hrx_run *run, struct tcprx_conn *tc, uint32_t id)
 {
@@ -49,6 +94,7 @@ struct hrx_conn *hrx_conn_open(struct hrx_run *run, struct tcprx_conn *tc, uint3
 	if (tcprx_conn_info(tc, &info) == 0)
 		snprintf(c->remote, sizeof(c->remote), "%s:%u",
 			 tcprx_addr_format(&info.remote, addr, sizeof(addr)), info.remote_port);
+	app_behaviour(run, c);
 	tcprx_conn_set_user(tc, c);
 	if (!run->opt->quiet)
 		fprintf(stderr, "%s: conn %u from %s accepted\n", HRX_NAME, id, c->remote);
@@ -127,11 +173,11 @@ static void tokens_maybe_return(struct hrx_run *run, struct hrx_conn *c, uint64_
 		if (!o->quiet)
 			fprintf(stderr, "%s: conn %u: stall over, returning %u tokens\n", HRX_NAME,
 				c->id, c->nb_held);
+		if (o->random_app)
+			random_redraw(run, c);
 	}
-	if (o->hold_ms) {
-		uint64_t hold = (uint64_t)o->hold_ms * 1000000ull;
-
-		for (n = 0; n < c->nb_held && now - c->held[n].since_ns >= hold; n++)
+	if (c->hold_ns) {
+		for (n = 0; n < c->nb_held && now - c->held[n].since_ns >= c->hold_ns; n++)
 			;
 	}
 	if (n == 0 || (n < o->batch && !idle))
@@ -269,13 +315,13 @@ static int consume(struct hrx_run *run, struct hrx_conn *c, const struct devmem_
 	c->t_last = run->t_last_byte = now;
 	if (c->nb_held > run->tot.max_tokens_held)
 		run->tot.max_tokens_held = c->nb_held;
-	if (o->stall_after && !c->stalled_once && c->offset >= o->stall_after) {
-		c->stalled_once = true;
-		c->stall_until = now + (uint64_t)o->stall_ms * 1000000ull;
+	if (c->offset >= c->stall_at) {
+		c->stall_at = UINT64_MAX; /* once; --random-app draws the next when it is over */
+		c->stall_until = now + (uint64_t)c->stall_ms * 1000000ull;
 		run->tot.stalls++;
 		if (!o->quiet)
 			fprintf(stderr, "%s: conn %u: stalling %u ms at byte %lu: no tokens go back\n",
-				HRX_NAME, c->id, o->stall_ms, (unsigned long)c->offset);
+				HRX_NAME, c->id, c->stall_ms, (unsigned long)c->offset);
 	}
 	return 0;
 }
@@ -327,6 +373,11 @@ void hrx_conn_sum_stats(const struct hrx_conn *c, struct tcprx_conn_stats *sum)
 		b[i] += a[i];
 }
 
+uint32_t hrx_conn_tokens_held(const struct hrx_conn *c)
+{
+	return c->nb_held;
+}
+
 void hrx_conn_live_info(const struct hrx_conn *c, uint32_t *wnd, uint32_t *chunks)
 {
 	struct tcprx_conn_info info;
@@ -341,6 +392,10 @@ static void result_add(struct hrx_run *run, const struct hrx_conn *c, uint64_t n
 {
 	struct hrx_conn_result *r;
 
+	if (run->nb_results == HRX_RESULTS_MAX) {
+		run->results_unlisted++;
+		return;
+	}
 	if (run->nb_results == run->results_cap) {
 		uint32_t cap = run->results_cap ? run->results_cap * 2 : 64;
 		struct hrx_conn_result *n = realloc(run->results, cap * sizeof(*n));
@@ -373,6 +428,8 @@ void hrx_conn_finish(struct hrx_run *run, struct hrx_conn *c)
 	/* A stream that ended normally hands its last tokens back itself. */
 	if (!c->reset && c->nb_held)
 		tokens_return(run, c, c->nb_held);
+	else
+		run->tot.tokens_dropped += c->nb_held; /* tcprx_close releases them */
 	memset(&c->cs, 0, sizeof(c->cs));
 	tcprx_conn_stats(c->tc, &c->cs);
 	for (i = 0; i < sizeof(c->cs) / sizeof(uint64_t); i++)

@@ -63,6 +63,7 @@ struct hrx_options {
 	uint32_t stall_ms;         /* ... return no token for this long (once) */
 	bool latency;              /* one-way latency of each message from the sender's TSval */
 	uint32_t msg;              /* message size: a message starts every msg stream bytes */
+	uint32_t random_app;       /* a seed: hold and repeated stalls drawn at random; 0 = off */
 	/* when to stop (0 = never) */
 	uint64_t exit_conns;
 	uint64_t exit_bytes;
@@ -71,6 +72,7 @@ struct hrx_options {
 	double interval;           /* seconds between progress lines; 0 = none */
 	bool json;
 	bool quiet;
+	char samples[256];         /* one JSON line per interval to this file ("" = none) */
 };
 
 /* options.c. Returns -1 to run, else the exit status (0 after --help). */
@@ -96,6 +98,7 @@ struct hrx_totals {
 	uint64_t stalls;
 	uint64_t max_tokens_held;
 	uint64_t latency_no_ts;       /* --latency: messages whose segment had no TSval */
+	uint64_t tokens_dropped;      /* held by a reset connection: released by its close */
 	struct tcprx_conn_stats cs;   /* summed over connections (finished + live) */
 };
 
@@ -115,8 +118,15 @@ int hrx_conn_service(struct hrx_run *run, struct hrx_conn *c, uint64_t now_ns);
 void hrx_conn_finish(struct hrx_run *run, struct hrx_conn *c);
 void hrx_conn_sum_stats(const struct hrx_conn *c, struct tcprx_conn_stats *sum);
 void hrx_conn_live_info(const struct hrx_conn *c, uint32_t *wnd, uint32_t *chunks);
+/* Tokens the application holds on this connection now (not yet returned). */
+uint32_t hrx_conn_tokens_held(const struct hrx_conn *c);
 
-/* Per-connection results for the summary (kept after the connection ends). */
+/*
+ * Per-connection results for the summary (kept after the connection ends),
+ * for the first HRX_RESULTS_MAX connections: a receiver that runs for days
+ * must not grow by a record per connection. The totals count every one.
+ */
+#define HRX_RESULTS_MAX 4096u
 struct hrx_conn_result {
 	uint32_t id;
 	char remote[64];
@@ -139,7 +149,11 @@ struct hrx_run {
 	uint32_t nb_live, live_cap;
 	struct hrx_conn_result *results;
 	uint32_t nb_results, results_cap;
+	uint64_t results_unlisted;    /* connections past HRX_RESULTS_MAX */
 	uint64_t tick_ns, tick_bytes, tick_segs;  /* the previous progress line */
+	FILE *samples;                /* --samples: open while running */
+	uint64_t sample_ns;           /* the previous sample */
+	uint64_t rng;                 /* --random-app: xorshift64 state */
 	/* snapshots taken before teardown, for the final report */
 	struct tcprx_stats gs;
 	struct hrx_xstat *xstats;
@@ -167,5 +181,7 @@ void hrx_run_free(struct hrx_run *run);
 /* report.c */
 void hrx_report_tick(struct hrx_run *run, uint64_t now_ns, bool force);
 void hrx_report_final(struct hrx_run *run, uint64_t now_ns);
+/* --samples: one JSON line of what a soak watches grow (force: now, whatever the interval). */
+void hrx_report_sample(struct hrx_run *run, uint64_t now_ns, bool force);
 
 #endif

@@ -63,6 +63,7 @@ static const struct opt_def opt_defs[] = {
 	{ "hold-ms", T_U32, OFF(hold_ms), 0, 600000, "milliseconds from 0 to 600000" },
 	{ "stall-after", T_SIZE, OFF(stall_after), 0, UINT64_MAX, "a byte count (K/M/G suffixes)" },
 	{ "stall-ms", T_U32, OFF(stall_ms), 0, 600000, "milliseconds from 0 to 600000" },
+	{ "random-app", T_U32, OFF(random_app), 0, UINT32_MAX, "a seed from 1 to 4294967295, or 0 (off)" },
 	{ "latency", T_FLAG, OFF(latency), 0, 0, NULL },
 	{ "msg", T_SIZE, OFF(msg), 1, 1u << 30, "a message size in bytes from 1 to 1G" },
 	{ "conns", T_SIZE, OFF(exit_conns), 0, UINT64_MAX, "a connection count" },
@@ -71,6 +72,7 @@ static const struct opt_def opt_defs[] = {
 	{ "interval", T_SECONDS, OFF(interval), 0, 3600, "seconds, 0 for no progress lines" },
 	{ "json", T_FLAG, OFF(json), 0, 0, NULL },
 	{ "quiet", T_FLAG, OFF(quiet), 0, 0, NULL },
+	{ "samples", T_STRING, OFF(samples), 0, 0, "a file name for one JSON line per interval" },
 };
 
 #define NB_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -111,6 +113,9 @@ void hrx_usage(FILE *out, const char *prog)
 		"  --hold-ms MS          keep every token at least MS milliseconds (slow app)\n"
 		"  --stall-after BYTES --stall-ms MS\n"
 		"                        once per connection, after BYTES, return no token for MS\n"
+		"  --random-app SEED     a random application (0: off): each connection holds its\n"
+		"                        tokens 0..hold-ms, and stalls again and again, the next\n"
+		"                        after 0..2 x stall-after bytes, for 0..stall-ms\n"
 		"  --latency             one-way latency of every message: now - the sender's\n"
 		"                        TSval (Linux: tcp_timestamps=2 and a usec-TS route)\n"
 		"  --msg SIZE            message size for --latency: one starts every SIZE bytes (64)\n"
@@ -122,6 +127,8 @@ void hrx_usage(FILE *out, const char *prog)
 		"  --interval S          seconds between progress lines (1; 0 = none)\n"
 		"  --json                the final report as one JSON object on stdout\n"
 		"  --quiet               no progress lines\n"
+		"  --samples FILE        every interval, one JSON line to FILE: chunks, tokens,\n"
+		"                        mbufs and connections in use (what a soak watches)\n"
 		"  --config FILE         key = value settings (keys are the option names);\n"
 		"                        the command line overrides the file\n"
 		"  --help                this text\n"
@@ -393,6 +400,8 @@ static int check_consistent(const char *prog, const struct hrx_options *o)
 	}
 	if ((o->stall_after != 0) != (o->stall_ms != 0))
 		return bad(prog, "%s: --stall-after and --stall-ms go together", "stall");
+	if (o->samples[0] != '\0' && o->interval <= 0)
+		return bad(prog, "%s: --samples needs an --interval above 0", "samples");
 	return -1;
 }
 

@@ -3,8 +3,11 @@
  * What hsplit-rx says: a progress line per interval (on stderr when --json
  * owns stdout), the final summary, and the same numbers as one JSON object.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+
+#include <rte_mempool.h>
 
 #include "app_common.h"
 #include "hsplit_rx.h"
@@ -49,6 +52,59 @@ void hrx_report_tick(struct hrx_run *run, uint64_t now, bool force)
 	run->tick_ns = now;
 	run->tick_bytes = run->tot.bytes;
 	run->tick_segs = cs.segs_in;
+}
+
+/*
+ * --samples: what must stay bounded however long hsplit-rx runs, as one JSON
+ * line per interval (written whole and flushed, so a reader can follow the
+ * file): payload chunks held by the live connections and out of the binding,
+ * tokens the application holds, mbufs out of each pool, connection slots.
+ * At every sample tokens_granted = tokens_returned + tokens_dropped +
+ * app_tokens_held.
+ */
+void hrx_report_sample(struct hrx_run *run, uint64_t now, bool force)
+{
+	const struct hrx_options *o = run->opt;
+	const struct app_port *e = &run->port.eth;
+	struct tcprx_conn_stats cs;
+	struct tcprx_stats gs = { 0 };
+	uint32_t wnd = 0, chunks = 0, tokens = 0, i;
+
+	if (o->samples[0] == '\0' || (!force && (double)(now - run->sample_ns) < o->interval * 1e9))
+		return;
+	run->sample_ns = now;
+	if (run->samples == NULL) {
+		run->samples = fopen(o->samples, "w");
+		if (run->samples == NULL) {
+			fprintf(stderr, "%s: --samples %s: %s\n", HRX_NAME, o->samples, strerror(errno));
+			run->error = -errno;
+			return;
+		}
+	}
+	conn_stats_now(run, &cs);
+	for (i = 0; i < run->nb_live; i++) {
+		hrx_conn_live_info(run->live[i], &wnd, &chunks);
+		tokens += hrx_conn_tokens_held(run->live[i]);
+	}
+	if (run->rx != NULL)
+		tcprx_stats(run->rx, &gs);
+	fprintf(run->samples, "{\"t\":%.3f,\"bytes\":%" PRIu64 ",\"bytes_verified\":%" PRIu64
+		",\"verify_errors\":%" PRIu64 ",\"conns_accepted\":%" PRIu64 ",\"conns_ended\":%"
+		PRIu64 ",\"conns_reset\":%" PRIu64 ",\"conns_live\":%u,\"tcprx_conns\":%u"
+		",\"half_open\":%u,\"window_kib\":%u,\"chunks_held\":%u,\"app_tokens_held\":%u"
+		",\"binding_chunks_out\":%u,\"binding_chunks\":%u,\"hdr_mbufs_in_use\":%u"
+		",\"pay_mbufs_in_use\":%u,\"tx_mbufs_in_use\":%u,\"tokens_granted\":%" PRIu64
+		",\"tokens_returned\":%" PRIu64 ",\"tokens_dropped\":%" PRIu64 ",\"stalls\":%" PRIu64
+		",\"errors\":%" PRIu64 ",\"final\":%s}\n",
+		(double)(now - run->t_start) / 1e9, run->tot.bytes, run->tot.bytes_verified,
+		run->tot.verify_errors, run->tot.accepted, run->tot.finished, run->tot.resets,
+		run->nb_live, gs.conns, gs.half_open, wnd >> 10, chunks, tokens,
+		devmem_binding_nr_chunks(run->port.binding) - devmem_binding_nr_free(run->port.binding),
+		devmem_binding_nr_chunks(run->port.binding), rte_mempool_in_use_count(e->hdr_mp),
+		rte_mempool_in_use_count(e->pay_mp), rte_mempool_in_use_count(e->tx_mp),
+		cs.tokens_granted, cs.tokens_returned, run->tot.tokens_dropped, run->tot.stalls,
+		run->tot.errors, force ? "true" : "false");
+	fflush(run->samples);
 }
 
 static uint64_t xstat(const struct hrx_run *run, const char *name)
@@ -210,6 +266,7 @@ static void summary_json(const struct hrx_run *run, double elapsed)
 	printf(",\"tokens_returned_by_app\":%" PRIu64 ",\"dontneed_calls\":%" PRIu64
 	       ",\"max_tokens_held\":%" PRIu64 ",\"stalls\":%" PRIu64, t->tokens_returned,
 	       t->dontneed_calls, t->max_tokens_held, t->stalls);
+	printf(",\"tokens_dropped_at_reset\":%" PRIu64, t->tokens_dropped);
 	printf(",\"teardown_clean\":%s", run->teardown_ok ? "true" : "false");
 	printf(",\"tcp\":{");
 	json_conn_stats(&t->cs);
@@ -221,7 +278,7 @@ static void summary_json(const struct hrx_run *run, double elapsed)
 		app_json_string(run->xstats[i].name);
 		printf(":%" PRIu64, run->xstats[i].value);
 	}
-	printf("},\"conns\":[");
+	printf("},\"conns_unlisted\":%" PRIu64 ",\"conns\":[", run->results_unlisted);
 	for (i = 0; i < run->nb_results; i++) {
 		const struct hrx_conn_result *r = &run->results[i];
 

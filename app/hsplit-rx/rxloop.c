@@ -185,6 +185,7 @@ static int poll_loop(struct hrx_run *run)
 		accept_all(run);
 		service_all(run, now);
 		hrx_report_tick(run, now, false);
+		hrx_report_sample(run, now, false);
 		run->exit_reason = exit_due(run, now);
 		if (run->exit_reason != NULL) {
 			run->t_end = now;
@@ -213,6 +214,7 @@ int hrx_run(struct hrx_run *run)
 
 		hrx_conn_finish(run, c);
 	}
+	hrx_report_sample(run, hrx_now_ns(), true); /* the last: nothing live, nothing held */
 	if (run->rx != NULL) {
 		tcprx_stats(run->rx, &run->gs);
 		xstats_snapshot(run);
@@ -224,6 +226,9 @@ int hrx_run(struct hrx_run *run)
 
 void hrx_run_free(struct hrx_run *run)
 {
+	if (run->samples != NULL)
+		fclose(run->samples);
+	run->samples = NULL;
 	free(run->live);
 	free(run->results);
 	free(run->xstats);

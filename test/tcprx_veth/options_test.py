@@ -31,6 +31,8 @@ BAD = [
     (BASE + ['--bytes', '5Q'], "--bytes '5Q'"),
     (BASE + ['--seconds', 'soon'], "--seconds 'soon'"),
     (BASE + ['--stall-ms', '5'], '--stall-after and --stall-ms go together'),
+    (BASE + ['--random-app', 'x'], "--random-app 'x': expected a seed"),
+    (BASE + ['--samples', '/tmp/s.jsonl', '--interval', '0'], '--samples needs an --interval'),
     (BASE + ['--devargs', 'dmabuf=memfd:size=1M'], 'binds its own dmabuf'),
     (['--listen', '10.0.0.1:80', '--vdev', 'net_hsplit0', '--backend', 'gen'], 'already names the device'),
     (['--listen', '10.0.0.1:80', '--vdev', 'net_null0'], 'expected net_hsplitN'),
