@@ -85,7 +85,7 @@ ensure_tree() {
 # Suites left to ./run-tests on the host: they build network namespaces and
 # veth pairs (the tree shares the host's network), boot QEMU, or need clang.
 # HSPLIT_NO_NETNS=1 makes the remaining tests skip their veth cases.
-excluded_suites=(tcprx-veth hsplit-bench kernel fuzz)
+excluded_suites=(tcprx-veth hsplit-bench kernel fuzz soak)
 
 # Inside a tree (chroot): SDK headers, both builds, the tests; counts printed.
 inside() {
