@@ -13,6 +13,8 @@
  * (listen address and port set, chunk a power of two from 4K to 2M, ring,
  * burst, counts, wscale 0..14 or the library default) with every string
  * terminated, and parsing the same input again gives the same settings.
+ * After each input, good settings must still parse: nothing of one call
+ * (getopt's position in a refused option cluster, say) may leak into the next.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,5 +136,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(memcmp(&o, &again, sizeof(o)) == 0, "two results for one input");
 	}
 	free(buf);
+	{
+		char *good[] = { (char *)HRX_NAME, (char *)"--listen=10.0.0.1:80",
+				 (char *)"--backend=gen", NULL };
+
+		FZ_CHECK(parse_quietly(3, good, &again) == -1,
+			 "good settings refused after this input: state leaked between calls");
+	}
 	return 0;
 }
