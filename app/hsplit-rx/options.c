@@ -423,9 +423,14 @@ int hrx_options_parse(int argc, char **argv, struct hrx_options *opt)
 	longopts[NB_OPTS + 1] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	longopts[NB_OPTS + 2] = (struct option){ NULL, 0, NULL, 0 };
 
-	/* Pass 1: --help and --config only, so the file goes under the command line. */
+	/*
+	 * Pass 1: --help and --config only, so the file goes under the command line.
+	 * optind = 0, not 1: glibc then forgets the rest of a short-option cluster
+	 * an earlier call stopped in ("-abc" refused at 'a' leaves "bc"), which it
+	 * would otherwise read from that call's argv, long gone, as this call's.
+	 */
 	opterr = 0;
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		if (c == OPT_HELP) {
 			hrx_usage(stdout, argv[0]);
@@ -444,7 +449,7 @@ int hrx_options_parse(int argc, char **argv, struct hrx_options *opt)
 			return status;
 	}
 	/* Pass 2: everything else, over the file's values. */
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		const struct opt_def *d;
 

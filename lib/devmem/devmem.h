@@ -73,6 +73,20 @@ struct devmem_dmabuf;
 
 /* Open (create or import) a dmabuf. -ENOENT names a missing exporter. */
 int devmem_dmabuf_open(const char *spec, struct devmem_dmabuf **out);
+/* What a spec says, parsed and checked; nothing is opened or allocated. */
+struct devmem_dmabuf_spec {
+	enum devmem_dmabuf_kind kind;
+	uint64_t size;               /* bytes, rounded up to a page; 0 for fd: */
+	bool strict;
+	bool hugetlb;
+	char target[256];            /* heap name, DRM node or fd number; "" for none */
+};
+/*
+ * The parse step of devmem_dmabuf_open() alone: the same checks and messages
+ * (-EINVAL bad spec, -E2BIG size over the cap), no fd, mapping or memory.
+ * For validating a setting early, and for the spec fuzz target.
+ */
+int devmem_dmabuf_spec_parse(const char *spec, struct devmem_dmabuf_spec *out);
 /* Take / drop a reference; the last drop unmaps and closes. */
 struct devmem_dmabuf *devmem_dmabuf_get(struct devmem_dmabuf *dmabuf);
 void devmem_dmabuf_put(struct devmem_dmabuf *dmabuf);

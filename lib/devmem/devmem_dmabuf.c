@@ -585,6 +585,27 @@ static int parse_spec(const char *spec, const struct dmabuf_exporter **exp,
 	return rc;
 }
 
+int devmem_dmabuf_spec_parse(const char *spec, struct devmem_dmabuf_spec *out)
+{
+	const struct dmabuf_exporter *exp = NULL;
+	struct dmabuf_opts opts;
+	int rc;
+
+	if (spec == NULL || out == NULL)
+		return DEVMEM_FAIL(EINVAL, "dmabuf spec parse: spec and result are required");
+	rc = parse_spec(spec, &exp, &opts);
+	if (rc < 0)
+		return rc;
+	RTE_BUILD_BUG_ON(sizeof(out->target) != sizeof(opts.target));
+	memset(out, 0, sizeof(*out));
+	out->kind = exp->kind;
+	out->size = opts.size;
+	out->strict = opts.strict;
+	out->hugetlb = opts.hugetlb;
+	memcpy(out->target, opts.target, sizeof(out->target));
+	return 0;
+}
+
 /* ---- views, lifetime ---- */
 
 static int map_device_view(struct devmem_dmabuf *d)

@@ -284,6 +284,37 @@ static void test_bad_specs(void **state)
 	assert_int_equal(devmem_dmabuf_open("memfd:size=1M", NULL), -EINVAL);
 }
 
+/* The parse step alone: what each kind's spec says, and nothing opened for it. */
+static void test_spec_parse(void **state)
+{
+	struct devmem_dmabuf_spec sp;
+	long page = sysconf(_SC_PAGESIZE);
+
+	(void)state;
+	assert_int_equal(devmem_dmabuf_spec_parse("memfd:size=1,strict=0,hugetlb=1", &sp), 0);
+	assert_int_equal(sp.kind, DEVMEM_DMABUF_MEMFD);
+	assert_int_equal(sp.size, page);
+	assert_false(sp.strict);
+	assert_true(sp.hugetlb);
+	assert_string_equal(sp.target, "");
+	assert_int_equal(devmem_dmabuf_spec_parse("heap:system:size=64G", &sp), 0);
+	assert_int_equal(sp.kind, DEVMEM_DMABUF_HEAP);
+	assert_int_equal(sp.size, (uint64_t)64 << 30);
+	assert_true(sp.strict);
+	assert_string_equal(sp.target, "system");
+	/* fd 999 is not open: parsing never looks at it. */
+	assert_int_equal(devmem_dmabuf_spec_parse("fd:999,strict=0", &sp), 0);
+	assert_int_equal(sp.kind, DEVMEM_DMABUF_FD);
+	assert_int_equal(sp.size, 0);
+	assert_string_equal(sp.target, "999");
+	assert_int_equal(devmem_dmabuf_spec_parse("drm:/dev/dri/card0:size=16M", &sp), 0);
+	assert_string_equal(sp.target, "/dev/dri/card0");
+	assert_int_equal(devmem_dmabuf_spec_parse("memfd:size=65G", &sp), -E2BIG);
+	assert_int_equal(devmem_dmabuf_spec_parse("memfd:size=1M,size=2M", &sp), -EINVAL);
+	assert_int_equal(devmem_dmabuf_spec_parse(NULL, &sp), -EINVAL);
+	assert_int_equal(devmem_dmabuf_spec_parse("memfd:size=1M", NULL), -EINVAL);
+}
+
 static void test_memfd_too_big(void **state)
 {
 	struct devmem_dmabuf *d = NULL;
@@ -711,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_memfd_strict_host_view_faults),
 		cmocka_unit_test(test_memfd_hugetlb),
 		cmocka_unit_test(test_bad_specs),
+		cmocka_unit_test(test_spec_parse),
 		cmocka_unit_test(test_memfd_too_big),
 		cmocka_unit_test(test_fd_import_rejects_non_dmabuf),
 		cmocka_unit_test(test_refcount),

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Write the seed inputs of test/fuzz/corpus/ in fuzz_tcprx's byte format.
+"""Write the seed inputs of test/fuzz/corpus/tcprx/ in fuzz_tcprx's byte format.
 
 The format (fuzz_tcprx.c, fuzz_frames.c): 5 bytes of stack setup, then steps.
 A step's first byte picks: 0-4 a burst of frames, 5 a clock step + timers,
@@ -111,7 +111,7 @@ def seed_mixed():
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), 'corpus')
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), 'corpus', 'tcprx')
     os.makedirs(out, exist_ok=True)
     for name, fn in [('seed-in-order', seed_in_order), ('seed-ooo-v6', seed_ooo_v6),
                      ('seed-linear-sw', seed_linear_sw), ('seed-mixed', seed_mixed)]:

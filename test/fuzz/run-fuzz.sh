@@ -1,31 +1,35 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Run the lib/tcprx libFuzzer target: first every input kept in test/fuzz/corpus/
+# Run one libFuzzer target: first every input kept in test/fuzz/corpus/<target>/
 # (seeds and the reproducers of bugs found so far) once, then mutate for a while.
 #
-#   test/fuzz/run-fuzz.sh                 30 s (what `meson test --suite fuzz` runs)
-#   test/fuzz/run-fuzz.sh --minutes 30    a long run; new inputs accumulate in
-#                                         build-fuzz/fuzz-corpus/ across runs
-#   test/fuzz/run-fuzz.sh --jobs 2 ...    parallel workers (libFuzzer -fork; each job
-#                                         starts an EAL, so only worth it on many cores)
+#   test/fuzz/run-fuzz.sh                          fuzz_tcprx, 30 s (as the suite runs it)
+#   test/fuzz/run-fuzz.sh --target device          another target: tcprx, device, devargs,
+#                                                  dmabuf_spec, hrx_config, tokens
+#   test/fuzz/run-fuzz.sh --target tokens --minutes 30    a long run; new inputs accumulate
+#                                                  in build-fuzz/fuzz-corpus/<target>/
+#   test/fuzz/run-fuzz.sh --runs 10000000 ...      stop after that many executions
+#   test/fuzz/run-fuzz.sh --jobs 2 ...             parallel workers (libFuzzer -fork; each
+#                                                  job starts an EAL, so only worth it on many cores)
 #
 # Build it first with config/build.sh fuzz. A crash, leak or oracle failure
-# leaves the input in build-fuzz/fuzz-artifacts/ and exits non-zero; reproduce
-# with build-fuzz/test/fuzz/fuzz_tcprx <file>, and once fixed copy the file into
-# test/fuzz/corpus/ so it is replayed by every run.
+# leaves the input in build-fuzz/fuzz-artifacts/<target>/ and exits non-zero;
+# reproduce with build-fuzz/test/fuzz/fuzz_<target> <file>, and once fixed copy
+# the file into test/fuzz/corpus/<target>/ so it is replayed by every run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-bin=$top/build-fuzz/test/fuzz/fuzz_tcprx
-seconds=30 long=0 jobs=0
+target=tcprx bin= seconds=30 long=0 jobs=0 runs=-1
 extra=()
 
-usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
 	case $1 in
+	--target) target=$2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
 	--minutes) seconds=$(( $2 * 60 )); long=1; shift 2 ;;
+	--runs) runs=$2; long=1; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
 	--binary) bin=$2; shift 2 ;;
 	--help|-h) usage 0 ;;
@@ -33,13 +37,17 @@ while [ $# -gt 0 ]; do
 	*) echo "run-fuzz: unknown option '$1'" >&2; usage 2 >&2 ;;
 	esac
 done
-case $seconds$jobs in *[!0-9]*) echo "run-fuzz: --seconds/--minutes/--jobs take whole numbers" >&2; exit 2 ;; esac
+case $seconds$jobs${runs#-} in *[!0-9]*) echo "run-fuzz: --seconds/--minutes/--runs/--jobs take whole numbers" >&2; exit 2 ;; esac
+case $target in *[!a-z0-9_]*|'') echo "run-fuzz: bad --target '$target'" >&2; exit 2 ;; esac
+bin=${bin:-$top/build-fuzz/test/fuzz/fuzz_$target}
 [ -x "$bin" ] || { echo "run-fuzz: $bin is missing: run config/build.sh fuzz first" >&2; exit 2; }
+kept=$here/corpus/$target
+mkdir -p "$kept"
 
-artifacts=$top/build-fuzz/fuzz-artifacts
+artifacts=$top/build-fuzz/fuzz-artifacts/$target
 mkdir -p "$artifacts"
 if [ "$long" = 1 ]; then
-	work=$top/build-fuzz/fuzz-corpus
+	work=$top/build-fuzz/fuzz-corpus/$target
 	mkdir -p "$work"
 else
 	work=$(mktemp -d)
@@ -51,11 +59,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 # a skip: a finding must fail the test.
 common=(-artifact_prefix="$artifacts/" -error_exitcode=1 -timeout=10 -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1)
 
-echo "run-fuzz: replaying $(ls "$here/corpus" | wc -l) kept inputs"
-"$bin" "${common[@]}" -runs=0 "$here/corpus" 2>&1 | tail -n 3
-echo "run-fuzz: fuzzing for ${seconds} s (new inputs in $work)"
+echo "run-fuzz: $target: replaying $(ls "$kept" | wc -l) kept inputs"
+"$bin" "${common[@]}" -runs=0 "$kept" 2>&1 | tail -n 3
+echo "run-fuzz: $target: fuzzing for ${seconds} s (new inputs in $work)"
 fork=()
 [ "$jobs" -gt 0 ] && fork=(-fork="$jobs" -ignore_crashes=0)
-"$bin" "${common[@]}" "${fork[@]}" -max_total_time="$seconds" "${extra[@]}" "$work" "$here/corpus" 2>&1 |
+"$bin" "${common[@]}" "${fork[@]}" -max_total_time="$seconds" -runs="$runs" "${extra[@]}" "$work" "$kept" 2>&1 |
 	grep -vE '^#[0-9]+\s+(NEW|REDUCE|pulse)' | tail -n 25
 exit "${PIPESTATUS[0]}"

@@ -75,6 +75,12 @@ enum hsplit_backend_stats_kind {
 struct hsplit_backend_ops {
 	const char *name;        /* the backend= value */
 	const char *const *keys; /* its own devargs keys, NULL-terminated (NULL: none) */
+	/*
+	 * Optional: parse and check params->args against its own devargs table
+	 * without opening anything (no interface, file, port or memory): the
+	 * devargs fuzz target's entry point. 0 or -EINVAL, as open() would.
+	 */
+	int (*args_check)(const struct hsplit_backend_params *params);
 	/* Allocate and open; *out is the embedded struct hsplit_backend. */
 	int (*open)(const struct hsplit_backend_params *params, struct hsplit_backend **out);
 	void (*close)(struct hsplit_backend *be);

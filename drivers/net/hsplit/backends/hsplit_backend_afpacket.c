@@ -348,12 +348,20 @@ static int afp_mac_addr(struct hsplit_backend *be, uint8_t mac[6])
 	return hsplit_netdev_mac(&to_afp(be)->nd, mac);
 }
 
+static int afp_args_check(const struct hsplit_backend_params *params)
+{
+	struct hsplit_netdev_conf conf;
+
+	return hsplit_netdev_args_parse(params, &hsplit_backend_afpacket_ops, true, &conf);
+}
+
 /* queue= is accepted (hsplit-rx passes it for both kernel backends) and ignored. */
 static const char *const afpacket_keys[] = { "iface", "queue", NULL };
 
 const struct hsplit_backend_ops hsplit_backend_afpacket_ops = {
 	.name = "afpacket",
 	.keys = afpacket_keys,
+	.args_check = afp_args_check,
 	.open = afp_open,
 	.close = afp_close,
 	.rx_burst = afp_rx_burst,

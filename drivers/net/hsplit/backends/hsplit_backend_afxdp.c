@@ -356,11 +356,19 @@ static int xdp_mac_addr(struct hsplit_backend *be, uint8_t mac[6])
 	return hsplit_netdev_mac(&to_xdp(be)->nd, mac);
 }
 
+static int afxdp_args_check(const struct hsplit_backend_params *params)
+{
+	struct hsplit_netdev_conf conf;
+
+	return hsplit_netdev_args_parse(params, &hsplit_backend_afxdp_ops, true, &conf);
+}
+
 static const char *const afxdp_keys[] = { "iface", "queue", NULL };
 
 const struct hsplit_backend_ops hsplit_backend_afxdp_ops = {
 	.name = "afxdp",
 	.keys = afxdp_keys,
+	.args_check = afxdp_args_check,
 	.open = xdp_open,
 	.close = xdp_close,
 	.rx_burst = xdp_rx_burst,

@@ -117,6 +117,14 @@ static int take_port(struct ethdev_backend *eb, const char *name)
 	return 0;
 }
 
+static int ed_args_check(const struct hsplit_backend_params *params)
+{
+	struct ethdev_conf conf = { "" };
+
+	return hsplit_backend_args_parse(params, &hsplit_backend_ethdev_ops, ethdev_args,
+					 RTE_DIM(ethdev_args), &conf);
+}
+
 static int ed_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
 {
 	struct ethdev_conf conf = { "" };
@@ -311,6 +319,7 @@ static int ed_xstats_get(struct hsplit_backend *be, struct hsplit_backend_xstat 
 const struct hsplit_backend_ops hsplit_backend_ethdev_ops = {
 	.name = "ethdev",
 	.keys = ethdev_keys,
+	.args_check = ed_args_check,
 	.open = ed_open,
 	.close = ed_close,
 	.start = ed_start,

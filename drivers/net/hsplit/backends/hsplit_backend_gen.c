@@ -369,6 +369,14 @@ static const char *const gen_keys[] = {
 	"size", "flows", "rate", "count", "proto", "l3", "dport", "handshake", "rto", NULL
 };
 
+static int gen_args_check(const struct hsplit_backend_params *params)
+{
+	struct hsplit_gen_conf conf = { .gen_size = 1514 };
+
+	return hsplit_backend_args_parse(params, &hsplit_backend_gen_ops, gen_args,
+					 RTE_DIM(gen_args), &conf);
+}
+
 static int gen_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
 {
 	const char *port_name = params->port_name;
@@ -418,6 +426,7 @@ static int gen_open(const struct hsplit_backend_params *params, struct hsplit_ba
 const struct hsplit_backend_ops hsplit_backend_gen_ops = {
 	.name = "gen",
 	.keys = gen_keys,
+	.args_check = gen_args_check,
 	.open = gen_open,
 	.close = gen_close,
 	.start = gen_start,

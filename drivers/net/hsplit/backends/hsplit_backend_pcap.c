@@ -147,6 +147,15 @@ static const struct hsplit_backend_arg pcap_args[] = {
 
 static const char *const pcap_keys[] = { "rx_pcap", "tx_pcap", "loop", NULL };
 
+static int pcap_args_check(const struct hsplit_backend_params *params)
+{
+	struct pcap_conf conf;
+
+	memset(&conf, 0, sizeof(conf));
+	return hsplit_backend_args_parse(params, &hsplit_backend_pcap_ops, pcap_args,
+					 RTE_DIM(pcap_args), &conf);
+}
+
 static int pcap_be_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
 {
 	const char *port_name = params->port_name;
@@ -303,6 +312,7 @@ static int pcap_xstats_get(struct hsplit_backend *be, struct hsplit_backend_xsta
 const struct hsplit_backend_ops hsplit_backend_pcap_ops = {
 	.name = "pcap",
 	.keys = pcap_keys,
+	.args_check = pcap_args_check,
 	.xstats_get = pcap_xstats_get,
 	.open = pcap_be_open,
 	.close = pcap_be_close,

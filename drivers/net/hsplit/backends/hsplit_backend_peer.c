@@ -140,6 +140,14 @@ static const struct hsplit_backend_arg peer_args[] = {
 
 static const char *const peer_keys[] = { "peer", NULL };
 
+static int peer_args_check(const struct hsplit_backend_params *params)
+{
+	struct peer_conf conf = { "" };
+
+	return hsplit_backend_args_parse(params, &hsplit_backend_peer_ops, peer_args,
+					 RTE_DIM(peer_args), &conf);
+}
+
 static int peer_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
 {
 	const char *port_name = params->port_name;
@@ -261,6 +269,7 @@ static bool peer_link_up(struct hsplit_backend *be)
 const struct hsplit_backend_ops hsplit_backend_peer_ops = {
 	.name = "peer",
 	.keys = peer_keys,
+	.args_check = peer_args_check,
 	.open = peer_open,
 	.close = peer_close,
 	.rx_burst = peer_rx_burst,
