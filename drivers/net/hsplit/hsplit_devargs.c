@@ -31,21 +31,6 @@ static int devarg_bad(struct devargs_ctx *ctx, const char *key, const char *valu
 	return -EINVAL;
 }
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || *s == '\0' || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 /* "4096", "64K", "2M": a power of two from 4 KiB to 2 MiB. */
 static int parse_chunk(const char *s, uint32_t *out)
 {
@@ -107,7 +92,7 @@ static int on_max_queues(struct devargs_ctx *ctx, const char *key, const char *v
 {
 	uint64_t v;
 
-	if (parse_u64(value, 1, HSPLIT_MAX_QUEUES, &v) < 0)
+	if (hsplit_arg_u64(value, 1, HSPLIT_MAX_QUEUES, &v) < 0)
 		return devarg_bad(ctx, key, value, "1..16");
 	ctx->out->max_queues = (uint16_t)v;
 	return 0;
@@ -142,8 +127,8 @@ static int on_dmabuf_queues(struct devargs_ctx *ctx, const char *key, const char
 
 		if (dash != NULL)
 			*dash = '\0';
-		if (parse_u64(tok, 0, HSPLIT_MAX_QUEUES - 1, &lo) < 0 ||
-		    parse_u64(dash ? dash + 1 : tok, lo, HSPLIT_MAX_QUEUES - 1, &hi) < 0)
+		if (hsplit_arg_u64(tok, 0, HSPLIT_MAX_QUEUES - 1, &lo) < 0 ||
+		    hsplit_arg_u64(dash ? dash + 1 : tok, lo, HSPLIT_MAX_QUEUES - 1, &hi) < 0)
 			return devarg_bad(ctx, key, value,
 					  "queue indexes 0..15 and ranges, e.g. [0,2-3]");
 		for (; lo <= hi; lo++)
