@@ -138,7 +138,7 @@ provider_alloc(void *opaque, uint32_t len, bool pack, uint64_t *ref, uint8_t **c
 
 	FZ_CHECK(len > 0, "provider asked for an empty payload");
 	if (len > p->chunk_size)
-		return HSPLIT_HW_PAYLOAD_EMPTY;
+		return HSPLIT_HW_PAYLOAD_TOO_LONG; /* no chunk of this provider will ever do */
 	if (!pack || p->used == 0 || p->fill + len > p->chunk_size) {
 		if (p->used == p->nb_chunks)
 			return HSPLIT_HW_PAYLOAD_EMPTY;
@@ -262,7 +262,6 @@ static void queue_program(struct input *in, unsigned int q)
 	rxq->copy_on_empty = b & 4;
 	prov->chunk_size = 64u << (take8(in) % 9);
 	prov->nb_chunks = take8(in) % (MAX_CHUNKS + 1);
-	rxq->chunk_size = prov->chunk_size;
 	for (i = 0; i < NB_DESC; i++) {
 		rxq->ring[i].hdr = buf_new(rig.hdr_buf_len[q]);
 		rxq->ring[i].pay = rig.pay_buf_len[q] ? buf_new(rig.pay_buf_len[q]) : NULL;
@@ -302,6 +301,9 @@ static void port_program(struct input *in, unsigned int nb_queues)
 	hw->promisc = a & 1;
 	hw->allmulti = a & 2;
 	hw->isolated = a & 4;
+	/* An Ethernet wire (runts dropped) or a link that never pads; MTU 1500 or jumbo. */
+	hw->min_frame = (a & 0x40) ? 14 : 60;
+	hsplit_hw_set_mtu(hw, (a & 0x80) ? 9000 : 1500);
 	hsplit_hw_rss_defaults(hw, (uint16_t)nb_queues);
 	hw->rss_types = (a & 8) ? 0 : 0x3f;
 	memset(&hw->stats, 0, sizeof(hw->stats));
@@ -487,8 +489,9 @@ static void harvest(unsigned int q, bool repost)
 static void check_counters(unsigned int nb_queues)
 {
 	const struct hsplit_hw_port_stats *ps = &rig.hw.stats;
-	uint64_t accounted = ps->rx_malformed + ps->rx_filtered_mac + ps->rx_isolated_drop +
-			     ps->rx_flow_drop + ps->rx_bad_queue;
+	uint64_t accounted = ps->rx_malformed + ps->rx_runt + ps->rx_mtu + ps->rx_filtered_mac +
+			     ps->rx_filtered_vlan + ps->rx_isolated_drop + ps->rx_flow_drop +
+			     ps->rx_bad_queue;
 	unsigned int q;
 
 	FZ_CHECK(ps->rx_backend_frames == rig.wire.handed, "rx_backend_frames %" PRIu64
@@ -509,8 +512,8 @@ static void check_counters(unsigned int nb_queues)
 		FZ_CHECK(s->pool_empty_copy <= s->packets + s->oversize,
 			 "q%u: %" PRIu64 " copies on empty, %" PRIu64 " packets", q,
 			 s->pool_empty_copy, s->packets);
-		accounted += s->packets + s->no_desc + s->pool_empty_drop + s->oversize +
-			     s->inbox_full;
+		accounted += s->packets + s->no_desc + s->pool_empty_drop + s->chunk_too_long +
+			     s->oversize + s->inbox_full;
 	}
 	FZ_CHECK(accounted == ps->rx_backend_frames, "%" PRIu64 " frames from the wire, %" PRIu64
 		 " accounted for by counters", ps->rx_backend_frames, accounted);
