@@ -36,6 +36,7 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
+#include "fuzz_input.h"
 #include "hsplit_hw.h"
 
 /* The PMD core registers this; the target stands in for it, as test_device does. */
@@ -51,30 +52,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define NB_DESC     8u
 #define MAX_FRAMES  64u
 #define MAX_CHUNKS  8u
-
-/* ------------------------------------------------------------------ */
-/* input                                                              */
-/* ------------------------------------------------------------------ */
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t take8(struct input *in)
-{
-	if (in->left == 0)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
-static uint16_t take16(struct input *in)
-{
-	uint16_t hi = take8(in);
-
-	return (uint16_t)(hi << 8 | take8(in));
-}
 
 /* ------------------------------------------------------------------ */
 /* the wire: frames copied out of the input, each in its own block     */

@@ -33,6 +33,7 @@
 
 #include "devmem.h"
 #include "devmem_driver.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -75,29 +76,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FZ_CHECK(devmem_pool_create(&pp, &env.pool) == 0, "devmem pool");
 	env.binding_id = devmem_binding_id(env.binding);
 	return 0;
-}
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t take8(struct input *in)
-{
-	if (in->left == 0)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
-static uint32_t take32(struct input *in)
-{
-	uint32_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < 4; i++)
-		v = v << 8 | take8(in);
-	return v;
 }
 
 /* What the table should look like. */
