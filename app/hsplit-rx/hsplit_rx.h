@@ -54,6 +54,7 @@ struct hrx_options {
 	uint32_t wscale;           /* 0xff = library default */
 	uint32_t delack_us;
 	bool no_sack, no_timestamps;
+	uint32_t vlan;             /* VLAN ID ours; 0 = untagged frames */
 	/* the application */
 	bool verify;
 	uint32_t batch;            /* tokens per tcprx_dontneed */

@@ -57,6 +57,7 @@ static const struct opt_def opt_defs[] = {
 	{ "delack-us", T_U32, OFF(delack_us), 1, 500000, "microseconds from 1 to 500000" },
 	{ "no-sack", T_FLAG, OFF(no_sack), 0, 0, NULL },
 	{ "no-timestamps", T_FLAG, OFF(no_timestamps), 0, 0, NULL },
+	{ "vlan", T_U32, OFF(vlan), 0, 4094, "0 (untagged) or a VLAN ID from 1 to 4094" },
 	{ "verify", T_FLAG, OFF(verify), 0, 0, NULL },
 	{ "batch", T_U32, OFF(batch), 1, DEVMEM_DONTNEED_MAX_FRAGS, "a token count from 1 to 1024" },
 	{ "hold-ms", T_U32, OFF(hold_ms), 0, 600000, "milliseconds from 0 to 600000" },
@@ -104,6 +105,7 @@ void hrx_usage(FILE *out, const char *prog)
 		"  --rcv-chunks N        payload chunks one connection may hold (256)\n"
 		"  --max-ooo N           out-of-order segments one connection may keep (rcv-chunks)\n"
 		"  --mss N, --wscale N, --delack-us N, --no-sack, --no-timestamps\n"
+		"  --vlan ID             take only frames tagged for VLAN ID, tag replies (0: untagged)\n"
 		"the application:\n"
 		"  --verify              check every byte is (stream offset %% 251) through the\n"
 		"                        dmabuf's device view (test mode); exit 1 on a mismatch\n"

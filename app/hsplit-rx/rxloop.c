@@ -47,6 +47,8 @@ static int tcprx_setup(struct hrx_run *run)
 	cfg.delack_us = o->delack_us;
 	cfg.no_sack = o->no_sack;
 	cfg.no_timestamps = o->no_timestamps;
+	cfg.vlans[0] = (uint16_t)o->vlan;
+	cfg.nb_vlans = o->vlan ? 1 : 0;
 	ret = tcprx_create(&cfg, &run->rx);
 	if (ret < 0) {
 		fprintf(stderr, "%s: tcprx_create: %s\n", HRX_NAME, strerror(-ret));

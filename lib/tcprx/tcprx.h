@@ -61,15 +61,33 @@ typedef uint16_t (*tcprx_tx_burst_t)(void *arg, struct rte_mbuf **pkts, uint16_t
 /* Nanoseconds from any fixed origin; a harness passes a virtual clock. */
 typedef uint64_t (*tcprx_clock_t)(void *arg);
 
+#define TCPRX_MAX_VLANS 8
+
 struct tcprx_config {
 	uint16_t port_id;
 	uint16_t rx_queue;
 	uint16_t tx_queue;
 	struct rte_mempool *tx_pool;  /* host mbufs for ACK/SYN-ACK/RST/ARP (required) */
 	struct rte_ether_addr mac;    /* our MAC; all zero = the port's */
+	/*
+	 * The VLANs whose frames are ours: IDs 1..4094, and 0 for untagged
+	 * frames. nb_vlans 0 = untagged only. The tag is read from the mbuf
+	 * (vlan_tci, when the device stripped it) or from an 802.1Q header in
+	 * the frame. Frames on any other VLAN are dropped (stats other_vlan).
+	 * Every reply (ACK, RST, ARP, ND) carries the tag of what it answers.
+	 */
+	uint16_t vlans[TCPRX_MAX_VLANS];
+	uint8_t nb_vlans;
+	/*
+	 * Tag replies by the TX VLAN insert offload (RTE_MBUF_F_TX_VLAN,
+	 * mbuf vlan_tci) instead of an 802.1Q header in the frame. Turned on
+	 * by tcprx_create when port_id's TX configuration has
+	 * RTE_ETH_TX_OFFLOAD_VLAN_INSERT; set it for a tx_burst that inserts.
+	 */
+	bool tx_vlan_insert;
 
 	uint32_t max_conns;           /* connections incl. half-open and TIME-WAIT; 0 = 1024 */
-	uint32_t max_half_open;       /* SYN-RECEIVED bound (SYN flood); 0 = 128 */
+	uint32_t max_half_open;       /* SYN-RECEIVED bound; 0 = 128. Beyond: SYN cookies */
 	/* established, not yet accepted; SYNs beyond are dropped; 0 = max_conns */
 	uint32_t accept_backlog;
 	uint32_t max_ooo;             /* out-of-order records per connection; 0 = rcv_chunks */
@@ -80,8 +98,19 @@ struct tcprx_config {
 	 */
 	uint32_t rcv_chunks;
 	uint16_t mss;                 /* MSS we advertise; 0 = MTU - 40 (IPv4) / - 60 (IPv6) */
-	uint8_t wscale;               /* window scale we offer (0..14); 0xff = default 7 */
+	/*
+	 * Window scale we offer (0..14). 0xff (default): the smallest shift
+	 * that expresses rcv_chunks segments of our MSS; a coarser one only
+	 * makes every ACK round the window up further (doc/tcprx.md).
+	 */
+	uint8_t wscale;
 	bool no_sack;                 /* do not agree to SACK */
+	/*
+	 * SYN cookies (RFC 4987) answer SYNs when max_half_open or max_conns is
+	 * reached; a cookie's ACK takes the oldest half-open slot if it must.
+	 * true: such SYNs are dropped instead (half_open_drops, conn_table_full).
+	 */
+	bool no_syncookies;
 	bool no_timestamps;           /* do not agree to timestamps */
 	uint32_t delack_us;           /* bound on a delayed ACK; 0 = 1000, max 500000 (MUST-40) */
 	uint32_t synack_rto_ms;       /* first SYN-ACK retransmission; 0 = 1000 */
@@ -200,6 +229,7 @@ struct tcprx_conn_stats {
 	uint64_t segs_dup;         /* wholly duplicate segments */
 	uint64_t segs_unacceptable;/* failed the RFC 9293 acceptability test */
 	uint64_t segs_paws;        /* rejected by PAWS */
+	uint64_t paws_reordered;   /* older than TS.Recent but within the reordering tolerance: kept */
 	uint64_t segs_ooo_full;    /* out-of-order segments dropped: no record free */
 	uint64_t acks_out;         /* pure ACKs sent */
 	uint64_t dup_acks_out;     /* immediate ACKs for out-of-order/duplicate data */
@@ -208,7 +238,8 @@ struct tcprx_conn_stats {
 	uint64_t window_probes;    /* zero-window probes answered */
 	uint64_t window_updates;   /* unsolicited ACKs after tokens reopened the window */
 	uint64_t zero_windows;     /* times we advertised a zero window */
-	uint64_t chunk_overrun;    /* in-window data beyond rcv_chunks (kept: it was promised) */
+	uint64_t chunk_overrun;    /* in-order data kept beyond rcv_chunks (at most 1 chunk over) */
+	uint64_t budget_drops;     /* in-window segments refused: the chunk budget was spent */
 	uint64_t tokens_granted, tokens_returned, token_bad_returns;
 };
 
@@ -225,6 +256,7 @@ struct tcprx_stats {
 	uint64_t arp_replies;
 	uint64_t nd_replies;        /* IPv6 neighbour advertisements */
 	uint64_t not_ours;          /* other MAC/IP/protocol: ignored */
+	uint64_t other_vlan;        /* tagged for a VLAN not in cfg.vlans (or untagged, if not) */
 	uint64_t malformed;         /* truncated or inconsistent headers */
 	uint64_t bad_options;       /* impossible TCP options */
 	uint64_t ip_fragments;      /* fragmented IP: device payload cannot be reassembled */
@@ -237,9 +269,13 @@ struct tcprx_stats {
 	uint64_t syn_in;
 	uint64_t synack_out;
 	uint64_t synack_retrans;
-	uint64_t half_open_drops;   /* SYNs dropped: half-open bound reached */
-	uint64_t backlog_drops;     /* SYNs dropped: accept backlog full */
-	uint64_t conn_table_full;   /* SYNs dropped: no connection slot */
+	uint64_t half_open_drops;   /* SYNs dropped: half-open bound reached (no_syncookies) */
+	uint64_t backlog_drops;     /* SYNs (and cookie ACKs) dropped: accept backlog full */
+	uint64_t conn_table_full;   /* SYNs (no_syncookies) or cookie ACKs dropped: no slot */
+	uint64_t syncookies_sent;   /* SYN-ACKs carrying a cookie (no state kept) */
+	uint64_t syncookies_validated; /* ACKs whose cookie was good: a connection */
+	uint64_t syncookies_rejected;  /* ACKs to a listener with a bad or stale cookie (RST) */
+	uint64_t half_open_evicted; /* oldest half-open freed for a validated cookie */
 	uint64_t half_open_timeouts;
 	uint64_t established;
 	uint64_t time_wait_segs;    /* late segments answered in TIME-WAIT */

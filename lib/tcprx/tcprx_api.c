@@ -19,7 +19,7 @@
 #define DEFAULT_MAX_CONNS      1024u
 #define DEFAULT_MAX_HALF_OPEN  128u
 #define DEFAULT_RCV_CHUNKS     256u
-#define DEFAULT_WSCALE         7u
+#define MAX_FITTED_WSCALE      14u
 #define DEFAULT_DELACK_US      1000u
 #define MAX_DELACK_US          500000u /* RFC 9293 MUST-40 */
 #define DEFAULT_SYNACK_RTO_MS  1000u   /* RFC 6298 §2.1 initial RTO */
@@ -85,6 +85,8 @@ static uint64_t tsc_clock_ns(void *arg)
 
 static int config_check(const struct tcprx_config *c)
 {
+	unsigned int i;
+
 	if (c->tx_pool == NULL)
 		return TCPRX_FAIL(EINVAL, "create: tx_pool is required (ACKs are sent from it)");
 	if ((c->rx_burst == NULL || c->tx_burst == NULL) && !rte_eth_dev_is_valid_port(c->port_id))
@@ -98,6 +100,11 @@ static int config_check(const struct tcprx_config *c)
 	if (c->delack_us > MAX_DELACK_US)
 		return TCPRX_FAIL(EINVAL, "create: delack_us %u above 500 ms (RFC 9293 MUST-40)",
 				  c->delack_us);
+	if (c->nb_vlans > TCPRX_MAX_VLANS)
+		return TCPRX_FAIL(EINVAL, "create: nb_vlans %u above %u", c->nb_vlans, TCPRX_MAX_VLANS);
+	for (i = 0; i < c->nb_vlans; i++)
+		if (c->vlans[i] > 4094)
+			return TCPRX_FAIL(EINVAL, "create: VLAN ID %u above 4094", c->vlans[i]);
 	if (c->rcv_chunks > (1u << 20) || c->max_ooo > 4096)
 		return TCPRX_FAIL(EINVAL,
 				  "create: rcv_chunks %u (max 2^20) or max_ooo %u (max 4096) "
@@ -109,6 +116,22 @@ static int config_check(const struct tcprx_config *c)
 static uint32_t or_default(uint32_t v, uint32_t def)
 {
 	return v ? v : def;
+}
+
+/* cfg.vlans as a bitmap; and whether the port's TX queue inserts tags itself. */
+static void config_vlans(struct tcprx *rx)
+{
+	struct tcprx_config *c = &rx->cfg;
+	struct rte_eth_conf conf;
+	unsigned int i;
+
+	if (c->nb_vlans == 0)
+		rx->vlan_ok[0] = 1; /* untagged only */
+	for (i = 0; i < c->nb_vlans; i++)
+		rx->vlan_ok[c->vlans[i] / 64] |= UINT64_C(1) << (c->vlans[i] % 64);
+	if (c->tx_burst == NULL && rte_eth_dev_conf_get(c->port_id, &conf) == 0 &&
+	    (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_VLAN_INSERT))
+		c->tx_vlan_insert = true;
 }
 
 static void config_defaults(struct tcprx *rx)
@@ -126,14 +149,16 @@ static void config_defaults(struct tcprx *rx)
 	c->synack_rto_ms = or_default(c->synack_rto_ms, DEFAULT_SYNACK_RTO_MS);
 	c->synack_retries = (uint8_t)or_default(c->synack_retries, DEFAULT_SYNACK_RETRIES);
 	c->time_wait_ms = or_default(c->time_wait_ms, DEFAULT_TIME_WAIT_MS);
+	rx->wscale_fitted = c->wscale == 0xff; /* tcprx_rcv_wscale */
 	if (c->wscale == 0xff)
-		c->wscale = DEFAULT_WSCALE;
+		c->wscale = MAX_FITTED_WSCALE;
 	if (rte_eth_dev_is_valid_port(c->port_id)) {
 		if (rte_eth_dev_get_mtu(c->port_id, &mtu) != 0)
 			mtu = RTE_ETHER_MTU;
 		if (rte_is_zero_ether_addr(&c->mac))
 			rte_eth_macaddr_get(c->port_id, &c->mac);
 	}
+	config_vlans(rx);
 	rx->mss4 = c->mss ? c->mss : (uint16_t)(mtu - 40);
 	rx->mss6 = c->mss ? c->mss : (uint16_t)(mtu - 60);
 	if (c->rx_burst == NULL) {
@@ -196,9 +221,9 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 		return TCPRX_FAIL(ENOMEM, "create: no memory for %u buckets", nb);
 	}
 	/*
-	 * The window is counted in full-sized segments; a sender writing smaller
-	 * ones fills more pieces per byte. Twice the chunks gives it slack before
-	 * in-window data would have to be dropped (counted in segs_ooo_full).
+	 * The chunk budget bounds what a connection holds (tcprx_chunks_admit:
+	 * rcv_chunks + 1, plus one frame's pieces), so the ring never fills;
+	 * it keeps the room of twice the chunks it had before that bound.
 	 */
 	rx->inq_size = rte_align32pow2(2 * (rx->cfg.rcv_chunks + rx->cfg.max_ooo));
 	/*
@@ -207,6 +232,7 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 	 */
 	rx->sip_key[0] = cfg->isn_secret ? cfg->isn_secret : rte_rand();
 	rx->sip_key[1] = cfg->isn_secret ? ~cfg->isn_secret : rte_rand();
+	tcprx_syncookie_init(rx);
 	rx->ts_key[0] = rte_rand();
 	rx->ts_key[1] = rte_rand();
 	rx->hash_seed = rte_rand();

@@ -107,7 +107,8 @@ struct tcprx_conn *tcprx_conn_lookup(struct tcprx *rx, const struct tcprx_seg *s
 
 	for (c = rx->buckets[h & rx->bucket_mask]; c != NULL; c = c->hash_next)
 		if (c->hash == h && c->local_port == seg->dport && c->remote_port == seg->sport &&
-		    addr_equal(&c->remote, &seg->src) && addr_equal(&c->local, &seg->dst))
+		    c->vlan == seg->vlan && addr_equal(&c->remote, &seg->src) &&
+		    addr_equal(&c->local, &seg->dst))
 			return c;
 	return NULL;
 }
@@ -185,6 +186,7 @@ struct tcprx_conn *tcprx_conn_new(struct tcprx *rx, const struct tcprx_seg *seg)
 	c->local_port = seg->dport;
 	c->remote_port = seg->sport;
 	c->peer_mac = seg->src_mac;
+	c->vlan = seg->vlan;
 	c->hash = tcprx_tuple_hash(rx, &c->local, c->local_port, &c->remote, c->remote_port);
 	c->state = TCPRX_SYN_RECEIVED;
 	hash_insert(rx, c);

@@ -13,8 +13,6 @@
 
 #include "tcprx_private.h"
 
-#define TS_OPTION_LEN 12 /* NOP NOP TS: what a timestamp costs every segment */
-
 /* --- LISTEN and CLOSED (RFC 9293 §3.10.7.1, §3.10.7.2) --- */
 
 static bool listener_for(const struct tcprx *rx, const struct tcprx_seg *seg)
@@ -33,34 +31,31 @@ static bool listener_for(const struct tcprx *rx, const struct tcprx_seg *seg)
 }
 
 /* RFC 9293 §3.7.1, RFC 7323 §1.3/§2.2, RFC 2018 §2: options only as the SYN offered them. */
-static void negotiate_options(struct tcprx_conn *c, const struct tcprx_seg *seg)
+void tcprx_negotiate_options(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
 	const struct tcprx_config *cfg = &c->rx->cfg;
 	bool v4 = seg->dst.family == AF_INET;
 
 	c->rcv_mss = v4 ? c->rx->mss4 : c->rx->mss6;
+	/* RFC 9293 §3.7.1: without the option, 536 (IPv4) or 1220 (IPv6). */
 	c->peer_mss = seg->opt.has_mss ? seg->opt.mss : (v4 ? 536 : 1220);
 	c->ts_ok = seg->opt.has_ts && !cfg->no_timestamps;
 	c->sack_ok = seg->opt.sack_ok && !cfg->no_sack;
 	if (seg->opt.has_wscale) {
 		/* RFC 7323 §2.3: use 14 for larger */
 		c->snd_wscale = RTE_MIN(seg->opt.wscale, 14);
-		c->rcv_wscale = cfg->wscale;
+		c->rcv_wscale = tcprx_rcv_wscale(c->rx, c->rcv_mss);
 	}
 	if (c->ts_ok) {
 		c->ts_recent = seg->opt.tsval;
+		c->ts_prev = seg->opt.tsval;
+		c->ts_prev_seq = seg->seq + 1;
 		c->ts_recent_ms = tcprx_now_ms(c->rx);
 		/* RFC 7323 §5.4: per connection, unguessable */
 		c->ts_offset = tcprx_ts_offset(c->rx, seg);
 	}
-	/*
-	 * A full-sized segment is what the sender sends: at most our MSS and,
-	 * when it told us, at most its own (its MTU), less the TS option. The
-	 * window counts chunks in these, and RFC 5681's "every second
-	 * full-sized segment" too.
-	 */
-	c->full_seg = (uint16_t)(RTE_MIN(c->rcv_mss, seg->opt.has_mss ? c->peer_mss : c->rcv_mss) -
-				 (c->ts_ok ? TS_OPTION_LEN : 0));
+	/* A peer that did not say is not held to the default: it may send up to ours. */
+	tcprx_window_init(c, c->rcv_mss, seg->opt.has_mss ? c->peer_mss : c->rcv_mss);
 }
 
 /* RFC 9293 §3.10.7.2, SYN in LISTEN, within the half-open and backlog bounds. */
@@ -69,20 +64,25 @@ static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 	struct tcprx_conn *c;
 
 	rx->st.syn_in++;
-	if (rx->nb_half_open >= rx->cfg.max_half_open) {
-		rx->st.half_open_drops++;
-		return;
-	}
 	if (rx->nb_backlog >= rx->cfg.accept_backlog) {
 		rx->st.backlog_drops++;
 		return;
 	}
-	c = rx->nb_conns < rx->cfg.max_conns ? tcprx_conn_new(rx, seg) : NULL;
+	if (rx->nb_half_open >= rx->cfg.max_half_open || rx->nb_conns >= rx->cfg.max_conns) {
+		if (!rx->cfg.no_syncookies)
+			tcprx_syncookie_send(rx, seg);
+		else if (rx->nb_half_open >= rx->cfg.max_half_open)
+			rx->st.half_open_drops++;
+		else
+			rx->st.conn_table_full++;
+		return;
+	}
+	c = tcprx_conn_new(rx, seg);
 	if (c == NULL) {
 		rx->st.conn_table_full++;
 		return;
 	}
-	negotiate_options(c, seg);
+	tcprx_negotiate_options(c, seg);
 	/* Data on a SYN is not kept (no TFO): it is not acknowledged, the peer resends it. */
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
@@ -95,14 +95,41 @@ static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 	tcprx_send_synack(c);
 }
 
-static void listen_input(struct tcprx *rx, const struct tcprx_seg *seg)
+static bool synchronized_input(struct tcprx_conn *c, struct tcprx_seg *seg);
+
+/*
+ * An ACK to a listener with no connection: "any acknowledgment is bad"
+ * (RST), unless it carries a SYN cookie of ours. Then the connection is
+ * made now, as if it had waited in SYN-RECEIVED, and the ACK (with any
+ * data on it) goes through the usual rules.
+ */
+static void cookie_ack(struct tcprx *rx, struct tcprx_seg *seg)
+{
+	struct tcprx_conn *c;
+
+	if (!tcprx_syncookie_ack(rx, seg, &c)) {
+		tcprx_send_rst_reply(rx, seg);
+		return;
+	}
+	if (c == NULL)
+		return; /* a good cookie, but no room: the peer's retransmission may find some */
+	c->st.segs_in++;
+	if (synchronized_input(c, seg) && c->ack_now)
+		tcprx_send_ack(c);
+}
+
+static void listen_input(struct tcprx *rx, struct tcprx_seg *seg)
 {
 	if (seg->flags & TCPRX_RST) {
 		rx->st.rst_ignored++; /* a RST to LISTEN or a closed port is dropped */
 		return;
 	}
-	if (!listener_for(rx, seg) || (seg->flags & TCPRX_ACK)) {
-		tcprx_send_rst_reply(rx, seg); /* closed port, or "any acknowledgment is bad" */
+	if (!listener_for(rx, seg)) {
+		tcprx_send_rst_reply(rx, seg); /* closed port */
+		return;
+	}
+	if (seg->flags & TCPRX_ACK) {
+		cookie_ack(rx, seg);
 		return;
 	}
 	if (seg->flags & TCPRX_SYN)
@@ -124,9 +151,26 @@ static uint32_t seg_len(const struct tcprx_seg *seg)
 }
 
 /*
+ * Reordering, not an old duplicate: a retransmission that filled a hole
+ * raised TS.Recent past originals sent just before it and still on the
+ * wire. A TSval not older than the TS.Recent that raise replaced, while the
+ * stream has moved less than TCPRX_PAWS_REORDER_BYTES since, is one strict
+ * PAWS would have taken a moment ago: a duplicate from a sequence-space wrap
+ * (2^32 bytes back) is far older than that (doc/tcprx.md).
+ */
+static bool paws_reordered(struct tcprx_conn *c, uint32_t tsval)
+{
+	if (seq_lt(tsval, c->ts_prev) || c->rcv_nxt - c->ts_prev_seq >= TCPRX_PAWS_REORDER_BYTES)
+		return false;
+	c->st.paws_reordered++;
+	return true;
+}
+
+/*
  * RFC 7323 §5.3 PAWS: a segment whose TSval is older than TS.Recent is a
- * stale duplicate: ACK it and drop it. A segment without TS on a connection
- * that agreed to them is accepted, as Linux does (§3.2 says SHOULD drop).
+ * stale duplicate: ACK it and drop it, unless reordering explains it
+ * (paws_reordered). A segment without TS on a connection that agreed to
+ * them is accepted, as Linux does (§3.2 says SHOULD drop).
  */
 static bool paws_check(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
@@ -135,8 +179,11 @@ static bool paws_check(struct tcprx_conn *c, const struct tcprx_seg *seg)
 		return true;
 	if (tcprx_now_ms(c->rx) - c->ts_recent_ms > TCPRX_TS_PAWS_IDLE_MS) {
 		c->ts_recent = seg->opt.tsval; /* §5.5: TS.Recent is invalid after 24 idle days */
+		c->ts_prev = seg->opt.tsval;
 		return true;
 	}
+	if (paws_reordered(c, seg->opt.tsval))
+		return true;
 	c->st.segs_paws++;
 	c->ack_now = true;
 	return false;
@@ -301,11 +348,18 @@ static bool ack_in_range(const struct tcprx_conn *c, const struct tcprx_seg *seg
 	return seq_leq(seg->ack, c->snd_nxt) && seq_geq(seg->ack, c->iss + 1 - c->max_snd_wnd);
 }
 
-/* RFC 7323 §4.3: remember the TSval to echo, for the segment our next ACK covers. */
+/*
+ * RFC 7323 §4.3: remember the TSval to echo, for the segment our next ACK
+ * covers. A raise keeps the value it replaces for paws_reordered.
+ */
 static void ts_recent_update(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {
 	if (c->ts_ok && seg->opt.has_ts && seq_leq(seg->seq, c->last_ack_sent) &&
 	    seq_geq(seg->opt.tsval, c->ts_recent)) {
+		if (seg->opt.tsval != c->ts_recent) {
+			c->ts_prev = c->ts_recent;
+			c->ts_prev_seq = c->rcv_nxt;
+		}
 		c->ts_recent = seg->opt.tsval;
 		c->ts_recent_ms = tcprx_now_ms(c->rx);
 	}
@@ -404,12 +458,14 @@ static bool deliver_in_order(struct tcprx_conn *c, struct tcprx_seg *seg)
 		c->st.segs_ooo_full++;
 		return false;
 	}
-	if (tcprx_chunks_held(c) >= c->rx->cfg.rcv_chunks)
-		c->st.chunk_overrun++; /* promised by an earlier window: kept */
+	if (!tcprx_chunks_admit(c, seg->nb_pieces, seq_geq(seg->seq + seg->len, c->rcv_adv) ?
+				TCPRX_ADMIT_TO_EDGE : TCPRX_ADMIT_IN_ORDER))
+		return false;
 	for (i = 0; i < seg->nb_pieces; i++) {
 		if (seg->piece[i].len == 0)
 			continue;
 		tcprx_inq_push(c, &seg->piece[i]);
+		tcprx_chunk_unit_note(c, seg->piece[i].len);
 		seg->kept[i] = true;
 	}
 	c->rcv_nxt += seg->len;
@@ -422,11 +478,14 @@ static void keep_out_of_order(struct tcprx_conn *c, struct tcprx_seg *seg)
 	uint32_t seq = seg->seq;
 	unsigned int i;
 
+	if (!tcprx_chunks_admit(c, seg->nb_pieces, TCPRX_ADMIT_OOO))
+		return;
 	for (i = 0; i < seg->nb_pieces; i++) {
 		struct tcprx_piece p = seg->piece[i];
 
 		if (p.len == 0)
 			continue;
+		tcprx_chunk_unit_note(c, p.len);
 		seg->kept[i] = true; /* tcprx_ooo_insert owns it from here, even to free it */
 		tcprx_ooo_insert(c, seq, &p);
 		seq += seg->piece[i].len;
@@ -441,7 +500,7 @@ static void keep_out_of_order(struct tcprx_conn *c, struct tcprx_seg *seg)
 static void ack_policy_in_order(struct tcprx_conn *c, uint32_t len, bool filled_gap)
 {
 	c->unacked_bytes += len;
-	if (filled_gap || c->unacked_bytes >= 2u * c->full_seg)
+	if (filled_gap || c->unacked_bytes >= 2u * tcprx_chunk_unit(c))
 		c->ack_now = true;
 	else
 		tcprx_delack_arm(c);
@@ -583,7 +642,7 @@ static bool new_incarnation(const struct tcprx_conn *c, const struct tcprx_seg *
  * RST is ignored (RFC 1337); a new SYN that is newer (RFC 6191) starts a
  * new incarnation. Returns false when gone.
  */
-static bool time_wait_input(struct tcprx_conn *c, const struct tcprx_seg *seg)
+static bool time_wait_input(struct tcprx_conn *c, struct tcprx_seg *seg)
 {
 	struct tcprx *rx = c->rx;
 
@@ -671,10 +730,10 @@ void tcprx_input_frame(struct tcprx *rx, struct rte_mbuf *m)
 		release_frame(&seg);
 		return;
 	case TCPRX_FRAME_ARP:
-		tcprx_send_arp_reply(rx, m);
+		tcprx_send_arp_reply(rx, m, &seg);
 		break;
 	case TCPRX_FRAME_ND:
-		tcprx_send_nd_advert(rx, m);
+		tcprx_send_nd_advert(rx, m, &seg);
 		break;
 	default:
 		break;

@@ -20,6 +20,7 @@
 struct tcp_out {
 	const struct tcprx_addr *src, *dst;
 	const struct rte_ether_addr *dst_mac;
+	uint16_t vlan;
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;
@@ -62,14 +63,34 @@ static struct rte_mbuf *tx_alloc(struct tcprx *rx, uint16_t len)
 	return m;
 }
 
+/* Ethernet header bytes a frame on `vlan` needs: 4 more for an 802.1Q tag we write. */
+static uint32_t l2_len(const struct tcprx *rx, uint16_t vlan)
+{
+	return RTE_ETHER_HDR_LEN + (vlan && !rx->cfg.tx_vlan_insert ? sizeof(struct rte_vlan_hdr) : 0);
+}
+
+/* Ethernet header, tagged for `vlan` (0: untagged) in the frame or by the TX offload. */
 static void put_ether(struct rte_mbuf *m, const struct tcprx *rx, const struct rte_ether_addr *dst,
-		      uint16_t type)
+		      uint16_t type, uint16_t vlan)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
 
 	eth->dst_addr = *dst;
 	eth->src_addr = rx->cfg.mac;
 	eth->ether_type = rte_cpu_to_be_16(type);
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	if (vlan == 0)
+		return;
+	if (rx->cfg.tx_vlan_insert) {
+		m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+		m->vlan_tci = vlan;
+		return;
+	}
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+	vh->vlan_tci = rte_cpu_to_be_16(vlan);
+	vh->eth_proto = rte_cpu_to_be_16(type);
+	m->l2_len += sizeof(*vh);
 }
 
 /* IPv4 or IPv6 header for an l4_len-byte payload of protocol proto; returns its length. */
@@ -111,18 +132,19 @@ static uint16_t l4_cksum(const void *l3, const void *l4, bool v4)
 static void send_tcp(struct tcprx *rx, const struct tcp_out *o)
 {
 	bool v4 = o->src->family == AF_INET;
+	uint32_t l2 = l2_len(rx, o->vlan);
 	uint32_t l3_len = v4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
 	uint32_t l4_len = sizeof(struct rte_tcp_hdr) + o->opt_len;
-	struct rte_mbuf *m = tx_alloc(rx, (uint16_t)(RTE_ETHER_HDR_LEN + l3_len + l4_len));
+	struct rte_mbuf *m = tx_alloc(rx, (uint16_t)(l2 + l3_len + l4_len));
 	struct rte_tcp_hdr *th;
 	void *l3;
 
 	if (m == NULL)
 		return;
-	put_ether(m, rx, o->dst_mac, v4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
-	l3 = rte_pktmbuf_mtod_offset(m, void *, RTE_ETHER_HDR_LEN);
+	put_ether(m, rx, o->dst_mac, v4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6, o->vlan);
+	l3 = rte_pktmbuf_mtod_offset(m, void *, l2);
 	put_ip(rx, l3, o->src, o->dst, IPPROTO_TCP, l4_len, 64);
-	th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, RTE_ETHER_HDR_LEN + l3_len);
+	th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l2 + l3_len);
 	th->src_port = rte_cpu_to_be_16(o->sport);
 	th->dst_port = rte_cpu_to_be_16(o->dport);
 	th->sent_seq = rte_cpu_to_be_32(o->seq);
@@ -134,7 +156,6 @@ static void send_tcp(struct tcprx *rx, const struct tcp_out *o)
 	th->tcp_urp = 0;
 	memcpy(th + 1, o->opt, o->opt_len);
 	th->cksum = l4_cksum(l3, th, v4);
-	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = l3_len;
 	m->l4_len = l4_len;
 	tx_queue(rx, m);
@@ -170,6 +191,7 @@ static void out_from_conn(struct tcp_out *o, const struct tcprx_conn *c, uint32_
 	o->src = &c->local;
 	o->dst = &c->remote;
 	o->dst_mac = &c->peer_mac;
+	o->vlan = c->vlan;
 	o->sport = c->local_port;
 	o->dport = c->remote_port;
 	o->seq = seq;
@@ -312,7 +334,7 @@ void tcprx_send_rst_conn(struct tcprx_conn *c)
 void tcprx_send_rst_reply(struct tcprx *rx, const struct tcprx_seg *seg)
 {
 	struct tcp_out o = {
-		.src = &seg->dst, .dst = &seg->src, .dst_mac = &seg->src_mac,
+		.src = &seg->dst, .dst = &seg->src, .dst_mac = &seg->src_mac, .vlan = seg->vlan,
 		.sport = seg->dport, .dport = seg->sport,
 	};
 
@@ -330,18 +352,19 @@ void tcprx_send_rst_reply(struct tcprx *rx, const struct tcprx_seg *seg)
 	send_tcp(rx, &o);
 }
 
-/* RFC 826: answer a request for one of our IPv4 addresses. */
-void tcprx_send_arp_reply(struct tcprx *rx, const struct rte_mbuf *req)
+/* RFC 826: answer a request for one of our IPv4 addresses (on the request's VLAN). */
+void tcprx_send_arp_reply(struct tcprx *rx, const struct rte_mbuf *req, const struct tcprx_seg *seg)
 {
 	const struct rte_arp_hdr *q = rte_pktmbuf_mtod_offset(req, const struct rte_arp_hdr *,
-								RTE_ETHER_HDR_LEN);
-	struct rte_mbuf *m = tx_alloc(rx, RTE_ETHER_HDR_LEN + sizeof(struct rte_arp_hdr));
+								seg->l2_len);
+	uint32_t l2 = l2_len(rx, seg->vlan);
+	struct rte_mbuf *m = tx_alloc(rx, (uint16_t)(l2 + sizeof(struct rte_arp_hdr)));
 	struct rte_arp_hdr *a;
 
 	if (m == NULL)
 		return;
-	put_ether(m, rx, &q->arp_data.arp_sha, RTE_ETHER_TYPE_ARP);
-	a = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, RTE_ETHER_HDR_LEN);
+	put_ether(m, rx, &q->arp_data.arp_sha, RTE_ETHER_TYPE_ARP, seg->vlan);
+	a = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, l2);
 	*a = *q;
 	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
 	a->arp_data.arp_sha = rx->cfg.mac;
@@ -365,13 +388,14 @@ struct nd_body {
 static_assert(sizeof(struct nd_body) == 28, "ICMPv6 ND body with one link-layer option");
 
 /* RFC 4861 §7.2.4: a solicited advertisement for one of our IPv6 addresses. */
-void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns)
+void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns, const struct tcprx_seg *seg)
 {
-	const uint32_t l3 = RTE_ETHER_HDR_LEN, l4 = l3 + sizeof(struct rte_ipv6_hdr);
+	const uint32_t ql3 = seg->l2_len, ql4 = ql3 + sizeof(struct rte_ipv6_hdr);
+	const uint32_t l3 = l2_len(rx, seg->vlan), l4 = l3 + sizeof(struct rte_ipv6_hdr);
 	const struct rte_ipv6_hdr *qip =
-		rte_pktmbuf_mtod_offset(ns, const struct rte_ipv6_hdr *, l3);
+		rte_pktmbuf_mtod_offset(ns, const struct rte_ipv6_hdr *, ql3);
 	const struct rte_ether_hdr *qeth = rte_pktmbuf_mtod(ns, const struct rte_ether_hdr *);
-	const struct nd_body *q = rte_pktmbuf_mtod_offset(ns, const struct nd_body *, l4 + 4);
+	const struct nd_body *q = rte_pktmbuf_mtod_offset(ns, const struct nd_body *, ql4 + 4);
 	struct tcprx_addr target = { .family = AF_INET6 }, dst = { .family = AF_INET6 };
 	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 	static const uint8_t unspecified[16];
@@ -379,7 +403,7 @@ void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns)
 	uint8_t *icmp;
 	struct nd_body *a;
 
-	if (l4 + 4 + offsetof(struct nd_body, opt_type) > ns->data_len) {
+	if (ql4 + 4 + offsetof(struct nd_body, opt_type) > ns->data_len) {
 		rx->st.malformed++;
 		return;
 	}
@@ -393,7 +417,7 @@ void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns)
 	m = tx_alloc(rx, (uint16_t)(l4 + 4 + sizeof(*a)));
 	if (m == NULL)
 		return;
-	put_ether(m, rx, &qeth->src_addr, RTE_ETHER_TYPE_IPV6);
+	put_ether(m, rx, &qeth->src_addr, RTE_ETHER_TYPE_IPV6, seg->vlan);
 	put_ip(rx, rte_pktmbuf_mtod_offset(m, void *, l3), &target, &dst, IPPROTO_ICMPV6,
 	       4 + sizeof(*a), 255);
 	icmp = rte_pktmbuf_mtod_offset(m, uint8_t *, l4);

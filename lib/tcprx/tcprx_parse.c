@@ -301,10 +301,40 @@ static enum tcprx_frame_kind parse_arp(struct tcprx *rx, struct rte_mbuf *m, uin
 	return TCPRX_FRAME_ARP;
 }
 
+/*
+ * The frame's VLAN: the device's stripped tag, else an 802.1Q header in the
+ * frame (skipped: *l2 and *type move past it), else none (0). VLAN ID 0 in
+ * a tag (priority only) is untagged. Frames for VLANs not ours are dropped.
+ */
+static bool vlan_accept(struct tcprx *rx, const struct rte_mbuf *m, uint32_t *l2, uint16_t *type,
+			struct tcprx_seg *seg)
+{
+	uint16_t vid = 0;
+
+	if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
+		vid = m->vlan_tci & 0xfff;
+	} else if (*type == RTE_ETHER_TYPE_VLAN && m->data_len >= *l2 + sizeof(struct rte_vlan_hdr)) {
+		const struct rte_vlan_hdr *vh = rte_pktmbuf_mtod_offset(m, const struct rte_vlan_hdr *,
+									 *l2);
+
+		vid = rte_be_to_cpu_16(vh->vlan_tci) & 0xfff;
+		*type = rte_be_to_cpu_16(vh->eth_proto);
+		*l2 += sizeof(*vh);
+	}
+	if (!(rx->vlan_ok[vid / 64] & (UINT64_C(1) << (vid % 64)))) {
+		rx->st.other_vlan++;
+		return false;
+	}
+	seg->vlan = vid;
+	seg->l2_len = (uint16_t)*l2;
+	return true;
+}
+
 /* Classify a received frame; for TCP, fill seg. Drops are counted here. */
 enum tcprx_frame_kind tcprx_parse_frame(struct tcprx *rx, struct rte_mbuf *m, struct tcprx_seg *seg)
 {
 	const struct rte_ether_hdr *eth;
+	uint32_t l2 = sizeof(*eth);
 	uint16_t type;
 	bool unicast;
 
@@ -314,16 +344,18 @@ enum tcprx_frame_kind tcprx_parse_frame(struct tcprx *rx, struct rte_mbuf *m, st
 	unicast = rte_is_same_ether_addr(&eth->dst_addr, &rx->cfg.mac);
 	seg->src_mac = eth->src_addr;
 	type = rte_be_to_cpu_16(eth->ether_type);
+	if (!vlan_accept(rx, m, &l2, &type, seg))
+		return TCPRX_FRAME_DROP;
 	/* TCP only to our MAC; ARP requests broadcast; solicitations to IPv6 multicast. */
 	switch (type) {
 	case RTE_ETHER_TYPE_IPV4:
-		return unicast ? parse_ipv4(rx, m, sizeof(*eth), seg) : not_ours(rx);
+		return unicast ? parse_ipv4(rx, m, l2, seg) : not_ours(rx);
 	case RTE_ETHER_TYPE_IPV6:
 		return unicast || mac_is_ipv6_multicast(&eth->dst_addr) ?
-		       parse_ipv6(rx, m, sizeof(*eth), unicast, seg) : not_ours(rx);
+		       parse_ipv6(rx, m, l2, unicast, seg) : not_ours(rx);
 	case RTE_ETHER_TYPE_ARP:
 		return unicast || rte_is_broadcast_ether_addr(&eth->dst_addr) ?
-		       parse_arp(rx, m, sizeof(*eth)) : not_ours(rx);
+		       parse_arp(rx, m, l2) : not_ours(rx);
 	default:
 		return not_ours(rx);
 	}

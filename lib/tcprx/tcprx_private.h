@@ -52,9 +52,30 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
 #define TCPRX_TX_BATCH      32
 #define TCPRX_SACK_RECENT   4
 #define TCPRX_TS_PAWS_IDLE_MS (24ull * 24 * 3600 * 1000) /* RFC 7323 §5.5: 24 days */
+/*
+ * PAWS tolerance for reordering: a TSval back to the TS.Recent value before
+ * the latest raise is taken while the stream has moved less than this since
+ * (doc/tcprx.md, PAWS and reordering).
+ */
+#define TCPRX_PAWS_REORDER_BYTES (1u << 20)
 #define TCPRX_CHALLENGE_PER_SEC 1000u /* RFC 5961 §7 rate limit */
 #define TCPRX_OOW_ACK_GAP_NS (500ull * 1000000) /* Linux tcp_invalid_ratelimit */
 #define TCPRX_SLOW_TICK_NS  1000000ull /* half-open and linger lists: scanned each ms */
+/*
+ * The smallest peer MSS we take from a SYN, the floor of Linux's receive MSS
+ * estimate too (TCP_MIN_MSS): the largest IP and TCP headers (60 + 60 bytes)
+ * and 8 bytes of data, less the 40 bytes of minimal headers an MSS leaves
+ * out. Below it the 12-byte TS option would leave almost nothing, and the
+ * window arithmetic must never subtract it from less.
+ */
+#define TCPRX_MIN_PEER_MSS 88u
+#define TCPRX_TS_OPTION_LEN 12u /* NOP NOP TS: what a timestamp costs every segment */
+/*
+ * In-order data is kept up to this many chunks beyond rcv_chunks, and one
+ * segment more if it fills the window (tcprx_chunks_admit; doc/tcprx.md,
+ * the window and held tokens).
+ */
+#define TCPRX_CHUNK_SLACK 1u
 
 /* A byte range of one mbuf segment: payload is referenced, never copied. */
 struct tcprx_piece {
@@ -81,6 +102,8 @@ struct tcprx_opts {
 struct tcprx_seg {
 	struct tcprx_addr src, dst;
 	struct rte_ether_addr src_mac;
+	uint16_t vlan;          /* VLAN ID the frame came on, 0 = untagged */
+	uint16_t l2_len;        /* Ethernet header, with an in-frame 802.1Q tag */
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint16_t wnd;
@@ -104,9 +127,12 @@ struct tcprx_conn {
 	uint32_t unacked_bytes;  /* in-order bytes since our last ACK */
 	uint32_t ts_recent;
 	uint64_t ts_recent_ms;   /* when ts_recent was set, for PAWS idle expiry */
+	uint32_t ts_prev;        /* the TS.Recent that the latest raise replaced (PAWS tolerance) */
+	uint32_t ts_prev_seq;    /* RCV.NXT at that raise */
 	uint32_t ts_offset;      /* our TSval = clock ms + offset */
 	uint16_t rcv_mss;        /* the MSS we advertised */
 	uint16_t full_seg;       /* a full-sized segment: MSS minus the TS option */
+	uint32_t seg_avg8;       /* payload bytes per piece kept, estimate x 8 */
 	uint8_t rcv_wscale, snd_wscale;
 	bool ts_ok, sack_ok;
 	bool ack_now;            /* an input rule asked for an immediate ACK */
@@ -124,6 +150,7 @@ struct tcprx_conn {
 	struct tcprx_addr local, remote;
 	uint16_t local_port, remote_port;
 	struct rte_ether_addr peer_mac;
+	uint16_t vlan;           /* the SYN's: every segment of ours carries it */
 	uint32_t iss, irs;
 	uint16_t peer_mss;
 
@@ -184,12 +211,16 @@ struct tcprx {
 	unsigned int nb_listeners;
 	struct tcprx_addr addrs[TCPRX_MAX_ADDRS];
 	unsigned int nb_addrs;
+	uint64_t vlan_ok[4096 / 64]; /* cfg.vlans as a bitmap: one test per frame */
 
 	uint64_t sip_key[2];     /* RFC 6528 ISN secret */
+	uint64_t cookie_key[2];  /* SYN cookie MACs, derived from sip_key */
+	uint64_t cookie_sent;    /* when we last answered a SYN with a cookie (ns); 0 = never */
 	uint64_t ts_key[2];      /* TSval offsets */
 	uint64_t hash_seed;      /* connection table */
 	uint16_t ip_id;
 	uint16_t mss4, mss6;     /* the MSS we advertise per family */
+	bool wscale_fitted;      /* cfg.wscale was the default: fit it to the window */
 
 	struct rte_mbuf *tx[TCPRX_TX_BATCH];
 	unsigned int nb_tx;
@@ -213,6 +244,31 @@ static inline uint64_t *tcprx_mbuf_tsval(const struct tcprx *rx, struct rte_mbuf
 	return RTE_MBUF_DYNFIELD(m, rx->tsval_off, uint64_t *);
 }
 
+/*
+ * Bytes a free chunk is worth in the window: the payload the sender's recent
+ * pieces carried, at most a full-sized segment, at least 1.
+ */
+static inline uint32_t tcprx_chunk_unit(const struct tcprx_conn *c)
+{
+	return RTE_MAX(RTE_MIN(c->seg_avg8 >> 3, (uint32_t)c->full_seg), 1u);
+}
+
+/*
+ * A piece of `len` bytes was kept. The estimate follows the sender's usual
+ * segment: up at once to a larger piece, down an eighth of the way to a
+ * smaller one. A bulk sender's occasional short last segment of a write
+ * hardly moves it (offers below its segment size would leave windows it
+ * can only fill with more short segments); a sender of small segments
+ * brings it down to their size within a few dozen of them.
+ */
+static inline void tcprx_chunk_unit_note(struct tcprx_conn *c, uint32_t len)
+{
+	if (len >= c->seg_avg8 >> 3)
+		c->seg_avg8 = len << 3;
+	else
+		c->seg_avg8 = c->seg_avg8 - (c->seg_avg8 >> 3) + len;
+}
+
 /* tcprx_conn.c: the table, its hash, and connection lifetime */
 uint64_t tcprx_siphash(const uint64_t key[2], const void *data, size_t len);
 uint32_t tcprx_tuple_hash(const struct tcprx *rx, const struct tcprx_addr *local, uint16_t lport,
@@ -226,6 +282,18 @@ uint32_t tcprx_ts_offset(struct tcprx *rx, const struct tcprx_seg *seg);
 void tcprx_list_move(struct tcprx_conn *conn, struct tcprx_conn_list *from,
 		     struct tcprx_conn_list *to);
 
+/* tcprx_syncookie.c: SYN cookies (RFC 4987) */
+struct tcprx_cookie {
+	uint16_t peer_mss;       /* the table value the cookie names */
+	int peer_wscale;         /* -1: no window scaling */
+	bool ts_ok, sack_ok;
+};
+/* A cookie is checked for ACKs to a listener only this long after the last one went out. */
+#define TCPRX_COOKIE_VALID_NS (128ull * 1000000000)
+void tcprx_syncookie_init(struct tcprx *rx);
+void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg);
+bool tcprx_syncookie_ack(struct tcprx *rx, const struct tcprx_seg *seg, struct tcprx_conn **conn);
+
 /* tcprx_parse.c: frame -> ARP / ND / TCP segment */
 enum tcprx_frame_kind { TCPRX_FRAME_DROP, TCPRX_FRAME_TCP, TCPRX_FRAME_ARP, TCPRX_FRAME_ND };
 enum tcprx_frame_kind tcprx_parse_frame(struct tcprx *rx, struct rte_mbuf *m,
@@ -235,6 +303,7 @@ int tcprx_parse_options(const uint8_t *p, unsigned int len, struct tcprx_opts *o
 
 /* tcprx_input.c: the RFC 9293 receive rules */
 void tcprx_input_frame(struct tcprx *rx, struct rte_mbuf *m);
+void tcprx_negotiate_options(struct tcprx_conn *conn, const struct tcprx_seg *seg);
 void tcprx_conn_unstick(struct tcprx_conn *conn);
 
 /* tcprx_reass.c: in-order queue, out-of-order records, SACK blocks */
@@ -250,6 +319,14 @@ void tcprx_piece_free(struct tcprx_piece *p);
 
 /* tcprx_window.c: the advertised window, from the chunks the connection may still take */
 uint32_t tcprx_chunks_held(const struct tcprx_conn *conn);
+enum tcprx_admit {
+	TCPRX_ADMIT_OOO,        /* out of order */
+	TCPRX_ADMIT_IN_ORDER,   /* at RCV.NXT */
+	TCPRX_ADMIT_TO_EDGE,    /* at RCV.NXT, filling the window to its right edge */
+};
+bool tcprx_chunks_admit(struct tcprx_conn *conn, unsigned int pieces, enum tcprx_admit kind);
+void tcprx_window_init(struct tcprx_conn *conn, uint16_t rcv_mss, uint16_t peer_mss);
+uint8_t tcprx_rcv_wscale(const struct tcprx *rx, uint16_t rcv_mss);
 uint16_t tcprx_window_field(struct tcprx_conn *conn);
 uint32_t tcprx_window_now(const struct tcprx_conn *conn);
 void tcprx_window_updates(struct tcprx *rx);
@@ -261,8 +338,9 @@ void tcprx_send_synack(struct tcprx_conn *conn);
 void tcprx_send_fin(struct tcprx_conn *conn);
 void tcprx_send_rst_conn(struct tcprx_conn *conn);
 void tcprx_send_rst_reply(struct tcprx *rx, const struct tcprx_seg *seg);
-void tcprx_send_arp_reply(struct tcprx *rx, const struct rte_mbuf *req);
-void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns);
+void tcprx_send_arp_reply(struct tcprx *rx, const struct rte_mbuf *req,
+			  const struct tcprx_seg *seg);
+void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns, const struct tcprx_seg *seg);
 void tcprx_tx_flush(struct tcprx *rx);
 
 /* tcprx_telemetry.c: /tcprx/list and /tcprx/stats,<id> */

@@ -4,6 +4,13 @@
  * in payload chunks: each segment held (in order, out of order, or lent to
  * the application as a token) costs one chunk, so an application that keeps
  * tokens closes the window and slows the sender instead of losing data.
+ *
+ * A chunk is pinned by a segment of any size, so a free chunk is worth in
+ * the window only what the sender's pieces actually carry: an estimate of
+ * their payload (tcprx_chunk_unit), at most a full-sized segment. A
+ * sender that shrinks its segments after a window was offered can still send
+ * more pieces than chunks are free; in-window data beyond the budget is then
+ * refused (tcprx_chunks_admit) and counted, and the sender sends it again.
  */
 #include "tcprx_private.h"
 
@@ -13,23 +20,86 @@ uint32_t tcprx_chunks_held(const struct tcprx_conn *c)
 	       atomic_load_explicit(&c->tokens_out, memory_order_relaxed);
 }
 
+/*
+ * May a segment of `pieces` pieces be kept? Out of order: only within
+ * rcv_chunks. In order, beyond it:
+ * - TCPRX_CHUNK_SLACK more, so out-of-order records (at most rcv_chunks)
+ *   never fill the budget against the segment that fills their hole;
+ * - always when only out-of-order records are held (this segment is the
+ *   way forward, and nothing the application returns would make room);
+ * - a segment that fills the window to its right edge. A window already
+ *   offered is a promise of bytes: short segments (a sender's last of a
+ *   write) pin a chunk each for less than the unit offered, and an honest
+ *   sender must still be able to use up what is left, so the window closes
+ *   to zero instead of staying open with its data refused. That segment
+ *   leaves no window, so it comes at most once until chunks are returned.
+ */
+bool tcprx_chunks_admit(struct tcprx_conn *c, unsigned int pieces, enum tcprx_admit kind)
+{
+	uint32_t held = tcprx_chunks_held(c), budget = c->rx->cfg.rcv_chunks;
+
+	if (held + pieces <= budget)
+		return true;
+	if (kind != TCPRX_ADMIT_OOO && (held + pieces <= budget + TCPRX_CHUNK_SLACK ||
+					 held == c->ooo_count || kind == TCPRX_ADMIT_TO_EDGE)) {
+		c->st.chunk_overrun++;
+		return true;
+	}
+	c->st.budget_drops++;
+	return false;
+}
+
+/*
+ * A full-sized segment is what the sender sends: at most our MSS and at most
+ * its own (clamped to TCPRX_MIN_PEER_MSS), less the TS option. The window
+ * counts chunks in these until the sender's pieces say otherwise, and
+ * RFC 5681's "every second full-sized segment" too.
+ */
+void tcprx_window_init(struct tcprx_conn *c, uint16_t rcv_mss, uint16_t peer_mss)
+{
+	uint32_t mss = RTE_MIN((uint32_t)rcv_mss, RTE_MAX((uint32_t)peer_mss, TCPRX_MIN_PEER_MSS));
+
+	c->full_seg = (uint16_t)(mss - (c->ts_ok ? TCPRX_TS_OPTION_LEN : 0));
+	c->seg_avg8 = (uint32_t)c->full_seg << 3;
+}
+
+/*
+ * The window scale we offer: as configured, or by default the smallest
+ * shift that still expresses rcv_chunks segments of our MSS (as Linux sizes
+ * its scale to its buffer). A coarser scale only loses precision: an ACK
+ * that keeps the right edge where it was must round the window up to the
+ * scale's granularity (RFC 7323 §2.4), and repeated, that rounding creeps
+ * the edge up to 2^shift - 1 bytes an ACK past what the chunks back.
+ */
+uint8_t tcprx_rcv_wscale(const struct tcprx *rx, uint16_t rcv_mss)
+{
+	uint64_t need = (uint64_t)rx->cfg.rcv_chunks * rcv_mss;
+	uint8_t shift = 0;
+
+	if (!rx->wscale_fitted)
+		return rx->cfg.wscale;
+	while (shift < rx->cfg.wscale && (UINT64_C(65535) << shift) < need)
+		shift++;
+	return shift;
+}
+
 static uint32_t window_max(const struct tcprx_conn *c)
 {
 	return 65535u << c->rcv_wscale;
 }
 
-/* Bytes the free chunks can take: one full-sized segment each. */
+/* Bytes the free chunks can take: one unit (tcprx_chunk_unit) each. */
 static uint32_t window_from_chunks(const struct tcprx_conn *c)
 {
 	uint32_t budget = c->rx->cfg.rcv_chunks, held = tcprx_chunks_held(c);
-	uint64_t bytes = held < budget ? (uint64_t)(budget - held) * c->full_seg : 0;
+	uint64_t bytes = held < budget ? (uint64_t)(budget - held) * tcprx_chunk_unit(c) : 0;
 
 	return (uint32_t)RTE_MIN(bytes, (uint64_t)window_max(c));
 }
 
 static uint32_t window_full(const struct tcprx_conn *c)
 {
-	return (uint32_t)RTE_MIN((uint64_t)c->rx->cfg.rcv_chunks * c->full_seg,
+	return (uint32_t)RTE_MIN((uint64_t)c->rx->cfg.rcv_chunks * tcprx_chunk_unit(c),
 				 (uint64_t)window_max(c));
 }
 
@@ -45,7 +115,7 @@ uint32_t tcprx_window_now(const struct tcprx_conn *c)
  */
 static bool sws_worth_opening(const struct tcprx_conn *c, uint32_t edge)
 {
-	return edge - c->rcv_adv >= RTE_MIN(window_full(c) / 2, (uint32_t)c->full_seg);
+	return edge - c->rcv_adv >= RTE_MIN(window_full(c) / 2, tcprx_chunk_unit(c));
 }
 
 static void lowwin_track(struct tcprx_conn *c, uint32_t wnd)
@@ -107,7 +177,7 @@ void tcprx_window_updates(struct tcprx *rx)
 		uint32_t now = tcprx_window_now(c), could = window_from_chunks(c);
 
 		next = TAILQ_NEXT(c, lowwin);
-		if (could >= now + c->full_seg && could >= 2 * now) {
+		if (could >= now + tcprx_chunk_unit(c) && could >= 2 * now) {
 			c->st.window_updates++;
 			tcprx_send_ack(c);
 		}

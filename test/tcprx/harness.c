@@ -315,6 +315,12 @@ uint64_t h_queue_bytes(struct harness *h, const uint8_t *frame, size_t len, uint
 	return where;
 }
 
+struct rte_mbuf *h_rx_last(struct harness *h)
+{
+	assert_true(h->rx_count > 0);
+	return h->rxq[(h->rx_head + h->rx_count - 1) % H_MAX_QUEUE];
+}
+
 void h_pool_drain(struct harness *h)
 {
 	devmem_ref ref;

@@ -99,6 +99,8 @@ struct h_peer {
 	uint8_t ip[16];
 	uint16_t port;              /* peer's port */
 	uint16_t dport;             /* ours */
+	uint16_t vlan;              /* VLAN ID its frames carry (0: untagged) */
+	bool vlan_stripped;         /* the device strips the tag (mbuf vlan_tci) instead */
 	uint32_t isn;               /* peer's ISN: stream byte k is at isn + 1 + k */
 	/* What the SYN offers: mss 0 = none, ws < 0 = none. */
 	uint16_t mss;
@@ -141,7 +143,9 @@ struct h_seg {
 
 /* A frame tcprx sent, parsed (and its checksums verified). */
 struct h_frame {
-	uint16_t ether_type;
+	uint16_t vlan;              /* 0: untagged; else from the 802.1Q header or the TX offload */
+	bool vlan_offload;          /* the tag was asked of the TX VLAN insert offload */
+	uint16_t ether_type;        /* inside the tag, if any */
 	struct rte_ether_addr src, dst;
 	uint16_t arp_op;
 	struct rte_ether_addr arp_sha, arp_tha;
@@ -296,6 +300,8 @@ static inline uint32_t h_wnd(const struct h_frame *f, uint8_t shift)
 void h_syn(struct harness *h, struct h_peer *p, struct h_frame *synack);
 /* SYN, SYN-ACK, ACK, tcprx_accept: p->conn established. */
 void h_open(struct harness *h, struct h_peer *p);
+/* The rest of h_open after h_syn: the ACK (not answered), tcprx_accept, checks. */
+void h_open_synced(struct harness *h, struct h_peer *p);
 /*
  * tcprx_recv everything ready (16 at a time) and verify each fragment: bytes
  * through the device view (or host address when LINEAR) against the pattern

@@ -58,8 +58,12 @@ static void check_addressing(const struct harness *h, const struct h_peer *p, co
 	size_t alen = p->ipv6 ? 16 : 4;
 
 	assert_int_equal(f->ether_type, p->ipv6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	if (f->vlan != p->vlan)
+		H_FAIL("frame to peer port %u on VLAN %u, expected %u", p->port, f->vlan, p->vlan);
 	assert_int_equal(f->l4_proto, IPPROTO_TCP);
-	assert_true(rte_is_same_ether_addr(&f->dst, &p->mac));
+	if (!rte_is_same_ether_addr(&f->dst, &p->mac))
+		H_FAIL("frame to MAC ..:%02x:%02x (flags 0x%02x seq %u ack %u), expected peer port %u's",
+		       f->dst.addr_bytes[4], f->dst.addr_bytes[5], f->flags, f->seq, f->ack, p->port);
 	assert_true(rte_is_same_ether_addr(&f->src, &h->mac));
 	assert_memory_equal(f->ip_src, ours, alen);
 	assert_memory_equal(f->ip_dst, p->ip, alen);
@@ -176,10 +180,15 @@ void h_syn(struct harness *h, struct h_peer *p, struct h_frame *synack)
 
 void h_open(struct harness *h, struct h_peer *p)
 {
+	h_syn(h, p, NULL);
+	h_open_synced(h, p);
+}
+
+void h_open_synced(struct harness *h, struct h_peer *p)
+{
 	struct h_seg ack;
 	struct tcprx_conn_info info;
 
-	h_syn(h, p, NULL);
 	ack = h_ctl(p, H_ACK, 0);
 	h_send(h, p, &ack);
 	/* A pure ACK completing the handshake is not answered. */

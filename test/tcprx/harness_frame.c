@@ -303,12 +303,20 @@ void h_queue(struct harness *h, struct h_peer *p, const struct h_seg *s)
 {
 	uint8_t buf[H_FRAME_MAX];
 	uint32_t hdr_len;
-	size_t len = h_build(h, p, s, buf, sizeof(buf), &hdr_len);
+	size_t len = h_build(h, p, s, buf, sizeof(buf) - 4, &hdr_len);
+	uint64_t where, vlan_flags = 0;
 	bool linear;
-	uint64_t where;
 
-	where = h_queue_bytes(h, buf, len, hdr_len, seg_csum_flags(p, s), h_ptype(p), s->linear,
-			      &linear);
+	if (p->vlan && p->vlan_stripped) {
+		vlan_flags = RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	} else if (p->vlan) {
+		len = h_tag_frame(buf, len, p->vlan);
+		hdr_len += 4;
+	}
+	where = h_queue_bytes(h, buf, len, hdr_len, seg_csum_flags(p, s) | vlan_flags, h_ptype(p),
+			      s->linear, &linear);
+	if (vlan_flags)
+		h_rx_last(h)->vlan_tci = p->vlan;
 	if (s->len > 0)
 		h_note_placed(h, s->seq + ((s->flags & H_SYN) ? 1 : 0), s->len, where, linear);
 	if (s->flags & H_FIN)
@@ -494,6 +502,14 @@ static void parse_frame(const uint8_t *b, size_t len, struct h_frame *f)
 	f->src = eh->src_addr;
 	f->dst = eh->dst_addr;
 	f->ether_type = rte_be_to_cpu_16(eh->ether_type);
+	if (f->ether_type == RTE_ETHER_TYPE_VLAN) {
+		assert_true(len >= sizeof(*eh) + 4);
+		f->vlan = (uint16_t)((b[14] << 8 | b[15]) & 0xfff);
+		assert_true(f->vlan != 0);
+		f->ether_type = (uint16_t)(b[16] << 8 | b[17]);
+		b += 4;
+		len -= 4;
+	}
 	switch (f->ether_type) {
 	case RTE_ETHER_TYPE_ARP:
 		parse_arp(b + sizeof(*eh), len - sizeof(*eh), f);
@@ -525,6 +541,11 @@ bool h_next(struct harness *h, struct h_frame *f)
 	b = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
 	assert_non_null(b);
 	parse_frame(b, m->pkt_len, f);
+	if (m->ol_flags & RTE_MBUF_F_TX_VLAN) {
+		assert_int_equal(f->vlan, 0); /* tagged once, not twice */
+		f->vlan = m->vlan_tci & 0xfff;
+		f->vlan_offload = true;
+	}
 	rte_pktmbuf_free(m);
 	return true;
 }

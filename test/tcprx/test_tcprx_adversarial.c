@@ -336,11 +336,16 @@ static void test_syn_flood_beyond_half_open_bound(void **state)
 {
 	struct harness *h = *state;
 	struct h_peer p, flood, late;
+	struct tcprx_config cfg;
 	struct tcprx_stats st;
 	unsigned int i, synacks = 0;
 	struct h_frame f;
 	struct h_seg s;
 
+	/* The half-open bound alone: SYN cookies (test_tcprx_syncookie) off. */
+	h_config(h, &cfg);
+	cfg.no_syncookies = true;
+	h_restart(h, &cfg);
 	open_with_data(h, &p, 40000);
 	h_peer_init(&flood, false, 66, 1, 0);
 	for (i = 0; i < 200; i++) {

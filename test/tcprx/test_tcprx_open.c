@@ -69,10 +69,15 @@ static void test_synack_retransmit_backoff_give_up(void **state)
 static void test_half_open_bound(void **state)
 {
 	struct harness *h = *state;
+	struct tcprx_config cfg;
 	struct h_peer p[10];
 	struct h_seg ack;
 	unsigned int i;
 
+	/* The bound alone: SYN cookies (test_tcprx_syncookie) off. */
+	h_config(h, &cfg);
+	cfg.no_syncookies = true;
+	h_restart(h, &cfg);
 	for (i = 0; i < 8; i++) {
 		h_peer_init(&p[i], false, 2, (uint16_t)(40000 + i), 0x20000000u * i);
 		h_syn(h, &p[i], NULL);
@@ -101,10 +106,14 @@ static void test_options_negotiated_from_syn(void **state)
 {
 	struct harness *h = *state;
 	struct tcprx_conn_info info;
+	struct tcprx_config cfg;
 	struct h_frame synack, f;
 	struct h_seg d;
 	struct h_peer p;
 
+	h_config(h, &cfg);
+	cfg.wscale = 7; /* by default it fits the window: test_window_scale_fitted */
+	h_restart(h, &cfg);
 	h_peer_init(&p, false, 2, 40000, 0x30000000);
 	p.mss = 1000;
 	p.ws = 9;
@@ -115,7 +124,7 @@ static void test_options_negotiated_from_syn(void **state)
 	assert_true(synack.has_mss);
 	assert_int_equal(synack.mss, H_MSS);
 	assert_true(synack.has_ws);
-	assert_int_equal(synack.ws, 7); /* the default we offer */
+	assert_int_equal(synack.ws, 7); /* as configured */
 	assert_true(synack.has_ts);
 	assert_int_equal(synack.tsecr, 777);
 	assert_true(synack.sackok);
@@ -458,6 +467,7 @@ static void test_conn_table_full(void **state)
 
 	h_config(h, &cfg);
 	cfg.max_conns = 3;
+	cfg.no_syncookies = true; /* with cookies: test_tcprx_syncookie */
 	h_restart(h, &cfg);
 	for (i = 0; i < 5; i++)
 		h_peer_init(&p[i], false, (uint8_t)(2 + i), (uint16_t)(40000 + i), 0x90000000u + i * 0x100000u);
