@@ -211,11 +211,13 @@ static void json_conn_stats(const struct tcprx_conn_stats *s)
 	       ",\"dup_acks_out\":%" PRIu64 ",\"challenge_acks\":%" PRIu64 ",\"window_probes\":%" PRIu64
 	       ",\"window_updates\":%" PRIu64 ",\"zero_windows\":%" PRIu64 ",\"chunk_overrun\":%" PRIu64
 	       ",\"tokens_granted\":%" PRIu64 ",\"tokens_returned\":%" PRIu64
-	       ",\"token_bad_returns\":%" PRIu64,
+	       ",\"token_bad_returns\":%" PRIu64 ",\"paws_reordered\":%" PRIu64
+	       ",\"budget_drops\":%" PRIu64,
 	       s->segs_in, s->bytes_in_order, s->bytes_delivered, s->segs_ooo, s->segs_dup,
 	       s->segs_unacceptable, s->segs_paws, s->segs_ooo_full, s->acks_out, s->dup_acks_out,
 	       s->challenge_acks, s->window_probes, s->window_updates, s->zero_windows,
-	       s->chunk_overrun, s->tokens_granted, s->tokens_returned, s->token_bad_returns);
+	       s->chunk_overrun, s->tokens_granted, s->tokens_returned, s->token_bad_returns,
+	       s->paws_reordered, s->budget_drops);
 }
 
 static void json_tcprx(const struct tcprx_stats *g)
@@ -228,12 +230,17 @@ static void json_tcprx(const struct tcprx_stats *g)
 	       ",\"syn_in\":%" PRIu64 ",\"synack_out\":%" PRIu64 ",\"synack_retrans\":%" PRIu64
 	       ",\"half_open_drops\":%" PRIu64 ",\"backlog_drops\":%" PRIu64
 	       ",\"conn_table_full\":%" PRIu64 ",\"half_open_timeouts\":%" PRIu64
-	       ",\"established\":%" PRIu64 ",\"time_wait_segs\":%" PRIu64 ",\"closed\":%" PRIu64,
+	       ",\"established\":%" PRIu64 ",\"time_wait_segs\":%" PRIu64 ",\"closed\":%" PRIu64
+	       ",\"other_vlan\":%" PRIu64 ",\"syncookies_sent\":%" PRIu64
+	       ",\"syncookies_validated\":%" PRIu64 ",\"syncookies_rejected\":%" PRIu64
+	       ",\"half_open_evicted\":%" PRIu64,
 	       g->frames_in, g->frames_out, g->tx_drops, g->arp_replies, g->nd_replies, g->not_ours,
 	       g->malformed, g->bad_options, g->ip_fragments, g->csum_bad, g->csum_unknown,
 	       g->csum_sw_bad, g->rst_out, g->rst_in, g->rst_ignored, g->syn_in, g->synack_out,
 	       g->synack_retrans, g->half_open_drops, g->backlog_drops, g->conn_table_full,
-	       g->half_open_timeouts, g->established, g->time_wait_segs, g->closed);
+	       g->half_open_timeouts, g->established, g->time_wait_segs, g->closed, g->other_vlan,
+	       g->syncookies_sent, g->syncookies_validated, g->syncookies_rejected,
+	       g->half_open_evicted);
 }
 
 static void summary_json(const struct hrx_run *run, double elapsed)

@@ -14,8 +14,14 @@
  * reordered share goes out at once and the rest late; the order seen by the
  * receiver is disturbed the same way).
  *
+ * With --vlan ID it is also a switch's access port facing A and its trunk
+ * facing B: frames from A leave on B with an 802.1Q tag for ID, and of the
+ * frames from B only those tagged ID go to A, untagged (the others are
+ * counted in b_other_vlan). That puts a Linux sender on a VLAN without the
+ * kernel's 802.1Q driver, which the test host does not have.
+ *
  * usage: hrx-wire IF_A IF_B [--loss PCT] [--dup PCT] [--reorder PCT]
- *                 [--delay-us US] [--seed N]
+ *                 [--delay-us US] [--seed N] [--vlan ID]
  * Runs until SIGINT/SIGTERM, then prints its counters as one JSON line.
  */
 #include <arpa/inet.h>
@@ -40,6 +46,9 @@
 
 #define FRAME_MAX 16384
 #define HOLD_MAX  1024
+#define MAC_PAIR  12     /* destination and source MAC: the tag goes after them */
+#define VLAN_HLEN 4
+#define OTHER_VLAN (-2)
 
 struct held {
 	uint64_t due_ns;
@@ -51,10 +60,11 @@ static struct held *hold;
 static unsigned int hold_head, hold_count;
 static volatile sig_atomic_t stop;
 static uint64_t rng;
+static uint16_t vlan;   /* 0: no tagging */
 
 static struct {
 	uint64_t a_frames, a_dropped, a_duplicated, a_reordered, a_send_errors;
-	uint64_t b_frames, b_send_errors;
+	uint64_t b_frames, b_send_errors, b_other_vlan;
 } cnt;
 
 static void on_signal(int sig)
@@ -106,6 +116,71 @@ static int open_raw(const char *ifname)
 		return -1;
 	}
 	return fd;
+}
+
+/* The kernel moves a received tag into the packet's metadata; ask for it. */
+static int want_vlan_aux(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
+		fprintf(stderr, "hrx-wire: PACKET_AUXDATA: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A frame from B, with its tag in the metadata or still in the frame:
+ * its length untagged if it is on our VLAN, OTHER_VLAN if not (recvmsg's
+ * result if it failed). A tag left in the frame is taken out.
+ */
+static ssize_t recv_on_vlan(int fd, uint8_t *buf, size_t size)
+{
+	union {
+		struct cmsghdr c;
+		uint8_t room[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	struct iovec iov = { buf, size };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl,
+			      .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(fd, &msg, 0);
+	int vid = -1;
+
+	if (n <= 0)
+		return n;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		const struct tpacket_auxdata *aux = (const void *)CMSG_DATA(c);
+
+		if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
+		    (aux->tp_status & TP_STATUS_VLAN_VALID))
+			vid = aux->tp_vlan_tci & 0xfff;
+	}
+	if (vid < 0 && n >= MAC_PAIR + VLAN_HLEN && buf[MAC_PAIR] == 0x81 &&
+	    buf[MAC_PAIR + 1] == 0x00) {
+		vid = (buf[MAC_PAIR + 2] & 0xf) << 8 | buf[MAC_PAIR + 3];
+		memmove(buf + MAC_PAIR, buf + MAC_PAIR + VLAN_HLEN, (size_t)n - MAC_PAIR - VLAN_HLEN);
+		n -= VLAN_HLEN;
+	}
+	if (vid != vlan) {
+		cnt.b_other_vlan++;
+		return OTHER_VLAN;
+	}
+	return n;
+}
+
+/* An 802.1Q tag for our VLAN after the MAC addresses (buf has room for it). */
+static size_t put_vlan_tag(uint8_t *buf, size_t len)
+{
+	if (len < MAC_PAIR)
+		return len;
+	memmove(buf + MAC_PAIR + VLAN_HLEN, buf + MAC_PAIR, len - MAC_PAIR);
+	buf[MAC_PAIR] = 0x81;
+	buf[MAC_PAIR + 1] = 0x00;
+	buf[MAC_PAIR + 2] = (uint8_t)(vlan >> 8);
+	buf[MAC_PAIR + 3] = (uint8_t)vlan;
+	return len + VLAN_HLEN;
 }
 
 static void xmit(int fd, const uint8_t *buf, size_t len, uint64_t *errors)
@@ -168,7 +243,7 @@ int main(int argc, char **argv)
 	rng = 0x9e3779b97f4a7c15ull;
 	if (argc < 3) {
 		fprintf(stderr, "usage: hrx-wire IF_A IF_B [--loss PCT] [--dup PCT] [--reorder PCT] "
-			"[--delay-us US] [--seed N]\n");
+			"[--delay-us US] [--seed N] [--vlan ID]\n");
 		return 2;
 	}
 	for (i = 3; i + 1 < argc; i += 2) {
@@ -184,7 +259,12 @@ int main(int argc, char **argv)
 			delay_ns = strtoull(argv[i + 1], NULL, 10) * 1000ull;
 		else if (strcmp(argv[i], "--seed") == 0)
 			rng = strtoull(argv[i + 1], NULL, 10) | 1;
-		else
+		else if (strcmp(argv[i], "--vlan") == 0) {
+			unsigned long id = strtoul(argv[i + 1], NULL, 10);
+
+			bad = id < 1 || id > 4094;
+			vlan = (uint16_t)id;
+		} else
 			bad = 1;
 		if (bad) {
 			fprintf(stderr, "hrx-wire: bad option %s %s\n", argv[i], argv[i + 1]);
@@ -198,7 +278,7 @@ int main(int argc, char **argv)
 	hold = calloc(HOLD_MAX, sizeof(*hold));
 	fd_a = open_raw(argv[1]);
 	fd_b = open_raw(argv[2]);
-	if (hold == NULL || fd_a < 0 || fd_b < 0)
+	if (hold == NULL || fd_a < 0 || fd_b < 0 || (vlan && want_vlan_aux(fd_b) < 0))
 		return 1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -206,8 +286,9 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	pfd[0] = (struct pollfd){ .fd = fd_a, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = fd_b, .events = POLLIN };
-	fprintf(stderr, "hrx-wire: %s -> %s loss %.2f%% dup %.2f%% reorder %.2f%% delay %lu us\n",
-		argv[1], argv[2], loss, dup, reorder, (unsigned long)(delay_ns / 1000));
+	fprintf(stderr, "hrx-wire: %s -> %s loss %.2f%% dup %.2f%% reorder %.2f%% delay %lu us "
+		"vlan %u\n", argv[1], argv[2], loss, dup, reorder, (unsigned long)(delay_ns / 1000),
+		vlan);
 	while (!stop) {
 		uint64_t now = now_ns();
 		int timeout_ms = 100;
@@ -220,9 +301,17 @@ int main(int argc, char **argv)
 		}
 		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
 			break;
-		while ((n = recv(fd_a, buf, sizeof(buf), 0)) > 0)
-			a_to_b(fd_b, buf, (size_t)n, loss, dup, reorder, delay_ns);
-		while ((n = recv(fd_b, buf, sizeof(buf), 0)) > 0) {
+		while ((n = recv(fd_a, buf, sizeof(buf) - VLAN_HLEN, 0)) > 0) {
+			size_t len = vlan ? put_vlan_tag(buf, (size_t)n) : (size_t)n;
+
+			a_to_b(fd_b, buf, len, loss, dup, reorder, delay_ns);
+		}
+		for (;;) {
+			n = vlan ? recv_on_vlan(fd_b, buf, sizeof(buf)) : recv(fd_b, buf, sizeof(buf), 0);
+			if (n == OTHER_VLAN)
+				continue;
+			if (n <= 0)
+				break;
 			cnt.b_frames++;
 			xmit(fd_a, buf, (size_t)n, &cnt.b_send_errors);
 		}
@@ -230,11 +319,12 @@ int main(int argc, char **argv)
 	}
 	release_due(fd_b, 0, true);
 	printf("{\"a_frames\":%lu,\"a_dropped\":%lu,\"a_duplicated\":%lu,\"a_reordered\":%lu,"
-	       "\"a_send_errors\":%lu,\"b_frames\":%lu,\"b_send_errors\":%lu}\n",
+	       "\"a_send_errors\":%lu,\"b_frames\":%lu,\"b_send_errors\":%lu,"
+	       "\"b_other_vlan\":%lu}\n",
 	       (unsigned long)cnt.a_frames, (unsigned long)cnt.a_dropped,
 	       (unsigned long)cnt.a_duplicated, (unsigned long)cnt.a_reordered,
 	       (unsigned long)cnt.a_send_errors, (unsigned long)cnt.b_frames,
-	       (unsigned long)cnt.b_send_errors);
+	       (unsigned long)cnt.b_send_errors, (unsigned long)cnt.b_other_vlan);
 	close(fd_a);
 	close(fd_b);
 	free(hold);

@@ -59,7 +59,7 @@ def check(cond, what):
         raise Failed(what)
 
 
-def assert_common(res, snd, per_conn, conns):
+def assert_common(res, snd, per_conn, conns, ipv6=False):
     total = per_conn * conns
     check(snd.get('ok'), 'sender: every connection sent its bytes and saw our FIN: %s'
           % json.dumps(snd)[:1500])
@@ -84,7 +84,11 @@ def assert_common(res, snd, per_conn, conns):
           'checksums: %d bad, %d unknown (sender offloads are off)' % (g['csum_bad'], g['csum_unknown']))
     check(g['established'] == conns, '%d established, want %d' % (g['established'], conns))
     # nobody but hsplit-rx owns 10.99.0.2: the sender learnt our MAC from our ARP reply
-    check(g['arp_replies'] >= 1, 'no ARP reply sent')
+    # (IPv6: from a neighbour advertisement)
+    if ipv6:
+        check(g['nd_replies'] >= 1, 'no neighbour advertisement sent')
+    else:
+        check(g['arp_replies'] >= 1, 'no ARP reply sent')
     # the window keeps the payload pool from running dry: no uncounted loss
     x = res['xstats']
     check(x.get('rx_q0_payload_pool_empty_drops', 0) == 0,
