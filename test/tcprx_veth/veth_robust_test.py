@@ -13,6 +13,8 @@ CASE is <backend>-<what>: afxdp or afpacket, then
                  the small segments, so the application never holds more
                  than the budget allows, and PAWS must not drop the new data
                  a reordering wire brings behind a retransmission
+  smallwrites    100-byte writes (TCP_NODELAY) at full MSS through the same
+                 wire, 16 chunks held 10 ms: small segments stay in the budget
   ipv6-1M, ipv6-100M
                  IPv6 with no neighbour entry on the sender: it finds
                  hsplit-rx by a neighbour solicitation to the solicited-node
@@ -40,7 +42,7 @@ from hsplit_tools.netns import add as add_ns, delete as delete_ns, in_ns, sh
 from veth_rx_test import Failed, assert_common, check
 
 MIB = 1 << 20
-# no duplicates: a copy is old data, and PAWS may rightly drop an old copy
+# the lossy wire of veth_rx_test.py without its duplicates
 REORDER = {'loss': 1, 'reorder': 5, 'delay-us': 1000, 'seed': 4242}
 FLOOD_SYNS, FLOOD_RATE = 100000, 25000
 FLOOD_WAVE = 2          # clients that connect together
@@ -92,10 +94,44 @@ class SmallMss(Case):
         check(wire_stats is not None and wire_stats['a_reordered'] > 0,
               'the wire reordered nothing: %s' % wire_stats)
         check(tcp['segs_ooo'] > 0, 'no out-of-order segment through a reordering wire')
-        # a retransmission that fills a hole raises TS.Recent; the original it
-        # overtook is new data and must be kept, not dropped by PAWS
-        check(tcp['segs_paws'] == 0, '%d segments dropped by PAWS on a wire without duplicates'
+        # the window followed the segment size: the sender never had more
+        # window than the chunks could hold, so nothing in it was refused
+        check(tcp['budget_drops'] == 0, '%d in-window segments refused beyond the chunk budget'
+              % tcp['budget_drops'])
+        # A retransmission that fills a hole raises TS.Recent past originals
+        # still on the wire; strict PAWS dropped those although they were new
+        # data. They are kept now. PAWS still drops what is older than the
+        # tolerance (segs_paws): on this wire those were old data, originals
+        # whose retransmission had come first (doc/tcprx.md); the counters
+        # cannot tell the two apart, so that is not asserted here.
+        check(tcp['paws_reordered'] > 0,
+              'no segment older than TS.Recent was kept on a reordering wire (%d PAWS drops)'
               % tcp['segs_paws'])
+
+
+class SmallWrites(Case):
+    """100-byte writes with TCP_NODELAY from a sender whose MSS is full-sized:
+    segments far below the MSS (Linux coalesces some while the window is
+    shut), 16 chunks held 10 ms each. Counted in full-sized segments, this
+    window let the application hold 80 tokens against 16 (issue 13)."""
+    impair = REORDER
+    per_conn, chunks = 512 * 1024, 16
+
+    def __init__(self, what):
+        super().__init__(what)
+        self.args = ['--rcv-chunks', self.chunks, '--hold-ms', '10']
+
+    def traffic(self, wire):
+        return wire.send(self.per_conn, self.conns, timeout=60, msg=100, gap_ms=0)
+
+    def check(self, res, wire_stats, wire):
+        tcp = res['tcp']
+        check(tcp['segs_in'] >= self.per_conn // 1448 * 4,
+              '%d segments for %d bytes: the writes were not small segments'
+              % (tcp['segs_in'], self.per_conn))
+        check(res['max_tokens_held'] <= self.chunks + 2,
+              'the app held %d tokens with rcv-chunks %d (bound %d)'
+              % (res['max_tokens_held'], self.chunks, self.chunks + 2))
 
 
 class Ipv6(Case):
@@ -269,6 +305,8 @@ def outsider_on_other_vlan(wire, wire_bin):
 def make_case(what, wire_bin, flood_bin):
     if what in ('mss88', 'mss536'):
         return SmallMss(what)
+    if what == 'smallwrites':
+        return SmallWrites(what)
     if what in ('ipv6-1M', 'ipv6-100M'):
         return Ipv6(what)
     if what == 'synflood':
