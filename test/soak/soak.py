@@ -73,9 +73,8 @@ class Family:
 
 def ipv6_sender(wire, fam, static_neigh):
     """IPv6 on the sender's end of the wire (netns.add turns it off everywhere).
-    hsplit-rx does not yet answer neighbour solicitations to its solicited-node
-    group (issue 13 item 4): unless told otherwise the sender gets a static
-    neighbour entry for the receiver."""
+    The sender finds hsplit-rx by neighbour discovery (hsplit-rx joins its
+    solicited-node group), or with --static-neigh from a static entry."""
     for key in ('all', 'default', wire.tx_if):
         sh('sysctl', '-qw', 'net.ipv6.conf.%s.disable_ipv6=0' % key, ns=wire.tx)
     sh('ip', '-6', 'addr', 'add', fam.tx_ip + '/64', 'dev', wire.tx_if, 'nodad', ns=wire.tx)
@@ -247,8 +246,8 @@ def main():
     ap.add_argument('--conns6', type=int, default=32, help='IPv6 connections open at once (32)')
     ap.add_argument('--backend4', default='afxdp', choices=['afxdp', 'afpacket'])
     ap.add_argument('--backend6', default='afpacket', choices=['afxdp', 'afpacket'])
-    ap.add_argument('--ipv6-nd', action='store_true',
-                    help='no static neighbour entry on the IPv6 sender: hsplit-rx must answer ND')
+    ap.add_argument('--static-neigh', action='store_true',
+                    help='a static neighbour entry on the IPv6 sender instead of neighbour discovery')
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--rcv-chunks', type=int, default=256)
     ap.add_argument('--hold-ms', type=int, default=20, help='tokens kept 0..this long (20)')
@@ -278,7 +277,7 @@ def main():
                             tag='%d%d' % (tag, i))
             fam.wire.__enter__()
             if ':' in fam.rx_ip:
-                ipv6_sender(fam.wire, fam, not a.ipv6_nd)
+                ipv6_sender(fam.wire, fam, a.static_neigh)
         for fam in fams:
             start_receiver(a, fam, a.out)
         print('soak: %s for %.0f s; output in %s' % (', '.join(

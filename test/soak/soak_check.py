@@ -180,6 +180,8 @@ def check_end(a, fam, fails):
                      % (fam.name, x['rx_q0_payload_pool_empty_drops']))
     if rep['tcprx']['csum_bad']:
         fails.append('%s: %d bad checksums' % (fam.name, rep['tcprx']['csum_bad']))
+    if fam.name == 'ipv6' and not a.static_neigh and rep['tcprx']['nd_replies'] == 0:
+        fails.append('ipv6: no neighbour advertisement sent, yet the sender had no static entry')
     last = [r for r in fam.rows if r.get('app_final')]
     if not last:
         fails.append('%s: no final sample' % fam.name)
@@ -214,8 +216,8 @@ def totals(fam, elapsed):
 
 def print_summary(a, fams, results, elapsed, command, ok, fails):
     print('\nsoak summary: %.0f s of new connections, %.0f s in all%s' % (
-        a.seconds, elapsed, '' if a.conns6 == 0 or a.ipv6_nd else
-        ' (IPv6 sender with a static neighbour entry: issue 13 item 4)'))
+        a.seconds, elapsed, '' if a.conns6 == 0 or not a.static_neigh else
+        ' (IPv6 sender with a static neighbour entry)'))
     print('  command: %s' % command)
     for fam in fams:
         r = results[fam.name]

@@ -111,7 +111,7 @@ class SmallMss(Case):
 
 class SmallWrites(Case):
     """100-byte writes with TCP_NODELAY from a sender whose MSS is full-sized:
-    segments far below the MSS (Linux coalesces some while the window is
+    segments below the MSS (Linux coalesces some while the window is
     shut), 16 chunks held 10 ms each. Counted in full-sized segments, this
     window let the application hold 80 tokens against 16 (issue 13)."""
     impair = REORDER
@@ -126,9 +126,11 @@ class SmallWrites(Case):
 
     def check(self, res, wire_stats, wire):
         tcp = res['tcp']
-        check(tcp['segs_in'] >= self.per_conn // 1448 * 4,
-              '%d segments for %d bytes: the writes were not small segments'
-              % (tcp['segs_in'], self.per_conn))
+        # how much Linux coalesces while the window is shut varies from run
+        # to run (an average of 110 to 750 bytes seen); a bulk sender's is 1448
+        avg = self.per_conn / max(tcp['segs_in'], 1)
+        check(avg < 1000, '%d segments for %d bytes (%.0f on average): not small segments'
+              % (tcp['segs_in'], self.per_conn, avg))
         check(res['max_tokens_held'] <= self.chunks + 2,
               'the app held %d tokens with rcv-chunks %d (bound %d)'
               % (res['max_tokens_held'], self.chunks, self.chunks + 2))
