@@ -208,11 +208,17 @@ class SynFlood(Case):
                  g['syncookies_validated'], g['syncookies_rejected'], g['half_open_evicted'],
                  g['half_open_timeouts']))
         check(f.get('sent') == FLOOD_SYNS, 'syn-flood did not send its SYNs: %s' % f)
-        # the AF_XDP/TPACKET ring may overflow under the burst: most, not all, arrive
-        check(g['syn_in'] >= FLOOD_SYNS // 2,
+        # What the poller cannot keep up with is lost in the kernel's AF_XDP or
+        # TPACKET ring before net_hsplit sees it: 96-100% arrive in the plain
+        # build, about 65% under ASan. A tenth of the flood is still 150 times
+        # the connection table.
+        check(g['syn_in'] >= FLOOD_SYNS // 10,
               'only %d SYNs reached lib/tcprx of %d sent' % (g['syn_in'], FLOOD_SYNS))
-        check(g['syncookies_sent'] >= FLOOD_SYNS // 2,
-              '%d SYN cookies sent for %d SYNs' % (g['syncookies_sent'], g['syn_in']))
+        # state only for the 63 SYNs that fill the table and those that take
+        # a slot a client let go (or a client's own): every other SYN a cookie
+        check(g['syncookies_sent'] >= g['syn_in'] - 4 * self.conns - 64,
+              '%d SYN cookies sent for %d SYNs: the flood took state'
+              % (g['syncookies_sent'], g['syn_in']))
         check(g['syncookies_validated'] >= 1, 'no legitimate client came in by a SYN cookie')
         check(g['syncookies_rejected'] == 0, '%d cookies rejected: nobody forged an ACK'
               % g['syncookies_rejected'])
