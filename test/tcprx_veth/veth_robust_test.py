@@ -31,7 +31,6 @@ CASE is <backend>-<what>: afxdp or afpacket, then
 Exit 0 pass, 1 fail, 77 skip (not root / no veth).
 """
 import json
-import os
 import subprocess
 import sys
 import threading

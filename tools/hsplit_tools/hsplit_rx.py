@@ -135,8 +135,8 @@ class Wire(VethPair):
         """pattern_send.py in the sender namespace (msg > 0: messages of msg bytes
         gap_ms apart, TCP_NODELAY); its JSON result."""
         pace = ['--msg', msg, '--gap-ms', gap_ms] if msg else []
-        r = sh(sys.executable, SENDER, self.rx_ip, PORT, '--bytes', nbytes, '--conns', conns,
-               '--timeout', timeout, *pace, ns=self.tx, check=False)
+        r = sh(sys.executable, SENDER, self.rx_ip, PORT, '--bytes', nbytes,
+               '--conns', conns, '--timeout', timeout, *pace, ns=self.tx, check=False)
         try:
             return json.loads(r.stdout)
         except ValueError:
