@@ -96,6 +96,20 @@ static void poll_for(uint16_t port_id, uint64_t cycles, struct poll_count *c)
 	c->cycles = now - start;
 }
 
+/* net_hsplit's cycle_stats xstats of queue 0; false when the port has none. */
+static bool read_halves(uint16_t port_id, uint64_t *device, uint64_t *driver)
+{
+	uint64_t ids[2], v[2];
+
+	if (rte_eth_xstats_get_id_by_name(port_id, "rx_q0_device_cycles", &ids[0]) != 0 ||
+	    rte_eth_xstats_get_id_by_name(port_id, "rx_q0_driver_cycles", &ids[1]) != 0 ||
+	    rte_eth_xstats_get_by_id(port_id, ids, v, 2) != 2)
+		return false;
+	*device = v[0];
+	*driver = v[1];
+	return true;
+}
+
 static int compare_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -116,17 +130,25 @@ static bool time_reps(struct pb_run *run, const struct pb_port *p, struct pb_res
 {
 	double hz = (double)rte_get_tsc_hz(), samples[1000];
 	uint64_t cycles = (uint64_t)(run->opt->seconds * hz);
+	uint64_t dev0 = 0, drv0 = 0, dev1, drv1;
 	struct poll_count c;
 	unsigned int i;
+	bool halves = p->cycle_stats && read_halves(p->eth.port_id, &dev0, &drv0);
 
 	for (i = 0; i < run->opt->reps && !app_stop_requested(); i++) {
 		poll_for(p->eth.port_id, cycles, &c);
 		samples[i] = (double)c.packets / ((double)c.cycles / hz) / 1e6;
 		r->packets += c.packets;
 		r->empty_polls += c.empty_polls;
+		r->loop_cycles += c.cycles;
 	}
 	if (i < run->opt->reps)
 		return false;
+	if (halves && read_halves(p->eth.port_id, &dev1, &drv1)) {
+		r->device_cycles = dev1 - dev0;
+		r->driver_cycles = drv1 - drv0;
+		r->halves = true;
+	}
 	if (r->packets == 0) {
 		fprintf(stderr, "pmd-bench: %s, %u bytes: no packet received\n", p->eth.name,
 			p->frame_size);
@@ -144,7 +166,7 @@ static void measure_one(struct pb_run *run, enum pb_config config, unsigned int 
 	struct pb_port p;
 	bool ok = false;
 
-	if (pb_port_open(&p, config, pb_sizes[s]) == 0) {
+	if (pb_port_open(&p, config, pb_sizes[s], run->opt->cycle_stats) == 0) {
 		bad = warm_up(&p, (uint64_t)(warm * (double)rte_get_tsc_hz()), &seen);
 		if (bad)
 			fprintf(stderr, "pmd-bench: %s, %u bytes: %" PRIu64 " of %" PRIu64
