@@ -84,6 +84,9 @@ struct hsplit_rxq {
 	/* devmem payload */
 	struct devmem_binding *binding;
 	struct devmem_pool *pool;    /* the payload provider behind hw.payload */
+	uint32_t pay_chunk_size;     /* the pool's, read per frame */
+	devmem_ref pay_last_ref;     /* the chunk the last payload went to, */
+	uint8_t *pay_last_addr;      /* and its device address */
 	bool setting_up;             /* inside rx_queue_setup: bind-rx must not restart */
 
 	uint64_t nombuf;

@@ -37,14 +37,19 @@ payload_alloc(struct hsplit_rxq *rxq, uint32_t len, bool pack, uint64_t *ref, ui
 
 	if (rxq->pool == NULL)
 		return HSPLIT_HW_PAYLOAD_NONE;
-	if (unlikely(len > devmem_pool_chunk_size(rxq->pool)))
+	if (unlikely(len > rxq->pay_chunk_size))
 		return HSPLIT_HW_PAYLOAD_TOO_LONG;
 	*off = 0;
 	r = pack ? devmem_pool_alloc_frag(rxq->pool, len, off) : devmem_pool_alloc(rxq->pool);
 	if (unlikely(r == 0))
 		return HSPLIT_HW_PAYLOAD_EMPTY;
 	*ref = r;
-	*chunk = devmem_ref_device_addr(r);
+	/* Packed fragments come from one chunk after another: look its address up once. */
+	if (r != rxq->pay_last_ref) {
+		rxq->pay_last_ref = r;
+		rxq->pay_last_addr = devmem_ref_device_addr(r);
+	}
+	*chunk = rxq->pay_last_addr;
 	return HSPLIT_HW_PAYLOAD_OK;
 }
 
@@ -92,7 +97,8 @@ const struct hsplit_hw_mem_ops hsplit_devmem_mem_ops = {
 	.device_view = devmem_device_view,
 };
 
-static struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d)
+static __rte_always_inline struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq,
+							 struct hsplit_rx_desc *d)
 {
 	struct rte_mbuf *hdr = d->hdr, *pay = d->pay;
 
