@@ -147,6 +147,13 @@ struct devmem_pool_cache {
 	devmem_ref *refs;
 	uint64_t alloc_fast;      /* stats, owner only */
 	uint64_t recycle_cached;
+	/* The fragment chunk devmem_pool_alloc_frag() carves; owner only. Appended: see above. */
+	devmem_ref frag_ref;      /* 0: none yet */
+	uint32_t frag_offset;     /* next free byte in it */
+	uint32_t frag_users;      /* fragments handed out of it */
+	uint32_t frag_chunk_size; /* the pool's chunk size */
+	uint32_t frag_align;      /* power of two */
+	uint64_t frag_allocs;     /* stats */
 };
 
 /* An identity of the calling thread that costs one load: its thread pointer. */
@@ -191,12 +198,32 @@ static inline unsigned int devmem_pool_alloc_bulk(struct devmem_pool *pool, devm
 	return n;
 }
 
+/* Slow path of the one below: a new fragment chunk, or a size that does not fit one. */
+devmem_ref devmem_pool_alloc_frag_slow(struct devmem_pool *pool, uint32_t size,
+				       uint32_t *offset);
+
 /*
  * Carve `size` bytes out of the current fragment chunk (elevated refcount:
  * one refcount update per chunk, not per fragment). Returns the chunk ref
  * and the fragment's offset inside it; the caller holds one reference.
+ * Inline: a fragment of the current chunk touches only the pool's cache.
  */
-devmem_ref devmem_pool_alloc_frag(struct devmem_pool *pool, uint32_t size, uint32_t *offset);
+static inline devmem_ref devmem_pool_alloc_frag(struct devmem_pool *pool, uint32_t size,
+						uint32_t *offset)
+{
+	struct devmem_pool_cache *c = devmem_pool_cache_of(pool);
+	uint32_t need = (size + c->frag_align - 1) & ~(c->frag_align - 1);
+
+	/* size - 1 < chunk: neither 0 nor so large that rounding it up wrapped around. */
+	if (unlikely(c->frag_ref == 0 || size - 1 >= c->frag_chunk_size || offset == NULL ||
+		     need > c->frag_chunk_size - c->frag_offset))
+		return devmem_pool_alloc_frag_slow(pool, size, offset);
+	c->frag_users++;
+	c->frag_allocs++;
+	*offset = c->frag_offset;
+	c->frag_offset += need;
+	return c->frag_ref;
+}
 /* Give up the partly used fragment chunk (e.g. before a queue stops). */
 void devmem_pool_frag_flush(struct devmem_pool *pool);
 
