@@ -76,7 +76,7 @@ def main():
             continue
         hook = pick(incl, 'devmem_payload_alloc')
         poll = pick(incl, 'hsplit_hw_poll')
-        burst = pick(incl, 'hsplit_rx_burst')
+        burst = pick(incl, 'hsplit_rx_burst') + pick(incl, 'hsplit_rx_burst_timed')
         free = pick(incl, 'rte_pktmbuf_free_bulk')
         dev = (poll - hook) / pkts
         drv = (burst - poll + hook) / pkts

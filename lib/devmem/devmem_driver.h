@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
 
 #include "devmem.h"
 
@@ -300,12 +301,50 @@ void devmem_rxq_provider_installed(uint16_t port_id, uint16_t queue_id, struct d
 /* ------------------------------------------------------------------ */
 
 /*
+ * The head of every chunk, fixed when its binding or host area is made: what
+ * the inline attach below reads (the rest of a chunk is lib/devmem's own).
+ * Its shinfo is the chunk's refcount, so an attached mbuf carries one
+ * reference and DPDK's mbuf free drops it.
+ */
+struct devmem_chunk_head {
+	struct rte_mbuf_ext_shared_info shinfo;
+	uint8_t *host;      /* host view (PROT_NONE for a strict device chunk: never read) */
+	uint64_t iova;      /* the chunk's dmabuf offset (host buffers: their IOVA) */
+	uint32_t size;      /* chunk size */
+};
+
+static inline struct devmem_chunk_head *devmem_ref_chunk_head(devmem_ref ref)
+{
+	return (struct devmem_chunk_head *)(ref & ~DEVMEM_REF_IOV_TAG);
+}
+
+/* Out-of-line attach with every check and its log line; the inline one calls it on bad input. */
+int devmem_mbuf_attach_slow(struct rte_mbuf *m, devmem_ref ref, uint32_t offset, uint32_t len);
+
+/*
  * Attach [offset, offset+len) of a chunk to mbuf `m` as an external buffer:
  * buf_addr = the host view (never dereferenced for a device chunk), buf_iova
  * = dmabuf offset of the chunk. The mbuf takes over the caller's reference;
- * freeing the mbuf returns the chunk to its pool. -EINVAL on a bad range.
+ * freeing the mbuf returns the chunk to its pool. -EINVAL (logged) on a bad
+ * range or an mbuf that is not direct with refcount 1. Inline: a PMD attaches
+ * one fragment per packet, and the chunk's head has everything precomputed.
  */
-int devmem_mbuf_attach(struct rte_mbuf *m, devmem_ref ref, uint32_t offset, uint32_t len);
+static inline int devmem_mbuf_attach(struct rte_mbuf *m, devmem_ref ref, uint32_t offset,
+				     uint32_t len)
+{
+	struct devmem_chunk_head *h = devmem_ref_chunk_head(ref);
+
+	/* len - 1 < UINT16_MAX: neither 0 nor longer than an mbuf's 16-bit buffer length. */
+	if (unlikely(m == NULL || ref == 0 || len - 1 >= UINT16_MAX || offset >= h->size ||
+		     len > h->size - offset || !RTE_MBUF_DIRECT(m) ||
+		     rte_mbuf_refcnt_read(m) != 1))
+		return devmem_mbuf_attach_slow(m, ref, offset, len);
+	rte_pktmbuf_attach_extbuf(m, h->host + offset, h->iova + offset, (uint16_t)len,
+				  &h->shinfo);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	return 0;
+}
 
 #ifdef __cplusplus
 }
