@@ -125,36 +125,56 @@ static void stats_compute(double *samples, unsigned int n, struct pb_stats *out)
 	out->median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
 }
 
+/* One repetition's parts in ns per packet, from the cycle_stats xstats moved over it. */
+static void halves_sample(const struct poll_count *c, const uint64_t before[2],
+			  const uint64_t after[2], double hz, double out[3])
+{
+	double per_pkt_ns = 1e9 / hz / (double)c->packets;
+	uint64_t device = after[0] - before[0], driver = after[1] - before[1];
+
+	out[0] = (double)driver * per_pkt_ns;
+	out[1] = (double)(c->cycles > device ? c->cycles - device : 0) * per_pkt_ns;
+	out[2] = (double)device * per_pkt_ns;
+}
+
 /* Timed repetitions on an open port; false if interrupted or nothing arrived. */
 static bool time_reps(struct pb_run *run, const struct pb_port *p, struct pb_result *r)
 {
-	double hz = (double)rte_get_tsc_hz(), samples[1000];
-	uint64_t cycles = (uint64_t)(run->opt->seconds * hz);
-	uint64_t dev0 = 0, drv0 = 0, dev1, drv1;
+	double hz = (double)rte_get_tsc_hz(), samples[1000], parts[3][1000];
+	uint64_t cycles = (uint64_t)(run->opt->seconds * hz), before[2], after[2];
 	struct poll_count c;
-	unsigned int i;
-	bool halves = p->cycle_stats && read_halves(p->eth.port_id, &dev0, &drv0);
+	unsigned int i, k;
+	bool halves = p->cycle_stats;
 
 	for (i = 0; i < run->opt->reps && !app_stop_requested(); i++) {
+		halves = halves && read_halves(p->eth.port_id, &before[0], &before[1]);
 		poll_for(p->eth.port_id, cycles, &c);
 		samples[i] = (double)c.packets / ((double)c.cycles / hz) / 1e6;
 		r->packets += c.packets;
 		r->empty_polls += c.empty_polls;
-		r->loop_cycles += c.cycles;
+		halves = halves && c.packets > 0 && read_halves(p->eth.port_id, &after[0], &after[1]);
+		if (halves) {
+			double v[3];
+
+			halves_sample(&c, before, after, hz, v);
+			for (k = 0; k < 3; k++)
+				parts[k][i] = v[k];
+		}
 	}
 	if (i < run->opt->reps)
 		return false;
-	if (halves && read_halves(p->eth.port_id, &dev1, &drv1)) {
-		r->device_cycles = dev1 - dev0;
-		r->driver_cycles = drv1 - drv0;
-		r->halves = true;
-	}
 	if (r->packets == 0) {
 		fprintf(stderr, "pmd-bench: %s, %u bytes: no packet received\n", p->eth.name,
 			p->frame_size);
 		return false;
 	}
 	stats_compute(samples, i, &r->mpps);
+	if (halves) {
+		stats_compute(parts[0], i, &r->driver_ns);
+		stats_compute(parts[1], i, &r->host_ns);
+		stats_compute(parts[2], i, &r->device_ns);
+		r->halves = true;
+	}
 	return true;
 }
 

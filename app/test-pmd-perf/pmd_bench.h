@@ -49,11 +49,14 @@ struct pb_result {
 	struct pb_stats mpps;
 	uint64_t packets;        /* delivered over all timed repetitions */
 	uint64_t empty_polls;    /* rx_burst calls that returned nothing */
-	/* TSC cycles over all timed repetitions: the loop, and net_hsplit's two halves */
-	uint64_t loop_cycles;
-	uint64_t device_cycles;  /* the emulated NIC (cycle_stats xstats) */
-	uint64_t driver_cycles;  /* what a real NIC leaves to the host CPU */
-	bool halves;             /* the two above were measured */
+	/*
+	 * net_hsplit's parts, ns per packet, median over the repetitions (a
+	 * repetition the scheduler interrupted inflates whichever part ran)
+	 */
+	struct pb_stats driver_ns;   /* what a real NIC leaves to the host CPU */
+	struct pb_stats host_ns;     /* the loop less the device: driver + the free + loop */
+	struct pb_stats device_ns;   /* the emulated NIC (cycle_stats xstats) */
+	bool halves;                 /* the three above were measured */
 };
 
 struct pb_run {

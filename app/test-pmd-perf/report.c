@@ -4,7 +4,6 @@
 #include <stdio.h>
 
 #include <rte_common.h>
-#include <rte_cycles.h>
 #include <rte_lcore.h>
 
 #include "app_common.h"
@@ -34,26 +33,13 @@ static const struct {
 	[PB_PART_DEVICE] = { "emulated device", "device", false },
 };
 
-/* ns per packet of one part; false when the halves were not measured. */
+/* ns per packet of one part (median of the repetitions); false when not measured. */
 static bool part_ns(const struct pb_result *r, enum pb_part part, double *ns)
 {
-	double per_ns = 1e9 / (double)rte_get_tsc_hz();
-	uint64_t c;
-
-	if (!r->ran || !r->halves || r->packets == 0)
+	if (!r->ran || !r->halves)
 		return false;
-	switch (part) {
-	case PB_PART_DRIVER:
-		c = r->driver_cycles;
-		break;
-	case PB_PART_DEVICE:
-		c = r->device_cycles;
-		break;
-	default:
-		c = r->loop_cycles > r->device_cycles ? r->loop_cycles - r->device_cycles : 0;
-		break;
-	}
-	*ns = (double)c * per_ns / (double)r->packets;
+	*ns = part == PB_PART_DRIVER ? r->driver_ns.median :
+	      part == PB_PART_DEVICE ? r->device_ns.median : r->host_ns.median;
 	return true;
 }
 
@@ -163,9 +149,10 @@ static void print_halves(const struct pb_run *run)
 	unsigned int s, p;
 	double v;
 
-	printf("\nnet_hsplit per packet, ns (cycle_stats=1, all timed repetitions)\n");
-	printf("%-6s  %-32s  %-32s\n", "frame", "split+dmabuf: driver host device",
-	       "no split: driver host device");
+	printf("\nnet_hsplit per packet, ns, median of the repetitions (cycle_stats=1)\n");
+	printf("%-6s  %-24s    %-24s\n", "frame", "hsplit split+dmabuf", "hsplit no split");
+	printf("%-6s  %8s %7s %7s    %8s %7s %7s\n", "bytes", "driver", "host", "device",
+	       "driver", "host", "device");
 	for (s = 0; s < PB_NB_SIZES; s++) {
 		printf("%-6u", pb_sizes[s]);
 		for (p = PB_SPLIT; p <= PB_NOSPLIT; p++) {
@@ -174,9 +161,9 @@ static void print_halves(const struct pb_run *run)
 
 			if (part_ns(r, PB_PART_DRIVER, &d) && part_ns(r, PB_PART_HOST, &h) &&
 			    part_ns(r, PB_PART_DEVICE, &e))
-				printf("  %12.1f %6.1f %6.1f      ", d, h, e);
+				printf("  %8.1f %7.1f %7.1f  ", d, h, e);
 			else
-				printf("  %-32s", "not measured");
+				printf("  %-24s  ", "not measured");
 		}
 		printf("\n");
 	}
