@@ -277,9 +277,10 @@ class HsplitWire(Design):
 
 
 def driver_halves(xstats):
-    """TSC cycles per received packet of net_hsplit's two halves (cycle_stats=1), empty
-    polls included: the driver half (what a real NIC leaves to the host CPU) and the
-    emulated device (wire, parse, checksums, steering, "DMA")."""
+    """TSC cycles per received packet of net_hsplit's two halves (cycle_stats=1), over the
+    bursts that delivered packets (empty polls are rx_q0_idle_cycles): the driver half
+    (what a real NIC leaves to the host CPU) and the emulated device (wire, parse,
+    checksums, steering, "DMA")."""
     packets = xstats.get('rx_q0_packets') or 0
     driver = xstats.get('rx_q0_driver_cycles') or 0
     if packets <= 0 or driver <= 0:

@@ -165,8 +165,8 @@ def print_report(results, out):
         out.write('\nevery cell\n')
         print_table(['design', 'cell', 'goodput Gbps', 'rx CPU s/GB', 'both cores s/GB',
                      'latency us', 'notes'], detail, out)
-    print_halves(results, out)
     print_targets(results, out)
+    print_halves(results, out)
 
 
 def halves_rows(results):
@@ -187,8 +187,9 @@ def print_halves(results, out):
     rows = halves_rows(results)
     if not rows:
         return
-    out.write('\nnet_hsplit per received packet, TSC cycles (cycle_stats=1, empty polls '
-              'included): the driver half is what a real NIC leaves to the host CPU\n')
+    out.write('\nnet_hsplit per received packet, TSC cycles (cycle_stats=1; bursts that '
+              'delivered packets, empty polls apart): the driver half is what a real NIC '
+              'leaves to the host CPU\n')
     print_table(['design', 'cell', 'driver half', 'emulated device', 'driver share', ''],
                 [r + [''] for r in rows], out)
 

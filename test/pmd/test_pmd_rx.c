@@ -738,11 +738,16 @@ static void cycle_stats_port(bool on)
 		assert_true(xstat(port, "rx_q0_device_cycles") > 0);
 		assert_true(xstat(port, "rx_q0_driver_cycles") > 0);
 		assert_true(xstat(port, "rx_q0_cycle_bursts") > 0);
+		/* count=200: gen has nothing more, so these polls are empty, hence idle */
+		for (i = 0; i < 4; i++)
+			assert_int_equal(rte_eth_rx_burst(port, 0, pkts, 32), 0);
+		assert_true(xstat(port, "rx_q0_idle_cycles") > 0);
 		assert_int_equal(rte_eth_xstats_reset(port), 0);
 	}
 	assert_int_equal(xstat(port, "rx_q0_device_cycles"), 0);
 	assert_int_equal(xstat(port, "rx_q0_driver_cycles"), 0);
 	assert_int_equal(xstat(port, "rx_q0_cycle_bursts"), 0);
+	assert_int_equal(xstat(port, "rx_q0_idle_cycles"), 0);
 	port_down(port, name);
 }
 

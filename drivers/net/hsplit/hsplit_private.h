@@ -63,8 +63,9 @@ struct rte_flow {
  * and the payload provider hook the device calls). Data path only.
  */
 struct hsplit_rxq_cycles {
-	uint64_t device;
+	uint64_t device;             /* bursts that delivered packets */
 	uint64_t driver;
+	uint64_t idle;               /* bursts that delivered nothing: both halves */
 	uint64_t bursts;
 	uint64_t hook_burst;         /* provider hook, this burst so far */
 	uint64_t hook_calls_burst;

@@ -57,6 +57,7 @@ static const struct xstat_def xstat_defs[] = {
 	RXQ_XSTAT("mbuf_attach_errors", attach_errors),
 	RXQ_XSTAT("device_cycles", cycles.device),
 	RXQ_XSTAT("driver_cycles", cycles.driver),
+	RXQ_XSTAT("idle_cycles", cycles.idle),
 	RXQ_XSTAT("cycle_bursts", cycles.bursts),
 	POOL_XSTAT("pool_alloc_fast", alloc_fast),
 	POOL_XSTAT("pool_alloc_slow", alloc_slow),
