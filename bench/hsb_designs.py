@@ -247,6 +247,8 @@ class HsplitWire(Design):
         eal += ctx.huge.eal_memory()
         args = ['--listen', '%s:%d' % (HSPLIT_IP, PORT), '--backend', self.backend,
                 '--iface', ctx.wire.rx_if, '--dmabuf', 'memfd:size=256M',
+                # net_hsplit times its driver half and its emulated device apart (xstats)
+                '--devargs', 'cycle_stats=1',
                 '--conns', cell['flows'], '--json', '--interval', '0']
         if cell['workload'] == 'latency':
             args += ['--latency', '--msg', cell['msg']]
@@ -270,7 +272,21 @@ class HsplitWire(Design):
         res = combine(cell, recv, send, busy, notes)
         # the stack's and the device's counters say why a run was slow
         res['receiver'] = {k: recv.get(k) for k in ('tcp', 'tcprx', 'xstats', 'active_seconds')}
+        res.update(driver_halves(recv.get('xstats') or {}))
         return res
+
+
+def driver_halves(xstats):
+    """TSC cycles per received packet of net_hsplit's two halves (cycle_stats=1), over the
+    bursts that delivered packets (empty polls are rx_q0_idle_cycles): the driver half
+    (what a real NIC leaves to the host CPU) and the emulated device (wire, parse,
+    checksums, steering, "DMA")."""
+    packets = xstats.get('rx_q0_packets') or 0
+    driver = xstats.get('rx_q0_driver_cycles') or 0
+    if packets <= 0 or driver <= 0:
+        return {}
+    return {'driver_cycles_pkt': driver / packets,
+            'device_cycles_pkt': (xstats.get('rx_q0_device_cycles') or 0) / packets}
 
 
 class HsplitGen(Design):

@@ -61,6 +61,9 @@ def summarize_cell(runs, busy_poll=False):
         'busy_polled_pct': spread([100.0 * r['busy_polled'] / r['rx_packets'] for r in ok
                                    if r.get('rx_packets') and r.get('busy_polled') is not None]),
         'rx_sleeps': spread([r.get('rx_sleeps') for r in ok]),
+        # hsplit designs: net_hsplit's driver half and emulated device, TSC cycles per packet
+        'driver_cycles_pkt': spread([r.get('driver_cycles_pkt') for r in ok]),
+        'device_cycles_pkt': spread([r.get('device_cycles_pkt') for r in ok]),
     }
     if busy_poll and ok:
         out['notes'].append('busy-polled %s%% of packets (BusyPollRxPackets), receiver slept %s '
@@ -163,6 +166,32 @@ def print_report(results, out):
         print_table(['design', 'cell', 'goodput Gbps', 'rx CPU s/GB', 'both cores s/GB',
                      'latency us', 'notes'], detail, out)
     print_targets(results, out)
+    print_halves(results, out)
+
+
+def halves_rows(results):
+    """Per hsplit design and cell: net_hsplit's driver half and emulated device."""
+    rows = []
+    for d in results['designs']:
+        for cid, c in d.get('cells', {}).items():
+            drv, dev = c.get('driver_cycles_pkt'), c.get('device_cycles_pkt')
+            if not drv:
+                continue
+            share = 100.0 * drv['median'] / (drv['median'] + (dev or {}).get('median', 0))
+            rows.append([d['name'], cid, fmt_spread(drv, digits=0), fmt_spread(dev, digits=0),
+                         '%.0f%%' % share])
+    return rows
+
+
+def print_halves(results, out):
+    rows = halves_rows(results)
+    if not rows:
+        return
+    out.write('\nnet_hsplit per received packet, TSC cycles (cycle_stats=1; bursts that '
+              'delivered packets, empty polls apart): the driver half is what a real NIC '
+              'leaves to the host CPU\n')
+    print_table(['design', 'cell', 'driver half', 'emulated device', 'driver share', ''],
+                [r + [''] for r in rows], out)
 
 
 # ------------------------------------------------------------- targets

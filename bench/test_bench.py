@@ -74,6 +74,10 @@ def check_design(d, cell_defs):
             continue
         check(positive(c['gbps']), '%s %s: goodput > 0' % (name, cid))
         check(positive(c['rx_cpu_per_gb']), '%s %s: receiver CPU per GB > 0' % (name, cid))
+        if name in HSPLIT_WIRE:
+            check(positive(c.get('driver_cycles_pkt')) and positive(c.get('device_cycles_pkt')),
+                  '%s %s: net_hsplit timed its driver half and its device (cycle_stats=1)'
+                  % (name, cid))
         if cell['workload'] == 'latency':
             check(c.get('samples', 0) > 0 and positive(c.get('p50_ns')) and
                   c['p50_ns']['median'] <= c['p99_ns']['median'] <= c['p999_ns']['median'],
@@ -129,6 +133,9 @@ def check_outputs(table, doc, out):
     names = [d['name'] for d in doc['designs']]
     check(all(n in table for n in names), 'the table names every design')
     check('pinning: ' in table and 'cpu' in table, 'the table says how it pinned')
+    if any(d['name'] in HSPLIT_WIRE and d.get('cells') for d in doc['designs']):
+        check('net_hsplit per received packet' in table,
+              'the table has the driver half and device rows of net_hsplit')
     ran = [d for d in doc['designs'] if d.get('cells')]
     every = table.split('\nevery cell\n')[-1].split('\ntargets')[0]
     for d in ran:

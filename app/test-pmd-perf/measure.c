@@ -96,6 +96,20 @@ static void poll_for(uint16_t port_id, uint64_t cycles, struct poll_count *c)
 	c->cycles = now - start;
 }
 
+/* net_hsplit's cycle_stats xstats of queue 0; false when the port has none. */
+static bool read_halves(uint16_t port_id, uint64_t *device, uint64_t *driver)
+{
+	uint64_t ids[2], v[2];
+
+	if (rte_eth_xstats_get_id_by_name(port_id, "rx_q0_device_cycles", &ids[0]) != 0 ||
+	    rte_eth_xstats_get_id_by_name(port_id, "rx_q0_driver_cycles", &ids[1]) != 0 ||
+	    rte_eth_xstats_get_by_id(port_id, ids, v, 2) != 2)
+		return false;
+	*device = v[0];
+	*driver = v[1];
+	return true;
+}
+
 static int compare_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -111,19 +125,41 @@ static void stats_compute(double *samples, unsigned int n, struct pb_stats *out)
 	out->median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
 }
 
+/* One repetition's parts in ns per packet, from the cycle_stats xstats moved over it. */
+static void halves_sample(const struct poll_count *c, const uint64_t before[2],
+			  const uint64_t after[2], double hz, double out[3])
+{
+	double per_pkt_ns = 1e9 / hz / (double)c->packets;
+	uint64_t device = after[0] - before[0], driver = after[1] - before[1];
+
+	out[0] = (double)driver * per_pkt_ns;
+	out[1] = (double)(c->cycles > device ? c->cycles - device : 0) * per_pkt_ns;
+	out[2] = (double)device * per_pkt_ns;
+}
+
 /* Timed repetitions on an open port; false if interrupted or nothing arrived. */
 static bool time_reps(struct pb_run *run, const struct pb_port *p, struct pb_result *r)
 {
-	double hz = (double)rte_get_tsc_hz(), samples[1000];
-	uint64_t cycles = (uint64_t)(run->opt->seconds * hz);
+	double hz = (double)rte_get_tsc_hz(), samples[1000], parts[3][1000];
+	uint64_t cycles = (uint64_t)(run->opt->seconds * hz), before[2], after[2];
 	struct poll_count c;
-	unsigned int i;
+	unsigned int i, k;
+	bool halves = p->cycle_stats;
 
 	for (i = 0; i < run->opt->reps && !app_stop_requested(); i++) {
+		halves = halves && read_halves(p->eth.port_id, &before[0], &before[1]);
 		poll_for(p->eth.port_id, cycles, &c);
 		samples[i] = (double)c.packets / ((double)c.cycles / hz) / 1e6;
 		r->packets += c.packets;
 		r->empty_polls += c.empty_polls;
+		halves = halves && c.packets > 0 && read_halves(p->eth.port_id, &after[0], &after[1]);
+		if (halves) {
+			double v[3];
+
+			halves_sample(&c, before, after, hz, v);
+			for (k = 0; k < 3; k++)
+				parts[k][i] = v[k];
+		}
 	}
 	if (i < run->opt->reps)
 		return false;
@@ -133,6 +169,12 @@ static bool time_reps(struct pb_run *run, const struct pb_port *p, struct pb_res
 		return false;
 	}
 	stats_compute(samples, i, &r->mpps);
+	if (halves) {
+		stats_compute(parts[0], i, &r->driver_ns);
+		stats_compute(parts[1], i, &r->host_ns);
+		stats_compute(parts[2], i, &r->device_ns);
+		r->halves = true;
+	}
 	return true;
 }
 
@@ -144,7 +186,7 @@ static void measure_one(struct pb_run *run, enum pb_config config, unsigned int 
 	struct pb_port p;
 	bool ok = false;
 
-	if (pb_port_open(&p, config, pb_sizes[s]) == 0) {
+	if (pb_port_open(&p, config, pb_sizes[s], run->opt->cycle_stats) == 0) {
 		bad = warm_up(&p, (uint64_t)(warm * (double)rte_get_tsc_hz()), &seen);
 		if (bad)
 			fprintf(stderr, "pmd-bench: %s, %u bytes: %" PRIu64 " of %" PRIu64

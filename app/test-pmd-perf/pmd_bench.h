@@ -36,6 +36,7 @@ struct pb_options {
 	double seconds;
 	bool json;
 	int only;               /* -1, or the one configuration to run (for profiling) */
+	bool cycle_stats;       /* net_hsplit's cycle_stats=1: driver and device halves */
 };
 
 struct pb_stats {
@@ -48,6 +49,14 @@ struct pb_result {
 	struct pb_stats mpps;
 	uint64_t packets;        /* delivered over all timed repetitions */
 	uint64_t empty_polls;    /* rx_burst calls that returned nothing */
+	/*
+	 * net_hsplit's parts, ns per packet, median over the repetitions (a
+	 * repetition the scheduler interrupted inflates whichever part ran)
+	 */
+	struct pb_stats driver_ns;   /* what a real NIC leaves to the host CPU */
+	struct pb_stats host_ns;     /* the loop less the device: driver + the free + loop */
+	struct pb_stats device_ns;   /* the emulated NIC (cycle_stats xstats) */
+	bool halves;                 /* the three above were measured */
 };
 
 struct pb_run {
@@ -65,9 +74,11 @@ extern const char *const pb_config_keys[PB_NB_CONFIGS];
 struct pb_port {
 	enum pb_config config;
 	uint32_t frame_size;
+	bool cycle_stats;             /* net_hsplit port with cycle_stats=1 */
 	struct app_port eth;          /* hdr_mp is the only pool without split */
 };
-int pb_port_open(struct pb_port *p, enum pb_config config, uint32_t frame_size);
+int pb_port_open(struct pb_port *p, enum pb_config config, uint32_t frame_size,
+		 bool cycle_stats);
 /* Stops, closes, removes the vdev, frees the pools; -1 if mbufs were not all returned. */
 int pb_port_close(struct pb_port *p);
 

@@ -17,12 +17,15 @@
 
 static void vdev_args(const struct pb_port *p, char *buf, size_t len)
 {
+	const char *cycles = p->cycle_stats ? ",cycle_stats=1" : "";
+
 	switch (p->config) {
 	case PB_SPLIT:
-		snprintf(buf, len, "backend=gen,size=%u,dmabuf=%s", p->frame_size, PB_DMABUF);
+		snprintf(buf, len, "backend=gen,size=%u,dmabuf=%s%s", p->frame_size, PB_DMABUF,
+			 cycles);
 		break;
 	case PB_NOSPLIT:
-		snprintf(buf, len, "backend=gen,size=%u", p->frame_size);
+		snprintf(buf, len, "backend=gen,size=%u%s", p->frame_size, cycles);
 		break;
 	default:
 		snprintf(buf, len, "size=%u", p->frame_size);
@@ -43,7 +46,8 @@ static int port_probe(struct pb_port *p)
 	return ret;
 }
 
-int pb_port_open(struct pb_port *p, enum pb_config config, uint32_t frame_size)
+int pb_port_open(struct pb_port *p, enum pb_config config, uint32_t frame_size,
+		 bool cycle_stats)
 {
 	struct app_port_queues q = {
 		.rx_ring = PB_RING,
@@ -54,6 +58,7 @@ int pb_port_open(struct pb_port *p, enum pb_config config, uint32_t frame_size)
 	memset(p, 0, sizeof(*p));
 	p->config = config;
 	p->frame_size = frame_size;
+	p->cycle_stats = cycle_stats && config != PB_NULL;
 	p->eth.prog = "pmd-bench";
 	p->eth.hdr_mp = app_port_pool("pmd-bench", "pb_seg0", PB_POOL_MBUFS, PB_POOL_CACHE,
 				      config == PB_SPLIT ? PB_HDR_ROOM : PB_PAY_ROOM);

@@ -108,6 +108,9 @@ void devmem_area_init(struct devmem_area *area, struct devmem_iov *iovs, uint32_
 	for (i = 0; i < nr_iovs; i++) {
 		iovs[i].owner = area;
 		iovs[i].idx = i;
+		iovs[i].host = devmem_iov_host_view(&iovs[i]);
+		iovs[i].iova = devmem_iov_offset(&iovs[i]);
+		iovs[i].size = devmem_iov_chunk_size(&iovs[i]);
 		iovs[i].shinfo.free_cb = devmem_iov_free_cb;
 		iovs[i].shinfo.fcb_opaque = &iovs[i];
 		iovs[i].magic = DEVMEM_IOV_MAGIC;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
 
 #include "devmem.h"
 
@@ -147,6 +148,13 @@ struct devmem_pool_cache {
 	devmem_ref *refs;
 	uint64_t alloc_fast;      /* stats, owner only */
 	uint64_t recycle_cached;
+	/* The fragment chunk devmem_pool_alloc_frag() carves; owner only. Appended: see above. */
+	devmem_ref frag_ref;      /* 0: none yet */
+	uint32_t frag_offset;     /* next free byte in it */
+	uint32_t frag_users;      /* fragments handed out of it */
+	uint32_t frag_chunk_size; /* the pool's chunk size */
+	uint32_t frag_align;      /* power of two */
+	uint64_t frag_allocs;     /* stats */
 };
 
 /* An identity of the calling thread that costs one load: its thread pointer. */
@@ -191,12 +199,32 @@ static inline unsigned int devmem_pool_alloc_bulk(struct devmem_pool *pool, devm
 	return n;
 }
 
+/* Slow path of the one below: a new fragment chunk, or a size that does not fit one. */
+devmem_ref devmem_pool_alloc_frag_slow(struct devmem_pool *pool, uint32_t size,
+				       uint32_t *offset);
+
 /*
  * Carve `size` bytes out of the current fragment chunk (elevated refcount:
  * one refcount update per chunk, not per fragment). Returns the chunk ref
  * and the fragment's offset inside it; the caller holds one reference.
+ * Inline: a fragment of the current chunk touches only the pool's cache.
  */
-devmem_ref devmem_pool_alloc_frag(struct devmem_pool *pool, uint32_t size, uint32_t *offset);
+static inline devmem_ref devmem_pool_alloc_frag(struct devmem_pool *pool, uint32_t size,
+						uint32_t *offset)
+{
+	struct devmem_pool_cache *c = devmem_pool_cache_of(pool);
+	uint32_t need = (size + c->frag_align - 1) & ~(c->frag_align - 1);
+
+	/* size - 1 < chunk: neither 0 nor so large that rounding it up wrapped around. */
+	if (unlikely(c->frag_ref == 0 || size - 1 >= c->frag_chunk_size || offset == NULL ||
+		     need > c->frag_chunk_size - c->frag_offset))
+		return devmem_pool_alloc_frag_slow(pool, size, offset);
+	c->frag_users++;
+	c->frag_allocs++;
+	*offset = c->frag_offset;
+	c->frag_offset += need;
+	return c->frag_ref;
+}
 /* Give up the partly used fragment chunk (e.g. before a queue stops). */
 void devmem_pool_frag_flush(struct devmem_pool *pool);
 
@@ -273,12 +301,50 @@ void devmem_rxq_provider_installed(uint16_t port_id, uint16_t queue_id, struct d
 /* ------------------------------------------------------------------ */
 
 /*
+ * The head of every chunk, fixed when its binding or host area is made: what
+ * the inline attach below reads (the rest of a chunk is lib/devmem's own).
+ * Its shinfo is the chunk's refcount, so an attached mbuf carries one
+ * reference and DPDK's mbuf free drops it.
+ */
+struct devmem_chunk_head {
+	struct rte_mbuf_ext_shared_info shinfo;
+	uint8_t *host;      /* host view (PROT_NONE for a strict device chunk: never read) */
+	uint64_t iova;      /* the chunk's dmabuf offset (host buffers: their IOVA) */
+	uint32_t size;      /* chunk size */
+};
+
+static inline struct devmem_chunk_head *devmem_ref_chunk_head(devmem_ref ref)
+{
+	return (struct devmem_chunk_head *)(ref & ~DEVMEM_REF_IOV_TAG);
+}
+
+/* Out-of-line attach with every check and its log line; the inline one calls it on bad input. */
+int devmem_mbuf_attach_slow(struct rte_mbuf *m, devmem_ref ref, uint32_t offset, uint32_t len);
+
+/*
  * Attach [offset, offset+len) of a chunk to mbuf `m` as an external buffer:
  * buf_addr = the host view (never dereferenced for a device chunk), buf_iova
  * = dmabuf offset of the chunk. The mbuf takes over the caller's reference;
- * freeing the mbuf returns the chunk to its pool. -EINVAL on a bad range.
+ * freeing the mbuf returns the chunk to its pool. -EINVAL (logged) on a bad
+ * range or an mbuf that is not direct with refcount 1. Inline: a PMD attaches
+ * one fragment per packet, and the chunk's head has everything precomputed.
  */
-int devmem_mbuf_attach(struct rte_mbuf *m, devmem_ref ref, uint32_t offset, uint32_t len);
+static inline int devmem_mbuf_attach(struct rte_mbuf *m, devmem_ref ref, uint32_t offset,
+				     uint32_t len)
+{
+	struct devmem_chunk_head *h = devmem_ref_chunk_head(ref);
+
+	/* len - 1 < UINT16_MAX: neither 0 nor longer than an mbuf's 16-bit buffer length. */
+	if (unlikely(m == NULL || ref == 0 || len - 1 >= UINT16_MAX || offset >= h->size ||
+		     len > h->size - offset || !RTE_MBUF_DIRECT(m) ||
+		     rte_mbuf_refcnt_read(m) != 1))
+		return devmem_mbuf_attach_slow(m, ref, offset, len);
+	rte_pktmbuf_attach_extbuf(m, h->host + offset, h->iova + offset, (uint16_t)len,
+				  &h->shinfo);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	return 0;
+}
 
 #ifdef __cplusplus
 }

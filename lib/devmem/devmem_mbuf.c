@@ -2,7 +2,8 @@
 /*
  * DPDK glue.
  *
- * 1. devmem_mbuf_attach(): a payload mbuf borrows a fragment of a chunk as an
+ * 1. devmem_mbuf_attach() (inline in devmem_driver.h; this file has its checked
+ *    slow path, devmem_mbuf_attach_slow()): a payload mbuf borrows a fragment of a chunk as an
  *    external buffer. The chunk's embedded rte_mbuf_ext_shared_info is the
  *    chunk's refcount, so the mbuf simply carries the caller's reference and
  *    DPDK's rte_pktmbuf_free() returns the chunk through its free callback.
@@ -21,7 +22,7 @@
 
 #include "devmem_private.h"
 
-int devmem_mbuf_attach(struct rte_mbuf *m, devmem_ref ref, uint32_t offset, uint32_t len)
+int devmem_mbuf_attach_slow(struct rte_mbuf *m, devmem_ref ref, uint32_t offset, uint32_t len)
 {
 	struct devmem_iov *iov = devmem_ref_iov(ref);
 	uint32_t chunk;

@@ -40,16 +40,9 @@ struct devmem_pool {
 	/* Polling thread only; first, as the inline fast path in devmem_driver.h reads it. */
 	struct devmem_pool_cache cache;
 	uint32_t refill;
-	struct {
-		devmem_ref ref;
-		uint32_t offset;
-		uint32_t users;
-	} frag;
 	uint32_t chunk_size;
-	uint32_t frag_align;
 	uint64_t alloc_slow;
 	uint64_t alloc_empty;
-	uint64_t frag_allocs;
 	_Atomic uint32_t hold;      /* stored by the polling thread only */
 
 	/* Any thread. */
@@ -563,13 +556,14 @@ unsigned int devmem_pool_alloc_bulk_slow(struct devmem_pool *pool, devmem_ref *r
 /* Give back the references of the current fragment chunk nobody took. */
 static void pool_frag_retire(struct devmem_pool *pool)
 {
-	devmem_ref ref = pool->frag.ref;
+	struct devmem_pool_cache *c = &pool->cache;
+	devmem_ref ref = c->frag_ref;
 	int16_t unused;
 
 	if (!ref)
 		return;
-	pool->frag.ref = 0;
-	unused = (int16_t)(DEVMEM_FRAG_BIAS - pool->frag.users);
+	c->frag_ref = 0;
+	unused = (int16_t)(DEVMEM_FRAG_BIAS - c->frag_users);
 	/* Every biased reference was handed out: the pool holds none to drop. */
 	if (unused == 0)
 		return;
@@ -577,32 +571,36 @@ static void pool_frag_retire(struct devmem_pool *pool)
 		devmem_iov_recycle(devmem_ref_iov(ref));
 }
 
-devmem_ref devmem_pool_alloc_frag(struct devmem_pool *pool, uint32_t size, uint32_t *offset)
+/* The inline devmem_pool_alloc_frag() found no room in the current chunk (or bad input). */
+devmem_ref devmem_pool_alloc_frag_slow(struct devmem_pool *pool, uint32_t size,
+				       uint32_t *offset)
 {
-	uint32_t need = RTE_ALIGN_CEIL(size, pool->frag_align);
+	struct devmem_pool_cache *c = &pool->cache;
+	uint32_t need = RTE_ALIGN_CEIL(size, c->frag_align);
 	devmem_ref ref;
 
-	if (unlikely(size == 0 || need > pool->chunk_size || !offset)) {
+	if (unlikely(size == 0 || size > pool->chunk_size || need > pool->chunk_size ||
+		     !offset)) {
 		DEVMEM_LOG(ERR, "pool %s: fragment of %u bytes does not fit a %u-byte chunk",
 			   pool->name, size, pool->chunk_size);
 		return 0;
 	}
-	if (pool->frag.ref && pool->frag.offset + need <= pool->chunk_size) {
-		ref = pool->frag.ref;
-		pool->frag.users++;
+	if (c->frag_ref && c->frag_offset + need <= pool->chunk_size) {
+		ref = c->frag_ref;
+		c->frag_users++;
 	} else {
 		pool_frag_retire(pool);
 		ref = pool_take(pool);
 		if (unlikely(!ref))
 			return 0;
 		rte_mbuf_ext_refcnt_set(&devmem_ref_iov(ref)->shinfo, DEVMEM_FRAG_BIAS);
-		pool->frag.ref = ref;
-		pool->frag.offset = 0;
-		pool->frag.users = 1;
+		c->frag_ref = ref;
+		c->frag_offset = 0;
+		c->frag_users = 1;
 	}
-	*offset = pool->frag.offset;
-	pool->frag.offset += need;
-	pool->frag_allocs++;
+	*offset = c->frag_offset;
+	c->frag_offset += need;
+	c->frag_allocs++;
 	return ref;
 }
 
@@ -703,7 +701,8 @@ int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_po
 	ret = -ENOMEM;
 	pool->cache.size = p.cache_size;
 	pool->refill = p.refill;
-	pool->frag_align = p.frag_align;
+	pool->cache.frag_align = p.frag_align;
+	pool->cache.frag_chunk_size = pool->chunk_size;
 	pool->cache.refs = aligned_alloc(RTE_CACHE_LINE_SIZE,
 					 RTE_ALIGN_CEIL(p.cache_size * sizeof(devmem_ref),
 							RTE_CACHE_LINE_SIZE));
@@ -775,7 +774,7 @@ void devmem_pool_get_stats(const struct devmem_pool *pool, struct devmem_pool_st
 	st->recycle_ring = atomic_load_explicit(&p->recycle_ring, memory_order_relaxed);
 	st->recycle_ring_full = atomic_load_explicit(&p->recycle_ring_full, memory_order_relaxed);
 	st->recycle_released = atomic_load_explicit(&p->recycle_released, memory_order_relaxed);
-	st->frag_allocs = p->frag_allocs;
+	st->frag_allocs = p->cache.frag_allocs;
 	st->cached = p->cache.count;
 	st->ring = rte_ring_count(p->ring);
 	st->hold = atomic_load(&p->hold);

@@ -4,6 +4,7 @@
 #define HSPLIT_DEVMEM_PRIVATE_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include <rte_bitops.h>
 #include <rte_common.h>
@@ -35,13 +36,26 @@ extern int devmem_logtype;
 #define DEVMEM_IOV_MAGIC 0x64766d69u /* "dvmi" */
 
 struct devmem_iov {
+	/* struct devmem_chunk_head (devmem_driver.h), field for field: see the asserts below */
 	struct rte_mbuf_ext_shared_info shinfo; /* refcnt = holders; fcb_opaque = self */
+	uint8_t *host;             /* devmem_iov_host_view(), precomputed */
+	uint64_t iova;             /* devmem_iov_offset(), precomputed */
+	uint32_t size;             /* chunk size */
 	uint32_t magic;            /* DEVMEM_IOV_MAGIC */
 	struct devmem_area *owner;
 	struct devmem_pool *pool;  /* pool that handed it out; NULL when free */
 	uint32_t idx;              /* index in owner->iovs */
 	uint32_t token;            /* token table slot while granted (debug aid) */
 };
+
+_Static_assert(offsetof(struct devmem_iov, shinfo) ==
+	       offsetof(struct devmem_chunk_head, shinfo), "chunk head: shinfo");
+_Static_assert(offsetof(struct devmem_iov, host) == offsetof(struct devmem_chunk_head, host),
+	       "chunk head: host");
+_Static_assert(offsetof(struct devmem_iov, iova) == offsetof(struct devmem_chunk_head, iova),
+	       "chunk head: iova");
+_Static_assert(offsetof(struct devmem_iov, size) == offsetof(struct devmem_chunk_head, size),
+	       "chunk head: size");
 
 /* A run of chunks: the kernel's net_iov_area (one per sg entry there). */
 struct devmem_area {

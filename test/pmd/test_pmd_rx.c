@@ -707,11 +707,63 @@ static void test_ethdev_backend_over_net_ring(void **state)
 	port_down(pg, ng);
 }
 
+/*
+ * cycle_stats=1 splits rx_burst's time into the device's and the driver's
+ * halves without changing what is delivered; without it both stay 0. The
+ * values are timings, so only "moved" and "reset" are asserted.
+ */
+static void cycle_stats_port(bool on)
+{
+	struct pmd_port_cfg c = { .devargs = on ? "backend=gen,count=200,flows=1,"
+					      "dmabuf=memfd:size=8M,cycle_stats=1" :
+					      "backend=gen,count=200,flows=1,dmabuf=memfd:size=8M",
+				  .nb_rxq = 1, .split = true, .proto_hdr = SPLIT_IPV4_TCP };
+	struct rte_mbuf *pkts[200];
+	char name[32];
+	unsigned int i, n;
+	uint16_t port;
+
+	port = port_up(&c, name, sizeof(name));
+	n = rx_some(port, 0, pkts, 200);
+	assert_int_equal(n, 200);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(pkts[i]->nb_segs, 2);
+		assert_int_equal(pkts[i]->data_len, 54);
+		assert_true(devmem_mbuf_ref(pkts[i]->next) != 0);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+	assert_int_equal(xstat(port, "rx_q0_split_packets"), 200);
+	assert_int_equal(xstat(port, "rx_q0_devmem_payload_bytes"), 200 * 1460);
+	if (on) {
+		assert_true(xstat(port, "rx_q0_device_cycles") > 0);
+		assert_true(xstat(port, "rx_q0_driver_cycles") > 0);
+		assert_true(xstat(port, "rx_q0_cycle_bursts") > 0);
+		/* count=200: gen has nothing more, so these polls are empty, hence idle */
+		for (i = 0; i < 4; i++)
+			assert_int_equal(rte_eth_rx_burst(port, 0, pkts, 32), 0);
+		assert_true(xstat(port, "rx_q0_idle_cycles") > 0);
+		assert_int_equal(rte_eth_xstats_reset(port), 0);
+	}
+	assert_int_equal(xstat(port, "rx_q0_device_cycles"), 0);
+	assert_int_equal(xstat(port, "rx_q0_driver_cycles"), 0);
+	assert_int_equal(xstat(port, "rx_q0_cycle_bursts"), 0);
+	assert_int_equal(xstat(port, "rx_q0_idle_cycles"), 0);
+	port_down(port, name);
+}
+
+static void test_cycle_stats(void **state)
+{
+	(void)state;
+	cycle_stats_port(true);
+	cycle_stats_port(false);
+}
+
 static void test_bad_devargs(void **state)
 {
 	static const char *const bad[] = {
 		"backend=nic", "backend=afpacket", "backend=peer", "size=20", "flows=0",
-		"chunk=3000", "placement=spread", "on_empty=wait", "dmabuf_queues=[0,99]",
+		"chunk=3000", "placement=spread", "on_empty=wait", "cycle_stats=2",
+		"cycle_stats=yes", "dmabuf_queues=[0,99]",
 		"mac=01:00:5e:00:00:01", "dmabuf=nosuch:size=1M", "nonsense=1", "max_queues=17",
 		"dmabuf=[memfd:size=1M", "l3=ipx", "proto=sctp", "count=-1", "queue=x",
 		/* a key of another backend; ethdev without or with a missing port */
@@ -750,6 +802,7 @@ int main(void)
 		cmocka_unit_test(test_refill_after_pool_ran_dry),
 		cmocka_unit_test(test_tx_pads_short_frames_on_a_padded_wire),
 		cmocka_unit_test(test_ethdev_backend_over_net_ring),
+		cmocka_unit_test(test_cycle_stats),
 		cmocka_unit_test(test_bad_devargs),
 	};
 

@@ -163,6 +163,15 @@ static int on_empty(struct devargs_ctx *ctx, const char *key, const char *value)
 	return devarg_bad(ctx, key, value, "drop, copy");
 }
 
+static int on_cycle_stats(struct devargs_ctx *ctx, const char *key, const char *value)
+{
+	if (strcmp(value, "0") == 0 || strcmp(value, "1") == 0) {
+		ctx->out->cycle_stats = value[0] == '1';
+		return 0;
+	}
+	return devarg_bad(ctx, key, value, "0, 1");
+}
+
 static const struct {
 	const char *key;
 	devarg_fn fn;
@@ -171,6 +180,7 @@ static const struct {
 	{ "mac", on_mac },               { "dmabuf", on_dmabuf },
 	{ "dmabuf_queues", on_dmabuf_queues }, { "chunk", on_chunk },
 	{ "placement", on_placement },   { "on_empty", on_empty },
+	{ "cycle_stats", on_cycle_stats },
 };
 
 static void devargs_defaults(struct hsplit_devargs *a)

@@ -34,6 +34,9 @@ struct hsplit_devargs {
 	uint32_t chunk_size;                /* chunk=<bytes>, power of two */
 	bool pack;                          /* placement=pack|single */
 	bool copy_on_empty;                 /* on_empty=drop|copy */
+
+	/* measurement */
+	bool cycle_stats;                   /* cycle_stats=0|1: TSC cycles per half in xstats */
 };
 
 int hsplit_devargs_parse(const char *name, const char *args, struct hsplit_devargs *out);

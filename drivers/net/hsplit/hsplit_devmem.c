@@ -38,6 +38,9 @@ static void rxq_pool_destroy(struct hsplit_rxq *rxq)
 		return;
 	devmem_pool_destroy(rxq->pool);
 	rxq->pool = NULL;
+	rxq->pay_chunk_size = 0;
+	rxq->pay_last_ref = 0;
+	rxq->pay_last_addr = NULL;
 	rxq->binding = NULL;
 }
 
@@ -72,6 +75,8 @@ static int rxq_pool_create(struct hsplit_adapter *ad, struct hsplit_rxq *rxq)
 		return ret;
 	}
 	rxq->binding = binding;
+	rxq->pay_chunk_size = devmem_pool_chunk_size(rxq->pool);
+	rxq->pay_last_ref = 0;
 	devmem_rxq_provider_installed(ad->port_id, rxq->queue_id, rxq->pool);
 	return 0;
 }

@@ -56,6 +56,22 @@ struct rte_flow {
 /* receive queue                                                       */
 /* ------------------------------------------------------------------ */
 
+/*
+ * cycle_stats=1: TSC cycles of each half of rx_burst (xstats). device: the
+ * emulated NIC's poll (wire, parse, checksums, steering, "DMA"); driver:
+ * what a real NIC leaves to the host (harvest, chains, extbuf attach, refill,
+ * and the payload provider hook the device calls). Data path only.
+ */
+struct hsplit_rxq_cycles {
+	uint64_t device;             /* bursts that delivered packets */
+	uint64_t driver;
+	uint64_t idle;               /* bursts that delivered nothing: both halves */
+	uint64_t bursts;
+	uint64_t hook_burst;         /* provider hook, this burst so far */
+	uint64_t hook_calls_burst;
+	uint64_t tsc_read;           /* what the hook's own pair of TSC reads costs */
+};
+
 struct hsplit_rxq {
 	struct hsplit_hw_rxq hw;     /* the device's registers and ring for this queue */
 	struct hsplit_adapter *ad;
@@ -69,11 +85,15 @@ struct hsplit_rxq {
 	/* devmem payload */
 	struct devmem_binding *binding;
 	struct devmem_pool *pool;    /* the payload provider behind hw.payload */
+	uint32_t pay_chunk_size;     /* the pool's, read per frame */
+	devmem_ref pay_last_ref;     /* the chunk the last payload went to, */
+	uint8_t *pay_last_addr;      /* and its device address */
 	bool setting_up;             /* inside rx_queue_setup: bind-rx must not restart */
 
 	uint64_t nombuf;
 	uint64_t attach_errors;      /* a completed chunk the mbuf glue refused (header only) */
 	bool started;                /* ethdev's queue state: rx_burst runs */
+	struct hsplit_rxq_cycles cycles;
 };
 
 struct hsplit_txq {
@@ -143,6 +163,7 @@ extern const struct devmem_rxq_ops hsplit_devmem_rxq_ops;
 
 /* hsplit_rx.c: the payload provider hook and device view the driver installs */
 extern const struct hsplit_hw_payload_ops hsplit_devmem_payload_ops;
+extern const struct hsplit_hw_payload_ops hsplit_devmem_payload_ops_timed;
 extern const struct hsplit_hw_mem_ops hsplit_devmem_mem_ops;
 
 /* hsplit_filter.c: MAC, promiscuous, multicast and VLAN ops */
@@ -181,6 +202,8 @@ int hsplit_xstats_reset(struct rte_eth_dev *dev);
 /* hsplit_rx.c / hsplit_tx.c */
 extern uint64_t hsplit_linear_flag;
 uint16_t hsplit_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
+uint16_t hsplit_rx_burst_timed(void *queue, struct rte_mbuf **pkts, uint16_t n);
+uint64_t hsplit_tsc_read_cost(void);
 uint16_t hsplit_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
 int hsplit_rxq_fill(struct hsplit_rxq *rxq);
 void hsplit_rxq_drain(struct hsplit_rxq *rxq);

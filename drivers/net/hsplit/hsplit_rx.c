@@ -5,6 +5,7 @@
  * attached as an external buffer), then post fresh buffers. The driver
  * reads only completion fields; payload bytes are never touched here.
  */
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 
@@ -23,29 +24,61 @@ uint64_t rte_pmd_hsplit_linear_flag(void)
  * The payload provider hook the driver installs on every queue: the queue's
  * devmem pool if bind-rx gave it one (looked up per frame, so a provider
  * installed or removed by a queue restart is seen at once), else NONE.
+ *
+ * On real hardware this is the driver's work (it posts payload buffers from
+ * its page_pool), so cycle_stats=1 installs a timed copy that charges it to
+ * the driver half although the device model calls it.
  */
-static enum hsplit_hw_payload_status devmem_payload_alloc(void *opaque, uint32_t len, bool pack,
-							  uint64_t *ref, uint8_t **chunk,
-							  uint32_t *off)
+static __rte_always_inline enum hsplit_hw_payload_status
+payload_alloc(struct hsplit_rxq *rxq, uint32_t len, bool pack, uint64_t *ref, uint8_t **chunk,
+	      uint32_t *off)
 {
-	struct hsplit_rxq *rxq = opaque;
 	devmem_ref r;
 
 	if (rxq->pool == NULL)
 		return HSPLIT_HW_PAYLOAD_NONE;
-	if (unlikely(len > devmem_pool_chunk_size(rxq->pool)))
+	if (unlikely(len > rxq->pay_chunk_size))
 		return HSPLIT_HW_PAYLOAD_TOO_LONG;
 	*off = 0;
 	r = pack ? devmem_pool_alloc_frag(rxq->pool, len, off) : devmem_pool_alloc(rxq->pool);
 	if (unlikely(r == 0))
 		return HSPLIT_HW_PAYLOAD_EMPTY;
 	*ref = r;
-	*chunk = devmem_ref_device_addr(r);
+	/* Packed fragments come from one chunk after another: look its address up once. */
+	if (r != rxq->pay_last_ref) {
+		rxq->pay_last_ref = r;
+		rxq->pay_last_addr = devmem_ref_device_addr(r);
+	}
+	*chunk = rxq->pay_last_addr;
 	return HSPLIT_HW_PAYLOAD_OK;
+}
+
+static enum hsplit_hw_payload_status devmem_payload_alloc(void *opaque, uint32_t len, bool pack,
+							  uint64_t *ref, uint8_t **chunk,
+							  uint32_t *off)
+{
+	return payload_alloc(opaque, len, pack, ref, chunk, off);
+}
+
+static enum hsplit_hw_payload_status devmem_payload_alloc_timed(void *opaque, uint32_t len,
+								bool pack, uint64_t *ref,
+								uint8_t **chunk, uint32_t *off)
+{
+	struct hsplit_rxq *rxq = opaque;
+	uint64_t start = rte_rdtsc();
+	enum hsplit_hw_payload_status st = payload_alloc(rxq, len, pack, ref, chunk, off);
+
+	rxq->cycles.hook_burst += rte_rdtsc() - start;
+	rxq->cycles.hook_calls_burst++;
+	return st;
 }
 
 const struct hsplit_hw_payload_ops hsplit_devmem_payload_ops = {
 	.alloc = devmem_payload_alloc,
+};
+
+const struct hsplit_hw_payload_ops hsplit_devmem_payload_ops_timed = {
+	.alloc = devmem_payload_alloc_timed,
 };
 
 /* Transmit: where the device reads a segment that is a dmabuf chunk (its device view). */
@@ -64,7 +97,8 @@ const struct hsplit_hw_mem_ops hsplit_devmem_mem_ops = {
 	.device_view = devmem_device_view,
 };
 
-static struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq, struct hsplit_rx_desc *d)
+static __rte_always_inline struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq,
+							 struct hsplit_rx_desc *d)
 {
 	struct rte_mbuf *hdr = d->hdr, *pay = d->pay;
 
@@ -160,16 +194,13 @@ int hsplit_rxq_fill(struct hsplit_rxq *rxq)
 	return 0;
 }
 
-uint16_t hsplit_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
+/* Completions into chains, then a refill whenever a slot is free. */
+static __rte_always_inline uint16_t rx_harvest(struct hsplit_rxq *rxq, struct rte_mbuf **pkts,
+					       uint16_t n)
 {
-	struct hsplit_rxq *rxq = queue;
-	uint32_t done;
+	uint32_t done = __atomic_load_n(&rxq->hw.done, __ATOMIC_ACQUIRE);
 	uint16_t nb = 0;
 
-	if (unlikely(!rxq->started))
-		return 0;
-	hsplit_hw_poll(&rxq->ad->hw, &rxq->hw);
-	done = __atomic_load_n(&rxq->hw.done, __ATOMIC_ACQUIRE);
 	while (rxq->hw.head != done && nb < n) {
 		pkts[nb++] = deliver_desc(rxq, &rxq->hw.ring[rxq->hw.head & rxq->hw.mask]);
 		rxq->hw.head++;
@@ -182,6 +213,65 @@ uint16_t hsplit_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	if (rxq->hw.posted - rxq->hw.head < rxq->hw.nb_desc)
 		hsplit_rxq_fill(rxq);
 	return nb;
+}
+
+uint16_t hsplit_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hsplit_rxq *rxq = queue;
+
+	if (unlikely(!rxq->started))
+		return 0;
+	hsplit_hw_poll(&rxq->ad->hw, &rxq->hw);
+	return rx_harvest(rxq, pkts, n);
+}
+
+/*
+ * cycle_stats=1: the same burst with the TSC read around the device's poll
+ * and at the end. The provider hook's time (its timed copy measured it) moves
+ * from the device to the driver, less the cost of the TSC reads it took. A
+ * burst that delivers nothing counts whole as idle.
+ */
+uint16_t hsplit_rx_burst_timed(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hsplit_rxq *rxq = queue;
+	struct hsplit_rxq_cycles *c = &rxq->cycles;
+	uint64_t t0, t1, t2, hook, hook_net;
+	uint16_t nb;
+
+	if (unlikely(!rxq->started))
+		return 0;
+	c->hook_burst = 0;
+	c->hook_calls_burst = 0;
+	t0 = rte_rdtsc();
+	hsplit_hw_poll(&rxq->ad->hw, &rxq->hw);
+	t1 = rte_rdtsc();
+	nb = rx_harvest(rxq, pkts, n);
+	t2 = rte_rdtsc();
+	HSPLIT_INC(c->bursts, 1);
+	/* An empty poll is neither half's per-packet work: on a quiet wire it would swamp both. */
+	if (nb == 0) {
+		HSPLIT_INC(c->idle, t2 - t0);
+		return 0;
+	}
+	hook = RTE_MIN(c->hook_burst, t1 - t0);
+	hook_net = hook - RTE_MIN(hook, c->hook_calls_burst * c->tsc_read);
+	HSPLIT_INC(c->device, t1 - t0 - hook);
+	HSPLIT_INC(c->driver, t2 - t1 + hook_net);
+	return nb;
+}
+
+/* What a back-to-back pair of TSC reads costs here: the least of a few tries. */
+uint64_t hsplit_tsc_read_cost(void)
+{
+	uint64_t best = UINT64_MAX, a, b;
+	unsigned int i;
+
+	for (i = 0; i < 64; i++) {
+		a = rte_rdtsc();
+		b = rte_rdtsc();
+		best = RTE_MIN(best, b - a);
+	}
+	return best;
 }
 
 /* Queue stop: give back posted buffers and completed-but-undelivered chunks. */
