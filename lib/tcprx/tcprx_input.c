@@ -85,7 +85,7 @@ static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 	tcprx_negotiate_options(c, seg);
 	/* Data on a SYN is not kept (no TFO): it is not acknowledged, the peer resends it. */
 	c->irs = seg->seq;
-	c->rcv_nxt = seg->seq + 1;
+	c->rcv_nxt = c->rcv_adv = seg->seq + 1;
 	c->iss = tcprx_isn(rx, seg);
 	c->snd_nxt = c->iss + 1;
 	c->timer_due = rx->now + (uint64_t)rx->cfg.synack_rto_ms * 1000000;

@@ -328,6 +328,7 @@ bool tcprx_chunks_admit(struct tcprx_conn *conn, unsigned int pieces, enum tcprx
 void tcprx_window_init(struct tcprx_conn *conn, uint16_t rcv_mss, uint16_t peer_mss);
 uint8_t tcprx_rcv_wscale(const struct tcprx *rx, uint16_t rcv_mss);
 uint16_t tcprx_window_field(struct tcprx_conn *conn);
+uint16_t tcprx_window_synack(struct tcprx_conn *conn);
 uint32_t tcprx_window_now(const struct tcprx_conn *conn);
 void tcprx_window_updates(struct tcprx *rx);
 void tcprx_window_untrack(struct tcprx_conn *conn);

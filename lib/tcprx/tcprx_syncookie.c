@@ -102,6 +102,24 @@ static uint32_t cookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg, 
 }
 
 /*
+ * The window a cookie SYN-ACK offers, from what the cookie names alone: the
+ * ACK that returns the cookie decides whether the connection has
+ * timestamps, so the SYN-ACK counts its full segments as if it had (the
+ * smaller). The connection's own full segment (tcprx_window_init) is never
+ * below this one, so its later windows only move this right edge right.
+ */
+static uint16_t cookie_full_seg(uint16_t rcv_mss, uint16_t peer_mss)
+{
+	return (uint16_t)(RTE_MIN(rcv_mss, peer_mss) - TCPRX_TS_OPTION_LEN);
+}
+
+static uint32_t cookie_window(const struct tcprx *rx, uint16_t rcv_mss, uint16_t peer_mss)
+{
+	return (uint32_t)RTE_MIN((uint64_t)rx->cfg.rcv_chunks * cookie_full_seg(rcv_mss, peer_mss),
+				 65535ull);
+}
+
+/*
  * Our TSval with the options in its low bits, never above the clock's
  * value (TSvals must not run ahead of the clock the later ones come from).
  */
@@ -175,8 +193,9 @@ void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg)
 	}
 	c.peer_mss = cookie_mss_round(c.peer_mss);
 	tcprx_window_init(&c, c.rcv_mss, c.peer_mss);
+	c.full_seg = cookie_full_seg(c.rcv_mss, c.peer_mss); /* the window: cookie_window() */
 	c.irs = seg->seq;
-	c.rcv_nxt = seg->seq + 1;
+	c.rcv_nxt = c.rcv_adv = seg->seq + 1;
 	c.iss = cookie_isn(rx, seg, c.peer_mss);
 	if (c.ts_ok) {
 		/* the TSval the SYN-ACK will carry, with the options in its low bits */
@@ -252,9 +271,8 @@ static struct tcprx_conn *cookie_open(struct tcprx *rx, const struct tcprx_seg *
 	c->rcv_nxt = c->last_ack_sent = seg->seq;
 	c->iss = seg->ack - 1;
 	c->snd_nxt = seg->ack;
-	/* what the cookie SYN-ACK offered (tcprx_syncookie_send: the same MSS, the same window) */
-	c->rcv_adv = c->rcv_nxt +
-		     (uint32_t)RTE_MIN((uint64_t)rx->cfg.rcv_chunks * c->full_seg, 65535ull);
+	/* the right edge the cookie SYN-ACK offered (tcprx_syncookie_send) */
+	c->rcv_adv = c->rcv_nxt + cookie_window(rx, c->rcv_mss, c->peer_mss);
 	TAILQ_INSERT_TAIL(&rx->half_open, c, list);
 	rx->nb_half_open++;
 	return c;
