@@ -69,7 +69,7 @@ static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 		return;
 	}
 	if (rx->nb_half_open >= rx->cfg.max_half_open || rx->nb_conns >= rx->cfg.max_conns) {
-		if (!rx->cfg.no_syncookies)
+		if (!rx->cfg.no_syncookies && tcprx_syncookie_room(rx))
 			tcprx_syncookie_send(rx, seg);
 		else if (rx->nb_half_open >= rx->cfg.max_half_open)
 			rx->st.half_open_drops++;

@@ -291,6 +291,7 @@ struct tcprx_cookie {
 /* A cookie is checked for ACKs to a listener only this long after the last one went out. */
 #define TCPRX_COOKIE_VALID_NS (128ull * 1000000000)
 void tcprx_syncookie_init(struct tcprx *rx);
+bool tcprx_syncookie_room(const struct tcprx *rx);
 void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg);
 bool tcprx_syncookie_ack(struct tcprx *rx, const struct tcprx_seg *seg, struct tcprx_conn **conn);
 

@@ -3,7 +3,9 @@
  * SYN cookies (RFC 4987 §3.6): when the half-open bound or the connection
  * table is full, the SYN-ACK's sequence number carries what the connection
  * needs, and no state is kept until the peer's ACK proves the handshake.
- * That ACK's connection may take the slot of the oldest half-open one.
+ * That ACK's connection may take the slot of a half-open one whose SYN-ACK
+ * went unanswered (tcprx_syncookie_room); a table full of live connections
+ * sends no cookies.
  *
  * Our ISS as a cookie, 32 bits:
  *   31..30  the cookie clock (64-second periods) mod 4
@@ -208,10 +210,40 @@ void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg)
 	tcprx_send_synack(&c);
 }
 
-/* A proven handshake beats an unproven one: free the oldest half-open connection. */
-static bool evict_half_open(struct tcprx *rx)
+/*
+ * The half-open connection a validated cookie may take the slot of: one
+ * whose SYN-ACK went unanswered for a whole retransmission timeout. A
+ * client answers within a round trip, so what a flood left is old, and a
+ * handshake still in flight is never cut (its ACK would find no connection
+ * and be reset). Linux likewise keeps its "young" requests (no SYN-ACK
+ * resent yet) when it must shed some. The list is in the order the SYNs
+ * came and every entry has the same timeout: the first is the oldest.
+ */
+static struct tcprx_conn *evictable_half_open(const struct tcprx *rx)
 {
 	struct tcprx_conn *oldest = TAILQ_FIRST(&rx->half_open);
+
+	return oldest != NULL && oldest->retries > 0 ? oldest : NULL;
+}
+
+/*
+ * Would the ACK of a cookie sent now find a slot? Yes while the table has
+ * room (only the half-open bound was reached) or holds an unanswered
+ * half-open to give up. A table full of synchronized connections is full:
+ * a cookie's ACK would find no slot, and the client, established on its
+ * side, would be reset on its next segment (only the first one, SEQ =
+ * ISN + 1, can carry a cookie back). The caller drops that SYN, counted;
+ * the client's retransmitted SYN finds room when some is made.
+ */
+bool tcprx_syncookie_room(const struct tcprx *rx)
+{
+	return rx->nb_conns < rx->cfg.max_conns || evictable_half_open(rx) != NULL;
+}
+
+/* A proven handshake beats an unanswered one: free the oldest if it is old. */
+static bool evict_half_open(struct tcprx *rx)
+{
+	struct tcprx_conn *oldest = evictable_half_open(rx);
 
 	if (oldest == NULL)
 		return false;
