@@ -562,23 +562,6 @@ static void fin_rule(struct tcprx_conn *c, const struct tcprx_seg *seg, uint32_t
 	fin_accept_if_in_order(c);
 }
 
-/*
- * The application made room in the in-order ring: out-of-order records
- * that had reached RCV.NXT while it was full move in now, and a FIN behind
- * them may become in order. Runs on the polling lcore (tcprx_recv).
- */
-void tcprx_conn_unstick(struct tcprx_conn *c)
-{
-	uint32_t before = c->rcv_nxt;
-
-	if (c->ooo_count == 0 || seq_gt(c->ooo[0].seq, c->rcv_nxt))
-		return;
-	tcprx_ooo_pull(c);
-	fin_accept_if_in_order(c);
-	if (c->rcv_nxt != before)
-		tcprx_send_ack(c);
-}
-
 /* A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost, send it again. */
 static bool syn_retransmitted(struct tcprx_conn *c, const struct tcprx_seg *seg)
 {

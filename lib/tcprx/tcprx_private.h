@@ -305,7 +305,6 @@ int tcprx_parse_options(const uint8_t *p, unsigned int len, struct tcprx_opts *o
 /* tcprx_input.c: the RFC 9293 receive rules */
 void tcprx_input_frame(struct tcprx *rx, struct rte_mbuf *m);
 void tcprx_negotiate_options(struct tcprx_conn *conn, const struct tcprx_seg *seg);
-void tcprx_conn_unstick(struct tcprx_conn *conn);
 
 /* tcprx_reass.c: in-order queue, out-of-order records, SACK blocks */
 bool tcprx_inq_push(struct tcprx_conn *conn, const struct tcprx_piece *p);
