@@ -277,7 +277,11 @@ struct tcprx_stats {
 	uint64_t conn_table_full;   /* SYNs or cookie ACKs dropped: no slot (and no cookie) */
 	uint64_t syncookies_sent;   /* SYN-ACKs carrying a cookie (no state kept) */
 	uint64_t syncookies_validated; /* ACKs whose cookie was good: a connection */
-	uint64_t syncookies_rejected;  /* ACKs to a listener with a bad or stale cookie (RST) */
+	/*
+	 * ACKs to a listener with a bad or stale cookie (reset), or with a good
+	 * one whose SYN-ACK agreed to timestamps but no TS option (dropped)
+	 */
+	uint64_t syncookies_rejected;
 	uint64_t half_open_evicted; /* unanswered half-open freed for a validated cookie */
 	uint64_t half_open_timeouts;
 	uint64_t established;

@@ -44,7 +44,8 @@ struct cookie_input {
 	uint64_t period;
 	uint32_t mss_index;
 	uint8_t family;
-	uint8_t pad[3];
+	uint8_t ts;              /* the SYN-ACK carried timestamps (and the options in TSval) */
+	uint8_t pad[2];
 };
 
 void tcprx_syncookie_init(struct tcprx *rx)
@@ -63,7 +64,7 @@ static uint64_t cookie_period(const struct tcprx *rx)
 
 /* The MAC for the SYN seg (its 4-tuple seen from us) with the peer's ISN. */
 static uint32_t cookie_mac(const struct tcprx *rx, const struct tcprx_seg *seg, uint32_t peer_isn,
-			   uint64_t period, uint32_t mss_index)
+			   uint64_t period, uint32_t mss_index, bool ts)
 {
 	struct cookie_input in;
 
@@ -76,6 +77,7 @@ static uint32_t cookie_mac(const struct tcprx *rx, const struct tcprx_seg *seg, 
 	in.period = period;
 	in.mss_index = mss_index;
 	in.family = seg->dst.family;
+	in.ts = ts;
 	return (uint32_t)tcprx_siphash(rx->cookie_key, &in, sizeof(in)) & COOKIE_MAC_MASK;
 }
 
@@ -94,13 +96,14 @@ static uint16_t cookie_mss_round(uint16_t peer_mss)
 	return cookie_mss[cookie_mss_index(peer_mss)];
 }
 
-static uint32_t cookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg, uint16_t peer_mss)
+static uint32_t cookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg, uint16_t peer_mss,
+			   bool ts)
 {
 	uint64_t period = cookie_period(rx);
 	uint32_t mss_index = cookie_mss_index(peer_mss);
 
 	return (uint32_t)(period & 3) << COOKIE_CLOCK_SHIFT | mss_index << COOKIE_MSS_SHIFT |
-	       cookie_mac(rx, seg, seg->seq, period, mss_index);
+	       cookie_mac(rx, seg, seg->seq, period, mss_index, ts);
 }
 
 /*
@@ -135,37 +138,46 @@ static uint32_t cookie_tsval(uint32_t tsval, bool sack_ok, int peer_wscale)
 	return seq_gt(v, tsval) ? v - (mask + 1) : v;
 }
 
+enum cookie_verdict { COOKIE_BAD, COOKIE_NO_TS, COOKIE_GOOD };
+
 /*
  * Does this ACK (SEQ = peer ISN + 1, ACK = cookie + 1) carry a cookie we
- * made in this period or the last? Fills what it encodes.
+ * made in this period or the last? Fills what it encodes. Whether the
+ * SYN-ACK carried timestamps is in the MAC: the ACK's own TS option says
+ * nothing of it. Without them, a TS option on the ACK is ignored (RFC 7323
+ * §3.2: not agreed) and so is its TSecr, which holds none of our options.
+ * With them, an ACK without one is COOKIE_NO_TS: the peer agreed to send
+ * it on every segment (RFC 7323 §3.2: drop), and the window scale and SACK
+ * it agreed to are in the TSecr it left out.
  */
-static bool syncookie_check(const struct tcprx *rx, const struct tcprx_seg *seg,
-			   struct tcprx_cookie *out)
+static enum cookie_verdict syncookie_check(const struct tcprx *rx, const struct tcprx_seg *seg,
+					   struct tcprx_cookie *out)
 {
 	uint32_t cookie = seg->ack - 1, mss_index = (cookie >> COOKIE_MSS_SHIFT) & 7;
 	uint64_t now = cookie_period(rx), period;
-	uint32_t ts_bits;
+	uint32_t mac = cookie & COOKIE_MAC_MASK, ts_bits;
 
 	/* The period whose low two bits the cookie carries: now, or one back. */
 	period = now - ((now - (cookie >> COOKIE_CLOCK_SHIFT)) & 3);
 	if (now - period > 1 || period > now)
-		return false;
-	if ((cookie & COOKIE_MAC_MASK) != cookie_mac(rx, seg, seg->seq - 1, period, mss_index))
-		return false;
+		return COOKIE_BAD;
 	memset(out, 0, sizeof(*out));
 	out->peer_mss = cookie_mss[mss_index];
 	out->peer_wscale = -1;
-	if (!seg->opt.has_ts || rx->cfg.no_timestamps)
-		return true; /* no timestamps: no room was there for the other options */
+	if (mac != cookie_mac(rx, seg, seg->seq - 1, period, mss_index, true))
+		return mac == cookie_mac(rx, seg, seg->seq - 1, period, mss_index, false) ?
+		       COOKIE_GOOD : COOKIE_BAD;
+	if (!seg->opt.has_ts)
+		return COOKIE_NO_TS;
 	ts_bits = seg->opt.tsecr & ((1u << COOKIE_TS_BITS) - 1);
 	if ((ts_bits & COOKIE_TS_NO_WS) != COOKIE_TS_NO_WS) {
 		if ((ts_bits & COOKIE_TS_NO_WS) > 14)
-			return false; /* no cookie of ours says that */
+			return COOKIE_BAD; /* no cookie of ours says that */
 		out->peer_wscale = (int)(ts_bits & COOKIE_TS_NO_WS);
 	}
 	out->ts_ok = true;
 	out->sack_ok = (ts_bits & COOKIE_TS_SACK) && !rx->cfg.no_sack;
-	return true;
+	return COOKIE_GOOD;
 }
 
 /*
@@ -198,7 +210,7 @@ void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg)
 	c.full_seg = cookie_full_seg(c.rcv_mss, c.peer_mss); /* the window: cookie_window() */
 	c.irs = seg->seq;
 	c.rcv_nxt = c.rcv_adv = seg->seq + 1;
-	c.iss = cookie_isn(rx, seg, c.peer_mss);
+	c.iss = cookie_isn(rx, seg, c.peer_mss, c.ts_ok);
 	if (c.ts_ok) {
 		/* the TSval the SYN-ACK will carry, with the options in its low bits */
 		tsval = (uint32_t)tcprx_now_ms(rx) + c.ts_offset;
@@ -324,9 +336,15 @@ bool tcprx_syncookie_ack(struct tcprx *rx, const struct tcprx_seg *seg, struct t
 	if (rx->cookie_sent == 0 || rx->now - rx->cookie_sent > TCPRX_COOKIE_VALID_NS ||
 	    (seg->flags & TCPRX_SYN))
 		return false;
-	if (!syncookie_check(rx, seg, &ck)) {
+	switch (syncookie_check(rx, seg, &ck)) {
+	case COOKIE_BAD:
 		rx->st.syncookies_rejected++;
 		return false;
+	case COOKIE_NO_TS:
+		rx->st.syncookies_rejected++;
+		return true; /* dropped, no connection: its retransmission may carry TS */
+	case COOKIE_GOOD:
+		break;
 	}
 	rx->st.syncookies_validated++;
 	*conn = cookie_open(rx, seg, &ck);

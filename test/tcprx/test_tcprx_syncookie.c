@@ -154,44 +154,61 @@ static void test_cookie_forged_or_stale(void **state)
 }
 
 /*
- * The cookie SYN-ACK's window is all the ACK's connection knows of it: a SYN
- * without timestamps whose ACK carries them (a peer may) must not see the
- * right edge move left when the connection counts in smaller segments. The
- * harness checks every frame's edge against the SYN-ACK's (h_expect).
+ * The cookie SYN-ACK is all the ACK's connection knows of the handshake, and
+ * the ACK's own options must not change it. A SYN without timestamps whose
+ * ACK carries them (TSecr 0: none of our options in it): no timestamps, no
+ * window scaling (the SYN-ACK offered neither, though we would scale by 2),
+ * and the right edge never left of the SYN-ACK's when the connection counts
+ * in its own full segments. A SYN with timestamps whose ACK has none: the
+ * ACK is dropped (RFC 7323 §3.2), not reset, and its retransmission with
+ * them makes the connection. The harness checks every frame's edge (h_expect).
  */
 static void test_cookie_window_edge_whatever_the_ack_says(void **state)
 {
 	struct harness *h = *state;
+	struct tcprx_conn_info info;
 	struct tcprx_config cfg;
 	struct h_frame synack, ack;
+	struct h_seg bare;
 	struct h_peer p, q;
 
 	h_config(h, &cfg);
 	cfg.rcv_chunks = 16; /* 16 segments of 536 fit the unscaled field: no clamp hides it */
+	cfg.wscale = 2;
 	h_restart(h, &cfg);
 	fill_half_open(h, 60);
-	/* Without timestamps in the SYN; with them, echoing 0, from the ACK on. */
 	h_peer_init(&p, false, 2, 40000, 0x39000000);
 	p.mss = 536;
+	p.ws = 7;
 	h_syn(h, &p, &synack);
-	assert_false(synack.has_ts);
-	p.ts = p.ts_ok = true;
+	assert_false(synack.has_ts || synack.has_ws);
+	p.ts = true; /* sent on every segment from the ACK on, though not agreed */
 	h_open_synced(h, &p);
+	info = h_info(&p);
+	assert_false(info.ts_ok);
+	assert_int_equal(info.rcv_wscale, 0);
 	h_send_data(h, &p, 0, 100);
 	h_settle(h, &p, &ack);
 	assert_true((int32_t)(ack.ack + ack.win - (p.isn + 1 + synack.win)) >= 0);
 	assert_int_equal(h_recv(h, &p, NULL), 100);
-	/* And the other way: timestamps in the SYN, none on the ACK. */
 	h_peer_init(&q, true, 3, 40001, 0x3a000000);
 	q.mss = 536;
 	q.ts = true;
+	q.ws = 7;
 	h_syn(h, &q, &synack);
-	assert_true(synack.has_ts);
-	q.ts = q.ts_ok = false;
+	assert_true(synack.has_ts && synack.has_ws);
+	bare = h_ctl(&q, H_ACK, 0);
+	bare.no_ts = true;
+	h_send(h, &q, &bare);
+	h_expect_none(h);
+	assert_null(tcprx_accept(h->rx));
+	assert_int_equal(h_stats(h).syncookies_rejected, 1);
 	h_open_synced(h, &q);
+	info = h_info(&q);
+	assert_true(info.ts_ok);
+	assert_int_equal(info.rcv_wscale, 2);
 	h_send_data(h, &q, 0, 100);
 	h_settle(h, &q, &ack);
-	assert_true((int32_t)(ack.ack + ack.win - (q.isn + 1 + synack.win)) >= 0);
 	assert_int_equal(h_stats(h).syncookies_validated, 2);
 }
 
