@@ -179,8 +179,11 @@ static void summary_text(const struct hrx_run *run, double elapsed)
 		       t->verify_errors || t->bytes_verified != t->bytes ? "FAIL" : "PASS");
 	printf("  %-34s %" PRIu64 " in, %" PRIu64 " out of order, %" PRIu64 " duplicate\n",
 	       "segments", cs->segs_in, cs->segs_ooo, cs->segs_dup);
-	printf("  %-34s %" PRIu64 " unacceptable, %" PRIu64 " PAWS, %" PRIu64 " ooo-full\n",
-	       "dropped by TCP", cs->segs_unacceptable, cs->segs_paws, cs->segs_ooo_full);
+	printf("  %-34s %" PRIu64 " unacceptable, %" PRIu64 " PAWS, %" PRIu64 " ooo-full, "
+	       "%" PRIu64 " over budget\n", "dropped by TCP", cs->segs_unacceptable, cs->segs_paws,
+	       cs->segs_ooo_full, cs->budget_drops);
+	printf("  %-34s %" PRIu64 " reordered within PAWS tolerance, %" PRIu64 " chunk overrun\n",
+	       "kept by TCP", cs->paws_reordered, cs->chunk_overrun);
 	printf("  %-34s %" PRIu64 " (%" PRIu64 " immediate), %" PRIu64 " window updates\n",
 	       "ACKs sent", cs->acks_out, cs->dup_acks_out, cs->window_updates);
 	printf("  %-34s %" PRIu64 " zero windows, %" PRIu64 " probes answered, %" PRIu64 " stalls\n",
@@ -191,9 +194,14 @@ static void summary_text(const struct hrx_run *run, double elapsed)
 	printf("  %-34s %" PRIu64 " frames in, %" PRIu64 " out, %" PRIu64 " ARP replies, "
 	       "%" PRIu64 " RSTs out\n", "tcprx", g->frames_in, g->frames_out, g->arp_replies,
 	       g->rst_out);
+	printf("  %-34s %" PRIu64 " SYNs, %" PRIu64 " dropped (table full), %" PRIu64
+	       " (half-open bound); cookies %" PRIu64 " sent, %" PRIu64 " validated, %" PRIu64
+	       " rejected; %" PRIu64 " half-open evicted\n", "handshakes", g->syn_in,
+	       g->conn_table_full, g->half_open_drops, g->syncookies_sent, g->syncookies_validated,
+	       g->syncookies_rejected, g->half_open_evicted);
 	printf("  %-34s %" PRIu64 " bad, %" PRIu64 " unknown; %" PRIu64 " malformed, %" PRIu64
-	       " not ours\n", "checksums (device) / frames", g->csum_bad, g->csum_unknown,
-	       g->malformed, g->not_ours);
+	       " not ours, %" PRIu64 " other VLAN\n", "checksums (device) / frames", g->csum_bad,
+	       g->csum_unknown, g->malformed, g->not_ours, g->other_vlan);
 	printf("  %-34s %" PRIu64 " split, %" PRIu64 " LINEAR, %" PRIu64 " payload bytes in dmabuf\n",
 	       "net_hsplit queue 0", xstat(run, "rx_q0_split_packets"),
 	       xstat(run, "rx_q0_linear_packets"), xstat(run, "rx_q0_devmem_payload_bytes"));
@@ -207,40 +215,39 @@ static void json_conn_stats(const struct tcprx_conn_stats *s)
 {
 	printf("\"segs_in\":%" PRIu64 ",\"bytes_in_order\":%" PRIu64 ",\"bytes_delivered\":%" PRIu64
 	       ",\"segs_ooo\":%" PRIu64 ",\"segs_dup\":%" PRIu64 ",\"segs_unacceptable\":%" PRIu64
-	       ",\"segs_paws\":%" PRIu64 ",\"segs_ooo_full\":%" PRIu64 ",\"acks_out\":%" PRIu64
-	       ",\"dup_acks_out\":%" PRIu64 ",\"challenge_acks\":%" PRIu64 ",\"window_probes\":%" PRIu64
+	       ",\"segs_paws\":%" PRIu64 ",\"paws_reordered\":%" PRIu64 ",\"segs_ooo_full\":%" PRIu64
+	       ",\"acks_out\":%" PRIu64 ",\"dup_acks_out\":%" PRIu64 ",\"challenge_acks\":%" PRIu64
+	       ",\"acks_rate_limited\":%" PRIu64 ",\"window_probes\":%" PRIu64
 	       ",\"window_updates\":%" PRIu64 ",\"zero_windows\":%" PRIu64 ",\"chunk_overrun\":%" PRIu64
-	       ",\"tokens_granted\":%" PRIu64 ",\"tokens_returned\":%" PRIu64
-	       ",\"token_bad_returns\":%" PRIu64 ",\"paws_reordered\":%" PRIu64
-	       ",\"budget_drops\":%" PRIu64,
+	       ",\"budget_drops\":%" PRIu64 ",\"tokens_granted\":%" PRIu64
+	       ",\"tokens_returned\":%" PRIu64 ",\"token_bad_returns\":%" PRIu64,
 	       s->segs_in, s->bytes_in_order, s->bytes_delivered, s->segs_ooo, s->segs_dup,
-	       s->segs_unacceptable, s->segs_paws, s->segs_ooo_full, s->acks_out, s->dup_acks_out,
-	       s->challenge_acks, s->window_probes, s->window_updates, s->zero_windows,
-	       s->chunk_overrun, s->tokens_granted, s->tokens_returned, s->token_bad_returns,
-	       s->paws_reordered, s->budget_drops);
+	       s->segs_unacceptable, s->segs_paws, s->paws_reordered, s->segs_ooo_full, s->acks_out,
+	       s->dup_acks_out, s->challenge_acks, s->acks_rate_limited, s->window_probes,
+	       s->window_updates, s->zero_windows, s->chunk_overrun, s->budget_drops,
+	       s->tokens_granted, s->tokens_returned, s->token_bad_returns);
 }
 
 static void json_tcprx(const struct tcprx_stats *g)
 {
 	printf("\"frames_in\":%" PRIu64 ",\"frames_out\":%" PRIu64 ",\"tx_drops\":%" PRIu64
 	       ",\"arp_replies\":%" PRIu64 ",\"nd_replies\":%" PRIu64 ",\"not_ours\":%" PRIu64
+	       ",\"other_vlan\":%" PRIu64
 	       ",\"malformed\":%" PRIu64 ",\"bad_options\":%" PRIu64 ",\"ip_fragments\":%" PRIu64
 	       ",\"csum_bad\":%" PRIu64 ",\"csum_unknown\":%" PRIu64 ",\"csum_sw_bad\":%" PRIu64
 	       ",\"rst_out\":%" PRIu64 ",\"rst_in\":%" PRIu64 ",\"rst_ignored\":%" PRIu64
 	       ",\"syn_in\":%" PRIu64 ",\"synack_out\":%" PRIu64 ",\"synack_retrans\":%" PRIu64
 	       ",\"half_open_drops\":%" PRIu64 ",\"backlog_drops\":%" PRIu64
-	       ",\"conn_table_full\":%" PRIu64 ",\"half_open_timeouts\":%" PRIu64
-	       ",\"established\":%" PRIu64 ",\"time_wait_segs\":%" PRIu64 ",\"closed\":%" PRIu64
-	       ",\"other_vlan\":%" PRIu64 ",\"syncookies_sent\":%" PRIu64
+	       ",\"conn_table_full\":%" PRIu64 ",\"syncookies_sent\":%" PRIu64
 	       ",\"syncookies_validated\":%" PRIu64 ",\"syncookies_rejected\":%" PRIu64
-	       ",\"half_open_evicted\":%" PRIu64,
+	       ",\"half_open_evicted\":%" PRIu64 ",\"half_open_timeouts\":%" PRIu64
+	       ",\"established\":%" PRIu64 ",\"time_wait_segs\":%" PRIu64 ",\"closed\":%" PRIu64,
 	       g->frames_in, g->frames_out, g->tx_drops, g->arp_replies, g->nd_replies, g->not_ours,
-	       g->malformed, g->bad_options, g->ip_fragments, g->csum_bad, g->csum_unknown,
+	       g->other_vlan, g->malformed, g->bad_options, g->ip_fragments, g->csum_bad, g->csum_unknown,
 	       g->csum_sw_bad, g->rst_out, g->rst_in, g->rst_ignored, g->syn_in, g->synack_out,
 	       g->synack_retrans, g->half_open_drops, g->backlog_drops, g->conn_table_full,
-	       g->half_open_timeouts, g->established, g->time_wait_segs, g->closed, g->other_vlan,
 	       g->syncookies_sent, g->syncookies_validated, g->syncookies_rejected,
-	       g->half_open_evicted);
+	       g->half_open_evicted, g->half_open_timeouts, g->established, g->time_wait_segs, g->closed);
 }
 
 static void summary_json(const struct hrx_run *run, double elapsed)

@@ -107,8 +107,11 @@ struct tcprx_config {
 	bool no_sack;                 /* do not agree to SACK */
 	/*
 	 * SYN cookies (RFC 4987) answer SYNs when max_half_open or max_conns is
-	 * reached; a cookie's ACK takes the oldest half-open slot if it must.
-	 * true: such SYNs are dropped instead (half_open_drops, conn_table_full).
+	 * reached, as long as the cookie's ACK would find a slot: a free one, or
+	 * that of a half-open connection whose SYN-ACK went unanswered for a
+	 * retransmission timeout, which it takes. Otherwise (a table full of
+	 * live connections), and always with true, such SYNs are dropped
+	 * (half_open_drops, conn_table_full) and the client's retry may find room.
 	 */
 	bool no_syncookies;
 	bool no_timestamps;           /* do not agree to timestamps */
@@ -269,13 +272,17 @@ struct tcprx_stats {
 	uint64_t syn_in;
 	uint64_t synack_out;
 	uint64_t synack_retrans;
-	uint64_t half_open_drops;   /* SYNs dropped: half-open bound reached (no_syncookies) */
+	uint64_t half_open_drops;   /* SYNs dropped: half-open bound reached, no cookie */
 	uint64_t backlog_drops;     /* SYNs (and cookie ACKs) dropped: accept backlog full */
-	uint64_t conn_table_full;   /* SYNs (no_syncookies) or cookie ACKs dropped: no slot */
+	uint64_t conn_table_full;   /* SYNs or cookie ACKs dropped: no slot (and no cookie) */
 	uint64_t syncookies_sent;   /* SYN-ACKs carrying a cookie (no state kept) */
 	uint64_t syncookies_validated; /* ACKs whose cookie was good: a connection */
-	uint64_t syncookies_rejected;  /* ACKs to a listener with a bad or stale cookie (RST) */
-	uint64_t half_open_evicted; /* oldest half-open freed for a validated cookie */
+	/*
+	 * ACKs to a listener with a bad or stale cookie (reset), or with a good
+	 * one whose SYN-ACK agreed to timestamps but no TS option (dropped)
+	 */
+	uint64_t syncookies_rejected;
+	uint64_t half_open_evicted; /* unanswered half-open freed for a validated cookie */
 	uint64_t half_open_timeouts;
 	uint64_t established;
 	uint64_t time_wait_segs;    /* late segments answered in TIME-WAIT */

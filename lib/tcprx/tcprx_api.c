@@ -221,11 +221,16 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 		return TCPRX_FAIL(ENOMEM, "create: no memory for %u buckets", nb);
 	}
 	/*
-	 * The chunk budget bounds what a connection holds (tcprx_chunks_admit:
-	 * rcv_chunks + 1, plus one frame's pieces), so the ring never fills;
-	 * it keeps the room of twice the chunks it had before that bound.
+	 * The ring holds every chunk the budget lets a connection hold
+	 * (tcprx_chunks_admit): rcv_chunks + TCPRX_CHUNK_SLACK, or beyond it the
+	 * pieces of one frame taken when only out-of-order records were held and
+	 * of one that fills the window to its edge, until chunks come back. So
+	 * it never fills, and a record that reaches RCV.NXT moves in at once
+	 * (tcprx_ooo_pull). Twice the chunks, as before, when that is more.
 	 */
-	rx->inq_size = rte_align32pow2(2 * (rx->cfg.rcv_chunks + rx->cfg.max_ooo));
+	rx->inq_size = rte_align32pow2(RTE_MAX(2 * (rx->cfg.rcv_chunks + rx->cfg.max_ooo),
+					       rx->cfg.rcv_chunks + TCPRX_CHUNK_SLACK +
+					       2 * TCPRX_MAX_PIECES));
 	/*
 	 * Independent keys: what one use reveals (TSvals, bucket timing) says
 	 * nothing of another.
@@ -417,10 +422,8 @@ static int recv_frags(struct tcprx_conn *c, struct devmem_frag *frags, struct tc
 			ts[got] = t;
 		got++;
 	}
-	if (got) {
-		tcprx_conn_unstick(c);
+	if (got)
 		return (int)got;
-	}
 	if (c->inq_count)
 		return -ENOBUFS; /* every token is lent out: return some first */
 	if (c->reset)

@@ -69,7 +69,7 @@ static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 		return;
 	}
 	if (rx->nb_half_open >= rx->cfg.max_half_open || rx->nb_conns >= rx->cfg.max_conns) {
-		if (!rx->cfg.no_syncookies)
+		if (!rx->cfg.no_syncookies && tcprx_syncookie_room(rx))
 			tcprx_syncookie_send(rx, seg);
 		else if (rx->nb_half_open >= rx->cfg.max_half_open)
 			rx->st.half_open_drops++;
@@ -85,7 +85,7 @@ static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 	tcprx_negotiate_options(c, seg);
 	/* Data on a SYN is not kept (no TFO): it is not acknowledged, the peer resends it. */
 	c->irs = seg->seq;
-	c->rcv_nxt = seg->seq + 1;
+	c->rcv_nxt = c->rcv_adv = seg->seq + 1;
 	c->iss = tcprx_isn(rx, seg);
 	c->snd_nxt = c->iss + 1;
 	c->timer_due = rx->now + (uint64_t)rx->cfg.synack_rto_ms * 1000000;
@@ -560,23 +560,6 @@ static void fin_rule(struct tcprx_conn *c, const struct tcprx_seg *seg, uint32_t
 		c->ack_now = true;
 	}
 	fin_accept_if_in_order(c);
-}
-
-/*
- * The application made room in the in-order ring: out-of-order records
- * that had reached RCV.NXT while it was full move in now, and a FIN behind
- * them may become in order. Runs on the polling lcore (tcprx_recv).
- */
-void tcprx_conn_unstick(struct tcprx_conn *c)
-{
-	uint32_t before = c->rcv_nxt;
-
-	if (c->ooo_count == 0 || seq_gt(c->ooo[0].seq, c->rcv_nxt))
-		return;
-	tcprx_ooo_pull(c);
-	fin_accept_if_in_order(c);
-	if (c->rcv_nxt != before)
-		tcprx_send_ack(c);
 }
 
 /* A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost, send it again. */

@@ -292,8 +292,7 @@ void tcprx_send_synack(struct tcprx_conn *c)
 		*p++ = c->rcv_wscale;
 	}
 	o.opt_len = (uint8_t)(p - o.opt);
-	o.wnd = (uint16_t)RTE_MIN((uint64_t)c->rx->cfg.rcv_chunks * c->full_seg, 65535ull);
-	c->rcv_adv = c->rcv_nxt + o.wnd;
+	o.wnd = tcprx_window_synack(c);
 	acked_now(c);
 	c->rx->st.synack_out++;
 	send_tcp(c->rx, &o);

@@ -291,6 +291,7 @@ struct tcprx_cookie {
 /* A cookie is checked for ACKs to a listener only this long after the last one went out. */
 #define TCPRX_COOKIE_VALID_NS (128ull * 1000000000)
 void tcprx_syncookie_init(struct tcprx *rx);
+bool tcprx_syncookie_room(const struct tcprx *rx);
 void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg);
 bool tcprx_syncookie_ack(struct tcprx *rx, const struct tcprx_seg *seg, struct tcprx_conn **conn);
 
@@ -304,7 +305,6 @@ int tcprx_parse_options(const uint8_t *p, unsigned int len, struct tcprx_opts *o
 /* tcprx_input.c: the RFC 9293 receive rules */
 void tcprx_input_frame(struct tcprx *rx, struct rte_mbuf *m);
 void tcprx_negotiate_options(struct tcprx_conn *conn, const struct tcprx_seg *seg);
-void tcprx_conn_unstick(struct tcprx_conn *conn);
 
 /* tcprx_reass.c: in-order queue, out-of-order records, SACK blocks */
 bool tcprx_inq_push(struct tcprx_conn *conn, const struct tcprx_piece *p);
@@ -328,6 +328,7 @@ bool tcprx_chunks_admit(struct tcprx_conn *conn, unsigned int pieces, enum tcprx
 void tcprx_window_init(struct tcprx_conn *conn, uint16_t rcv_mss, uint16_t peer_mss);
 uint8_t tcprx_rcv_wscale(const struct tcprx *rx, uint16_t rcv_mss);
 uint16_t tcprx_window_field(struct tcprx_conn *conn);
+uint16_t tcprx_window_synack(struct tcprx_conn *conn);
 uint32_t tcprx_window_now(const struct tcprx_conn *conn);
 void tcprx_window_updates(struct tcprx *rx);
 void tcprx_window_untrack(struct tcprx_conn *conn);

@@ -146,7 +146,7 @@ void tcprx_ooo_pull(struct tcprx_conn *c)
 			o->p.off += cut;
 			o->p.len -= cut;
 			if (!tcprx_inq_push(c, &o->p))
-				break; /* ring full: stays until the application takes data */
+				break; /* cannot happen: the ring holds the budget (tcprx_create) */
 			c->rcv_nxt += o->p.len;
 			c->st.bytes_in_order += o->p.len;
 		}

@@ -3,7 +3,9 @@
  * SYN cookies (RFC 4987 §3.6): when the half-open bound or the connection
  * table is full, the SYN-ACK's sequence number carries what the connection
  * needs, and no state is kept until the peer's ACK proves the handshake.
- * That ACK's connection may take the slot of the oldest half-open one.
+ * That ACK's connection may take the slot of a half-open one whose SYN-ACK
+ * went unanswered (tcprx_syncookie_room); a table full of live connections
+ * sends no cookies.
  *
  * Our ISS as a cookie, 32 bits:
  *   31..30  the cookie clock (64-second periods) mod 4
@@ -42,7 +44,8 @@ struct cookie_input {
 	uint64_t period;
 	uint32_t mss_index;
 	uint8_t family;
-	uint8_t pad[3];
+	uint8_t ts;              /* the SYN-ACK carried timestamps (and the options in TSval) */
+	uint8_t pad[2];
 };
 
 void tcprx_syncookie_init(struct tcprx *rx)
@@ -61,7 +64,7 @@ static uint64_t cookie_period(const struct tcprx *rx)
 
 /* The MAC for the SYN seg (its 4-tuple seen from us) with the peer's ISN. */
 static uint32_t cookie_mac(const struct tcprx *rx, const struct tcprx_seg *seg, uint32_t peer_isn,
-			   uint64_t period, uint32_t mss_index)
+			   uint64_t period, uint32_t mss_index, bool ts)
 {
 	struct cookie_input in;
 
@@ -74,6 +77,7 @@ static uint32_t cookie_mac(const struct tcprx *rx, const struct tcprx_seg *seg, 
 	in.period = period;
 	in.mss_index = mss_index;
 	in.family = seg->dst.family;
+	in.ts = ts;
 	return (uint32_t)tcprx_siphash(rx->cookie_key, &in, sizeof(in)) & COOKIE_MAC_MASK;
 }
 
@@ -92,13 +96,32 @@ static uint16_t cookie_mss_round(uint16_t peer_mss)
 	return cookie_mss[cookie_mss_index(peer_mss)];
 }
 
-static uint32_t cookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg, uint16_t peer_mss)
+static uint32_t cookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg, uint16_t peer_mss,
+			   bool ts)
 {
 	uint64_t period = cookie_period(rx);
 	uint32_t mss_index = cookie_mss_index(peer_mss);
 
 	return (uint32_t)(period & 3) << COOKIE_CLOCK_SHIFT | mss_index << COOKIE_MSS_SHIFT |
-	       cookie_mac(rx, seg, seg->seq, period, mss_index);
+	       cookie_mac(rx, seg, seg->seq, period, mss_index, ts);
+}
+
+/*
+ * The window a cookie SYN-ACK offers, from what the cookie names alone: the
+ * ACK that returns the cookie decides whether the connection has
+ * timestamps, so the SYN-ACK counts its full segments as if it had (the
+ * smaller). The connection's own full segment (tcprx_window_init) is never
+ * below this one, so its later windows only move this right edge right.
+ */
+static uint16_t cookie_full_seg(uint16_t rcv_mss, uint16_t peer_mss)
+{
+	return (uint16_t)(RTE_MIN(rcv_mss, peer_mss) - TCPRX_TS_OPTION_LEN);
+}
+
+static uint32_t cookie_window(const struct tcprx *rx, uint16_t rcv_mss, uint16_t peer_mss)
+{
+	return (uint32_t)RTE_MIN((uint64_t)rx->cfg.rcv_chunks * cookie_full_seg(rcv_mss, peer_mss),
+				 65535ull);
 }
 
 /*
@@ -115,37 +138,46 @@ static uint32_t cookie_tsval(uint32_t tsval, bool sack_ok, int peer_wscale)
 	return seq_gt(v, tsval) ? v - (mask + 1) : v;
 }
 
+enum cookie_verdict { COOKIE_BAD, COOKIE_NO_TS, COOKIE_GOOD };
+
 /*
  * Does this ACK (SEQ = peer ISN + 1, ACK = cookie + 1) carry a cookie we
- * made in this period or the last? Fills what it encodes.
+ * made in this period or the last? Fills what it encodes. Whether the
+ * SYN-ACK carried timestamps is in the MAC: the ACK's own TS option says
+ * nothing of it. Without them, a TS option on the ACK is ignored (RFC 7323
+ * §3.2: not agreed) and so is its TSecr, which holds none of our options.
+ * With them, an ACK without one is COOKIE_NO_TS: the peer agreed to send
+ * it on every segment (RFC 7323 §3.2: drop), and the window scale and SACK
+ * it agreed to are in the TSecr it left out.
  */
-static bool syncookie_check(const struct tcprx *rx, const struct tcprx_seg *seg,
-			   struct tcprx_cookie *out)
+static enum cookie_verdict syncookie_check(const struct tcprx *rx, const struct tcprx_seg *seg,
+					   struct tcprx_cookie *out)
 {
 	uint32_t cookie = seg->ack - 1, mss_index = (cookie >> COOKIE_MSS_SHIFT) & 7;
 	uint64_t now = cookie_period(rx), period;
-	uint32_t ts_bits;
+	uint32_t mac = cookie & COOKIE_MAC_MASK, ts_bits;
 
 	/* The period whose low two bits the cookie carries: now, or one back. */
 	period = now - ((now - (cookie >> COOKIE_CLOCK_SHIFT)) & 3);
 	if (now - period > 1 || period > now)
-		return false;
-	if ((cookie & COOKIE_MAC_MASK) != cookie_mac(rx, seg, seg->seq - 1, period, mss_index))
-		return false;
+		return COOKIE_BAD;
 	memset(out, 0, sizeof(*out));
 	out->peer_mss = cookie_mss[mss_index];
 	out->peer_wscale = -1;
-	if (!seg->opt.has_ts || rx->cfg.no_timestamps)
-		return true; /* no timestamps: no room was there for the other options */
+	if (mac != cookie_mac(rx, seg, seg->seq - 1, period, mss_index, true))
+		return mac == cookie_mac(rx, seg, seg->seq - 1, period, mss_index, false) ?
+		       COOKIE_GOOD : COOKIE_BAD;
+	if (!seg->opt.has_ts)
+		return COOKIE_NO_TS;
 	ts_bits = seg->opt.tsecr & ((1u << COOKIE_TS_BITS) - 1);
 	if ((ts_bits & COOKIE_TS_NO_WS) != COOKIE_TS_NO_WS) {
 		if ((ts_bits & COOKIE_TS_NO_WS) > 14)
-			return false; /* no cookie of ours says that */
+			return COOKIE_BAD; /* no cookie of ours says that */
 		out->peer_wscale = (int)(ts_bits & COOKIE_TS_NO_WS);
 	}
 	out->ts_ok = true;
 	out->sack_ok = (ts_bits & COOKIE_TS_SACK) && !rx->cfg.no_sack;
-	return true;
+	return COOKIE_GOOD;
 }
 
 /*
@@ -175,9 +207,10 @@ void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg)
 	}
 	c.peer_mss = cookie_mss_round(c.peer_mss);
 	tcprx_window_init(&c, c.rcv_mss, c.peer_mss);
+	c.full_seg = cookie_full_seg(c.rcv_mss, c.peer_mss); /* the window: cookie_window() */
 	c.irs = seg->seq;
-	c.rcv_nxt = seg->seq + 1;
-	c.iss = cookie_isn(rx, seg, c.peer_mss);
+	c.rcv_nxt = c.rcv_adv = seg->seq + 1;
+	c.iss = cookie_isn(rx, seg, c.peer_mss, c.ts_ok);
 	if (c.ts_ok) {
 		/* the TSval the SYN-ACK will carry, with the options in its low bits */
 		tsval = (uint32_t)tcprx_now_ms(rx) + c.ts_offset;
@@ -189,10 +222,40 @@ void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg)
 	tcprx_send_synack(&c);
 }
 
-/* A proven handshake beats an unproven one: free the oldest half-open connection. */
-static bool evict_half_open(struct tcprx *rx)
+/*
+ * The half-open connection a validated cookie may take the slot of: one
+ * whose SYN-ACK went unanswered for a whole retransmission timeout. A
+ * client answers within a round trip, so what a flood left is old, and a
+ * handshake still in flight is never cut (its ACK would find no connection
+ * and be reset). Linux likewise keeps its "young" requests (no SYN-ACK
+ * resent yet) when it must shed some. The list is in the order the SYNs
+ * came and every entry has the same timeout: the first is the oldest.
+ */
+static struct tcprx_conn *evictable_half_open(const struct tcprx *rx)
 {
 	struct tcprx_conn *oldest = TAILQ_FIRST(&rx->half_open);
+
+	return oldest != NULL && oldest->retries > 0 ? oldest : NULL;
+}
+
+/*
+ * Would the ACK of a cookie sent now find a slot? Yes while the table has
+ * room (only the half-open bound was reached) or holds an unanswered
+ * half-open to give up. A table full of synchronized connections is full:
+ * a cookie's ACK would find no slot, and the client, established on its
+ * side, would be reset on its next segment (only the first one, SEQ =
+ * ISN + 1, can carry a cookie back). The caller drops that SYN, counted;
+ * the client's retransmitted SYN finds room when some is made.
+ */
+bool tcprx_syncookie_room(const struct tcprx *rx)
+{
+	return rx->nb_conns < rx->cfg.max_conns || evictable_half_open(rx) != NULL;
+}
+
+/* A proven handshake beats an unanswered one: free the oldest if it is old. */
+static bool evict_half_open(struct tcprx *rx)
+{
+	struct tcprx_conn *oldest = evictable_half_open(rx);
 
 	if (oldest == NULL)
 		return false;
@@ -252,9 +315,8 @@ static struct tcprx_conn *cookie_open(struct tcprx *rx, const struct tcprx_seg *
 	c->rcv_nxt = c->last_ack_sent = seg->seq;
 	c->iss = seg->ack - 1;
 	c->snd_nxt = seg->ack;
-	/* what the cookie SYN-ACK offered (tcprx_syncookie_send: the same MSS, the same window) */
-	c->rcv_adv = c->rcv_nxt +
-		     (uint32_t)RTE_MIN((uint64_t)rx->cfg.rcv_chunks * c->full_seg, 65535ull);
+	/* the right edge the cookie SYN-ACK offered (tcprx_syncookie_send) */
+	c->rcv_adv = c->rcv_nxt + cookie_window(rx, c->rcv_mss, c->peer_mss);
 	TAILQ_INSERT_TAIL(&rx->half_open, c, list);
 	rx->nb_half_open++;
 	return c;
@@ -274,9 +336,15 @@ bool tcprx_syncookie_ack(struct tcprx *rx, const struct tcprx_seg *seg, struct t
 	if (rx->cookie_sent == 0 || rx->now - rx->cookie_sent > TCPRX_COOKIE_VALID_NS ||
 	    (seg->flags & TCPRX_SYN))
 		return false;
-	if (!syncookie_check(rx, seg, &ck)) {
+	switch (syncookie_check(rx, seg, &ck)) {
+	case COOKIE_BAD:
 		rx->st.syncookies_rejected++;
 		return false;
+	case COOKIE_NO_TS:
+		rx->st.syncookies_rejected++;
+		return true; /* dropped, no connection: its retransmission may carry TS */
+	case COOKIE_GOOD:
+		break;
 	}
 	rx->st.syncookies_validated++;
 	*conn = cookie_open(rx, seg, &ck);

@@ -76,7 +76,8 @@ static int telemetry_stats(const char *cmd __rte_unused, const char *params, str
 	rte_spinlock_unlock(&stacks_lock);
 	rte_tel_data_start_dict(d);
 	STAT(frames_in); STAT(frames_out); STAT(tx_drops); STAT(arp_replies); STAT(nd_replies);
-	STAT(not_ours); STAT(malformed); STAT(bad_options); STAT(ip_fragments); STAT(csum_bad);
+	STAT(not_ours); STAT(other_vlan); STAT(malformed); STAT(bad_options); STAT(ip_fragments);
+	STAT(csum_bad);
 	STAT(csum_unknown); STAT(csum_sw_bad); STAT(rst_out); STAT(rst_in); STAT(rst_ignored);
 	STAT(syn_in); STAT(synack_out); STAT(synack_retrans); STAT(half_open_drops);
 	STAT(backlog_drops); STAT(conn_table_full); STAT(half_open_timeouts); STAT(established);

@@ -139,6 +139,21 @@ void tcprx_window_untrack(struct tcprx_conn *c)
 }
 
 /*
+ * The window of a SYN-ACK (never scaled, RFC 7323 §2.2): rcv_chunks full
+ * segments, at most 65535. A retransmitted SYN-ACK keeps the right edge of
+ * any window offered before it; the caller set rcv_adv = rcv_nxt before
+ * the first one.
+ */
+uint16_t tcprx_window_synack(struct tcprx_conn *c)
+{
+	uint32_t wnd = (uint32_t)RTE_MIN((uint64_t)c->rx->cfg.rcv_chunks * c->full_seg, 65535ull);
+
+	if (seq_gt(c->rcv_nxt + wnd, c->rcv_adv))
+		c->rcv_adv = c->rcv_nxt + wnd;
+	return (uint16_t)wnd;
+}
+
+/*
  * The window field of a segment we send now, and the edge it commits us
  * to. RFC 9293 §3.8.6.2.2 / RFC 7323 §2.4: the right edge never moves left,
  * so a shrinking offer keeps the old edge and the field is rounded up.

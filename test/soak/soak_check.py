@@ -209,6 +209,8 @@ def totals(fam, elapsed):
             'tokens_granted': tcp.get('tokens_granted', 0),
             'tokens_dropped_at_reset': rep.get('tokens_dropped_at_reset', 0),
             'conn_table_full': rep.get('tcprx', {}).get('conn_table_full', 0),
+            'syncookies': [rep.get('tcprx', {}).get('syncookies_' + k, 0)
+                           for k in ('sent', 'validated', 'rejected')],
             'conn_seconds': s.get('conn_seconds', {}),
             'teardown_clean': rep.get('teardown_clean'), 'exit_status': fam.status,
             'wire': getattr(fam, 'wire_stats', None)}
@@ -236,8 +238,9 @@ def print_summary(a, fams, results, elapsed, command, ok, fails):
         cs = t['conn_seconds']
         if cs:
             print('    time per conn   p50 %.2f s, p99 %.1f s, max %.1f s (%d took over 60 s); '
-                  'SYNs dropped for a full table: %d' % (cs['p50'], cs['p99'], cs['max'],
-                                                         cs['over_60s'], t['conn_table_full']))
+                  'SYNs dropped for a full table: %d; SYN cookies %d sent, %d validated, '
+                  '%d rejected' % ((cs['p50'], cs['p99'], cs['max'], cs['over_60s'],
+                                    t['conn_table_full']) + tuple(t['syncookies'])))
         print('    bytes           %d received, %d verified through the device view (%.3f Gbps average)'
               % (t['bytes'], t['bytes_verified'], t['gbps_avg']))
         print('    tcp             %d segments, %d out of order, %d duplicate, %d PAWS drops; '

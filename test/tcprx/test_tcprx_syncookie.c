@@ -3,10 +3,12 @@
  * SYN cookies (RFC 4987): with the half-open bound reached, a SYN is
  * answered with a cookie and no state; the ACK makes the connection with
  * the options the cookie (and, with timestamps, our echoed TSval) carried.
- * Forged and stale cookies are reset and counted; a full table gives a
- * validated cookie its oldest half-open slot; and a flood of 100,000
- * spoofed SYNs does not keep legitimate clients from connecting and
- * moving verified data.
+ * Forged and stale cookies are reset and counted; a validated cookie takes
+ * the slot of a half-open connection whose SYN-ACK went unanswered, never
+ * one still in its first timeout; a table full of live connections sends
+ * no cookies (their ACKs would find no slot); the cookie SYN-ACK's window
+ * edge holds whatever the ACK says; and a flood of 100,000 spoofed SYNs
+ * does not keep legitimate clients from connecting and moving verified data.
  */
 #include <errno.h>
 
@@ -151,7 +153,145 @@ static void test_cookie_forged_or_stale(void **state)
 	q.conn = NULL;
 }
 
-/* The table is full of half-open connections: a validated cookie takes the oldest's slot. */
+/*
+ * The cookie SYN-ACK is all the ACK's connection knows of the handshake, and
+ * the ACK's own options must not change it. A SYN without timestamps whose
+ * ACK carries them (TSecr 0: none of our options in it): no timestamps, no
+ * window scaling (the SYN-ACK offered neither, though we would scale by 2),
+ * and the right edge never left of the SYN-ACK's when the connection counts
+ * in its own full segments. A SYN with timestamps whose ACK has none: the
+ * ACK is dropped (RFC 7323 §3.2), not reset, and its retransmission with
+ * them makes the connection. The harness checks every frame's edge (h_expect).
+ */
+static void test_cookie_window_edge_whatever_the_ack_says(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_conn_info info;
+	struct tcprx_config cfg;
+	struct h_frame synack, ack;
+	struct h_seg bare;
+	struct h_peer p, q;
+
+	h_config(h, &cfg);
+	cfg.rcv_chunks = 16; /* 16 segments of 536 fit the unscaled field: no clamp hides it */
+	cfg.wscale = 2;
+	h_restart(h, &cfg);
+	fill_half_open(h, 60);
+	h_peer_init(&p, false, 2, 40000, 0x39000000);
+	p.mss = 536;
+	p.ws = 7;
+	h_syn(h, &p, &synack);
+	assert_false(synack.has_ts || synack.has_ws);
+	p.ts = true; /* sent on every segment from the ACK on, though not agreed */
+	h_open_synced(h, &p);
+	info = h_info(&p);
+	assert_false(info.ts_ok);
+	assert_int_equal(info.rcv_wscale, 0);
+	h_send_data(h, &p, 0, 100);
+	h_settle(h, &p, &ack);
+	assert_true((int32_t)(ack.ack + ack.win - (p.isn + 1 + synack.win)) >= 0);
+	assert_int_equal(h_recv(h, &p, NULL), 100);
+	h_peer_init(&q, true, 3, 40001, 0x3a000000);
+	q.mss = 536;
+	q.ts = true;
+	q.ws = 7;
+	h_syn(h, &q, &synack);
+	assert_true(synack.has_ts && synack.has_ws);
+	bare = h_ctl(&q, H_ACK, 0);
+	bare.no_ts = true;
+	h_send(h, &q, &bare);
+	h_expect_none(h);
+	assert_null(tcprx_accept(h->rx));
+	assert_int_equal(h_stats(h).syncookies_rejected, 1);
+	h_open_synced(h, &q);
+	info = h_info(&q);
+	assert_true(info.ts_ok);
+	assert_int_equal(info.rcv_wscale, 2);
+	h_send_data(h, &q, 0, 100);
+	h_settle(h, &q, &ack);
+	assert_int_equal(h_stats(h).syncookies_validated, 2);
+}
+
+/*
+ * The table is full of live connections: no cookie, whose ACK would find
+ * no slot (the client, established on its side, would be reset on its
+ * next segment). The SYN is dropped and counted, nothing is sent, and the
+ * client's retransmitted SYN is served once a slot is free.
+ */
+static void test_full_table_no_cookie_no_reset(void **state)
+{
+	struct harness *h = *state;
+	static struct h_peer live[4], p; /* large: not on the stack */
+	struct tcprx_config cfg;
+	unsigned int i;
+
+	h_config(h, &cfg);
+	cfg.max_conns = 4;
+	h_restart(h, &cfg);
+	for (i = 0; i < 4; i++) {
+		h_peer_init(&live[i], i & 1, (uint8_t)(10 + i), (uint16_t)(41000 + i),
+			    0x3b000000u + i * 0x10000u);
+		h_open(h, &live[i]);
+	}
+	h_peer_init(&p, true, 2, 40000, 0x3c000000);
+	p.mss = 1440;
+	p.ts = true;
+	h_send(h, &p, &(struct h_seg){ .flags = H_SYN, .seq = p.isn, .win = 65535 });
+	h_expect_none(h);
+	assert_int_equal(h_stats(h).syncookies_sent, 0);
+	assert_int_equal(h_stats(h).conn_table_full, 1);
+	/* A slot is freed (the peer resets, the application closes); the client's retry gets in. */
+	h_send(h, &live[0], &(struct h_seg){ .flags = H_RST, .seq = h_seq(&live[0], 0) });
+	h_expect_none(h);
+	assert_int_equal(tcprx_close(live[0].conn), 0);
+	h_advance_ms(h, 1000);
+	h_open(h, &p);
+	transfer(h, &p, 1428);
+	for (i = 1; i < 4; i++)
+		assert_int_equal(tcprx_conn_info(live[i].conn, &(struct tcprx_conn_info){ 0 }), 0);
+	assert_int_equal(h_stats(h).established, 5);
+	assert_int_equal(h_stats(h).rst_out, 0);
+}
+
+/*
+ * The table is full of half-open connections whose SYN-ACKs are still
+ * young: they may be clients about to answer, so none is given up and no
+ * cookie goes out. Their answers all get in, none is reset.
+ */
+static void test_young_half_open_not_evicted(void **state)
+{
+	struct harness *h = *state;
+	static struct h_peer half[4], p; /* large: not on the stack */
+	struct tcprx_config cfg;
+	unsigned int i;
+
+	h_config(h, &cfg);
+	cfg.max_conns = 4;
+	cfg.max_half_open = 128; /* as hsplit-rx's defaults: above the table */
+	h_restart(h, &cfg);
+	for (i = 0; i < 4; i++) {
+		h_peer_init(&half[i], i & 1, (uint8_t)(10 + i), (uint16_t)(41000 + i),
+			    0x3d000000u + i * 0x10000u);
+		h_syn(h, &half[i], NULL);
+	}
+	h_advance_ms(h, 500); /* half the SYN-ACK timeout: a slow client is still answering */
+	h_peer_init(&p, false, 2, 40000, 0x3e000000);
+	p.ts = true;
+	h_send(h, &p, &(struct h_seg){ .flags = H_SYN, .seq = p.isn, .win = 65535 });
+	h_expect_none(h);
+	assert_int_equal(h_stats(h).syncookies_sent, 0);
+	for (i = 0; i < 4; i++)
+		h_open_synced(h, &half[i]);
+	assert_int_equal(h_stats(h).half_open_evicted, 0);
+	assert_int_equal(h_stats(h).established, 4);
+	assert_int_equal(h_stats(h).rst_out, 0);
+}
+
+/*
+ * The table is full of half-open connections whose SYN-ACKs went
+ * unanswered for a retransmission timeout: a validated cookie takes the
+ * oldest's slot.
+ */
 static void test_cookie_evicts_oldest_half_open(void **state)
 {
 	struct harness *h = *state;
@@ -164,6 +304,8 @@ static void test_cookie_evicts_oldest_half_open(void **state)
 	h_restart(h, &cfg);
 	fill_half_open(h, 60);
 	assert_int_equal(h_stats(h).conns, 8);
+	h_advance_ms(h, 1000); /* the SYN-ACK timeout: each is sent again, unanswered */
+	assert_int_equal(h_drain(h), 8);
 	h_peer_init(&p, false, 2, 40000, 0x37000000);
 	p.mss = 1460;
 	p.ts = true;
@@ -227,9 +369,24 @@ static void forged_acks(struct harness *h, struct h_peer *f, uint32_t *rnd, unsi
 		rte_pktmbuf_free(m);
 }
 
+/* Microseconds to the next multiple of 10 ms of the harness clock. */
+static uint64_t next_10ms(const struct harness *h)
+{
+	return 10000u - (h->now_ns / 1000u) % 10000u;
+}
+
 #define FLOOD_SYNS 100000u
 #define FLOOD_BATCH 250u
 
+/*
+ * 100,000 spoofed SYNs at 25,000 a second against hsplit-rx's default table
+ * (64 slots, half-open bound 128): the flood's half-opens fill the table.
+ * For their first SYN-ACK timeout (1 s) they may be clients about to
+ * answer: a legitimate SYN then is dropped, counted and not answered (never
+ * reset), and its retransmission a second later gets a cookie. From then on
+ * every legitimate client gets in, each taking an unanswered half-open's
+ * slot, and moves verified data.
+ */
 static void test_syn_flood_legitimate_clients_served(void **state)
 {
 	struct harness *h = *state;
@@ -244,20 +401,36 @@ static void test_syn_flood_legitimate_clients_served(void **state)
 	h_config(h, &cfg);
 	cfg.max_conns = 64;
 	cfg.max_half_open = 128; /* hsplit-rx's defaults: the flood alone could fill the table */
-	/* No SYN-ACK retransmission in the run's 4 virtual seconds: the clients see only theirs. */
-	cfg.synack_rto_ms = 10000;
 	h_restart(h, &cfg);
+	/*
+	 * Batches at every 10 ms of the clock, so the flood's SYN-ACK
+	 * retransmissions (1 s, then 2 s later) fall due on them too, where they
+	 * are drained, never in a client's few milliseconds between.
+	 */
+	h_advance_us(h, next_10ms(h));
 	while (sent < FLOOD_SYNS) {
 		answered += flood(h, &f, &rnd, FLOOD_BATCH);
 		sent += FLOOD_BATCH;
-		if (sent % 5000 == 0) {
-			/* A legitimate client, with or without options, in the middle of it. */
-			h_peer_init(&p, legit & 1, (uint8_t)(2 + legit), (uint16_t)(40000 + legit),
-				    0x38000000u + legit * 0x10000u);
+		if (sent == 5000) {
+			/* 200 ms in: no cookie, no answer, no reset. */
+			h_peer_init(&p, false, 2, 40000, 0x38000000u);
 			p.mss = 1460;
-			p.ts = legit % 3 != 0;
-			p.sack = legit % 2 == 0;
-			p.ws = legit % 4 == 0 ? -1 : 7;
+			p.ts = p.sack = true;
+			p.ws = 7;
+			h_send(h, &p, &(struct h_seg){ .flags = H_SYN, .seq = p.isn, .win = 65535 });
+			h_expect_none(h);
+		}
+		if (sent >= 30000 && sent % 5000 == 0) {
+			/* A legitimate client, with or without options: the first one is the
+			 * client above, retrying its SYN (Linux's first SYN timeout is 1 s). */
+			if (sent > 30000) {
+				h_peer_init(&p, legit & 1, (uint8_t)(2 + legit),
+					    (uint16_t)(40000 + legit), 0x38000000u + legit * 0x10000u);
+				p.mss = 1460;
+				p.ts = legit % 3 != 0;
+				p.sack = legit % 2 == 0;
+				p.ws = legit % 4 == 0 ? -1 : 7;
+			}
 			h_open(h, &p);
 			transfer(h, &p, p.ts ? 1448 : 1400);
 			assert_int_equal(tcprx_close(p.conn), 0);
@@ -268,20 +441,25 @@ static void test_syn_flood_legitimate_clients_served(void **state)
 		}
 		if (sent % 20000 == 0)
 			forged_acks(h, &f, &rnd, 100);
-		h_advance_ms(h, 10); /* 250 SYNs every 10 ms: 25,000 a second */
-		h_expect_none(h);
+		h_advance_us(h, next_10ms(h)); /* 250 SYNs every 10 ms: 25,000 a second */
+		h_drain(h);                    /* the flood's SYN-ACK retransmissions */
 	}
 	st = h_stats(h);
-	TEST_NOTE("%u spoofed SYNs: %llu cookies sent, %llu validated, %llu rejected, %u SYN-ACKs; "
-		  "%u legitimate clients served, %u half-open, %u slots in use",
+	TEST_NOTE("%u spoofed SYNs: %llu cookies sent, %llu validated, %llu rejected, "
+		  "%llu dropped (table full), %u SYN-ACKs; %u legitimate clients served, "
+		  "%u half-open, %u slots in use",
 		  sent, (unsigned long long)st.syncookies_sent,
 		  (unsigned long long)st.syncookies_validated,
-		  (unsigned long long)st.syncookies_rejected, answered, legit, st.half_open, st.conns);
-	assert_int_equal(legit, FLOOD_SYNS / 5000);
+		  (unsigned long long)st.syncookies_rejected,
+		  (unsigned long long)st.conn_table_full, answered, legit, st.half_open, st.conns);
+	assert_int_equal(legit, (FLOOD_SYNS - 30000) / 5000 + 1);
 	assert_int_equal(st.established, legit);
-	assert_int_equal(st.syncookies_validated, legit); /* the half-open table was full throughout */
-	assert_int_equal(st.syncookies_rejected, 5 * 100);
-	assert_true(st.syncookies_sent >= FLOOD_SYNS - 64);
+	assert_int_equal(st.syncookies_validated, legit); /* the table was full throughout */
+	/* Forged ACKs before any cookie went out (at 20,000) are reset unchecked. */
+	assert_int_equal(st.syncookies_rejected, 4 * 100);
+	/* Dropped: the first second's SYNs (and the early client's); cookies: nearly all after. */
+	assert_true(st.conn_table_full <= 25000 + 1);
+	assert_true(st.syncookies_sent >= FLOOD_SYNS - 25000 - 2 * legit);
 	assert_true(st.half_open <= 64 && st.conns <= 64);
 	assert_int_equal(st.tx_drops, 0);
 }
@@ -292,6 +470,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cookie_with_timestamps, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_without_timestamps, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_forged_or_stale, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_cookie_window_edge_whatever_the_ack_says, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_full_table_no_cookie_no_reset, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_young_half_open_not_evicted, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_evicts_oldest_half_open, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_flood_legitimate_clients_served, h_setup,
 						h_teardown),
