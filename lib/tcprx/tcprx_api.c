@@ -12,6 +12,7 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_prefetch.h>
 #include <rte_random.h>
 
 #include "tcprx_private.h"
@@ -129,6 +130,7 @@ static void config_vlans(struct tcprx *rx)
 		rx->vlan_ok[0] = 1; /* untagged only */
 	for (i = 0; i < c->nb_vlans; i++)
 		rx->vlan_ok[c->vlans[i] / 64] |= UINT64_C(1) << (c->vlans[i] % 64);
+	rx->fast_untagged = (rx->vlan_ok[0] & 1) != 0; /* VLAN 0: untagged frames are ours */
 	if (c->tx_burst == NULL && rte_eth_dev_conf_get(c->port_id, &conf) == 0 &&
 	    (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_VLAN_INSERT))
 		c->tx_vlan_insert = true;
@@ -242,6 +244,8 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 	TAILQ_INIT(&rx->delack_q);
 	TAILQ_INIT(&rx->lowwin_q);
 	TAILQ_INIT(&rx->all_conns);
+	TAILQ_INIT(&rx->ready_q);
+	TAILQ_INIT(&rx->recheck_q);
 	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
 	tcprx_telemetry_add(rx);
 	*out = rx;
@@ -334,6 +338,8 @@ struct tcprx_conn *tcprx_accept(struct tcprx *rx)
 	TAILQ_REMOVE(&rx->accept_q, c, list);
 	rx->nb_backlog--;
 	c->accepted = true;
+	if (c->inq_count || c->fin_received || c->reset)
+		tcprx_ready_note(c); /* it arrived before the application took the connection */
 	return c;
 }
 
@@ -349,6 +355,7 @@ int tcprx_input_burst(struct tcprx *rx, struct rte_mbuf **pkts, uint16_t n)
 	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
 	for (i = 0; i < n; i++)
 		tcprx_input_frame(rx, pkts[i]);
+	tcprx_fast_acks_flush(rx);
 	tcprx_tx_flush(rx);
 	return n;
 }
@@ -364,8 +371,12 @@ int tcprx_poll(struct tcprx *rx, uint16_t burst)
 	n = rx->cfg.rx_burst(rx->cfg.rx_arg, pkts,
 			     RTE_MIN(burst ? burst : 32, (uint16_t)RTE_DIM(pkts)));
 	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		tcprx_input_frame(rx, pkts[i]);
+	}
+	tcprx_fast_acks_flush(rx);
 	tcprx_run_timers(rx);
 	tcprx_tx_flush(rx);
 	return n;
@@ -453,8 +464,8 @@ int tcprx_dontneed(struct tcprx_conn *c, const struct devmem_token_range *ranges
 		atomic_fetch_sub_explicit(&c->tokens_out, (uint32_t)freed, memory_order_relaxed);
 		atomic_fetch_add_explicit(&c->tokens_returned, (uint64_t)freed,
 					  memory_order_relaxed);
-		/* the poll looks for windows to reopen only after a return */
-		atomic_fetch_add_explicit(&c->rx->returns_gen, 1, memory_order_release);
+		/* the poll looks at this connection's window again */
+		tcprx_returned_push(c);
 	}
 	return freed;
 }
@@ -462,6 +473,8 @@ int tcprx_dontneed(struct tcprx_conn *c, const struct devmem_token_range *ranges
 /* Release what the application held: tokens, and data it never read. */
 static void release_app_side(struct tcprx_conn *c)
 {
+	tcprx_ready_forget(c);
+	tcprx_returned_forget(c);
 	devmem_token_table_destroy(c->tokens);
 	c->tokens = NULL;
 	atomic_store(&c->tokens_out, 0);
@@ -557,6 +570,7 @@ int tcprx_stats(const struct tcprx *rx, struct tcprx_stats *st)
 		return TCPRX_FAIL(EINVAL, "stats: stack and stats are required");
 	*st = rx->st;
 	st->conns = rx->nb_conns;
+	st->fast_path = rx->fast_segs;
 	st->half_open = rx->nb_half_open;
 	return 0;
 }

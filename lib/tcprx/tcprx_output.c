@@ -206,6 +206,7 @@ static void acked_now(struct tcprx_conn *c)
 	c->last_ack_sent = c->rcv_nxt;
 	c->unacked_bytes = 0;
 	c->ack_now = false;
+	c->ack_deferred = false; /* its entry in rx->ack_defer is skipped */
 	tcprx_delack_cancel(c);
 }
 

@@ -50,6 +50,7 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
 #define TCPRX_MAX_ADDRS     16
 #define TCPRX_MAX_PIECES    8      /* mbuf segments one frame may span */
 #define TCPRX_TX_BATCH      32
+#define TCPRX_ACK_DEFER_MAX 64     /* connections one burst may defer an ACK for */
 #define TCPRX_SACK_RECENT   4
 #define TCPRX_TS_PAWS_IDLE_MS (24ull * 24 * 3600 * 1000) /* RFC 7323 §5.5: 24 days */
 /*
@@ -118,8 +119,17 @@ struct tcprx_seg {
 };
 
 struct tcprx_conn {
-	/* --- hot: looked at for every segment --- */
-	enum tcprx_state state;
+	/*
+	 * --- hot: the first cache line is all the fast path (tcprx_fast.c)
+	 * reads for a predicted segment: the IPv4 key, then the state it checks
+	 * and moves ---
+	 */
+	uint32_t key_raddr4, key_laddr4; /* IPv4 addresses as on the wire; 0 for IPv6 */
+	uint32_t key_ports;      /* remote port << 16 | local port, as on the wire */
+	uint16_t vlan;           /* the SYN's: every segment of ours carries it */
+	uint8_t state;           /* enum tcprx_state */
+	bool ack_deferred;       /* on rx->ack_defer: ACK once at the end of the burst */
+	bool key_v4;             /* the key above is valid: an IPv4 connection */
 	uint32_t rcv_nxt;
 	uint32_t rcv_adv;        /* right edge we advertised: never moves left */
 	uint32_t last_ack_sent;  /* RCV.NXT in our last ACK (RFC 7323 §4.3) */
@@ -150,7 +160,6 @@ struct tcprx_conn {
 	struct tcprx_addr local, remote;
 	uint16_t local_port, remote_port;
 	struct rte_ether_addr peer_mac;
-	uint16_t vlan;           /* the SYN's: every segment of ours carries it */
 	uint32_t iss, irs;
 	uint16_t peer_mss;
 
@@ -184,6 +193,13 @@ struct tcprx_conn {
 	TAILQ_ENTRY(tcprx_conn) delack;
 	TAILQ_ENTRY(tcprx_conn) lowwin;
 	TAILQ_ENTRY(tcprx_conn) all;
+	TAILQ_ENTRY(tcprx_conn) ready;   /* rx->ready_q: the application has something to recv */
+	bool on_ready;
+	/* set by tcprx_dontneed (any thread) until the poll looks at this window again */
+	_Atomic bool returned;
+	struct tcprx_conn *_Atomic returned_next; /* rx->returned: pushed by tcprx_dontneed */
+	TAILQ_ENTRY(tcprx_conn) recheck; /* rx->recheck_q: returned, not yet looked at */
+	bool on_recheck;
 };
 
 TAILQ_HEAD(tcprx_conn_list, tcprx_conn);
@@ -203,6 +219,15 @@ struct tcprx {
 	/* connections */
 	struct tcprx_conn **buckets;
 	uint32_t bucket_mask;
+	struct tcprx_conn *last_hit; /* the last connection a frame went to (one-entry cache) */
+	/* connections whose ACK waits for the end of the burst (tcprx_fast_acks_flush) */
+	struct tcprx_conn *ack_defer[TCPRX_ACK_DEFER_MAX];
+	unsigned int nb_ack_defer;
+	bool fast_untagged;      /* untagged frames are ours: the fast path may take them */
+	uint64_t fast_segs;      /* segments the fast path took (tcprx_stats fast_path) */
+	struct tcprx_conn_list ready_q;   /* tcprx_ready_next */
+	struct tcprx_conn_list recheck_q; /* tokens came back: look at their windows */
+	struct tcprx_conn *_Atomic returned; /* pushed by tcprx_dontneed, taken by the poll */
 	uint32_t nb_conns, nb_half_open, nb_backlog;
 	uint32_t inq_size;       /* ring entries per connection */
 	struct tcprx_conn_list half_open, accept_q, linger, delack_q, lowwin_q, all_conns;
@@ -226,8 +251,6 @@ struct tcprx {
 	unsigned int nb_tx;
 	struct tcprx_stats st;
 	int telemetry_id;        /* -1: not listed */
-	_Atomic uint64_t returns_gen; /* bumped by every tcprx_dontneed that freed something */
-	uint64_t returns_seen;
 };
 
 /*
@@ -269,10 +292,21 @@ static inline void tcprx_chunk_unit_note(struct tcprx_conn *c, uint32_t len)
 		c->seg_avg8 = c->seg_avg8 - (c->seg_avg8 >> 3) + len;
 }
 
+/* tcprx_fast.c: header prediction for in-order data, ACKs once per burst, readiness */
+bool tcprx_fast_input(struct tcprx *rx, struct rte_mbuf *m);
+void tcprx_fast_acks_flush(struct tcprx *rx);
+void tcprx_ack_defer_forget(struct tcprx_conn *conn);
+void tcprx_ready_note(struct tcprx_conn *conn);
+void tcprx_ready_forget(struct tcprx_conn *conn);
+void tcprx_returned_push(struct tcprx_conn *conn);
+struct tcprx_conn *tcprx_returned_next(struct tcprx *rx);
+void tcprx_returned_forget(struct tcprx_conn *conn);
+
 /* tcprx_conn.c: the table, its hash, and connection lifetime */
 uint64_t tcprx_siphash(const uint64_t key[2], const void *data, size_t len);
 uint32_t tcprx_tuple_hash(const struct tcprx *rx, const struct tcprx_addr *local, uint16_t lport,
 			  const struct tcprx_addr *remote, uint16_t rport);
+uint32_t tcprx_hash4(const struct tcprx *rx, uint32_t laddr, uint32_t raddr, uint32_t key_ports);
 struct tcprx_conn *tcprx_conn_lookup(struct tcprx *rx, const struct tcprx_seg *seg);
 struct tcprx_conn *tcprx_conn_new(struct tcprx *rx, const struct tcprx_seg *seg);
 void tcprx_conn_free(struct tcprx_conn *conn);
