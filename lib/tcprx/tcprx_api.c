@@ -268,6 +268,7 @@ void tcprx_destroy(struct tcprx *rx)
 		tcprx_conn_free(c);
 	}
 	tcprx_tx_flush(rx);
+	tcprx_tx_spares_free(rx);
 	free(rx->buckets);
 	free(rx);
 }

@@ -51,6 +51,8 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
 #define TCPRX_MAX_PIECES    8      /* mbuf segments one frame may span */
 #define TCPRX_TX_BATCH      32
 #define TCPRX_ACK_DEFER_MAX 64     /* connections one burst may defer an ACK for */
+/* Ethernet + 802.1Q + IPv4 + TCP + NOP NOP TS: the longest pure ACK from a template */
+#define TCPRX_ACK_TMPL_MAX  (14 + 4 + 20 + 20 + 12)
 #define TCPRX_SACK_RECENT   4
 #define TCPRX_TS_PAWS_IDLE_MS (24ull * 24 * 3600 * 1000) /* RFC 7323 §5.5: 24 days */
 /*
@@ -200,6 +202,11 @@ struct tcprx_conn {
 	struct tcprx_conn *_Atomic returned_next; /* rx->returned: pushed by tcprx_dontneed */
 	TAILQ_ENTRY(tcprx_conn) recheck; /* rx->recheck_q: returned, not yet looked at */
 	bool on_recheck;
+
+	/* the pure ACK's headers, IPv4 only (tcprx_acktmpl.c); len 0 = not built yet */
+	uint8_t ack_tmpl[TCPRX_ACK_TMPL_MAX];
+	uint8_t ack_tmpl_len, ack_tmpl_l2;
+	uint32_t ack_tmpl_ipsum, ack_tmpl_tcpsum; /* sums of the fixed bytes */
 };
 
 TAILQ_HEAD(tcprx_conn_list, tcprx_conn);
@@ -249,6 +256,8 @@ struct tcprx {
 
 	struct rte_mbuf *tx[TCPRX_TX_BATCH];
 	unsigned int nb_tx;
+	struct rte_mbuf *tx_spare[TCPRX_TX_BATCH]; /* allocated in bulk, not yet used */
+	unsigned int nb_tx_spare;
 	struct tcprx_stats st;
 	int telemetry_id;        /* -1: not listed */
 };
@@ -376,6 +385,11 @@ void tcprx_send_arp_reply(struct tcprx *rx, const struct rte_mbuf *req,
 			  const struct tcprx_seg *seg);
 void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns, const struct tcprx_seg *seg);
 void tcprx_tx_flush(struct tcprx *rx);
+
+/* tcprx_acktmpl.c: pure ACKs from a per-connection template */
+void tcprx_ack_from_template(struct tcprx_conn *conn, struct rte_mbuf *m, uint16_t wnd,
+			     uint32_t tsval);
+void tcprx_tx_spares_free(struct tcprx *rx);
 
 /* tcprx_telemetry.c: /tcprx/list and /tcprx/stats,<id> */
 void tcprx_telemetry_add(struct tcprx *rx);

@@ -151,6 +151,86 @@ static void test_reset_cancels_deferred_ack(void **state)
 	assert_int_equal(rc, -ECONNRESET);
 }
 
+/*
+ * ACKs come from a per-connection template until one needs SACK blocks
+ * (other options, another length), then from it again: every ACK carries
+ * the right fields, options and checksums (h_expect verifies the sums).
+ */
+static void test_ack_template_options_change(void **state)
+{
+	struct harness *h = *state;
+	struct h_peer p;
+	struct h_frame f;
+	struct h_seg s[2];
+	const uint32_t K = H_MSS - 12; /* a full segment with timestamps */
+	const uint32_t blk[1][2] = { { 3 * K, 4 * K } }, dup[1][2] = { { 0, K } };
+
+	h_peer_init(&p, false, 2, 40000, 0x3f000000);
+	p.ts = true;
+	p.sack = true;
+	p.tsval = 7000;
+	h_open(h, &p);
+	/* Two segments in a burst: one ACK, from the template, TS echoing 7000. */
+	s[0] = h_data(&p, 0, K);
+	s[1] = h_data(&p, K, K);
+	h_queue(h, &p, &s[0]);
+	h_queue(h, &p, &s[1]);
+	h_poll(h);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(h_seq(&p, 2 * K)),
+					  .has_ts = H_IS(1), .tsecr = H_IS(7000),
+					  .nb_sack = H_IS(0) }, &f);
+	/* Out of order: a SACK block, so not the template. */
+	h_send_data(h, &p, 3 * K, K);
+	h_expect_sack(h, &p, 2 * K, 1, blk);
+	/* The hole filled, with a newer TSval: the template again, no SACK, TS 7100. */
+	p.tsval = 7100;
+	h_send_data(h, &p, 2 * K, K);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(h_seq(&p, 4 * K)),
+					  .has_ts = H_IS(1), .tsecr = H_IS(7100),
+					  .nb_sack = H_IS(0) }, NULL);
+	/* A duplicate: D-SACK (general path); then in-order data: the template. */
+	h_send_data(h, &p, 0, K);
+	h_expect_sack(h, &p, 4 * K, 1, dup);
+	p.tsval = 7200;
+	s[0] = h_data(&p, 4 * K, K);
+	s[1] = h_data(&p, 5 * K, K);
+	h_queue(h, &p, &s[0]);
+	h_queue(h, &p, &s[1]);
+	h_poll(h);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(h_seq(&p, 6 * K)),
+					  .has_ts = H_IS(1), .tsecr = H_IS(7200),
+					  .nb_sack = H_IS(0) }, NULL);
+	assert_int_equal(h_recv(h, &p, NULL), 6 * K);
+}
+
+/* The template of a connection without timestamps, on a VLAN tagged in the frame. */
+static void test_ack_template_vlan_no_ts(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_config cfg;
+	struct h_peer p;
+	struct h_frame f;
+	struct h_seg s[2];
+
+	h_config(h, &cfg);
+	cfg.vlans[0] = 0;
+	cfg.vlans[1] = 42;
+	cfg.nb_vlans = 2;
+	h_restart(h, &cfg);
+	h_peer_init(&p, false, 2, 40000, 0x40000000);
+	p.vlan = 42;
+	h_open(h, &p);
+	s[0] = h_data(&p, 0, H_MSS);
+	s[1] = h_data(&p, H_MSS, H_MSS);
+	h_queue(h, &p, &s[0]);
+	h_queue(h, &p, &s[1]);
+	h_poll(h);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_ACK), .ack = H_IS(h_seq(&p, 2 * H_MSS)),
+					  .has_ts = H_IS(0) }, &f);
+	assert_int_equal(f.vlan, 42);
+	assert_int_equal(h_recv(h, &p, NULL), 2 * H_MSS);
+}
+
 static struct h_peer *ready_peer(struct harness *h, struct h_peer **peers, unsigned int n)
 {
 	struct tcprx_conn *c = tcprx_ready_next(h->rx);
@@ -349,6 +429,8 @@ int main(void)
 						h_teardown),
 		cmocka_unit_test_setup_teardown(test_one_ack_per_burst, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_reset_cancels_deferred_ack, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ack_template_options_change, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ack_template_vlan_no_ts, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_ready_list, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_ready_at_accept, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_cache_on_close_and_reuse, h_setup,
