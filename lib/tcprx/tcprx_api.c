@@ -383,7 +383,10 @@ int tcprx_poll(struct tcprx *rx, uint16_t burst)
 	return n;
 }
 
-/* Lend the head of the in-order queue to the application under a token. */
+/*
+ * Lend the head of the in-order queue to the application under a token
+ * (the caller counts it in tokens_out, once for the whole call).
+ */
 static int recv_one(struct tcprx_conn *c, struct devmem_frag *frag)
 {
 	struct tcprx_piece *p = &c->inq[c->inq_head];
@@ -391,8 +394,6 @@ static int recv_one(struct tcprx_conn *c, struct devmem_frag *frag)
 
 	if (ret)
 		return ret;
-	atomic_fetch_add_explicit(&c->tokens_out, 1, memory_order_relaxed);
-	c->st.tokens_granted++;
 	c->st.bytes_delivered += p->len;
 	c->inq_head = (c->inq_head + 1) & c->inq_mask;
 	c->inq_count--;
@@ -430,6 +431,9 @@ static int recv_frags(struct tcprx_conn *c, struct devmem_frag *frags, struct tc
 		got++;
 	}
 	if (got) {
+		/* one atomic add per call: tcprx_dontneed on another thread subtracts */
+		atomic_fetch_add_explicit(&c->tokens_out, got, memory_order_relaxed);
+		c->st.tokens_granted += got;
 		tcprx_conn_unstick(c);
 		return (int)got;
 	}
