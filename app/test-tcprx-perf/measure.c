@@ -205,7 +205,8 @@ static void measure_cell(struct tb_run *run, struct tb_cell *c)
 	ret = tb_port_open(&p, c->conns, c->rcv_chunks, c->batch, run->opt->seg_bytes);
 	if (ret == 0) {
 		t0 = rte_rdtsc();
-		ret = tb_connect_all(&p, TB_CONNECT_SECONDS);
+		ret = tb_connect_all(&p, run->opt->polls ? TB_CONNECT_SECONDS_POLLS :
+							   TB_CONNECT_SECONDS);
 		c->connect_ms = (rte_rdtsc() - t0) * 1000 / rte_get_tsc_hz();
 	}
 	if (ret == 0)
