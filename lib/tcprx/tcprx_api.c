@@ -361,6 +361,27 @@ int tcprx_input_burst(struct tcprx *rx, struct rte_mbuf **pkts, uint16_t n)
 	return n;
 }
 
+/*
+ * With many connections, look two frames ahead: the bucket of frame i + 2
+ * and the connection of frame i + 1 are fetched while frame i is processed
+ * (tcprx_fast_bucket_prefetch). A few connections stay in cache anyway.
+ */
+static void input_with_lookahead(struct tcprx *rx, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint32_t ahead[64];
+	uint16_t i;
+
+	for (i = 0; i < n && i < 2; i++)
+		ahead[i] = tcprx_fast_bucket_prefetch(rx, pkts[i]);
+	for (i = 0; i < n; i++) {
+		if (i + 2 < n)
+			ahead[i + 2] = tcprx_fast_bucket_prefetch(rx, pkts[i + 2]);
+		if (i + 1 < n)
+			tcprx_fast_conn_prefetch(rx, ahead[i + 1]);
+		tcprx_input_frame(rx, pkts[i]);
+	}
+}
+
 /* One clock read and one flush a round: both are per-poll costs on the fast path. */
 int tcprx_poll(struct tcprx *rx, uint16_t burst)
 {
@@ -372,10 +393,11 @@ int tcprx_poll(struct tcprx *rx, uint16_t burst)
 	n = rx->cfg.rx_burst(rx->cfg.rx_arg, pkts,
 			     RTE_MIN(burst ? burst : 32, (uint16_t)RTE_DIM(pkts)));
 	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
-	for (i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		tcprx_input_frame(rx, pkts[i]);
+	if (rx->nb_conns >= TCPRX_PREFETCH_CONNS) {
+		input_with_lookahead(rx, pkts, n);
+	} else {
+		for (i = 0; i < n; i++)
+			tcprx_input_frame(rx, pkts[i]);
 	}
 	tcprx_fast_acks_flush(rx);
 	tcprx_run_timers(rx);

@@ -3,8 +3,10 @@
 #ifndef HSPLIT_TCPRX_PRIVATE_H
 #define HSPLIT_TCPRX_PRIVATE_H
 
+#include <assert.h>
 #include <errno.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <sys/queue.h>
 
 #include <rte_common.h>
@@ -51,6 +53,8 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
 #define TCPRX_MAX_PIECES    8      /* mbuf segments one frame may span */
 #define TCPRX_TX_BATCH      32
 #define TCPRX_ACK_DEFER_MAX 64     /* connections one burst may defer an ACK for */
+/* From this many connections on, tcprx_poll prefetches buckets and connections ahead */
+#define TCPRX_PREFETCH_CONNS 256u
 /* Ethernet + 802.1Q + IPv4 + TCP + NOP NOP TS: the longest pure ACK from a template */
 #define TCPRX_ACK_TMPL_MAX  (14 + 4 + 20 + 20 + 12)
 #define TCPRX_SACK_RECENT   4
@@ -122,9 +126,9 @@ struct tcprx_seg {
 
 struct tcprx_conn {
 	/*
-	 * --- hot: the first cache line is all the fast path (tcprx_fast.c)
-	 * reads for a predicted segment: the IPv4 key, then the state it checks
-	 * and moves ---
+	 * --- hot: the first two cache lines hold what the fast path
+	 * (tcprx_fast.c) reads and writes for a predicted segment: the IPv4
+	 * key, the sequence state, the in-order ring and the chunk count ---
 	 */
 	uint32_t key_raddr4, key_laddr4; /* IPv4 addresses as on the wire; 0 for IPv6 */
 	uint32_t key_ports;      /* remote port << 16 | local port, as on the wire */
@@ -132,31 +136,39 @@ struct tcprx_conn {
 	uint8_t state;           /* enum tcprx_state */
 	bool ack_deferred;       /* on rx->ack_defer: ACK once at the end of the burst */
 	bool key_v4;             /* the key above is valid: an IPv4 connection */
+	bool ts_ok, sack_ok;
+	bool ack_now;            /* an input rule asked for an immediate ACK */
+	bool fin_pending;        /* an out-of-order FIN waits at fin_seq */
+	bool accepted;           /* the application owns it (until tcprx_close) */
+	bool on_delack, on_ready;
+	uint8_t rcv_wscale, snd_wscale;
+	uint16_t full_seg;       /* a full-sized segment: MSS minus the TS option */
 	uint32_t rcv_nxt;
 	uint32_t rcv_adv;        /* right edge we advertised: never moves left */
 	uint32_t last_ack_sent;  /* RCV.NXT in our last ACK (RFC 7323 §4.3) */
 	uint32_t snd_nxt;        /* ISS+1, ISS+2 after our FIN */
 	uint32_t unacked_bytes;  /* in-order bytes since our last ACK */
 	uint32_t ts_recent;
+	uint32_t seg_avg8;       /* payload bytes per piece kept, estimate x 8 */
+	uint32_t max_snd_wnd;    /* largest window the peer offered (RFC 5961 §5.2) */
+	uint32_t ooo_count;      /* out-of-order records (ooo, below) */
+	/* second line */
+	struct tcprx *rx;
+	/* in order, not yet handed out: a ring of pieces */
+	struct tcprx_piece *inq;
+	uint32_t inq_mask, inq_head, inq_count;
+	_Atomic uint32_t tokens_out;  /* lent to the app; tcprx_dontneed may run elsewhere */
 	uint64_t ts_recent_ms;   /* when ts_recent was set, for PAWS idle expiry */
 	uint32_t ts_prev;        /* the TS.Recent that the latest raise replaced (PAWS tolerance) */
 	uint32_t ts_prev_seq;    /* RCV.NXT at that raise */
+	uint64_t delack_due;
 	uint32_t ts_offset;      /* our TSval = clock ms + offset */
 	uint16_t rcv_mss;        /* the MSS we advertised */
-	uint16_t full_seg;       /* a full-sized segment: MSS minus the TS option */
-	uint32_t seg_avg8;       /* payload bytes per piece kept, estimate x 8 */
-	uint8_t rcv_wscale, snd_wscale;
-	bool ts_ok, sack_ok;
-	bool ack_now;            /* an input rule asked for an immediate ACK */
-	bool fin_pending;        /* an out-of-order FIN waits at fin_seq */
 	bool fin_received;
 	bool reset;              /* reset by the peer: recv says ECONNRESET */
-	bool accepted;           /* the application owns it (until tcprx_close) */
-	bool on_delack, on_lowwin;
+	bool on_lowwin;
 	uint32_t fin_seq;
-	uint64_t delack_due;
 
-	struct tcprx *rx;
 	struct tcprx_conn *hash_next;
 	uint32_t hash;
 	struct tcprx_addr local, remote;
@@ -165,19 +177,14 @@ struct tcprx_conn {
 	uint32_t iss, irs;
 	uint16_t peer_mss;
 
-	/* in order, not yet handed out: a ring of pieces */
-	struct tcprx_piece *inq;
-	uint32_t inq_mask, inq_head, inq_count;
-	/* out of order, sorted by seq, disjoint */
+	/* out of order, sorted by seq, disjoint (ooo_count above) */
 	struct tcprx_ooo *ooo;
-	uint32_t ooo_count;
 	uint32_t sack_recent[TCPRX_SACK_RECENT]; /* a seq inside each recently changed block */
 	uint32_t sack_recent_count;
 	bool dsack;              /* the next ACK reports [dsack_left, dsack_right) as duplicate */
 	uint32_t dsack_left, dsack_right;
 
 	struct devmem_token_table *tokens;
-	_Atomic uint32_t tokens_out;  /* lent to the app; tcprx_dontneed may run elsewhere */
 	_Atomic uint64_t tokens_returned;
 
 	/* timers */
@@ -185,7 +192,6 @@ struct tcprx_conn {
 	uint8_t retries;
 	uint64_t challenge_sec;  /* per-connection challenge ACK accounting (1 s slots) */
 	uint64_t last_oow_ack;   /* when we last ACKed a dataless invalid segment */
-	uint32_t max_snd_wnd;    /* largest window the peer offered (RFC 5961 §5.2) */
 	uint32_t challenge_count;
 
 	void *user;
@@ -196,7 +202,6 @@ struct tcprx_conn {
 	TAILQ_ENTRY(tcprx_conn) lowwin;
 	TAILQ_ENTRY(tcprx_conn) all;
 	TAILQ_ENTRY(tcprx_conn) ready;   /* rx->ready_q: the application has something to recv */
-	bool on_ready;
 	/* set by tcprx_dontneed (any thread) until the poll looks at this window again */
 	_Atomic bool returned;
 	struct tcprx_conn *_Atomic returned_next; /* rx->returned: pushed by tcprx_dontneed */
@@ -208,6 +213,10 @@ struct tcprx_conn {
 	uint8_t ack_tmpl_len, ack_tmpl_l2;
 	uint32_t ack_tmpl_ipsum, ack_tmpl_tcpsum; /* sums of the fixed bytes */
 };
+
+/* What the fast path touches fits two cache lines (connections are allocated line-aligned). */
+static_assert(offsetof(struct tcprx_conn, rx) == 64, "tcprx_conn: hot first line");
+static_assert(offsetof(struct tcprx_conn, delack_due) + 8 <= 128, "tcprx_conn: hot second line");
 
 TAILQ_HEAD(tcprx_conn_list, tcprx_conn);
 
@@ -303,6 +312,8 @@ static inline void tcprx_chunk_unit_note(struct tcprx_conn *c, uint32_t len)
 
 /* tcprx_fast.c: header prediction for in-order data, ACKs once per burst, readiness */
 bool tcprx_fast_input(struct tcprx *rx, struct rte_mbuf *m);
+uint32_t tcprx_fast_bucket_prefetch(struct tcprx *rx, const struct rte_mbuf *m);
+void tcprx_fast_conn_prefetch(struct tcprx *rx, uint32_t bucket_plus1);
 void tcprx_fast_acks_flush(struct tcprx *rx);
 void tcprx_ack_defer_forget(struct tcprx_conn *conn);
 void tcprx_ready_note(struct tcprx_conn *conn);

@@ -8,6 +8,7 @@
  * again; and token returns looked at only for the connections they came to.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "harness.h"
 
@@ -384,6 +385,53 @@ static void test_lookup_cache_alternating(void **state)
 }
 
 /*
+ * From TCPRX_PREFETCH_CONNS connections on, the poll looks two frames ahead
+ * (bucket, then connection): a burst across many connections, one of them
+ * closed and its tuple reused, still lands every byte where it belongs.
+ */
+static void test_lookahead_many_connections(void **state)
+{
+	struct harness *h = *state;
+	enum { N = 300 };
+	struct h_peer *p = calloc(N, sizeof(*p));
+	struct tcprx_config cfg;
+	unsigned int i, round;
+
+	assert_non_null(p);
+	h_config(h, &cfg);
+	cfg.max_conns = 512;
+	cfg.max_half_open = 512;
+	cfg.rcv_chunks = 8;
+	h_restart(h, &cfg);
+	for (i = 0; i < N; i++) {
+		h_peer_init(&p[i], false, (uint8_t)(2 + i % 200), (uint16_t)(41000 + i),
+			    0x60000000u + i * 0x10000u);
+		h_open(h, &p[i]);
+	}
+	assert_true(h_stats(h).conns >= 256);
+	/* Connection 7 closed and its tuple opened again: the lookahead finds the new one. */
+	assert_int_equal(tcprx_close(p[7].conn), 0);
+	h_poll(h);
+	h_drain(h);
+	h_peer_init(&p[7], false, 2 + 7, 41007, 0x7f000000);
+	h_open(h, &p[7]);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < N; i++) {
+			struct h_seg s = h_data(&p[i], round * 100, 100);
+
+			h_queue(h, &p[i], &s);
+			if (h->rx_count == 64 || i == N - 1) {
+				h_poll(h);
+				h_drain(h);
+			}
+		}
+	}
+	for (i = 0; i < N; i++)
+		assert_int_equal(h_recv(h, &p[i], NULL), 200);
+	free(p);
+}
+
+/*
  * Tokens returned, then the connection closed before the poll looks at the
  * return: nothing of it is left for the poll (ASan), and another
  * connection's return still reopens its window.
@@ -436,6 +484,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lookup_cache_on_close_and_reuse, h_setup,
 						h_teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_cache_alternating, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_lookahead_many_connections, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_return_then_close_before_poll, h_setup,
 						h_teardown),
 	};
