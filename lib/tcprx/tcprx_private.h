@@ -209,7 +209,7 @@ struct tcprx_conn {
 	bool on_recheck;
 
 	/* the pure ACK's headers, IPv4 only (tcprx_acktmpl.c); len 0 = not built yet */
-	uint8_t ack_tmpl[TCPRX_ACK_TMPL_MAX];
+	uint8_t ack_tmpl[TCPRX_ACK_TMPL_MAX] __rte_aligned(8);
 	uint8_t ack_tmpl_len, ack_tmpl_l2;
 	uint32_t ack_tmpl_ipsum, ack_tmpl_tcpsum; /* sums of the fixed bytes */
 };
