@@ -575,6 +575,8 @@ int tcprx_conn_stats(const struct tcprx_conn *c, struct tcprx_conn_stats *st)
 		return TCPRX_FAIL(EINVAL, "conn_stats: connection and stats are required");
 	devmem_token_get_stats(c->tokens, &ts);
 	*st = c->st;
+	st->segs_in += c->fast_segs_in;
+	st->bytes_in_order += c->fast_bytes_in_order;
 	st->tokens_returned = atomic_load_explicit(&c->tokens_returned, memory_order_relaxed);
 	st->token_bad_returns = ts.bad_returns;
 	return 0;

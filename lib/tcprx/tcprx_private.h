@@ -158,10 +158,13 @@ struct tcprx_conn {
 	struct tcprx_piece *inq;
 	uint32_t inq_mask, inq_head, inq_count;
 	_Atomic uint32_t tokens_out;  /* lent to the app; tcprx_dontneed may run elsewhere */
-	uint64_t ts_recent_ms;   /* when ts_recent was set, for PAWS idle expiry */
+	/* the fast path's share of st.segs_in and st.bytes_in_order (tcprx_conn_stats adds) */
+	uint64_t fast_segs_in, fast_bytes_in_order;
 	uint32_t ts_prev;        /* the TS.Recent that the latest raise replaced (PAWS tolerance) */
 	uint32_t ts_prev_seq;    /* RCV.NXT at that raise */
 	uint64_t delack_due;
+	/* --- below: the fast path writes ts_recent_ms at most once per ACK, nothing else --- */
+	uint64_t ts_recent_ms;   /* when ts_recent was set, for PAWS idle expiry */
 	uint32_t ts_offset;      /* our TSval = clock ms + offset */
 	uint16_t rcv_mss;        /* the MSS we advertised */
 	bool fin_received;
