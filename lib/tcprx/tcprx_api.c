@@ -378,8 +378,10 @@ static void input_with_lookahead(struct tcprx *rx, struct rte_mbuf **pkts, uint1
 			ahead[i + 2] = tcprx_fast_bucket_prefetch(rx, pkts[i + 2]);
 		if (i + 1 < n)
 			tcprx_fast_conn_prefetch(rx, ahead[i + 1]);
+		rx->lookahead_bucket = ahead[i];
 		tcprx_input_frame(rx, pkts[i]);
 	}
+	rx->lookahead_bucket = 0;
 }
 
 /* One clock read and one flush a round: both are per-poll costs on the fast path. */

@@ -40,12 +40,15 @@ static struct tcprx_conn *fast_lookup(struct tcprx *rx, uint32_t laddr, uint32_t
 				      uint32_t ports)
 {
 	struct tcprx_conn *c = rx->last_hit;
+	uint32_t b;
 
 	if (c != NULL && c->key_ports == ports && c->key_raddr4 == raddr &&
 	    c->key_laddr4 == laddr && c->key_v4 && c->vlan == 0)
 		return c;
-	for (c = rx->buckets[tcprx_hash4(rx, laddr, raddr, ports) & rx->bucket_mask]; c != NULL;
-	     c = c->hash_next)
+	/* the lookahead hashed this frame already (tcprx_fast_bucket_prefetch) */
+	b = rx->lookahead_bucket ? rx->lookahead_bucket - 1 :
+				   tcprx_hash4(rx, laddr, raddr, ports) & rx->bucket_mask;
+	for (c = rx->buckets[b]; c != NULL; c = c->hash_next)
 		if (c->key_ports == ports && c->key_raddr4 == raddr && c->key_laddr4 == laddr &&
 		    c->key_v4 && c->vlan == 0) {
 			rx->last_hit = c;

@@ -239,6 +239,7 @@ struct tcprx {
 	struct tcprx_conn **buckets;
 	uint32_t bucket_mask;
 	struct tcprx_conn *last_hit; /* the last connection a frame went to (one-entry cache) */
+	uint32_t lookahead_bucket; /* the frame being processed: its bucket + 1, 0 = not known */
 	/* connections whose ACK waits for the end of the burst (tcprx_fast_acks_flush) */
 	struct tcprx_conn *ack_defer[TCPRX_ACK_DEFER_MAX];
 	unsigned int nb_ack_defer;
