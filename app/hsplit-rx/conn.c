@@ -35,6 +35,9 @@ struct hrx_conn {
 	uint32_t stall_ms;          /* how long that stall lasts */
 	uint64_t stall_until;       /* ns; 0 = not stalling */
 	bool reset;
+	bool drained;               /* the last service ended with -EAGAIN: nothing left to read */
+	bool due;                   /* on the loop's list of connections to service */
+	uint32_t live_idx;          /* where run->live holds it */
 	struct tcprx_conn_stats cs; /* final, once finished */
 };
 
@@ -357,7 +360,33 @@ int hrx_conn_service(struct hrx_run *run, struct hrx_conn *c, uint64_t now)
 	}
 	/* Nothing more ready now: what may go back goes back, batch or not. */
 	tokens_maybe_return(run, c, now, n < 0);
+	c->drained = n == -EAGAIN;
 	return 0;
+}
+
+bool hrx_conn_wants_service(const struct hrx_conn *c)
+{
+	return c->nb_held > 0 || !c->drained;
+}
+
+bool hrx_conn_due(const struct hrx_conn *c)
+{
+	return c->due;
+}
+
+void hrx_conn_set_due(struct hrx_conn *c, bool due)
+{
+	c->due = due;
+}
+
+uint32_t hrx_conn_live_idx(const struct hrx_conn *c)
+{
+	return c->live_idx;
+}
+
+void hrx_conn_set_live_idx(struct hrx_conn *c, uint32_t idx)
+{
+	c->live_idx = idx;
 }
 
 void hrx_conn_sum_stats(const struct hrx_conn *c, struct tcprx_conn_stats *sum)

@@ -120,6 +120,17 @@ void hrx_conn_sum_stats(const struct hrx_conn *c, struct tcprx_conn_stats *sum);
 void hrx_conn_live_info(const struct hrx_conn *c, uint32_t *wnd, uint32_t *chunks);
 /* Tokens the application holds on this connection now (not yet returned). */
 uint32_t hrx_conn_tokens_held(const struct hrx_conn *c);
+/*
+ * Serviced again next round without news from tcprx (tcprx_ready_next):
+ * it holds tokens (they go back by time or batch) or was not drained.
+ */
+bool hrx_conn_wants_service(const struct hrx_conn *c);
+/* On the loop's list of connections to service this round. */
+bool hrx_conn_due(const struct hrx_conn *c);
+void hrx_conn_set_due(struct hrx_conn *c, bool due);
+/* Its index in run->live (the loop keeps it when it moves connections). */
+uint32_t hrx_conn_live_idx(const struct hrx_conn *c);
+void hrx_conn_set_live_idx(struct hrx_conn *c, uint32_t idx);
 
 /*
  * Per-connection results for the summary (kept after the connection ends),
@@ -147,6 +158,8 @@ struct hrx_run {
 	struct hrx_totals tot;
 	struct hrx_conn **live;
 	uint32_t nb_live, live_cap;
+	struct hrx_conn **due;        /* to service this round: ready, or still busy (live_cap) */
+	uint32_t nb_due;
 	struct hrx_conn_result *results;
 	uint32_t nb_results, results_cap;
 	uint64_t results_unlisted;    /* connections past HRX_RESULTS_MAX */

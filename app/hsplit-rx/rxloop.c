@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The polling loop on the main lcore: tcprx_poll (frames in, ACKs out,
- * timers), accept, service every live connection, print progress, and stop
+ * timers), accept, service the connections tcprx lists as ready and those
+ * still holding tokens (an idle connection costs nothing), print progress, and stop
  * when an exit rule fires. Then the counters are snapshotted and lib/tcprx
  * torn down (every connection still open is reset and its tokens released).
  */
@@ -73,14 +74,37 @@ static int live_add(struct hrx_run *run, struct hrx_conn *c)
 	if (run->nb_live == run->live_cap) {
 		uint32_t cap = run->live_cap ? run->live_cap * 2 : 64;
 		struct hrx_conn **l = realloc(run->live, cap * sizeof(*l));
+		struct hrx_conn **d;
 
 		if (l == NULL)
 			return -ENOMEM;
 		run->live = l;
+		d = realloc(run->due, cap * sizeof(*d));
+		if (d == NULL)
+			return -ENOMEM;
+		run->due = d;
 		run->live_cap = cap;
 	}
+	hrx_conn_set_live_idx(c, run->nb_live);
 	run->live[run->nb_live++] = c;
 	return 0;
+}
+
+static void live_remove(struct hrx_run *run, struct hrx_conn *c)
+{
+	uint32_t i = hrx_conn_live_idx(c);
+
+	run->live[i] = run->live[--run->nb_live];
+	hrx_conn_set_live_idx(run->live[i], i);
+}
+
+/* Serviced this round (at most once: the list has room for every live connection). */
+static void due_add(struct hrx_run *run, struct hrx_conn *c)
+{
+	if (c == NULL || hrx_conn_due(c))
+		return;
+	hrx_conn_set_due(c, true);
+	run->due[run->nb_due++] = c;
 }
 
 static void accept_all(struct hrx_run *run)
@@ -95,24 +119,37 @@ static void accept_all(struct hrx_run *run)
 			free(c);
 			tcprx_close(tc);
 			run->tot.errors++;
+			continue;
 		}
+		due_add(run, c);
 	}
 }
 
+/*
+ * The connections tcprx lists as ready (tcprx_ready_next), and those the
+ * application still has business with (tokens held, not drained): a
+ * connection with nothing to read and nothing held is not looked at.
+ */
 static void service_all(struct hrx_run *run, uint64_t now)
 {
-	uint32_t i = 0;
+	struct tcprx_conn *tc;
+	uint32_t i, kept = 0;
 
-	while (i < run->nb_live) {
-		struct hrx_conn *c = run->live[i];
+	while ((tc = tcprx_ready_next(run->rx)) != NULL)
+		due_add(run, tcprx_conn_user(tc));
+	for (i = 0; i < run->nb_due; i++) {
+		struct hrx_conn *c = run->due[i];
 
-		if (hrx_conn_service(run, c, now) == 0) {
-			i++;
-			continue;
+		if (hrx_conn_service(run, c, now) != 0) {
+			live_remove(run, c);
+			hrx_conn_finish(run, c);
+		} else if (hrx_conn_wants_service(c)) {
+			run->due[kept++] = c;
+		} else {
+			hrx_conn_set_due(c, false);
 		}
-		hrx_conn_finish(run, c);
-		run->live[i] = run->live[--run->nb_live];
 	}
+	run->nb_due = kept;
 }
 
 static const char *exit_due(const struct hrx_run *run, uint64_t now)
@@ -230,9 +267,11 @@ void hrx_run_free(struct hrx_run *run)
 		fclose(run->samples);
 	run->samples = NULL;
 	free(run->live);
+	free(run->due);
 	free(run->results);
 	free(run->xstats);
 	run->live = NULL;
+	run->due = NULL;
 	run->results = NULL;
 	run->xstats = NULL;
 }

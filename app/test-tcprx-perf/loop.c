@@ -5,10 +5,9 @@
  * connection holds `batch` of them. The ethdev calls go through wrappers
  * that time them, so the loop's cycles split into device and stack.
  *
- * Readiness: tcprx has no ready list, so the receive wrapper notes the
- * source port of every frame (gen flow f = port 10000 + f) and the loop
- * calls tcprx_recv on those connections only. The note is counted as
- * application time.
+ * Readiness: the loop takes the connections with data from
+ * tcprx_ready_next and drains each with tcprx_recv (counted as application
+ * time, like the recv itself).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,50 +23,18 @@
 uint16_t tb_rx_burst(void *arg, struct rte_mbuf **pkts, uint16_t n);
 uint16_t tb_tx_burst(void *arg, struct rte_mbuf **pkts, uint16_t n);
 
-/* Flow index of a frame from gen, or UINT32_MAX. Reads only the header mbuf. */
-static uint32_t frame_flow(const struct tb_port *p, const struct rte_mbuf *m)
-{
-	const uint8_t *b = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t f;
-
-	if (m->data_len < 38)
-		return UINT32_MAX;
-	f = (uint32_t)(b[34] << 8 | b[35]) - 10000u;
-	return f < p->conns ? f : UINT32_MAX;
-}
-
-static void mark_ready(struct tb_port *p, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint16_t i;
-
-	for (i = 0; i < n; i++) {
-		uint32_t f = frame_flow(p, pkts[i]);
-
-		if (f == UINT32_MAX || p->bc[f].stamp == p->loop)
-			continue;
-		p->bc[f].stamp = p->loop;
-		p->ready[p->nb_ready++] = f;
-	}
-}
-
 uint16_t tb_rx_burst(void *arg, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct tb_port *p = arg;
-	uint64_t t0, t1, t2;
+	uint64_t t0;
 	uint16_t got;
 
 	if (!p->timed) {
-		got = rte_eth_rx_burst(p->eth.port_id, 0, pkts, n);
-		mark_ready(p, pkts, got);
-		return got;
+		return rte_eth_rx_burst(p->eth.port_id, 0, pkts, n);
 	}
 	t0 = rte_rdtsc();
 	got = rte_eth_rx_burst(p->eth.port_id, 0, pkts, n);
-	t1 = rte_rdtsc();
-	mark_ready(p, pkts, got);
-	t2 = rte_rdtsc();
-	p->win.rx_cycles += t1 - t0;
-	p->win.app_cycles += t2 - t1;
+	p->win.rx_cycles += rte_rdtsc() - t0;
 	return got;
 }
 
@@ -156,18 +123,19 @@ static void accept_new(struct tb_port *p)
 			continue;
 		}
 		p->bc[f].conn = conn;
+		tcprx_conn_set_user(conn, &p->bc[f]);
 		p->accepted++;
 	}
 }
 
 static void consume_ready(struct tb_port *p)
 {
-	uint32_t i;
+	struct tcprx_conn *conn;
 
-	for (i = 0; i < p->nb_ready; i++) {
-		struct tb_conn *c = &p->bc[p->ready[i]];
+	while ((conn = tcprx_ready_next(p->rx)) != NULL) {
+		struct tb_conn *c = tcprx_conn_user(conn);
 
-		if (c->conn != NULL)
+		if (c != NULL)
 			consume(p, c);
 	}
 }
@@ -176,8 +144,6 @@ static void loop_once(struct tb_port *p)
 {
 	uint64_t t0, t1, t2;
 
-	p->loop++;
-	p->nb_ready = 0;
 	p->win.polls++;
 	if (!p->timed) {
 		tcprx_poll(p->rx, TB_BURST);
@@ -207,20 +173,27 @@ int tb_connect_all(struct tb_port *p, double seconds)
 	return p->accepted == p->conns ? 0 : -ETIMEDOUT;
 }
 
-/* Runs the loop for `seconds`; p->win accumulates (the caller clears it). */
-void tb_loop_for(struct tb_port *p, double seconds)
+/*
+ * Runs the loop for `seconds`, or for `polls` rounds when that is not 0 (a
+ * fixed amount of work, for instruction counts); p->win accumulates (the
+ * caller clears it).
+ */
+void tb_loop_for(struct tb_port *p, double seconds, uint32_t polls)
 {
 	uint64_t start = rte_rdtsc(), end = start + (uint64_t)(seconds * (double)rte_get_tsc_hz());
-	uint64_t now = start;
+	uint64_t now = start, segs0 = p->win.segs;
+	uint32_t done = 0;
 
-	while (now < end && !app_stop_requested()) {
+	while ((polls ? done < polls : now < end) && !app_stop_requested()) {
 		unsigned int k;
 
 		for (k = 0; k < 64; k++)
 			loop_once(p);
+		done += 64;
 		now = rte_rdtsc();
 	}
 	p->win.cycles += now - start;
+	p->loop_segs += p->win.segs - segs0;
 }
 
 /* Tokens still held go back before the stack is destroyed. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hsplit-tcprx-bench [EAL options] -- [--conns LIST] [--reps N] [--seconds S]
- *                                     [--rcv-chunks N] [--batch N] [--json] [--help]
+ *                                     [--rcv-chunks N] [--batch N] [--polls N] [--json]
+ *                                     [--help]
  *
  * Without EAL options: --no-huge -m 512 --no-pci --no-shconf -l 0-1 (the
  * main lcore measures). net_hsplit is linked in, and with it the shared
@@ -33,7 +34,8 @@ static void usage(FILE *out, const char *prog)
 		"tcprx_poll + tcprx_recv + tcprx_dontneed. Split into device and tcprx time.\n"
 		"\n"
 		"options:\n"
-		"  --conns LIST     connection counts, comma-separated, 1..50000 (default 1,100,10000)\n"
+		"  --conns LIST     connection counts, comma-separated, 1..50000\n"
+		"                   (default 1,100,1000,10000)\n"
 		"  --reps N         timed repetitions per count, 1..64; the median is reported (default %u)\n"
 		"  --seconds S      length of one repetition, 0.01 to 60 (default %.0f)\n"
 		"  --rcv-chunks N   tcprx rcv_chunks per connection (default 256 up to 100 connections,\n"
@@ -42,6 +44,8 @@ static void usage(FILE *out, const char *prog)
 		"                   (default rcv_chunks / 2)\n"
 		"  --seg-bytes N    payload per segment the senders write, %u..%u (default %u);\n"
 		"                   below %u tcprx offers the MSS those segments fill\n"
+		"  --polls N        each window is N loop rounds (a multiple of 64) instead of\n"
+		"                   --seconds: fixed work, for instruction counts under callgrind\n"
 		"  --json           one JSON object on stdout\n"
 		"  --help           this text\n"
 		"\n"
@@ -98,6 +102,7 @@ static int parse_options(int argc, char **argv, void *arg)
 		{ "rcv-chunks", required_argument, NULL, 'k' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "seg-bytes", required_argument, NULL, 'g' },
+		{ "polls", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -130,6 +135,9 @@ static int parse_options(int argc, char **argv, void *arg)
 		case 'g':
 			st = parse_count(argv[0], "--seg-bytes", optarg, TB_MIN_SEG_BYTES,
 					 TB_MSS_PAYLOAD, &opt->seg_bytes);
+			break;
+		case 'p':
+			st = parse_count(argv[0], "--polls", optarg, 64, 1u << 30, &opt->polls);
 			break;
 		case 'j':
 			opt->json = true;
@@ -171,7 +179,7 @@ int main(int argc, char **argv)
 {
 	struct tb_options opt = { .reps = TB_DEFAULT_REPS, .seconds = TB_DEFAULT_SECONDS,
 				  .seg_bytes = TB_MSS_PAYLOAD,
-				  .nb_cells = 3, .conns = { 1, 100, 10000 } };
+				  .nb_cells = 4, .conns = { 1, 100, 1000, 10000 } };
 	const struct app_main_ops ops = { "tcprx-bench", parse_options, run_with_eal, &opt.json };
 
 	return app_main(argc, argv, &ops, &opt);

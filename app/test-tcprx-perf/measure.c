@@ -118,6 +118,7 @@ static void collect_counters(struct tb_port *p, struct tb_cell *c)
 		c->chunk_overrun += cs.chunk_overrun;
 	}
 	c->recv_errors = p->recv_errors + p->short_returns;
+	c->loop_segs = p->loop_segs;
 	c->linear_frags = p->linear_frags;
 }
 
@@ -149,21 +150,21 @@ static int time_reps(struct tb_run *run, struct tb_port *p, struct tb_cell *c)
 	unsigned int r, k;
 
 	memset(&p->win, 0, sizeof(p->win));
-	tb_loop_for(p, RTE_MIN(TB_WARMUP_SECONDS, opt->seconds));
+	tb_loop_for(p, RTE_MIN(TB_WARMUP_SECONDS, opt->seconds), opt->polls);
 	getrusage(RUSAGE_SELF, &ru0);
 	tsc0 = rte_rdtsc();
 	for (r = 0; r < opt->reps && !app_stop_requested(); r++) {
 		/* the same loop twice: without per-part rdtsc, then with */
 		p->timed = false;
 		memset(&p->win, 0, sizeof(p->win));
-		tb_loop_for(p, opt->seconds);
+		tb_loop_for(p, opt->seconds, opt->polls);
 		window_figures(&p->win, one);
 		fig[F_BARE][r] = one[F_TOTAL];
 		c->segs += p->win.segs;
 		c->bytes += p->win.bytes;
 		p->timed = true;
 		memset(&p->win, 0, sizeof(p->win));
-		tb_loop_for(p, opt->seconds);
+		tb_loop_for(p, opt->seconds, opt->polls);
 		if (p->win.segs == 0) {
 			fprintf(stderr, "tcprx-bench: %u connections: no data in repetition %u\n",
 				c->conns, r + 1);
@@ -204,7 +205,8 @@ static void measure_cell(struct tb_run *run, struct tb_cell *c)
 	ret = tb_port_open(&p, c->conns, c->rcv_chunks, c->batch, run->opt->seg_bytes);
 	if (ret == 0) {
 		t0 = rte_rdtsc();
-		ret = tb_connect_all(&p, TB_CONNECT_SECONDS);
+		ret = tb_connect_all(&p, run->opt->polls ? TB_CONNECT_SECONDS_POLLS :
+							   TB_CONNECT_SECONDS);
 		c->connect_ms = (rte_rdtsc() - t0) * 1000 / rte_get_tsc_hz();
 	}
 	if (ret == 0)

@@ -94,7 +94,6 @@ int tb_port_open(struct tb_port *p, uint32_t conns, uint32_t rcv_chunks, uint32_
 	p->batch = batch;
 	p->seg_bytes = seg_bytes;
 	p->bc = calloc(conns, sizeof(*p->bc));
-	p->ready = calloc(conns, sizeof(*p->ready));
 	p->eth.prog = "tcprx-bench";
 	p->eth.hdr_mp = app_port_pool("tcprx-bench", "tb_hdr", 4 * TB_RING + 4096, TB_POOL_CACHE,
 				      TB_HDR_ROOM);
@@ -102,7 +101,7 @@ int tb_port_open(struct tb_port *p, uint32_t conns, uint32_t rcv_chunks, uint32_
 				      TB_POOL_CACHE, TB_PAY_ROOM);
 	p->eth.tx_mp = app_port_pool("tcprx-bench", "tb_tx", 2 * conns + 8192, TB_POOL_CACHE,
 				     TB_HDR_ROOM);
-	if (p->bc == NULL || p->ready == NULL || p->eth.hdr_mp == NULL || p->eth.pay_mp == NULL ||
+	if (p->bc == NULL || p->eth.hdr_mp == NULL || p->eth.pay_mp == NULL ||
 	    p->eth.tx_mp == NULL)
 		return -ENOMEM;
 	ret = port_probe(p);
@@ -131,7 +130,6 @@ int tb_port_close(struct tb_port *p)
 		ret = -1;
 	}
 	free(p->bc);
-	free(p->ready);
 	memset(p, 0, sizeof(*p));
 	return ret;
 }

@@ -21,6 +21,7 @@
 #define TB_DEFAULT_SECONDS 1.0
 #define TB_WARMUP_SECONDS  0.2
 #define TB_CONNECT_SECONDS 20.0   /* every handshake must be done by then */
+#define TB_CONNECT_SECONDS_POLLS 900.0 /* the same with --polls (under callgrind, ~50x slower) */
 #define TB_BURST           32u
 #define TB_RING            1024u  /* rx descriptors */
 #define TB_FRAME           1514u  /* gen frame: 1448 bytes of payload with timestamps */
@@ -42,6 +43,12 @@ struct tb_options {
 	uint32_t rcv_chunks;     /* 0: by connection count (see tb_cell_rcv_chunks) */
 	uint32_t batch;          /* tokens returned per tcprx_dontneed; 0: rcv_chunks / 2 */
 	uint32_t seg_bytes;      /* payload per gen segment, TB_MIN_SEG_BYTES..TB_MSS_PAYLOAD */
+	/*
+	 * Not 0: every window (warm-up and timed) is this many loop rounds
+	 * instead of `seconds`, so a run under callgrind does a fixed amount
+	 * of work (doc/performance.md, instruction counts).
+	 */
+	uint32_t polls;
 };
 
 struct tb_stats {
@@ -81,6 +88,7 @@ struct tb_cell {
 	uint64_t segs_ooo, segs_dup, segs_unacceptable, zero_windows, window_updates, chunk_overrun;
 	uint64_t linear_frags, bad_returns, rst;
 	uint64_t tcprx_malformed, tcprx_csum;
+	uint64_t loop_segs;      /* segments delivered in tb_loop_for (callgrind's denominator) */
 };
 
 struct tb_run {
@@ -93,7 +101,6 @@ struct tb_run {
 /* What one app connection holds. */
 struct tb_conn {
 	struct tcprx_conn *conn;
-	uint32_t stamp;          /* loop number it was last marked ready in */
 	uint32_t held;
 	uint32_t tokens[TB_HOLD_MAX];
 };
@@ -105,12 +112,11 @@ struct tb_port {
 	struct tcprx *rx;
 	struct tb_conn *bc;       /* indexed by gen flow (remote port - 10000) */
 	uint32_t accepted;
-	uint32_t *ready;          /* flows seen in this loop's receive burst */
-	uint32_t nb_ready, loop;
 	struct tb_window win;     /* the running window */
 	bool timed;               /* rdtsc around each part (else only the whole window) */
 	uint64_t recv_errors, linear_frags, short_returns;
 	uint32_t dmabuf_id;
+	uint64_t loop_segs;       /* segments delivered inside tb_loop_for, warm-up included */
 };
 
 uint32_t tb_cell_rcv_chunks(const struct tb_options *opt, uint32_t conns);
@@ -123,7 +129,7 @@ int tb_port_close(struct tb_port *p);
 
 /* loop.c */
 int tb_connect_all(struct tb_port *p, double seconds);
-void tb_loop_for(struct tb_port *p, double seconds);
+void tb_loop_for(struct tb_port *p, double seconds, uint32_t polls);
 void tb_release_all(struct tb_port *p);
 
 /* measure.c */

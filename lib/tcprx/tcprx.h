@@ -153,6 +153,19 @@ int tcprx_unlisten(struct tcprx *rx, const struct tcprx_addr *addr, uint16_t por
 struct tcprx_conn *tcprx_accept(struct tcprx *rx);
 
 /*
+ * Readiness, like epoll in edge-triggered mode: the next accepted
+ * connection that has something for tcprx_recv (new in-order data, the end
+ * of the stream, or a reset), oldest first, or NULL. A connection is listed
+ * once, when that happens (or at tcprx_accept if it already had), and taken
+ * off the list here; it is listed again only when more arrives, so the
+ * application calls tcprx_recv until -EAGAIN (or 0 / -ECONNRESET), or
+ * remembers the connection itself. tcprx_close takes it off. Costs nothing
+ * per idle connection: the application need not call tcprx_recv on every
+ * connection after each poll.
+ */
+struct tcprx_conn *tcprx_ready_next(struct tcprx *rx);
+
+/*
  * One round of work: read up to `burst` frames, process them, run due
  * timers, flush queued frames. Returns frames read (>= 0) or -errno.
  */
@@ -289,6 +302,11 @@ struct tcprx_stats {
 	uint64_t closed;
 	uint32_t conns;             /* live connection slots */
 	uint32_t half_open;
+	/*
+	 * In-order data segments taken by header prediction (doc/tcprx.md,
+	 * the fast path); the rest went through the full RFC 9293 rules.
+	 */
+	uint64_t fast_path;
 };
 
 int tcprx_stats(const struct tcprx *rx, struct tcprx_stats *stats);

@@ -12,6 +12,7 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_prefetch.h>
 #include <rte_random.h>
 
 #include "tcprx_private.h"
@@ -129,6 +130,7 @@ static void config_vlans(struct tcprx *rx)
 		rx->vlan_ok[0] = 1; /* untagged only */
 	for (i = 0; i < c->nb_vlans; i++)
 		rx->vlan_ok[c->vlans[i] / 64] |= UINT64_C(1) << (c->vlans[i] % 64);
+	rx->fast_untagged = (rx->vlan_ok[0] & 1) != 0; /* VLAN 0: untagged frames are ours */
 	if (c->tx_burst == NULL && rte_eth_dev_conf_get(c->port_id, &conf) == 0 &&
 	    (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_VLAN_INSERT))
 		c->tx_vlan_insert = true;
@@ -247,6 +249,8 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 	TAILQ_INIT(&rx->delack_q);
 	TAILQ_INIT(&rx->lowwin_q);
 	TAILQ_INIT(&rx->all_conns);
+	TAILQ_INIT(&rx->ready_q);
+	TAILQ_INIT(&rx->recheck_q);
 	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
 	tcprx_telemetry_add(rx);
 	*out = rx;
@@ -269,6 +273,7 @@ void tcprx_destroy(struct tcprx *rx)
 		tcprx_conn_free(c);
 	}
 	tcprx_tx_flush(rx);
+	tcprx_tx_spares_free(rx);
 	free(rx->buckets);
 	free(rx);
 }
@@ -339,6 +344,8 @@ struct tcprx_conn *tcprx_accept(struct tcprx *rx)
 	TAILQ_REMOVE(&rx->accept_q, c, list);
 	rx->nb_backlog--;
 	c->accepted = true;
+	if (c->inq_count || c->fin_received || c->reset)
+		tcprx_ready_note(c); /* it arrived before the application took the connection */
 	return c;
 }
 
@@ -354,8 +361,32 @@ int tcprx_input_burst(struct tcprx *rx, struct rte_mbuf **pkts, uint16_t n)
 	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
 	for (i = 0; i < n; i++)
 		tcprx_input_frame(rx, pkts[i]);
+	tcprx_fast_acks_flush(rx);
 	tcprx_tx_flush(rx);
 	return n;
+}
+
+/*
+ * With many connections, look two frames ahead: the bucket of frame i + 2
+ * and the connection of frame i + 1 are fetched while frame i is processed
+ * (tcprx_fast_bucket_prefetch). A few connections stay in cache anyway.
+ */
+static void input_with_lookahead(struct tcprx *rx, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint32_t ahead[64];
+	uint16_t i;
+
+	for (i = 0; i < n && i < 2; i++)
+		ahead[i] = tcprx_fast_bucket_prefetch(rx, pkts[i]);
+	for (i = 0; i < n; i++) {
+		if (i + 2 < n)
+			ahead[i + 2] = tcprx_fast_bucket_prefetch(rx, pkts[i + 2]);
+		if (i + 1 < n)
+			tcprx_fast_conn_prefetch(rx, ahead[i + 1]);
+		rx->lookahead_bucket = ahead[i];
+		tcprx_input_frame(rx, pkts[i]);
+	}
+	rx->lookahead_bucket = 0;
 }
 
 /* One clock read and one flush a round: both are per-poll costs on the fast path. */
@@ -369,14 +400,22 @@ int tcprx_poll(struct tcprx *rx, uint16_t burst)
 	n = rx->cfg.rx_burst(rx->cfg.rx_arg, pkts,
 			     RTE_MIN(burst ? burst : 32, (uint16_t)RTE_DIM(pkts)));
 	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
-	for (i = 0; i < n; i++)
-		tcprx_input_frame(rx, pkts[i]);
+	if (rx->nb_conns >= TCPRX_PREFETCH_CONNS) {
+		input_with_lookahead(rx, pkts, n);
+	} else {
+		for (i = 0; i < n; i++)
+			tcprx_input_frame(rx, pkts[i]);
+	}
+	tcprx_fast_acks_flush(rx);
 	tcprx_run_timers(rx);
 	tcprx_tx_flush(rx);
 	return n;
 }
 
-/* Lend the head of the in-order queue to the application under a token. */
+/*
+ * Lend the head of the in-order queue to the application under a token
+ * (the caller counts it in tokens_out, once for the whole call).
+ */
 static int recv_one(struct tcprx_conn *c, struct devmem_frag *frag)
 {
 	struct tcprx_piece *p = &c->inq[c->inq_head];
@@ -384,8 +423,6 @@ static int recv_one(struct tcprx_conn *c, struct devmem_frag *frag)
 
 	if (ret)
 		return ret;
-	atomic_fetch_add_explicit(&c->tokens_out, 1, memory_order_relaxed);
-	c->st.tokens_granted++;
 	c->st.bytes_delivered += p->len;
 	c->inq_head = (c->inq_head + 1) & c->inq_mask;
 	c->inq_count--;
@@ -422,8 +459,12 @@ static int recv_frags(struct tcprx_conn *c, struct devmem_frag *frags, struct tc
 			ts[got] = t;
 		got++;
 	}
-	if (got)
+	if (got) {
+		/* one atomic add per call: tcprx_dontneed on another thread subtracts */
+		atomic_fetch_add_explicit(&c->tokens_out, got, memory_order_relaxed);
+		c->st.tokens_granted += got;
 		return (int)got;
+	}
 	if (c->inq_count)
 		return -ENOBUFS; /* every token is lent out: return some first */
 	if (c->reset)
@@ -456,8 +497,8 @@ int tcprx_dontneed(struct tcprx_conn *c, const struct devmem_token_range *ranges
 		atomic_fetch_sub_explicit(&c->tokens_out, (uint32_t)freed, memory_order_relaxed);
 		atomic_fetch_add_explicit(&c->tokens_returned, (uint64_t)freed,
 					  memory_order_relaxed);
-		/* the poll looks for windows to reopen only after a return */
-		atomic_fetch_add_explicit(&c->rx->returns_gen, 1, memory_order_release);
+		/* the poll looks at this connection's window again */
+		tcprx_returned_push(c);
 	}
 	return freed;
 }
@@ -465,6 +506,8 @@ int tcprx_dontneed(struct tcprx_conn *c, const struct devmem_token_range *ranges
 /* Release what the application held: tokens, and data it never read. */
 static void release_app_side(struct tcprx_conn *c)
 {
+	tcprx_ready_forget(c);
+	tcprx_returned_forget(c);
 	devmem_token_table_destroy(c->tokens);
 	c->tokens = NULL;
 	atomic_store(&c->tokens_out, 0);
@@ -538,6 +581,8 @@ int tcprx_conn_stats(const struct tcprx_conn *c, struct tcprx_conn_stats *st)
 		return TCPRX_FAIL(EINVAL, "conn_stats: connection and stats are required");
 	devmem_token_get_stats(c->tokens, &ts);
 	*st = c->st;
+	st->segs_in += c->fast_segs_in;
+	st->bytes_in_order += c->fast_bytes_in_order;
 	st->tokens_returned = atomic_load_explicit(&c->tokens_returned, memory_order_relaxed);
 	st->token_bad_returns = ts.bad_returns;
 	return 0;
@@ -560,6 +605,7 @@ int tcprx_stats(const struct tcprx *rx, struct tcprx_stats *st)
 		return TCPRX_FAIL(EINVAL, "stats: stack and stats are required");
 	*st = rx->st;
 	st->conns = rx->nb_conns;
+	st->fast_path = rx->fast_segs;
 	st->half_open = rx->nb_half_open;
 	return 0;
 }

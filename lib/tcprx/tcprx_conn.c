@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <rte_byteorder.h>
 #include <rte_jhash.h>
 
 #include "tcprx_private.h"
@@ -75,6 +76,17 @@ static void tuple_key_fill(struct tuple_key *k, const struct tcprx_addr *local, 
  * Linux's inet_ehashfn does), so a peer cannot aim many tuples at one
  * bucket without knowing the seed. ISNs and TS offsets use SipHash.
  */
+uint32_t tcprx_hash4(const struct tcprx *rx, uint32_t laddr, uint32_t raddr, uint32_t key_ports)
+{
+	return rte_jhash_3words(laddr, raddr, key_ports, (uint32_t)rx->hash_seed);
+}
+
+/* Ports as the fast path reads them from the TCP header: remote << 16 | local, wire order. */
+static uint32_t key_ports(uint16_t lport, uint16_t rport)
+{
+	return (uint32_t)rte_cpu_to_be_16(rport) << 16 | rte_cpu_to_be_16(lport);
+}
+
 uint32_t tcprx_tuple_hash(const struct tcprx *rx, const struct tcprx_addr *local, uint16_t lport,
 			  const struct tcprx_addr *remote, uint16_t rport)
 {
@@ -83,7 +95,7 @@ uint32_t tcprx_tuple_hash(const struct tcprx *rx, const struct tcprx_addr *local
 	if (local->family == AF_INET) {
 		memcpy(&a, local->bytes, 4);
 		memcpy(&b, remote->bytes, 4);
-		return rte_jhash_3words(a, b, ports, seed);
+		return tcprx_hash4(rx, a, b, key_ports(lport, rport));
 	}
 	{
 		uint32_t l[4], r[4]; /* tcprx_addr.bytes is not word-aligned */
@@ -164,9 +176,12 @@ static void hash_remove(struct tcprx *rx, struct tcprx_conn *c)
 /* A connection for an acceptable SYN: TCB, queues and hash entry; NULL if out of memory. */
 struct tcprx_conn *tcprx_conn_new(struct tcprx *rx, const struct tcprx_seg *seg)
 {
-	struct tcprx_conn *c = calloc(1, sizeof(*c));
+	/* line-aligned: the fast path's state is the first two cache lines */
+	struct tcprx_conn *c = aligned_alloc(RTE_CACHE_LINE_SIZE,
+					     RTE_ALIGN_CEIL(sizeof(*c), RTE_CACHE_LINE_SIZE));
 
 	if (c) {
+		memset(c, 0, sizeof(*c));
 		c->inq = calloc(rx->inq_size, sizeof(*c->inq));
 		c->ooo = calloc(rx->cfg.max_ooo, sizeof(*c->ooo));
 	}
@@ -187,6 +202,12 @@ struct tcprx_conn *tcprx_conn_new(struct tcprx *rx, const struct tcprx_seg *seg)
 	c->remote_port = seg->sport;
 	c->peer_mac = seg->src_mac;
 	c->vlan = seg->vlan;
+	if (seg->dst.family == AF_INET) {
+		c->key_v4 = true;
+		memcpy(&c->key_laddr4, c->local.bytes, 4);
+		memcpy(&c->key_raddr4, c->remote.bytes, 4);
+		c->key_ports = key_ports(c->local_port, c->remote_port);
+	}
 	c->hash = tcprx_tuple_hash(rx, &c->local, c->local_port, &c->remote, c->remote_port);
 	c->state = TCPRX_SYN_RECEIVED;
 	hash_insert(rx, c);
@@ -236,6 +257,11 @@ void tcprx_conn_free(struct tcprx_conn *c)
 		rx->nb_backlog--;
 	tcprx_delack_cancel(c);
 	tcprx_window_untrack(c);
+	tcprx_ack_defer_forget(c);
+	tcprx_ready_forget(c);
+	tcprx_returned_forget(c);
+	if (rx->last_hit == c)
+		rx->last_hit = NULL; /* the one-entry cache never points at freed memory */
 	hash_remove(rx, c);
 	TAILQ_REMOVE(&rx->all_conns, c, all);
 	tcprx_conn_drop_data(c);

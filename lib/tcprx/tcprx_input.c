@@ -274,8 +274,10 @@ static void conn_reset(struct tcprx_conn *c)
 	c->reset = true;
 	c->state = TCPRX_CLOSED;
 	c->ack_now = false;
+	tcprx_ack_defer_forget(c);
 	tcprx_delack_cancel(c);
 	tcprx_window_untrack(c);
+	tcprx_ready_note(c); /* recv says ECONNRESET once the data is read */
 }
 
 /*
@@ -535,6 +537,7 @@ static void text_rule(struct tcprx_conn *c, struct tcprx_seg *seg)
 	}
 	tcprx_ooo_pull(c);
 	ack_policy_in_order(c, len, had_ooo);
+	tcprx_ready_note(c);
 }
 
 /* RFC 9293 §3.10.7.4, eighth check: a FIN is taken only in order. */
@@ -550,6 +553,7 @@ static void fin_accept_if_in_order(struct tcprx_conn *c)
 	c->state = TCPRX_CLOSE_WAIT;
 	c->ack_now = true;
 	tcprx_window_untrack(c);
+	tcprx_ready_note(c); /* recv says end of stream once the data is read */
 }
 
 static void fin_rule(struct tcprx_conn *c, const struct tcprx_seg *seg, uint32_t fin_seq)
@@ -701,6 +705,8 @@ void tcprx_input_frame(struct tcprx *rx, struct rte_mbuf *m)
 	struct tcprx_seg seg;
 
 	rx->st.frames_in++;
+	if (tcprx_fast_input(rx, m))
+		return;
 	if (m->nb_segs > TCPRX_MAX_PIECES + 1) {
 		rx->st.malformed++;
 		rte_pktmbuf_free(m);

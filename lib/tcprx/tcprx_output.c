@@ -51,9 +51,30 @@ static void tx_queue(struct tcprx *rx, struct rte_mbuf *m)
 		tcprx_tx_flush(rx);
 }
 
+/*
+ * A tx mbuf, reset, from a small stock refilled in bulk (one pool access per
+ * TCPRX_TX_BATCH frames); one at a time when the pool has less than that.
+ */
+static struct rte_mbuf *tx_mbuf(struct tcprx *rx)
+{
+	if (rx->nb_tx_spare == 0 &&
+	    rte_pktmbuf_alloc_bulk(rx->cfg.tx_pool, rx->tx_spare, TCPRX_TX_BATCH) == 0)
+		rx->nb_tx_spare = TCPRX_TX_BATCH;
+	if (rx->nb_tx_spare == 0)
+		return rte_pktmbuf_alloc(rx->cfg.tx_pool);
+	return rx->tx_spare[--rx->nb_tx_spare];
+}
+
+/* The stock goes back to the pool (tcprx_destroy). */
+void tcprx_tx_spares_free(struct tcprx *rx)
+{
+	rte_pktmbuf_free_bulk(rx->tx_spare, rx->nb_tx_spare);
+	rx->nb_tx_spare = 0;
+}
+
 static struct rte_mbuf *tx_alloc(struct tcprx *rx, uint16_t len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(rx->cfg.tx_pool);
+	struct rte_mbuf *m = tx_mbuf(rx);
 
 	if (m == NULL || rte_pktmbuf_append(m, len) == NULL) {
 		rte_pktmbuf_free(m);
@@ -206,6 +227,7 @@ static void acked_now(struct tcprx_conn *c)
 	c->last_ack_sent = c->rcv_nxt;
 	c->unacked_bytes = 0;
 	c->ack_now = false;
+	c->ack_deferred = false; /* its entry in rx->ack_defer is skipped */
 	tcprx_delack_cancel(c);
 }
 
@@ -240,12 +262,33 @@ static uint8_t *opt_sack(uint8_t *p, struct tcprx_conn *c)
 	return p;
 }
 
+/* The common ACK, no SACK blocks: the template's headers (tcprx_acktmpl.c), same fields. */
+static void send_ack_from_template(struct tcprx_conn *c)
+{
+	struct tcprx *rx = c->rx;
+	struct rte_mbuf *m = tx_mbuf(rx);
+	uint16_t wnd = tcprx_window_field(c);
+
+	if (m != NULL)
+		tcprx_ack_from_template(c, m, wnd, (uint32_t)tcprx_now_ms(rx) + c->ts_offset);
+	else
+		rx->st.tx_drops++;
+	acked_now(c);
+	c->st.acks_out++;
+	if (m != NULL)
+		tx_queue(rx, m);
+}
+
 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> with window, TS and SACK blocks (RFC 2018 §3). */
 void tcprx_send_ack(struct tcprx_conn *c)
 {
 	struct tcp_out o;
 	uint8_t *p;
 
+	if (c->local.family == AF_INET && !(c->sack_ok && (c->ooo_count || c->dsack))) {
+		send_ack_from_template(c);
+		return;
+	}
 	out_from_conn(&o, c, c->snd_nxt, TCPRX_ACK);
 	o.wnd = tcprx_window_field(c);
 	p = o.opt;

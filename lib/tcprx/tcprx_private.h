@@ -3,8 +3,10 @@
 #ifndef HSPLIT_TCPRX_PRIVATE_H
 #define HSPLIT_TCPRX_PRIVATE_H
 
+#include <assert.h>
 #include <errno.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <sys/queue.h>
 
 #include <rte_common.h>
@@ -50,6 +52,11 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
 #define TCPRX_MAX_ADDRS     16
 #define TCPRX_MAX_PIECES    8      /* mbuf segments one frame may span */
 #define TCPRX_TX_BATCH      32
+#define TCPRX_ACK_DEFER_MAX 64     /* connections one burst may defer an ACK for */
+/* From this many connections on, tcprx_poll prefetches buckets and connections ahead */
+#define TCPRX_PREFETCH_CONNS 256u
+/* Ethernet + 802.1Q + IPv4 + TCP + NOP NOP TS: the longest pure ACK from a template */
+#define TCPRX_ACK_TMPL_MAX  (14 + 4 + 20 + 20 + 12)
 #define TCPRX_SACK_RECENT   4
 #define TCPRX_TS_PAWS_IDLE_MS (24ull * 24 * 3600 * 1000) /* RFC 7323 §5.5: 24 days */
 /*
@@ -118,55 +125,69 @@ struct tcprx_seg {
 };
 
 struct tcprx_conn {
-	/* --- hot: looked at for every segment --- */
-	enum tcprx_state state;
+	/*
+	 * --- hot: the first two cache lines hold what the fast path
+	 * (tcprx_fast.c) reads and writes for a predicted segment: the IPv4
+	 * key, the sequence state, the in-order ring and the chunk count ---
+	 */
+	uint32_t key_raddr4, key_laddr4; /* IPv4 addresses as on the wire; 0 for IPv6 */
+	uint32_t key_ports;      /* remote port << 16 | local port, as on the wire */
+	uint16_t vlan;           /* the SYN's: every segment of ours carries it */
+	uint8_t state;           /* enum tcprx_state */
+	bool ack_deferred;       /* on rx->ack_defer: ACK once at the end of the burst */
+	bool key_v4;             /* the key above is valid: an IPv4 connection */
+	bool ts_ok, sack_ok;
+	bool ack_now;            /* an input rule asked for an immediate ACK */
+	bool fin_pending;        /* an out-of-order FIN waits at fin_seq */
+	bool accepted;           /* the application owns it (until tcprx_close) */
+	bool on_delack, on_ready;
+	uint8_t rcv_wscale, snd_wscale;
+	uint16_t full_seg;       /* a full-sized segment: MSS minus the TS option */
 	uint32_t rcv_nxt;
 	uint32_t rcv_adv;        /* right edge we advertised: never moves left */
 	uint32_t last_ack_sent;  /* RCV.NXT in our last ACK (RFC 7323 §4.3) */
 	uint32_t snd_nxt;        /* ISS+1, ISS+2 after our FIN */
 	uint32_t unacked_bytes;  /* in-order bytes since our last ACK */
 	uint32_t ts_recent;
-	uint64_t ts_recent_ms;   /* when ts_recent was set, for PAWS idle expiry */
+	uint32_t seg_avg8;       /* payload bytes per piece kept, estimate x 8 */
+	uint32_t max_snd_wnd;    /* largest window the peer offered (RFC 5961 §5.2) */
+	uint32_t ooo_count;      /* out-of-order records (ooo, below) */
+	/* second line */
+	struct tcprx *rx;
+	/* in order, not yet handed out: a ring of pieces */
+	struct tcprx_piece *inq;
+	uint32_t inq_mask, inq_head, inq_count;
+	_Atomic uint32_t tokens_out;  /* lent to the app; tcprx_dontneed may run elsewhere */
+	/* the fast path's share of st.segs_in and st.bytes_in_order (tcprx_conn_stats adds) */
+	uint64_t fast_segs_in, fast_bytes_in_order;
 	uint32_t ts_prev;        /* the TS.Recent that the latest raise replaced (PAWS tolerance) */
 	uint32_t ts_prev_seq;    /* RCV.NXT at that raise */
+	uint64_t delack_due;
+	/* --- below: the fast path writes ts_recent_ms at most once per ACK, nothing else --- */
+	uint64_t ts_recent_ms;   /* when ts_recent was set, for PAWS idle expiry */
 	uint32_t ts_offset;      /* our TSval = clock ms + offset */
 	uint16_t rcv_mss;        /* the MSS we advertised */
-	uint16_t full_seg;       /* a full-sized segment: MSS minus the TS option */
-	uint32_t seg_avg8;       /* payload bytes per piece kept, estimate x 8 */
-	uint8_t rcv_wscale, snd_wscale;
-	bool ts_ok, sack_ok;
-	bool ack_now;            /* an input rule asked for an immediate ACK */
-	bool fin_pending;        /* an out-of-order FIN waits at fin_seq */
 	bool fin_received;
 	bool reset;              /* reset by the peer: recv says ECONNRESET */
-	bool accepted;           /* the application owns it (until tcprx_close) */
-	bool on_delack, on_lowwin;
+	bool on_lowwin;
 	uint32_t fin_seq;
-	uint64_t delack_due;
 
-	struct tcprx *rx;
 	struct tcprx_conn *hash_next;
 	uint32_t hash;
 	struct tcprx_addr local, remote;
 	uint16_t local_port, remote_port;
 	struct rte_ether_addr peer_mac;
-	uint16_t vlan;           /* the SYN's: every segment of ours carries it */
 	uint32_t iss, irs;
 	uint16_t peer_mss;
 
-	/* in order, not yet handed out: a ring of pieces */
-	struct tcprx_piece *inq;
-	uint32_t inq_mask, inq_head, inq_count;
-	/* out of order, sorted by seq, disjoint */
+	/* out of order, sorted by seq, disjoint (ooo_count above) */
 	struct tcprx_ooo *ooo;
-	uint32_t ooo_count;
 	uint32_t sack_recent[TCPRX_SACK_RECENT]; /* a seq inside each recently changed block */
 	uint32_t sack_recent_count;
 	bool dsack;              /* the next ACK reports [dsack_left, dsack_right) as duplicate */
 	uint32_t dsack_left, dsack_right;
 
 	struct devmem_token_table *tokens;
-	_Atomic uint32_t tokens_out;  /* lent to the app; tcprx_dontneed may run elsewhere */
 	_Atomic uint64_t tokens_returned;
 
 	/* timers */
@@ -174,7 +195,6 @@ struct tcprx_conn {
 	uint8_t retries;
 	uint64_t challenge_sec;  /* per-connection challenge ACK accounting (1 s slots) */
 	uint64_t last_oow_ack;   /* when we last ACKed a dataless invalid segment */
-	uint32_t max_snd_wnd;    /* largest window the peer offered (RFC 5961 §5.2) */
 	uint32_t challenge_count;
 
 	void *user;
@@ -184,7 +204,22 @@ struct tcprx_conn {
 	TAILQ_ENTRY(tcprx_conn) delack;
 	TAILQ_ENTRY(tcprx_conn) lowwin;
 	TAILQ_ENTRY(tcprx_conn) all;
+	TAILQ_ENTRY(tcprx_conn) ready;   /* rx->ready_q: the application has something to recv */
+	/* set by tcprx_dontneed (any thread) until the poll looks at this window again */
+	_Atomic bool returned;
+	struct tcprx_conn *_Atomic returned_next; /* rx->returned: pushed by tcprx_dontneed */
+	TAILQ_ENTRY(tcprx_conn) recheck; /* rx->recheck_q: returned, not yet looked at */
+	bool on_recheck;
+
+	/* the pure ACK's headers, IPv4 only (tcprx_acktmpl.c); len 0 = not built yet */
+	uint8_t ack_tmpl[TCPRX_ACK_TMPL_MAX] __rte_aligned(8);
+	uint8_t ack_tmpl_len, ack_tmpl_l2;
+	uint32_t ack_tmpl_ipsum, ack_tmpl_tcpsum; /* sums of the fixed bytes */
 };
+
+/* What the fast path touches fits two cache lines (connections are allocated line-aligned). */
+static_assert(offsetof(struct tcprx_conn, rx) == 64, "tcprx_conn: hot first line");
+static_assert(offsetof(struct tcprx_conn, delack_due) + 8 <= 128, "tcprx_conn: hot second line");
 
 TAILQ_HEAD(tcprx_conn_list, tcprx_conn);
 
@@ -203,6 +238,16 @@ struct tcprx {
 	/* connections */
 	struct tcprx_conn **buckets;
 	uint32_t bucket_mask;
+	struct tcprx_conn *last_hit; /* the last connection a frame went to (one-entry cache) */
+	uint32_t lookahead_bucket; /* the frame being processed: its bucket + 1, 0 = not known */
+	/* connections whose ACK waits for the end of the burst (tcprx_fast_acks_flush) */
+	struct tcprx_conn *ack_defer[TCPRX_ACK_DEFER_MAX];
+	unsigned int nb_ack_defer;
+	bool fast_untagged;      /* untagged frames are ours: the fast path may take them */
+	uint64_t fast_segs;      /* segments the fast path took (tcprx_stats fast_path) */
+	struct tcprx_conn_list ready_q;   /* tcprx_ready_next */
+	struct tcprx_conn_list recheck_q; /* tokens came back: look at their windows */
+	struct tcprx_conn *_Atomic returned; /* pushed by tcprx_dontneed, taken by the poll */
 	uint32_t nb_conns, nb_half_open, nb_backlog;
 	uint32_t inq_size;       /* ring entries per connection */
 	struct tcprx_conn_list half_open, accept_q, linger, delack_q, lowwin_q, all_conns;
@@ -224,10 +269,10 @@ struct tcprx {
 
 	struct rte_mbuf *tx[TCPRX_TX_BATCH];
 	unsigned int nb_tx;
+	struct rte_mbuf *tx_spare[TCPRX_TX_BATCH]; /* allocated in bulk, not yet used */
+	unsigned int nb_tx_spare;
 	struct tcprx_stats st;
 	int telemetry_id;        /* -1: not listed */
-	_Atomic uint64_t returns_gen; /* bumped by every tcprx_dontneed that freed something */
-	uint64_t returns_seen;
 };
 
 /*
@@ -269,10 +314,23 @@ static inline void tcprx_chunk_unit_note(struct tcprx_conn *c, uint32_t len)
 		c->seg_avg8 = c->seg_avg8 - (c->seg_avg8 >> 3) + len;
 }
 
+/* tcprx_fast.c: header prediction for in-order data, ACKs once per burst, readiness */
+bool tcprx_fast_input(struct tcprx *rx, struct rte_mbuf *m);
+uint32_t tcprx_fast_bucket_prefetch(struct tcprx *rx, const struct rte_mbuf *m);
+void tcprx_fast_conn_prefetch(struct tcprx *rx, uint32_t bucket_plus1);
+void tcprx_fast_acks_flush(struct tcprx *rx);
+void tcprx_ack_defer_forget(struct tcprx_conn *conn);
+void tcprx_ready_note(struct tcprx_conn *conn);
+void tcprx_ready_forget(struct tcprx_conn *conn);
+void tcprx_returned_push(struct tcprx_conn *conn);
+struct tcprx_conn *tcprx_returned_next(struct tcprx *rx);
+void tcprx_returned_forget(struct tcprx_conn *conn);
+
 /* tcprx_conn.c: the table, its hash, and connection lifetime */
 uint64_t tcprx_siphash(const uint64_t key[2], const void *data, size_t len);
 uint32_t tcprx_tuple_hash(const struct tcprx *rx, const struct tcprx_addr *local, uint16_t lport,
 			  const struct tcprx_addr *remote, uint16_t rport);
+uint32_t tcprx_hash4(const struct tcprx *rx, uint32_t laddr, uint32_t raddr, uint32_t key_ports);
 struct tcprx_conn *tcprx_conn_lookup(struct tcprx *rx, const struct tcprx_seg *seg);
 struct tcprx_conn *tcprx_conn_new(struct tcprx *rx, const struct tcprx_seg *seg);
 void tcprx_conn_free(struct tcprx_conn *conn);
@@ -343,6 +401,11 @@ void tcprx_send_arp_reply(struct tcprx *rx, const struct rte_mbuf *req,
 			  const struct tcprx_seg *seg);
 void tcprx_send_nd_advert(struct tcprx *rx, const struct rte_mbuf *ns, const struct tcprx_seg *seg);
 void tcprx_tx_flush(struct tcprx *rx);
+
+/* tcprx_acktmpl.c: pure ACKs from a per-connection template */
+void tcprx_ack_from_template(struct tcprx_conn *conn, struct rte_mbuf *m, uint16_t wnd,
+			     uint32_t tsval);
+void tcprx_tx_spares_free(struct tcprx *rx);
 
 /* tcprx_telemetry.c: /tcprx/list and /tcprx/stats,<id> */
 void tcprx_telemetry_add(struct tcprx *rx);

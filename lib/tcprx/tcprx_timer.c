@@ -91,8 +91,7 @@ static void linger_expire(struct tcprx *rx)
 void tcprx_run_timers(struct tcprx *rx)
 {
 	delack_expire(rx);
-	if (!TAILQ_EMPTY(&rx->lowwin_q))
-		tcprx_window_updates(rx);
+	tcprx_window_updates(rx);
 	if (rx->now >= rx->next_slow_tick) {
 		rx->next_slow_tick = rx->now + TCPRX_SLOW_TICK_NS;
 		half_open_expire(rx);

@@ -179,19 +179,18 @@ uint16_t tcprx_window_field(struct tcprx_conn *c)
  * Tokens came back (tcprx_dontneed, perhaps on another thread): tell a
  * sender we held at a small window that it may go on, without waiting for
  * its persist probe. Linux does the same when the window at least doubles.
+ * Only the connections tcprx_dontneed listed are looked at: nothing when
+ * nothing came back, however many connections sit at a low window.
  */
 void tcprx_window_updates(struct tcprx *rx)
 {
-	uint64_t gen = atomic_load_explicit(&rx->returns_gen, memory_order_acquire);
-	struct tcprx_conn *c, *next;
+	struct tcprx_conn *c;
 
-	if (gen == rx->returns_seen)
-		return; /* nothing came back since the last look */
-	rx->returns_seen = gen;
-	for (c = TAILQ_FIRST(&rx->lowwin_q); c != NULL; c = next) {
+	while ((c = tcprx_returned_next(rx)) != NULL) {
 		uint32_t now = tcprx_window_now(c), could = window_from_chunks(c);
 
-		next = TAILQ_NEXT(c, lowwin);
+		if (!c->on_lowwin)
+			continue;
 		if (could >= now + tcprx_chunk_unit(c) && could >= 2 * now) {
 			c->st.window_updates++;
 			tcprx_send_ack(c);
