@@ -1,9 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Sourced by guest-tests.sh after guest-netdevsim.sh: the patched netdevsim
 # with four queues per port. The sender's flows are steered to a receive
-# queue with a tc skbedit rule (netdevsim delivers a frame to the peer's RX
-# queue of the same number as the TX queue it left by); one queue is bound
-# to a udmabuf. Cases: steering to the bound queue and to another one,
+# queue by an ntuple rule on the receiving port (ethtool -N, patch 0008);
+# one queue is bound to a udmabuf. Cases: steering to the bound queue and to another one,
 # CHECKSUM_NONE frames (tx checksum offload off, AF_PACKET), a corrupted
 # checksum, queue resets in every netdevsim mode, ifdown and del_device
 # while bound, then a clean rmmod. Uses pass/fail/check/kmod/fold_tap.
@@ -17,7 +16,7 @@ mq_ksrc=$(cd "$(dirname "$netdevsim")/../.." 2>/dev/null && pwd)/src/linux-sourc
 mq_probe=$here/nsim_probe.py
 mq_devmem=$build/test/kernel/devmem_rx
 
-# Two 4-queue ports linked across nsim-mtx / nsim-mrx; tc steering ready.
+# Two 4-queue ports linked across nsim-mtx / nsim-mrx.
 mq_setup() {
 	local a b fa fb ia ib
 	echo "13 1 4" >/sys/bus/netdevsim/new_device || return 1
@@ -37,16 +36,13 @@ mq_setup() {
 	exec {fa}</run/netns/nsim-mtx {fb}</run/netns/nsim-mrx
 	echo "$fa:$ia $fb:$ib" >/sys/bus/netdevsim/link_device || return 1
 	exec {fa}<&- {fb}<&-
-	for m in sch_ingress cls_flower act_skbedit; do kmod "$m" || return 1; done
-	ip netns exec nsim-mtx tc qdisc add dev "$a" clsact || return 1
 	echo "$a $b" >/run/mq-ifaces
 }
 
-# steer PORT QUEUE: the sender's TCP (and AF_PACKET) frames to PORT leave by
-# TX queue QUEUE, hence arrive on the receiver's RX queue QUEUE.
+# steer PORT QUEUE: TCP/IPv4 frames to PORT (streams and AF_PACKET frames
+# alike) arrive on the receiver's RX queue QUEUE.
 steer() {
-	ip netns exec nsim-mtx tc filter add dev "$mq_tx" egress protocol ip flower \
-		ip_proto tcp dst_port "$1" action skbedit queue_mapping "$2"
+	ip netns exec nsim-mrx ethtool -N "$mq_rx" flow-type tcp4 dst-port "$1" action "$2"
 }
 
 # mq_listen NAME PORT BYTES WHERE: start devmem_rx stream on the bound queue
@@ -82,7 +78,7 @@ mq_finish() {
 
 # mq_stream NAME PORT QUEUE WHERE WHAT: steer PORT to QUEUE, one stream.
 mq_stream() {
-	steer "$2" "$3" || { fail "$5: tc steering of port $2 to queue $3"; return; }
+	steer "$2" "$3" || { fail "$5: ntuple rule steering port $2 to queue $3"; return; }
 	if ! mq_listen "$1" "$2" $mq_bytes "$4"; then
 		fail "$5: devmem_rx stream did not start listening"
 		comment </run/mq_${1}_rx.out
@@ -125,7 +121,7 @@ csum_errors() {
 mq_csum_inject() {
 	local mac q0 q1 e0 e1 port=5399
 	mac=$(ip netns exec nsim-mrx cat /sys/class/net/"$mq_rx"/address)
-	steer $port $mq_bound || { fail "tc steering of port $port"; return; }
+	steer $port $mq_bound || { fail "ntuple rule steering port $port"; return; }
 	q0=$(qstat $mq_bound) e0=$(csum_errors)
 	ip netns exec nsim-mtx python3 "$mq_probe" inject "$mq_tx" "$mac" 192.168.78.1 \
 		$mq_rx_ip $port bad | comment
@@ -147,7 +143,7 @@ mq_csum_inject() {
 # queue while bound, then the stream must still land in the dmabuf.
 mq_qreset() {
 	local m port=5305
-	steer $port $mq_bound || { fail "tc steering of port $port"; return; }
+	steer $port $mq_bound || { fail "ntuple rule steering port $port"; return; }
 	mq_listen qreset $port $mq_bytes dmabuf || { fail "qreset: receiver did not start"; return; }
 	for m in 0 1 2 3; do
 		if echo "$mq_bound $m" >"$mq_dfs/queue_reset"; then
@@ -163,7 +159,7 @@ mq_qreset() {
 # ifdown / ifup of the receiving port in the middle of a bound stream.
 mq_ifdown() {
 	local port=5306
-	steer $port $mq_bound || { fail "tc steering of port $port"; return; }
+	steer $port $mq_bound || { fail "ntuple rule steering port $port"; return; }
 	mq_listen ifdown $port $((3 * mq_bytes)) dmabuf ||
 		{ fail "ifdown: receiver did not start"; return; }
 	mq_send_bg ifdown $port $((3 * mq_bytes))
@@ -179,7 +175,7 @@ mq_ifdown() {
 # device goes away without hanging, the receiver's process then exits.
 mq_del_device() {
 	local port=5307 rc
-	steer $port $mq_bound || { fail "tc steering of port $port"; return; }
+	steer $port $mq_bound || { fail "ntuple rule steering port $port"; return; }
 	mq_listen deldev $port $((8 * mq_bytes)) any ||
 		{ fail "del_device: receiver did not start"; return; }
 	mq_send_bg deldev $port $((8 * mq_bytes))
@@ -206,10 +202,10 @@ case $netdevsim in
 *)
 	mq_dmesg0=1             # since boot: both netdevsim parts
 	if ! out=$(mq_setup 2>&1); then
-		fail "two 4-queue netdevsim ports linked across two netns, tc steering"
+		fail "two 4-queue netdevsim ports linked across two netns"
 		printf '%s\n' "$out" | comment
 	else
-		pass "two 4-queue netdevsim ports linked across two netns, tc steering"
+		pass "two 4-queue netdevsim ports linked across two netns"
 		read -r mq_tx mq_rx </run/mq-ifaces
 		mq_stream steered 5301 $mq_bound dmabuf "flow steered to bound queue $mq_bound"
 		mq_stream other 5302 $mq_other linear "flow steered to unbound queue $mq_other"

@@ -131,6 +131,10 @@ if [ -r "$here/guest-netdevsim.sh" ]; then
 	# shellcheck source=guest-netdevsim.sh
 	. "$here/guest-netdevsim.sh"
 fi
+if [ -r "$here/guest-netdevsim-steer.sh" ]; then
+	# shellcheck source=guest-netdevsim-steer.sh
+	. "$here/guest-netdevsim-steer.sh"
+fi
 if [ -r "$here/guest-netdevsim-mq.sh" ]; then
 	# shellcheck source=guest-netdevsim-mq.sh
 	. "$here/guest-netdevsim-mq.sh"

@@ -7,10 +7,14 @@
 #
 #   test/kernel/run-guest.sh --script test/kernel/guest-upstream.sh [-- --only NAME.py,...]
 #
-# Runs drivers/net/{queues,hds,stats}.py and net/nk_qlease.py from the
-# pinned linux-source, and the series' own netdevsim/hds_devmem.py from the
-# patched scratch tree build-netdevsim.sh leaves next to the module. Each
-# program's KTAP cases are folded into one TAP stream; a program that
+# Runs drivers/net/{queues,hds,stats}.py, net/nk_qlease.py, the netdevsim
+# ethtool-*.sh scripts and the RSS/ntuple programs of drivers/net/hw from
+# the pinned linux-source, and the series' own netdevsim/hds_devmem.py from
+# the patched scratch tree build-netdevsim.sh leaves next to the module.
+# The hw programs refuse the netdevsim pair they would build themselves
+# (nsim_test=False), so they get one as a "real" device: NETIF in this
+# namespace, its linked peer in the netns nsim-rem as the remote end.
+# Each program's KTAP cases are folded into one TAP stream; a program that
 # crashes or reports no case is a failure.
 set -u
 
@@ -69,9 +73,64 @@ run_ksft() {
 	[ $rc = 0 ] || [ $failed -gt 0 ] || fail "$name: exit status $rc without a failed case"
 }
 
+# run_sh NAME PATH: the netdevsim shell tests end with "PASSED all N
+# checks" or "FAILED N/M checks"; one case each.
+run_sh() {
+	local name=$1 prog=$2 out rc
+	case ",${only:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
+	out=$(cd "$(dirname "$prog")" && timeout 600 bash "$prog" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/# /'
+	if [ $rc = 0 ]; then
+		pass "$name: $(tail -n1 <<<"$out")"
+	else
+		fail "$name: exit $rc: $(tail -n1 <<<"$out")"
+	fi
+}
+
+# A netdevsim pair for the hw programs: 4 queues, NETIF here, the peer in
+# nsim-rem, addresses from the selftests' own netdevsim prefixes.
+hw_env() {
+	local a b fa fb ia ib
+	echo "21 1 4" >/sys/bus/netdevsim/new_device &&
+		echo "22 1 4" >/sys/bus/netdevsim/new_device || return 1
+	udevadm settle 2>/dev/null || sleep 0.5
+	a=$(ls /sys/bus/netdevsim/devices/netdevsim21/net/)
+	b=$(ls /sys/bus/netdevsim/devices/netdevsim22/net/)
+	ip netns add nsim-rem && ip link set "$b" netns nsim-rem || return 1
+	ip addr add 192.0.2.1/24 dev "$a" && ip addr add 2001:db8::1/64 dev "$a" nodad &&
+		ip -n nsim-rem addr add 192.0.2.2/24 dev "$b" &&
+		ip -n nsim-rem addr add 2001:db8::2/64 dev "$b" nodad || return 1
+	ip link set "$a" up && ip -n nsim-rem link set "$b" up &&
+		ip -n nsim-rem link set lo up || return 1
+	ia=$(cat /sys/class/net/"$a"/ifindex)
+	ib=$(ip netns exec nsim-rem cat /sys/class/net/"$b"/ifindex)
+	exec {fa}</proc/self/ns/net {fb}</run/netns/nsim-rem
+	echo "$fa:$ia $fb:$ib" >/sys/bus/netdevsim/link_device || return 1
+	exec {fa}<&- {fb}<&-
+	export NETIF=$a LOCAL_V4=192.0.2.1 REMOTE_V4=192.0.2.2 LOCAL_V6=2001:db8::1 \
+		REMOTE_V6=2001:db8::2 REMOTE_TYPE=netns REMOTE_ARGS=nsim-rem
+}
+
 run_ksft hds_devmem.py "$t/netdevsim/hds_devmem.py"
 for p in queues hds stats; do
 	run_ksft "$p.py" "$ksrc/$kst/drivers/net/$p.py"
+done
+for p in coalesce features fec pause; do
+	run_sh "ethtool-$p.sh" "$ksrc/$kst/drivers/net/netdevsim/ethtool-$p.sh"
+done
+run_ksft rss_drv.py "$ksrc/$kst/drivers/net/hw/rss_drv.py"
+hw_progs="ntuple rss_api rss_ctx rss_input_xfrm" hw_want=0
+for p in $hw_progs; do
+	case ",${only:-$p.py}," in *",$p.py,"*) hw_want=1 ;; esac
+done
+if [ $hw_want = 1 ] && ! hw_env >/run/hw_env.out 2>&1; then
+	fail "a netdevsim pair for the hw programs"
+	sed 's/^/# /' /run/hw_env.out
+	hw_progs=""
+fi
+for p in $hw_progs; do
+	run_ksft "$p.py" "$ksrc/$kst/drivers/net/hw/$p.py"
 done
 run_ksft nk_qlease.py "$ksrc/$kst/net/nk_qlease.py"
 # Each report with its stack, to tell which test and object it was.
