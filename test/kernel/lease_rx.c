@@ -56,6 +56,10 @@
 #define NETDEV_A_QUEUE_ID_ 1
 #define NETDEV_A_QUEUE_TYPE_ 3
 #define NETDEV_QUEUE_TYPE_RX_ 0
+#define NETDEV_CMD_PAGE_POOL_GET_ 5
+#define NETDEV_A_PAGE_POOL_INFLIGHT_ 4
+#define NETDEV_A_PAGE_POOL_DETACH_TIME_ 6
+#define NETDEV_A_PAGE_POOL_DMABUF_ 7
 /* ethtool genetlink family (include/uapi/linux/ethtool_netlink_generated.h) */
 #define ETHTOOL_MSG_RINGS_SET_ 16
 #define ETHTOOL_A_RINGS_HEADER_ 1
@@ -177,39 +181,115 @@ static int bind_rx(int dmabuf_fd)
 	return rc;
 }
 
+/* ---- page pools: none backed by a dma-buf may keep buffers out ---- */
+
+struct pools_out {
+	unsigned int pools;
+	uint64_t inflight;
+};
+
+static void count_pool(const struct nlmsghdr *h, void *arg)
+{
+	struct pools_out *o = arg;
+	const struct nlattr *in;
+	const void *attrs;
+	uint64_t v = 0;
+	size_t len;
+
+	attrs = hnl_genl_attrs(h, &len);
+	/* destroyed pools stay listed (detach-time) while buffers are out */
+	if (!hnl_attr_find(attrs, len, NETDEV_A_PAGE_POOL_DMABUF_) &&
+	    !hnl_attr_find(attrs, len, NETDEV_A_PAGE_POOL_DETACH_TIME_))
+		return;
+	o->pools++;
+	in = hnl_attr_find(attrs, len, NETDEV_A_PAGE_POOL_INFLIGHT_);
+	if (in && hnl_attr_len(in) == 8)
+		memcpy(&v, hnl_attr_data(in), 8);
+	else if (in && hnl_attr_len(in) == 4)
+		v = *(const uint32_t *)hnl_attr_data(in);
+	o->inflight += v;
+}
+
+/* page-pool-get dump through a netdev socket fd (its netns decides what). */
+static int dump_pools(int fd, struct pools_out *o)
+{
+	struct hnl_genl_family f;
+	struct hnl_msg m;
+	int rc;
+
+	rc = hnl_genl_family(fd, "netdev", &f);
+	if (rc)
+		return rc;
+	hnl_genl_start(&m, f.id, NETDEV_CMD_PAGE_POOL_GET_);
+	((struct nlmsghdr *)m.data)->nlmsg_flags |= NLM_F_DUMP;
+	return hnl_call(fd, &m, count_pool, o, NULL, 0);
+}
+
+/* A socket (netlink: through hnl) in the namespace at path (NULL: ours), or -1. */
+static int socket_in(const char *path, int domain, int type, int proto)
+{
+	int self, other, s = -1;
+
+	if (!path)
+		return domain == AF_NETLINK ? hnl_socket(proto) : socket(domain, type, proto);
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	other = open(path, O_RDONLY | O_CLOEXEC);
+	if (self >= 0 && other >= 0 && setns(other, CLONE_NEWNET) == 0) {
+		s = domain == AF_NETLINK ? hnl_socket(proto) : socket(domain, type, proto);
+		if (setns(self, CLONE_NEWNET)) {
+			perror("setns back");
+			exit(2);
+		}
+	}
+	if (self >= 0)
+		close(self);
+	if (other >= 0)
+		close(other);
+	return s;
+}
+
+/* Buffers out in dma-buf page pools of this namespace and the sender's. */
+static int pools_out(struct pools_out *o)
+{
+	const char *where[] = { NULL, tx_netns };
+	unsigned int i;
+	int fd, rc = 0;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < 2 && !rc; i++) {
+		fd = socket_in(where[i], AF_NETLINK, 0, NETLINK_GENERIC);
+		if (fd < 0)
+			return -1;
+		rc = dump_pools(fd, o);
+		close(fd);
+	}
+	return rc;
+}
+
 /* ---- the sender: AF_PACKET in the peer's namespace ---- */
 
 static int open_tx_socket(void)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP) };
 	struct ifreq ifr;
-	int self, other, s = -1;
+	int s;
 
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	other = open(tx_netns, O_RDONLY | O_CLOEXEC);
-	if (self < 0 || other < 0 || setns(other, CLONE_NEWNET))
-		goto out;
-	s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IP));
+	s = socket_in(tx_netns, AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IP));
+	if (s < 0)
+		return -1;
+	/* the socket's ioctls answer for its own namespace */
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tx_if);
-	if (s >= 0 && ioctl(s, SIOCGIFHWADDR, &ifr) == 0) {
+	if (ioctl(s, SIOCGIFHWADDR, &ifr) == 0) {
 		memcpy(tx_mac, ifr.ifr_hwaddr.sa_data, 6);
-		sll.sll_ifindex = (int)if_nametoindex(tx_if);
-		if (bind(s, (struct sockaddr *)&sll, sizeof(sll))) {
-			close(s);
-			s = -1;
+		if (ioctl(s, SIOCGIFINDEX, &ifr) == 0) {
+			sll.sll_ifindex = ifr.ifr_ifindex;
+			if (bind(s, (struct sockaddr *)&sll, sizeof(sll)) == 0)
+				return s;
 		}
 	}
-	if (setns(self, CLONE_NEWNET)) {
-		perror("setns back");
-		exit(2);
-	}
-out:
-	if (self >= 0)
-		close(self);
-	if (other >= 0)
-		close(other);
-	return s;
+	close(s);
+	return -1;
 }
 
 static uint16_t csum16(const void *p, size_t len, uint32_t sum)
@@ -894,6 +974,7 @@ static void lease_revocations(struct devmem_dmabuf *a)
 int main(int argc, char **argv)
 {
 	struct devmem_dmabuf *a = NULL, *b = NULL;
+	struct pools_out po;
 	int rc, memfd;
 	FILE *f;
 	char path[128];
@@ -948,6 +1029,22 @@ int main(int argc, char **argv)
 	elapsed("close, kill -9");
 	lease_revocations(a);
 	elapsed("revocations");
+	/* Everything let go: the bindings' pools must drain (the page pool
+	 * releases destroyed pools from a delayed work).
+	 */
+	if (nl_fd >= 0)
+		close(nl_fd);
+	nl_fd = -1;
+	for (int i = 0; i < WAIT_MS / 100; i++) {
+		rc = pools_out(&po);
+		if (rc || po.inflight == 0)
+			break;
+		usleep(100000);
+	}
+	tap(rc == 0 && po.inflight == 0,
+	    "page-pool-get: no dma-buf page pool has buffers out once every file and the "
+	    "binding are closed (%u pools, %llu buffers out, %s)", po.pools,
+	    (unsigned long long)po.inflight, errname(-rc));
 out:
 	if (nl_fd >= 0)
 		close(nl_fd);

@@ -10,10 +10,6 @@ nsim_probe.py qstat KSRC IFNAME QUEUE
     Print the header-split counters of one RX queue from the netdev
     family's qstats-get ("csum-unnecessary=N csum-bad=N alloc-fail=N"),
     using the ynl library of the kernel source tree KSRC.
-nsim_probe.py dmabuf-pools KSRC
-    Print the page pools of this network namespace that a dma-buf provider
-    backs or that were destroyed with buffers still out, and how many
-    buffers they have out ("pools=N inflight=M"), from page-pool-get.
 """
 import os
 import socket
@@ -81,25 +77,10 @@ def qstat(ksrc, ifname, queue):
     return 1
 
 
-def dmabuf_pools(ksrc):
-    sys.path.append(os.path.join(ksrc, "tools"))
-    from net.ynl.pyynl.lib import YnlFamily  # pylint: disable=import-outside-toplevel
-
-    spec = os.path.join(ksrc, "Documentation/netlink/specs/netdev.yaml")
-    nl = YnlFamily(spec, schema="")
-    # destroyed pools stay listed (detach-time) while buffers are out
-    pools = [p for p in nl.page_pool_get({}, dump=True)
-             if "dmabuf" in p or "detach-time" in p]
-    print(f"pools={len(pools)} inflight={sum(p.get('inflight', 0) for p in pools)}")
-    return 0
-
-
 def main(argv):
     if len(argv) == 8 and argv[1] == "inject" and argv[7] in ("good", "bad"):
         inject(*argv[2:8])
         return 0
-    if len(argv) == 3 and argv[1] == "dmabuf-pools":
-        return dmabuf_pools(argv[2])
     if len(argv) == 5 and argv[1] == "qstat":
         return qstat(*argv[2:5])
     print(__doc__, file=sys.stderr)
