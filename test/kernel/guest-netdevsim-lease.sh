@@ -30,6 +30,9 @@ lease_setup() {
 	done
 	ip link set "$a" netns nsim-ltx && ip link set "$b" netns nsim-lrx &&
 		ip link set "$c" netns nsim-lrx || return 1
+	# addresses only so that the kernel's TCP takes frames the lease gave back
+	ip -n nsim-ltx addr add 192.168.79.1/24 dev "$a" &&
+		ip -n nsim-lrx addr add 192.168.79.2/24 dev "$b" || return 1
 	ip -n nsim-ltx link set "$a" up && ip -n nsim-lrx link set "$b" up &&
 		ip -n nsim-lrx link set "$c" up || return 1
 	ia=$(ip netns exec nsim-ltx cat /sys/class/net/"$a"/ifindex)

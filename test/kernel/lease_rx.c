@@ -698,6 +698,38 @@ static void elapsed(const char *what)
 	printf("# %s done after %.1f s\n", what, (now_ms() - t_start) / 1e3);
 }
 
+/* TcpInCsumErrors of this namespace: whether the kernel's TCP saw a frame. */
+static long tcp_csum_errors(void)
+{
+	char hdr[1024], val[1024], *h, *v, *hs, *vs;
+	long n = -1;
+	FILE *f = fopen("/proc/net/snmp", "r");
+
+	while (f && fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
+		if (strncmp(hdr, "Tcp:", 4))
+			continue;
+		for (h = strtok_r(hdr, " \n", &hs), v = strtok_r(val, " \n", &vs); h && v;
+		     h = strtok_r(NULL, " \n", &hs), v = strtok_r(NULL, " \n", &vs))
+			if (!strcmp(h, "InCsumErrors"))
+				n = atol(v);
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Wait until TcpInCsumErrors moved past `from`; the new value. */
+static long wait_csum_errors(long from)
+{
+	long n = tcp_csum_errors();
+
+	for (int i = 0; i < WAIT_MS / 100 && n == from; i++) {
+		usleep(100000);
+		n = tcp_csum_errors();
+	}
+	return n;
+}
+
 /* The main case: take the queue, move frames through it, give it back. */
 static void lease_main(struct devmem_dmabuf *a, int b_fd)
 {
@@ -705,6 +737,7 @@ static void lease_main(struct devmem_dmabuf *a, int b_fd)
 	struct lease l, l2;
 	struct rx_check c;
 	uint32_t n, sent = 0;
+	long e0, e1;
 	int rc;
 
 	refuse(b_fd, "with another dma-buf than the bound one", EINVAL, t_none);
@@ -750,13 +783,19 @@ static void lease_main(struct devmem_dmabuf *a, int b_fd)
 	    c.tokens_returned, POOL_BUFS);
 	tap(c.csum_bad == 0, "no good frame flagged with a bad checksum (%u)", c.csum_bad);
 
-	/* A corrupted TCP checksum: flagged, payload still delivered. */
+	/* A corrupted TCP checksum: flagged, payload still delivered, and the
+	 * kernel's TCP never sees the frame.
+	 */
+	e0 = tcp_csum_errors();
 	if (!send_frames(next_frame, 1, false) && !receive(&l, &c, 1))
 		tap(c.csum_bad == 1, "a corrupted TCP checksum is flagged L4_CSUM_BAD (%u)",
 		    c.csum_bad);
 	else
 		tap(false, "a corrupted TCP checksum: frame not received");
 	next_frame++;
+	e1 = tcp_csum_errors();
+	tap(e0 >= 0 && e1 == e0, "the leased queue's frames bypass the kernel stack "
+	    "(TcpInCsumErrors %ld -> %ld)", e0, e1);
 
 	/* A bogus token is counted and ignored. */
 	get_info(&l, &st0);
@@ -784,6 +823,14 @@ static void lease_main(struct devmem_dmabuf *a, int b_fd)
 	rc = ioctl(l.fd, NSIM_LEASE_IOC_DETACH) ? -errno : 0;
 	tap(rc == -EINVAL, "a second DETACH refused with EINVAL (got %s)", errname(-rc));
 	lease_close(&l);
+
+	/* Given back, the queue delivers to the kernel again. */
+	e0 = tcp_csum_errors();
+	send_frames(next_frame++, 1, false);
+	e1 = wait_csum_errors(e0);
+	tap(e0 >= 0 && e1 == e0 + 1, "after DETACH the queue's frames reach the kernel's TCP "
+	    "again (TcpInCsumErrors %ld -> %ld)", e0, e1);
+
 	rc = lease_take(&l, devmem_dmabuf_fd(a));
 	tap(rc == 0, "after DETACH another file leases the queue (%s)", errname(-rc));
 	lease_close(&l);
