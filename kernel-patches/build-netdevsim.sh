@@ -99,8 +99,12 @@ for p in "${series[@]}"; do
 		die "patch $(basename "$p") does not apply to linux-source $KPKG_VERSION; see $log"
 done
 t0=$(date +%s)
+# The series adds a uAPI header (include/uapi/linux/netdevsim_lease.h),
+# which the installed headers lack: the scratch tree's include/uapi comes
+# after theirs.
 make -C "$kbuild" M="$work/drivers/net/netdevsim" CONFIG_NETDEVSIM=m CC=gcc \
 	CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT= CONFIG_DEBUG_INFO_BTF_MODULES= \
+	KCFLAGS="-I$work/include/uapi" \
 	-j"$(nproc)" modules >"$log" 2>&1 ||
 	{ grep -E 'error|warning' -A3 "$log" | head -n 40 >&2; die "building netdevsim failed; see $log"; }
 grep -q 'warning:' <(grep -v 'pahole version differs' "$log") &&

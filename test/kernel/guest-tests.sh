@@ -7,16 +7,18 @@
 # renumbered into it, with the program's name in front.
 #
 # Usage (guest only): guest-tests.sh --build DIR --modbase DIR --kver VERSION
-#                     [--netdevsim KO|"error:<why>"]
+#                     [--netdevsim KO|"error:<why>"] [--only lease]
+# --only lease runs the queue lease cases alone (guest-netdevsim-lease.sh).
 set -u
 
-build='' modbase='' kver='' netdevsim=''
+build='' modbase='' kver='' netdevsim='' only=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--modbase) modbase=$2; shift 2 ;;
 	--kver) kver=$2; shift 2 ;;
 	--netdevsim) netdevsim=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
 	*) echo "Bail out! guest-tests.sh: unknown argument $1"; exit 1 ;;
 	esac
 done
@@ -96,6 +98,14 @@ fold_tap() { # prefix, exit status; TAP on stdin
 # ---- the kernel ----
 check "guest runs the pinned kernel $kver" test "$(uname -r)" = "$kver"
 
+if [ "$only" = lease ]; then
+	# shellcheck source=guest-netdevsim-lease.sh
+	. "$here/guest-netdevsim-lease.sh"
+	echo "1..$n"
+	[ "$failed" = 0 ]
+	exit
+fi
+
 # ---- dmabuf exporters ----
 check "udmabuf exporter present (/dev/udmabuf)" test -c /dev/udmabuf
 check "system dma-heap present (/dev/dma_heap/system)" test -c /dev/dma_heap/system
@@ -138,6 +148,11 @@ fi
 if [ -r "$here/guest-netdevsim-mq.sh" ]; then
 	# shellcheck source=guest-netdevsim-mq.sh
 	. "$here/guest-netdevsim-mq.sh"
+fi
+
+if [ -r "$here/guest-netdevsim-lease.sh" ]; then
+	# shellcheck source=guest-netdevsim-lease.sh
+	. "$here/guest-netdevsim-lease.sh"
 fi
 
 echo "1..$n"
