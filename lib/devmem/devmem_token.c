@@ -193,10 +193,53 @@ static uintptr_t token_take_back(struct devmem_token_table *t, uint32_t token)
 	return ref;
 }
 
+/* Take back tokens [from, to), all below the capacity; how many were lent. Lock held. */
+static uint32_t token_run_take_back(struct devmem_token_table *t, uint32_t from, uint32_t to)
+{
+	uint32_t tok, freed = 0;
+
+	for (tok = from; tok < to; tok++) {
+		uintptr_t slot = token_take_back(t, tok);
+
+		if (slot) {
+			token_slot_release(slot);
+			freed++;
+		}
+	}
+	return freed;
+}
+
+/*
+ * Take back tokens start, start + 1, ... (count of them; the numbers wrap past 2^32
+ * as the kernel's do). Only numbers below the capacity can be lent: those are taken
+ * back one by one, in order, and the rest are counted as bad returns in one sum, so a
+ * range of forged numbers costs its overlap with the table, not its length.
+ */
+static uint32_t token_range_take_back(struct devmem_token_table *t, uint32_t start,
+				      uint32_t count)
+{
+	uint32_t before_wrap = (uint32_t)0 - start;  /* numbers up to 2^32 - 1; 0: all */
+	uint32_t in_table = 0, freed = 0, n;
+
+	if (start < t->capacity) {
+		n = RTE_MIN(count, t->capacity - start);
+		freed += token_run_take_back(t, start, start + n);
+		in_table += n;
+	}
+	if (start != 0 && count > before_wrap) {
+		n = RTE_MIN(count - before_wrap, t->capacity);
+		freed += token_run_take_back(t, 0, n);
+		in_table += n;
+	}
+	t->stats.bad_returns += count - in_table;
+	return freed;
+}
+
 int devmem_dontneed(struct devmem_token_table *t, const struct devmem_token_range *ranges,
 		    unsigned int nb_ranges)
 {
-	unsigned int i, examined = 0;
+	unsigned int i;
+	uint32_t examined = 0;
 	int freed = 0;
 
 	if (!t || (!ranges && nb_ranges))
@@ -206,22 +249,15 @@ int devmem_dontneed(struct devmem_token_table *t, const struct devmem_token_rang
 				   DEVMEM_DONTNEED_MAX_RANGES);
 	rte_spinlock_lock(&t->lock);
 	for (i = 0; i < nb_ranges; i++) {
-		uint32_t j;
-
 		/* Like the kernel, every token looked at counts toward the per-call cap. */
-		for (j = 0; j < ranges[i].token_count; j++) {
-			uintptr_t slot;
+		uint32_t look = RTE_MIN(ranges[i].token_count,
+					DEVMEM_DONTNEED_MAX_FRAGS - examined);
 
-			if (++examined > DEVMEM_DONTNEED_MAX_FRAGS)
-				goto out;
-			slot = token_take_back(t, ranges[i].token_start + j);
-			if (slot) {
-				token_slot_release(slot);
-				freed++;
-			}
-		}
+		freed += (int)token_range_take_back(t, ranges[i].token_start, look);
+		examined += look;
+		if (look < ranges[i].token_count)
+			break;
 	}
-out:
 	rte_spinlock_unlock(&t->lock);
 	return freed;
 }

@@ -124,6 +124,37 @@ static void test_limits_128_ranges_1024_frags(void **state)
 	assert_int_equal(devmem_dontneed(table, NULL, 0), 0);
 }
 
+/*
+ * Ranges that run past the table or wrap past 2^32: the numbers below the capacity are
+ * taken back, every other number is a bad return, and numbers outside the table still
+ * count toward the 1024 looked at per call.
+ */
+static void test_ranges_past_the_table_and_wrapping(void **state)
+{
+	static struct devmem_frag frags[8];
+	struct devmem_token_range r[2];
+	struct devmem_token_stats ts;
+
+	(void)state;
+	grant_n(8, frags);                                   /* tokens 0..7 */
+	r[0] = (struct devmem_token_range){ UINT32_MAX - 1, 4 }; /* 2^32-2, 2^32-1, 0, 1 */
+	assert_int_equal(devmem_dontneed(table, r, 1), 2);
+	devmem_token_get_stats(table, &ts);
+	assert_int_equal(ts.returned, 2);
+	assert_int_equal(ts.bad_returns, 2);
+	r[0] = (struct devmem_token_range){ 4090, 20 };      /* 4090..4095 in the table */
+	assert_int_equal(devmem_dontneed(table, r, 1), 0);
+	devmem_token_get_stats(table, &ts);
+	assert_int_equal(ts.bad_returns, 2 + 20);
+	/* 1000 forged numbers use up the cap: only tokens 2..25 of the next range are looked at. */
+	r[0] = (struct devmem_token_range){ 100000, 1000 };
+	r[1] = (struct devmem_token_range){ 2, UINT32_MAX };
+	assert_int_equal(devmem_dontneed(table, r, 2), 6);   /* 2..7 were lent */
+	devmem_token_get_stats(table, &ts);
+	assert_int_equal(ts.held, 0);
+	assert_int_equal(ts.bad_returns, 2 + 20 + 1000 + 18);
+}
+
 static void test_full_table_refuses(void **state)
 {
 	struct devmem_token_table *small;
@@ -173,6 +204,7 @@ int main(void)
 		T(test_dontneed_returns_count_freed),
 		T(test_forged_and_double_returns_free_nothing),
 		T(test_limits_128_ranges_1024_frags),
+		T(test_ranges_past_the_table_and_wrapping),
 		T(test_full_table_refuses),
 		T(test_fragments_share_chunk_across_tokens),
 	};

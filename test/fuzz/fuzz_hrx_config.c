@@ -112,8 +112,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 8192)
 		return 0;
-	FZ_CHECK(ftruncate(cfg_fd, 0) == 0 && pwrite(cfg_fd, data, file_len, 0) ==
-		 (ssize_t)file_len, "memfd write");
+	/* Overwrite, then cut: emptying the memfd first freed and refaulted its pages per input. */
+	FZ_CHECK(pwrite(cfg_fd, data, file_len, 0) == (ssize_t)file_len &&
+		 ftruncate(cfg_fd, (off_t)file_len) == 0, "memfd write");
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", cfg_fd);
 	buf = malloc(size + 1);
 	FZ_CHECK(buf != NULL, "malloc");

@@ -214,29 +214,36 @@ static uint32_t pick_count(struct input *in)
 	}
 }
 
-/* What devmem_dontneed must do: walk every range, at most 1024 tokens looked at in all. */
+/*
+ * What devmem_dontneed must do: walk every range, at most 1024 tokens looked at in all.
+ * The model counts instead of walking: of the tokens a range looks at, only those
+ * below the capacity can be lent, so it visits those (at most 64) and books the rest
+ * as bad returns in one sum. Walking 1024 numbers per range here, beside the
+ * library's own walk, was half of what an input cost.
+ */
 static int model_dontneed(struct model *m, const struct devmem_token_range *r, unsigned int n)
 {
 	unsigned int i, examined = 0;
 	int freed = 0;
 
 	for (i = 0; i < n; i++) {
-		uint32_t j;
+		uint32_t look = RTE_MIN(r[i].token_count, DEVMEM_DONTNEED_MAX_FRAGS - examined);
+		uint32_t tok, hits = 0;
 
-		for (j = 0; j < r[i].token_count; j++) {
-			uint32_t tok = r[i].token_start + j;
-
-			if (++examined > DEVMEM_DONTNEED_MAX_FRAGS)
-				return freed;
-			if (tok < m->capacity && m->lent[tok]) {
-				m->lent[tok] = false;
-				m->held--;
-				m->returned++;
-				freed++;
-			} else {
-				m->bad_returns++;
-			}
+		/* Tokens start..start + look - 1, wrapping past 2^32 as the library's do. */
+		for (tok = 0; tok < m->capacity; tok++) {
+			if ((uint32_t)(tok - r[i].token_start) >= look || !m->lent[tok])
+				continue;
+			m->lent[tok] = false;
+			hits++;
 		}
+		m->held -= hits;
+		m->returned += hits;
+		m->bad_returns += look - hits;
+		freed += (int)hits;
+		examined += look;
+		if (look < r[i].token_count)
+			return freed;           /* the cap stopped the walk inside this range */
 	}
 	return freed;
 }

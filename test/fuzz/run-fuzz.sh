@@ -64,6 +64,14 @@ echo "run-fuzz: $target: replaying $(ls "$kept" | wc -l) kept inputs"
 echo "run-fuzz: $target: fuzzing for ${seconds} s (new inputs in $work)"
 fork=()
 [ "$jobs" -gt 0 ] && fork=(-fork="$jobs" -ignore_crashes=0)
+# A long run's whole log (pulse lines: executions so far and the rate) is kept, so it can be
+# watched with tail -f while it runs.
+log=/dev/null
+if [ "$long" = 1 ]; then
+	log=$top/build-fuzz/fuzz-logs/$target.log
+	mkdir -p "${log%/*}"
+	echo "run-fuzz: $target: full log in $log"
+fi
 "$bin" "${common[@]}" "${fork[@]}" -max_total_time="$seconds" -runs="$runs" "${extra[@]}" "$work" "$kept" 2>&1 |
-	grep -vE '^#[0-9]+\s+(NEW|REDUCE|pulse)' | tail -n 25
+	tee "$log" | grep -vE '^#[0-9]+\s+(NEW|REDUCE|pulse)' | tail -n 25
 exit "${PIPESTATUS[0]}"
