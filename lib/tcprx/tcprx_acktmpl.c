@@ -11,6 +11,8 @@
  * (out-of-order data, D-SACK) has options of another length: it takes the
  * general path in tcprx_output.c, and the template serves again after it.
  */
+#include <assert.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -21,11 +23,23 @@
 
 #include "tcprx_private.h"
 
+/*
+ * Not packed: DPDK 24.11 gives the IPv4 header 2-byte alignment (packing
+ * around it is a -Werror=packed-not-aligned failure) and 25.11 drops the
+ * trailing __rte_packed form. The members need no padding in any release
+ * (20 + 20 + 12 bytes, at most 2-byte aligned), which the asserts hold.
+ */
 struct ack_hdrs {
 	struct rte_ipv4_hdr ip;
 	struct rte_tcp_hdr th;
 	uint8_t opt[TCPRX_TS_OPTION_LEN];
-} __rte_packed;
+};
+static_assert(offsetof(struct ack_hdrs, th) == sizeof(struct rte_ipv4_hdr),
+	      "no padding between the IPv4 and TCP headers");
+static_assert(sizeof(struct ack_hdrs) ==
+	      sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + TCPRX_TS_OPTION_LEN,
+	      "no padding after the options");
+static_assert(_Alignof(struct ack_hdrs) <= 2, "the template sits 2-byte aligned after L2");
 
 static uint32_t sum_words(const void *p, size_t len)
 {
