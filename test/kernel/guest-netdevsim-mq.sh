@@ -66,8 +66,18 @@ mq_send_bg() { # name, port, bytes
 }
 
 # mq_finish NAME WHAT: wait for both ends, fold the receiver's TAP.
+# A stream that stalls is killed after 180 s and fails its case, so one
+# stuck flow cannot hold the whole tier until QEMU's timeout.
 mq_finish() {
-	local name=$1 what=$2 rxrc txrc
+	local name=$1 what=$2 rxrc txrc i
+	for i in $(seq 1800); do
+		kill -0 $mq_rxpid 2>/dev/null || kill -0 $mq_txpid 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 $mq_rxpid 2>/dev/null || kill -0 $mq_txpid 2>/dev/null; then
+		fail "devmem_rx stream ($what): still running after 180 s, killed"
+		kill $mq_txpid $mq_rxpid 2>/dev/null
+	fi
 	wait $mq_txpid
 	txrc=$?
 	wait $mq_rxpid
@@ -87,6 +97,20 @@ mq_stream() {
 	fi
 	mq_send_bg "$1" "$2" $mq_bytes
 	mq_finish "$1" "$5"
+}
+
+# pace_sender on|off: a token bucket (80 Mbit/s) on the sender's port for
+# the two mid-stream cases. Unpaced, a quiet host moved the whole stream
+# in less time than the few `ip netns exec` samples below take under TCG,
+# so the receiver had finished before the event "mid-stream" happened.
+pace_sender() {
+	if [ "$1" = on ]; then
+		kmod sch_tbf &&
+			ip netns exec nsim-mtx tc qdisc replace dev "$mq_tx" root tbf \
+				rate 80mbit burst 256kb latency 200ms
+	else
+		ip netns exec nsim-mtx tc qdisc del dev "$mq_tx" root 2>/dev/null || true
+	fi
 }
 
 # wait_mid_stream WHAT: wait until 2 MiB more have reached the receiving
@@ -162,6 +186,7 @@ mq_ifdown() {
 	steer $port $mq_bound || { fail "ntuple rule steering port $port"; return; }
 	mq_listen ifdown $port $((3 * mq_bytes)) dmabuf ||
 		{ fail "ifdown: receiver did not start"; return; }
+	pace_sender on || comment <<<"no tbf: the ifdown case runs unpaced"
 	mq_send_bg ifdown $port $((3 * mq_bytes))
 	wait_mid_stream "ifdown"
 	check "ifdown of the receiving port mid-stream while bound" \
@@ -169,6 +194,7 @@ mq_ifdown() {
 	sleep 0.3
 	check "ifup again" ip -n nsim-mrx link set "$mq_rx" up
 	mq_finish ifdown "across ifdown/ifup"
+	pace_sender off
 }
 
 # del_device of the receiving port in the middle of a bound stream: the
@@ -178,6 +204,7 @@ mq_del_device() {
 	steer $port $mq_bound || { fail "ntuple rule steering port $port"; return; }
 	mq_listen deldev $port $((8 * mq_bytes)) any ||
 		{ fail "del_device: receiver did not start"; return; }
+	pace_sender on || comment <<<"no tbf: the del_device case runs unpaced"
 	mq_send_bg deldev $port $((8 * mq_bytes))
 	wait_mid_stream "del_device"
 	timeout 30 sh -c 'echo 14 >/sys/bus/netdevsim/del_device'
@@ -191,6 +218,7 @@ mq_del_device() {
 	wait $mq_txpid 2>/dev/null
 	wait $mq_rxpid 2>/dev/null
 	sed 's/^/# receiver: /' /run/mq_deldev_rx.out | grep -v '^# receiver: \(ok\|not ok\|1\.\.\)'
+	pace_sender off
 }
 
 mq_warnings() {

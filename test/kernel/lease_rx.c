@@ -4,7 +4,7 @@
  * /dev/netdevsim_lease uAPI) from the process that leases a queue. The
  * QEMU tier runs it in the receiving port's network namespace; frames come
  * from the peer port, sent here through AF_PACKET in the sender's
- * namespace and steered to the leased queue by the guest script's tc rule.
+ * namespace and steered to the leased queue by the guest script's ntuple rule.
  *
  *   lease_rx RXIF QUEUE PORT TXNETNS TXIF [ONEQ_IF]
  *
