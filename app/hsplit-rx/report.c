@@ -196,9 +196,9 @@ static void summary_text(const struct hrx_run *run, double elapsed)
 	       g->rst_out);
 	printf("  %-34s %" PRIu64 " SYNs, %" PRIu64 " dropped (table full), %" PRIu64
 	       " (half-open bound); cookies %" PRIu64 " sent, %" PRIu64 " validated, %" PRIu64
-	       " rejected; %" PRIu64 " half-open evicted\n", "handshakes", g->syn_in,
+	       " rejected\n", "handshakes", g->syn_in,
 	       g->conn_table_full, g->half_open_drops, g->syncookies_sent, g->syncookies_validated,
-	       g->syncookies_rejected, g->half_open_evicted);
+	       g->syncookies_rejected);
 	printf("  %-34s %" PRIu64 " bad, %" PRIu64 " unknown; %" PRIu64 " malformed, %" PRIu64
 	       " not ours, %" PRIu64 " other VLAN\n", "checksums (device) / frames", g->csum_bad,
 	       g->csum_unknown, g->malformed, g->not_ours, g->other_vlan);
@@ -240,14 +240,14 @@ static void json_tcprx(const struct tcprx_stats *g)
 	       ",\"half_open_drops\":%" PRIu64 ",\"backlog_drops\":%" PRIu64
 	       ",\"conn_table_full\":%" PRIu64 ",\"syncookies_sent\":%" PRIu64
 	       ",\"syncookies_validated\":%" PRIu64 ",\"syncookies_rejected\":%" PRIu64
-	       ",\"half_open_evicted\":%" PRIu64 ",\"half_open_timeouts\":%" PRIu64
+	       ",\"half_open_timeouts\":%" PRIu64
 	       ",\"established\":%" PRIu64 ",\"time_wait_segs\":%" PRIu64 ",\"closed\":%" PRIu64,
 	       g->frames_in, g->frames_out, g->tx_drops, g->arp_replies, g->nd_replies, g->not_ours,
 	       g->other_vlan, g->malformed, g->bad_options, g->ip_fragments, g->csum_bad, g->csum_unknown,
 	       g->csum_sw_bad, g->rst_out, g->rst_in, g->rst_ignored, g->syn_in, g->synack_out,
 	       g->synack_retrans, g->half_open_drops, g->backlog_drops, g->conn_table_full,
 	       g->syncookies_sent, g->syncookies_validated, g->syncookies_rejected,
-	       g->half_open_evicted, g->half_open_timeouts, g->established, g->time_wait_segs, g->closed);
+	       g->half_open_timeouts, g->established, g->time_wait_segs, g->closed);
 }
 
 static void summary_json(const struct hrx_run *run, double elapsed)

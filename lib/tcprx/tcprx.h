@@ -87,7 +87,8 @@ struct tcprx_config {
 	bool tx_vlan_insert;
 
 	uint32_t max_conns;           /* connections incl. half-open and TIME-WAIT; 0 = 1024 */
-	uint32_t max_half_open;       /* SYN-RECEIVED bound; 0 = 128. Beyond: SYN cookies */
+	/* SYN-RECEIVED bound; 0 = 128; with SYN cookies at most max_conns / 2 */
+	uint32_t max_half_open;
 	/* established, not yet accepted; SYNs beyond are dropped; 0 = max_conns */
 	uint32_t accept_backlog;
 	uint32_t max_ooo;             /* out-of-order records per connection; 0 = rcv_chunks */
@@ -106,11 +107,11 @@ struct tcprx_config {
 	uint8_t wscale;
 	bool no_sack;                 /* do not agree to SACK */
 	/*
-	 * SYN cookies (RFC 4987) answer SYNs when max_half_open or max_conns is
-	 * reached, as long as the cookie's ACK would find a slot: a free one, or
-	 * that of a half-open connection whose SYN-ACK went unanswered for a
-	 * retransmission timeout, which it takes. Otherwise (a table full of
-	 * live connections), and always with true, such SYNs are dropped
+	 * SYN cookies (RFC 4987) answer SYNs when max_half_open is reached, as
+	 * long as the table has a free slot for the cookie's ACK (half-opens fill
+	 * at most half of it). No half-open is ever given up for a cookie: on a
+	 * lossy wire its client may be established already, and would be reset.
+	 * With a full table, and always with true, such SYNs are dropped
 	 * (half_open_drops, conn_table_full) and the client's retry may find room.
 	 */
 	bool no_syncookies;
@@ -295,7 +296,6 @@ struct tcprx_stats {
 	 * one whose SYN-ACK agreed to timestamps but no TS option (dropped)
 	 */
 	uint64_t syncookies_rejected;
-	uint64_t half_open_evicted; /* unanswered half-open freed for a validated cookie */
 	uint64_t half_open_timeouts;
 	uint64_t established;
 	uint64_t time_wait_segs;    /* late segments answered in TIME-WAIT */

@@ -143,6 +143,14 @@ static void config_defaults(struct tcprx *rx)
 
 	c->max_conns = or_default(c->max_conns, DEFAULT_MAX_CONNS);
 	c->max_half_open = or_default(c->max_half_open, DEFAULT_MAX_HALF_OPEN);
+	/*
+	 * With SYN cookies, half-opens may fill at most half the table: the
+	 * rest stays free for the ACKs of cookies, so a flood cannot starve
+	 * legitimate clients and no handshake in flight is ever given up for a
+	 * cookie's. Without cookies the bound is the caller's to choose.
+	 */
+	if (!c->no_syncookies && c->max_half_open > c->max_conns / 2)
+		c->max_half_open = RTE_MAX(c->max_conns / 2, 1u);
 	c->accept_backlog = or_default(c->accept_backlog, c->max_conns);
 	c->rcv_chunks = or_default(c->rcv_chunks, DEFAULT_RCV_CHUNKS);
 	/* A whole window may arrive out of order behind one loss: room for all of it. */

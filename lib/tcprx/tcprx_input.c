@@ -71,10 +71,10 @@ static void passive_open(struct tcprx *rx, const struct tcprx_seg *seg)
 	if (rx->nb_half_open >= rx->cfg.max_half_open || rx->nb_conns >= rx->cfg.max_conns) {
 		if (!rx->cfg.no_syncookies && tcprx_syncookie_room(rx))
 			tcprx_syncookie_send(rx, seg);
-		else if (rx->nb_half_open >= rx->cfg.max_half_open)
-			rx->st.half_open_drops++;
+		else if (rx->nb_conns >= rx->cfg.max_conns)
+			rx->st.conn_table_full++; /* the table, whatever else is reached too */
 		else
-			rx->st.conn_table_full++;
+			rx->st.half_open_drops++;
 		return;
 	}
 	c = tcprx_conn_new(rx, seg);

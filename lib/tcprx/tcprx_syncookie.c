@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * SYN cookies (RFC 4987 §3.6): when the half-open bound or the connection
- * table is full, the SYN-ACK's sequence number carries what the connection
- * needs, and no state is kept until the peer's ACK proves the handshake.
- * That ACK's connection may take the slot of a half-open one whose SYN-ACK
- * went unanswered (tcprx_syncookie_room); a table full of live connections
- * sends no cookies.
+ * SYN cookies (RFC 4987 §3.6): when the half-open bound is reached, the
+ * SYN-ACK's sequence number carries what the connection needs, and no state
+ * is kept until the peer's ACK proves the handshake. The ACK takes a free
+ * slot of the table (half-opens fill at most half of it); a full table
+ * sends no cookies (tcprx_syncookie_room).
  *
  * Our ISS as a cookie, 32 bits:
  *   31..30  the cookie clock (64-second periods) mod 4
@@ -223,45 +222,19 @@ void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg)
 }
 
 /*
- * The half-open connection a validated cookie may take the slot of: one
- * whose SYN-ACK went unanswered for a whole retransmission timeout. A
- * client answers within a round trip, so what a flood left is old, and a
- * handshake still in flight is never cut (its ACK would find no connection
- * and be reset). Linux likewise keeps its "young" requests (no SYN-ACK
- * resent yet) when it must shed some. The list is in the order the SYNs
- * came and every entry has the same timeout: the first is the oldest.
- */
-static struct tcprx_conn *evictable_half_open(const struct tcprx *rx)
-{
-	struct tcprx_conn *oldest = TAILQ_FIRST(&rx->half_open);
-
-	return oldest != NULL && oldest->retries > 0 ? oldest : NULL;
-}
-
-/*
- * Would the ACK of a cookie sent now find a slot? Yes while the table has
- * room (only the half-open bound was reached) or holds an unanswered
- * half-open to give up. A table full of synchronized connections is full:
- * a cookie's ACK would find no slot, and the client, established on its
- * side, would be reset on its next segment (only the first one, SEQ =
- * ISN + 1, can carry a cookie back). The caller drops that SYN, counted;
- * the client's retransmitted SYN finds room when some is made.
+ * Would the ACK of a cookie sent now find a slot? Only while the table has
+ * room: half-opens fill at most half of it (config_defaults), so a flood
+ * leaves room. A half-open is never given up for a cookie, even one whose
+ * SYN-ACK went unanswered for a retransmission timeout: on a lossy wire its
+ * client's ACK may have been lost, the client is established on its side,
+ * and its next segment (which cannot carry a cookie back) would be reset.
+ * A 10-minute soak with such evictions reset two clients that way. A table
+ * full of connections is full: the caller drops the SYN, counted, and the
+ * client's retransmitted SYN finds room when some is made.
  */
 bool tcprx_syncookie_room(const struct tcprx *rx)
 {
-	return rx->nb_conns < rx->cfg.max_conns || evictable_half_open(rx) != NULL;
-}
-
-/* A proven handshake beats an unanswered one: free the oldest if it is old. */
-static bool evict_half_open(struct tcprx *rx)
-{
-	struct tcprx_conn *oldest = evictable_half_open(rx);
-
-	if (oldest == NULL)
-		return false;
-	rx->st.half_open_evicted++;
-	tcprx_conn_free(oldest);
-	return true;
+	return rx->nb_conns < rx->cfg.max_conns;
 }
 
 /* The connection's options as the cookie (and the ACK's timestamp) carried them. */
@@ -289,8 +262,8 @@ static void cookie_options(struct tcprx_conn *c, const struct tcprx_seg *seg,
 
 /*
  * A connection for the ACK of a cookie SYN-ACK, in SYN-RECEIVED on the
- * half-open list (the caller's rules take it to ESTABLISHED). A full table
- * gives up its oldest half-open slot. NULL when there is no room.
+ * half-open list (the caller's rules take it to ESTABLISHED). NULL when
+ * there is no room (the table filled since the cookie went out).
  */
 static struct tcprx_conn *cookie_open(struct tcprx *rx, const struct tcprx_seg *seg,
 				      const struct tcprx_cookie *ck)
@@ -301,7 +274,7 @@ static struct tcprx_conn *cookie_open(struct tcprx *rx, const struct tcprx_seg *
 		rx->st.backlog_drops++;
 		return NULL;
 	}
-	if (rx->nb_conns >= rx->cfg.max_conns && !evict_half_open(rx)) {
+	if (rx->nb_conns >= rx->cfg.max_conns) {
 		rx->st.conn_table_full++;
 		return NULL;
 	}

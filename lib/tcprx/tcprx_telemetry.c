@@ -83,7 +83,6 @@ static int telemetry_stats(const char *cmd __rte_unused, const char *params, str
 	STAT(backlog_drops); STAT(conn_table_full); STAT(half_open_timeouts); STAT(established);
 	STAT(time_wait_segs); STAT(closed); STAT(conns); STAT(half_open);
 	STAT(syncookies_sent); STAT(syncookies_validated); STAT(syncookies_rejected);
-	STAT(half_open_evicted);
 	return 0;
 }
 
