@@ -32,6 +32,14 @@ struct fast_seg {
 	bool has_ts;
 };
 
+/* An untagged IPv4 connection with this 4-tuple (ports: remote << 16 | local). */
+static inline bool key4_matches(const struct tcprx_conn *c, uint32_t laddr, uint32_t raddr,
+				uint32_t ports)
+{
+	return c->key_ports == ports && c->key_raddr4 == raddr && c->key_laddr4 == laddr &&
+	       c->key_v4 && c->vlan == 0;
+}
+
 /*
  * The one-entry cache, then the hash. A cached pointer is never stale: a
  * connection clears it when it is freed (tcprx_conn_free).
@@ -42,15 +50,13 @@ static struct tcprx_conn *fast_lookup(struct tcprx *rx, uint32_t laddr, uint32_t
 	struct tcprx_conn *c = rx->last_hit;
 	uint32_t b;
 
-	if (c != NULL && c->key_ports == ports && c->key_raddr4 == raddr &&
-	    c->key_laddr4 == laddr && c->key_v4 && c->vlan == 0)
+	if (c != NULL && key4_matches(c, laddr, raddr, ports))
 		return c;
 	/* the lookahead hashed this frame already (tcprx_fast_bucket_prefetch) */
 	b = rx->lookahead_bucket ? rx->lookahead_bucket - 1 :
 				   tcprx_hash4(rx, laddr, raddr, ports) & rx->bucket_mask;
 	for (c = rx->buckets[b]; c != NULL; c = c->hash_next)
-		if (c->key_ports == ports && c->key_raddr4 == raddr && c->key_laddr4 == laddr &&
-		    c->key_v4 && c->vlan == 0) {
+		if (key4_matches(c, laddr, raddr, ports)) {
 			rx->last_hit = c;
 			return c;
 		}
