@@ -80,6 +80,11 @@ struct hsplit_pkt {
 
 /* Fills pkt; -EINVAL for a frame shorter than an Ethernet header. */
 int hsplit_parse_frame(const uint8_t *frame, uint32_t len, struct hsplit_pkt *pkt);
+/*
+ * The one's-complement sum of len bytes added to sum, as __rte_raw_cksum()
+ * computes it (same result, fewer additions): fold with __rte_raw_cksum_reduce().
+ */
+uint32_t hsplit_csum_sum(const void *buf, uint32_t len, uint32_t sum);
 /* The RTE_PTYPE_L2_* of a frame with these tags (after a strip, of what is left). */
 uint32_t hsplit_l2_ptype(uint8_t vlan_tags, uint16_t outer_tpid, uint16_t ether_type);
 

@@ -44,6 +44,51 @@ static uint32_t ipv6_ext_len(uint8_t nh, const uint8_t *h)
 	return ((uint32_t)h[1] + 1) * 8;
 }
 
+/*
+ * The one's-complement sum of the Internet checksum, eight bytes a step.
+ * Adding 32-bit words into 64-bit accumulators and folding the carries back
+ * at the end gives the same 16-bit sum as adding 16-bit words (RFC 1071's
+ * "parallel summation": 2^16 and 2^32 are both 1 modulo 0xffff), in a
+ * quarter of the additions; the tail is summed as __rte_raw_cksum() does,
+ * so the result plugs into __rte_raw_cksum_reduce(). This loop is most of
+ * what the emulated NIC spends on a full-sized frame.
+ */
+uint32_t hsplit_csum_sum(const void *buf, uint32_t len, uint32_t sum)
+{
+	const uint8_t *p = buf;
+	uint64_t a = sum, b = 0, c = 0, d = 0;
+	uint32_t w[4];
+	uint16_t h;
+
+	for (; len >= sizeof(w); len -= sizeof(w), p += sizeof(w)) {
+		memcpy(w, p, sizeof(w));
+		a += w[0];
+		b += w[1];
+		c += w[2];
+		d += w[3];
+	}
+	for (; len >= sizeof(w[0]); len -= sizeof(w[0]), p += sizeof(w[0])) {
+		memcpy(w, p, sizeof(w[0]));
+		a += w[0];
+	}
+	if (len >= sizeof(h)) {
+		memcpy(&h, p, sizeof(h));
+		a += h;
+		p += sizeof(h);
+		len -= sizeof(h);
+	}
+	if (len != 0) {
+		h = 0;
+		memcpy(&h, p, 1);
+		a += h;
+	}
+	a = (a & 0xffffffffu) + (a >> 32) + (b & 0xffffffffu) + (b >> 32) +
+	    (c & 0xffffffffu) + (c >> 32) + (d & 0xffffffffu) + (d >> 32);
+	a = (a & 0xffffffffu) + (a >> 32);
+	a = (a & 0xffffffffu) + (a >> 32);
+	return (uint32_t)a;
+}
+
 static uint64_t l4_csum_flags(const uint8_t *l3, bool ipv6, const uint8_t *l4, uint32_t l4_bytes,
 			      uint8_t proto)
 {
@@ -78,7 +123,7 @@ static uint64_t l4_csum_flags(const uint8_t *l3, bool ipv6, const uint8_t *l4, u
 		RTE_BUILD_BUG_ON(sizeof(ph) != 12);
 		sum = __rte_raw_cksum(&ph, sizeof(ph), 0);
 	}
-	sum = __rte_raw_cksum(l4, l4_bytes, sum);
+	sum = hsplit_csum_sum(l4, l4_bytes, sum);
 	folded = __rte_raw_cksum_reduce(sum);
 	return folded == 0xffff ? RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
 }
