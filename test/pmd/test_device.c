@@ -426,6 +426,35 @@ static void test_csum_sum_matches_reference(void **state)
 	frame[flen - 700] ^= 0x10;
 	assert_int_equal(hsplit_parse_frame(frame, flen, &pkt), 0);
 	assert_int_equal(pkt.csum_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK, RTE_MBUF_F_RX_L4_CKSUM_BAD);
+	assert_false(pkt.l4_csum_given);
+}
+
+/*
+ * A checksum status from the backend replaces the L4 sum (the frame above,
+ * corrupted, then reads GOOD: the backend's word is taken), never the IPv4
+ * header check; UNKNOWN sums as before.
+ */
+static void test_csum_from_backend(void **state)
+{
+	struct frame_spec s = { .proto = IPPROTO_TCP, .sport = 1, .dport = 2, .payload = 1448 };
+	uint8_t frame[2048];
+	struct hsplit_pkt pkt;
+	uint32_t flen = build_frame(&s, frame);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + 14);
+
+	(void)state;
+	frame[flen - 1] ^= 0x01;
+	assert_int_equal(hsplit_parse_frame_csum(frame, flen, HSPLIT_FRAME_CSUM_UNKNOWN, &pkt), 0);
+	assert_int_equal(pkt.csum_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK, RTE_MBUF_F_RX_L4_CKSUM_BAD);
+	assert_false(pkt.l4_csum_given);
+	assert_int_equal(hsplit_parse_frame_csum(frame, flen, HSPLIT_FRAME_CSUM_VERIFIED, &pkt), 0);
+	assert_int_equal(pkt.csum_flags, RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	assert_true(pkt.l4_csum_given);
+	assert_int_equal(hsplit_parse_frame_csum(frame, flen, HSPLIT_FRAME_CSUM_LOCAL, &pkt), 0);
+	assert_int_equal(pkt.csum_flags, RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	ip->hdr_checksum ^= 0x0100;
+	assert_int_equal(hsplit_parse_frame_csum(frame, flen, HSPLIT_FRAME_CSUM_VERIFIED, &pkt), 0);
+	assert_int_equal(pkt.csum_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK, RTE_MBUF_F_RX_IP_CKSUM_BAD);
 }
 
 /* The frame as the strip leaves it: the outer tag (4 bytes after the MACs) removed. */
@@ -630,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_ntuple_steering),
 		cmocka_unit_test(test_parser_cases),
 		cmocka_unit_test(test_csum_sum_matches_reference),
+		cmocka_unit_test(test_csum_from_backend),
 		cmocka_unit_test(test_vlan_strip),
 		cmocka_unit_test(test_vlan_strip_length_split),
 		cmocka_unit_test(test_multicast_filter),

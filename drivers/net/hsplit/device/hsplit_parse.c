@@ -161,6 +161,13 @@ static int parse_l4(const uint8_t *l3, const uint8_t *l4, uint32_t l4_bytes, str
 		return 0;
 	}
 	pkt->l4_ok = true;
+	if (pkt->l4_csum != HSPLIT_FRAME_CSUM_UNKNOWN) {
+		pkt->l4_csum_given = true;
+		/* LOCAL too: the kernel's own receive path counts a CHECKSUM_PARTIAL skb
+		 * as verified (skb_csum_unnecessary), and so does this device. */
+		pkt->csum_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		return 0;
+	}
 	pkt->csum_flags |= l4_csum_flags(l3, pkt->ipv6, l4, l4_bytes, pkt->l4_proto);
 	return 0;
 }
@@ -300,9 +307,16 @@ uint32_t hsplit_l2_ptype(uint8_t vlan_tags, uint16_t outer_tpid, uint16_t ether_
 /* Fills pkt; -EINVAL for a frame shorter than an Ethernet header (see hsplit_hw.h). */
 int hsplit_parse_frame(const uint8_t *frame, uint32_t len, struct hsplit_pkt *pkt)
 {
+	return hsplit_parse_frame_csum(frame, len, HSPLIT_FRAME_CSUM_UNKNOWN, pkt);
+}
+
+int hsplit_parse_frame_csum(const uint8_t *frame, uint32_t len, uint8_t l4_csum,
+			    struct hsplit_pkt *pkt)
+{
 	uint16_t type;
 
 	memset(pkt, 0, offsetof(struct hsplit_pkt, src4));
+	pkt->l4_csum = l4_csum;
 	if (len < sizeof(struct rte_ether_hdr))
 		return -EINVAL;
 	type = parse_l2(frame, len, pkt);
