@@ -10,6 +10,10 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -45,20 +49,58 @@ static uint32_t ipv6_ext_len(uint8_t nh, const uint8_t *h)
 }
 
 /*
- * The one's-complement sum of the Internet checksum, eight bytes a step.
- * Adding 32-bit words into 64-bit accumulators and folding the carries back
- * at the end gives the same 16-bit sum as adding 16-bit words (RFC 1071's
- * "parallel summation": 2^16 and 2^32 are both 1 modulo 0xffff), in a
- * quarter of the additions; the tail is summed as __rte_raw_cksum() does,
- * so the result plugs into __rte_raw_cksum_reduce(). This loop is most of
- * what the emulated NIC spends on a full-sized frame.
+ * The one's-complement sum of the Internet checksum, 16 bytes a step. The
+ * sum is the same whatever the width of the words added, as long as the
+ * carries are folded back at the end (RFC 1071's "parallel summation": 2^16
+ * and 2^32 are both 1 modulo 0xffff). With SSE2, eight 16-bit words are
+ * widened into 32-bit lanes and added at once; elsewhere, 32-bit words go
+ * into 64-bit accumulators. The tail is summed as __rte_raw_cksum() does, so
+ * the result plugs into __rte_raw_cksum_reduce(). This loop is most of what
+ * the emulated NIC spends on a full-sized frame.
  */
-uint32_t hsplit_csum_sum(const void *buf, uint32_t len, uint32_t sum)
+#ifdef __SSE2__
+/* A 32-bit lane holds 65,537 words of 0xffff: fold well before (two words a step). */
+#define CSUM_BLOCK_STEPS 4096u
+
+static inline __m128i csum_add16(__m128i acc, __m128i v, __m128i zero)
 {
-	const uint8_t *p = buf;
-	uint64_t a = sum, b = 0, c = 0, d = 0;
-	uint32_t w[4];
-	uint16_t h;
+	return _mm_add_epi32(acc, _mm_add_epi32(_mm_unpacklo_epi16(v, zero),
+						_mm_unpackhi_epi16(v, zero)));
+}
+
+static uint64_t csum_sum_blocks(const uint8_t **pp, uint32_t *lenp)
+{
+	const __m128i zero = _mm_setzero_si128();
+	const uint8_t *p = *pp;
+	uint32_t len = *lenp, pairs, i, lanes[4];
+	uint64_t sum = 0;
+
+	/* Two accumulators, 32 bytes a step; each lane takes two words a step. */
+	while (len >= 32) {
+		__m128i a = zero, b = zero;
+
+		pairs = RTE_MIN(len / 32, CSUM_BLOCK_STEPS);
+		for (i = 0; i < pairs; i++, p += 32) {
+			a = csum_add16(a, _mm_loadu_si128((const __m128i *)(const void *)p), zero);
+			b = csum_add16(b, _mm_loadu_si128((const __m128i *)(const void *)(p + 16)),
+				       zero);
+		}
+		len -= pairs * 32;
+		_mm_storeu_si128((__m128i *)(void *)lanes, a);
+		sum += (uint64_t)lanes[0] + lanes[1] + lanes[2] + lanes[3];
+		_mm_storeu_si128((__m128i *)(void *)lanes, b);
+		sum += (uint64_t)lanes[0] + lanes[1] + lanes[2] + lanes[3];
+	}
+	*pp = p;
+	*lenp = len;
+	return sum;
+}
+#else
+static uint64_t csum_sum_blocks(const uint8_t **pp, uint32_t *lenp)
+{
+	const uint8_t *p = *pp;
+	uint32_t len = *lenp, w[4];
+	uint64_t a = 0, b = 0, c = 0, d = 0;
 
 	for (; len >= sizeof(w); len -= sizeof(w), p += sizeof(w)) {
 		memcpy(w, p, sizeof(w));
@@ -67,9 +109,23 @@ uint32_t hsplit_csum_sum(const void *buf, uint32_t len, uint32_t sum)
 		c += w[2];
 		d += w[3];
 	}
-	for (; len >= sizeof(w[0]); len -= sizeof(w[0]), p += sizeof(w[0])) {
-		memcpy(w, p, sizeof(w[0]));
-		a += w[0];
+	*pp = p;
+	*lenp = len;
+	return (a & 0xffffffffu) + (a >> 32) + (b & 0xffffffffu) + (b >> 32) +
+	       (c & 0xffffffffu) + (c >> 32) + (d & 0xffffffffu) + (d >> 32);
+}
+#endif
+
+uint32_t hsplit_csum_sum(const void *buf, uint32_t len, uint32_t sum)
+{
+	const uint8_t *p = buf;
+	uint64_t a = (uint64_t)sum + csum_sum_blocks(&p, &len);
+	uint32_t w;
+	uint16_t h;
+
+	for (; len >= sizeof(w); len -= sizeof(w), p += sizeof(w)) {
+		memcpy(&w, p, sizeof(w));
+		a += w;
 	}
 	if (len >= sizeof(h)) {
 		memcpy(&h, p, sizeof(h));
@@ -82,8 +138,6 @@ uint32_t hsplit_csum_sum(const void *buf, uint32_t len, uint32_t sum)
 		memcpy(&h, p, 1);
 		a += h;
 	}
-	a = (a & 0xffffffffu) + (a >> 32) + (b & 0xffffffffu) + (b >> 32) +
-	    (c & 0xffffffffu) + (c >> 32) + (d & 0xffffffffu) + (d >> 32);
 	a = (a & 0xffffffffu) + (a >> 32);
 	a = (a & 0xffffffffu) + (a >> 32);
 	return (uint32_t)a;
