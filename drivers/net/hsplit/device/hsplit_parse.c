@@ -49,14 +49,14 @@ static uint32_t ipv6_ext_len(uint8_t nh, const uint8_t *h)
 }
 
 /*
- * The one's-complement sum of the Internet checksum, 16 bytes a step. The
+ * The one's-complement sum of the Internet checksum, 32 bytes a step. The
  * sum is the same whatever the width of the words added, as long as the
  * carries are folded back at the end (RFC 1071's "parallel summation": 2^16
- * and 2^32 are both 1 modulo 0xffff). With SSE2, eight 16-bit words are
- * widened into 32-bit lanes and added at once; elsewhere, 32-bit words go
- * into 64-bit accumulators. The tail is summed as __rte_raw_cksum() does, so
- * the result plugs into __rte_raw_cksum_reduce(). This loop is most of what
- * the emulated NIC spends on a full-sized frame.
+ * and 2^32 are both 1 modulo 0xffff). With SSE2, 16-bit words are widened
+ * into 32-bit lanes and added eight at a time; elsewhere, 32-bit words go
+ * into 64-bit accumulators, 16 bytes a step. The tail is summed as
+ * __rte_raw_cksum() does, so the result plugs into __rte_raw_cksum_reduce().
+ * This loop is most of what the emulated NIC spends on a full-sized frame.
  */
 #ifdef __SSE2__
 /* A 32-bit lane holds 65,537 words of 0xffff: fold well before (two words a step). */
