@@ -33,9 +33,21 @@ struct rte_ether_addr;
 /* Largest frame any backend hands over (jumbo MTU 9000 + L2 + VLAN). */
 #define HSPLIT_MAX_FRAME 9216u
 
+/*
+ * What the backend knows of a received frame's TCP/UDP checksum, from the
+ * kernel that handed it over (only a backend whose ops set rx_csum fills it).
+ */
+enum hsplit_frame_csum {
+	HSPLIT_FRAME_CSUM_UNKNOWN = 0, /* nothing: the device checks it in software */
+	HSPLIT_FRAME_CSUM_VERIFIED,    /* the receiving NIC or kernel verified it */
+	HSPLIT_FRAME_CSUM_LOCAL,       /* built on this host, checksum left to offload: the
+					* field is not final, the data never crossed a wire */
+};
+
 struct hsplit_frame {
 	uint8_t *data;
 	uint32_t len;
+	uint8_t csum;            /* enum hsplit_frame_csum; rx, backends with ops->rx_csum */
 };
 
 struct hsplit_backend_ops;
@@ -75,6 +87,7 @@ enum hsplit_backend_stats_kind {
 struct hsplit_backend_ops {
 	const char *name;        /* the backend= value */
 	const char *const *keys; /* its own devargs keys, NULL-terminated (NULL: none) */
+	bool rx_csum;            /* rx_burst fills frames[].csum (else it is never read) */
 	/*
 	 * Optional: parse and check params->args against its own devargs table
 	 * without opening anything (no interface, file, port or memory): the

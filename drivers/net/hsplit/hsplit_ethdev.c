@@ -517,6 +517,7 @@ static int hsplit_probe_port(struct rte_vdev_device *vdev, const struct hsplit_d
 		goto fail;
 	/* Runts: below 60 bytes off a padded wire; a kernel link never pads. */
 	ad->hw.min_frame = hsplit_wire(ad)->wire_padded ? HSPLIT_HW_ETHER_MIN : RTE_ETHER_HDR_LEN;
+	ad->hw.csum_from_backend = !ad->args.sw_csum && hsplit_wire(ad)->ops->rx_csum;
 	ret = hsplit_devmem_probe(ad);
 	if (ret < 0)
 		goto fail;

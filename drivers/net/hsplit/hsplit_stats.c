@@ -32,6 +32,7 @@ static const struct xstat_def xstat_defs[] = {
 	PORT_XSTAT("rx_backend_frames", hw.stats.rx_backend_frames),
 	PORT_XSTAT("rx_malformed_drops", hw.stats.rx_malformed),
 	PORT_XSTAT("rx_runt_drops", hw.stats.rx_runt),
+	PORT_XSTAT("rx_csum_from_backend", hw.stats.rx_csum_backend),
 	PORT_XSTAT("rx_mac_filtered_drops", hw.stats.rx_filtered_mac),
 	PORT_XSTAT("rx_vlan_filtered_drops", hw.stats.rx_filtered_vlan),
 	PORT_XSTAT("rx_mtu_drops", hw.stats.rx_mtu),
