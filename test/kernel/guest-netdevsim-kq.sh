@@ -50,6 +50,21 @@ kq_field() { # file, name
 	grep -o "\"$2\": *[a-z0-9.]*" "$1" | head -n 1 | sed 's/.*: *//'
 }
 
+# What the kernel saw, when a transfer failed.
+kq_diagnose() {
+	{
+		echo "receiver $kq_rx:"
+		ip netns exec nsim-kqrx ethtool -S "$kq_rx" 2>&1 | grep -v ': 0$'
+		ip netns exec nsim-kqrx nstat -az 2>&1 | grep -E 'TcpIn|TcpOutRst|TcpExtListen|IpInRec' |
+			grep -v ' 0 '
+		echo "sender $kq_tx:"
+		ip netns exec nsim-kqtx ethtool -S "$kq_tx" 2>&1 | grep -v ': 0$'
+		ip netns exec nsim-kqtx nstat -az 2>&1 | grep -E 'TcpOut|TcpRetrans|TcpIn|TcpAttempt' |
+			grep -v ' 0 '
+		ip -n nsim-kqtx neigh
+	} | comment
+}
+
 # hsplit-rx on the leased queue, the kernel's TCP sending 64 MiB; tso on|off.
 kq_receive() {
 	local tso=$1 log=/run/kq-hrx-$1.json err=/run/kq-hrx-$1.err pid i rc sent
@@ -57,7 +72,7 @@ kq_receive() {
 	ip netns exec nsim-kqrx "$build/app/hsplit-rx" --no-huge -m 512 --no-pci -l 0 \
 		--file-prefix hsplit-kq-$tso -- --listen $kq_rx_ip:$kq_port --backend kq \
 		--iface "$kq_rx" --queue $kq_q --dmabuf udmabuf:size=16M --chunk 4K --verify \
-		--conns 1 --seconds 600 --interval 0 --json >"$log" 2>"$err" &
+		--conns 1 --seconds 900 --interval 5 --json >"$log" 2>"$err" &
 	pid=$!
 	for i in $(seq 1 600); do
 		grep -q 'listening on' "$err" && break
@@ -73,7 +88,14 @@ kq_receive() {
 	pass "kq tso $tso: hsplit-rx --backend kq starts on $kq_rx queue $kq_q"
 	grep -E 'backend=kq|listening on' "$err" | comment
 	sent=$(ip netns exec nsim-kqtx python3 "$build/../tools/hsplit_tools/pattern_send.py" \
-		$kq_rx_ip $kq_port --bytes $kq_bytes --timeout 300 2>&1)
+		$kq_rx_ip $kq_port --bytes $kq_bytes --timeout 120 2>&1)
+	# hsplit-rx ends with the connection; if the sender gave up, stop it (SIGINT: its report)
+	for i in $(seq 1 600); do
+		kill -0 $pid 2>/dev/null || break
+		[ "$i" = 300 ] && kill -INT $pid
+		sleep 0.1
+	done
+	kill -0 $pid 2>/dev/null && kill -KILL $pid
 	wait $pid
 	rc=$?
 	printf '%s\n' "$sent" | comment
@@ -87,6 +109,7 @@ kq_receive() {
 		fail "kq tso $tso: 64 MiB from the kernel's TCP through the leased queue, every byte" \
 			"verified through the device view (strict udmabuf), clean teardown (exit $rc)"
 		tail -n 20 "$err" | comment
+		kq_diagnose
 	fi
 	grep -o '"backend_kq_[a-z_0-9]*": *[0-9]*\|"rxq0_presplit_[a-z_]*": *[0-9]*' "$log" |
 		tr '\n' ' ' | comment
