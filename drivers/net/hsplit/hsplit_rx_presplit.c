@@ -119,7 +119,12 @@ static uint32_t header_ptype(const uint8_t *h, uint32_t len, uint64_t *ol_flags)
 	return ptype;
 }
 
-/* Packet type and checksum flags: a LINEAR frame is whole in host memory, parse it all. */
+/*
+ * Packet type and checksum flags. A LINEAR frame is whole in host memory:
+ * parse it all, checksums included, as the emulated device does. The
+ * device's own L4 verdict wins where it gave one (the lease gives one for
+ * every frame it splits, none for LINEAR frames).
+ */
 static void classify(struct rte_mbuf *m, const struct hsplit_presplit_frame *f)
 {
 	uint64_t ol = f->hash ? RTE_MBUF_F_RX_RSS_HASH : 0;
@@ -131,10 +136,11 @@ static void classify(struct rte_mbuf *m, const struct hsplit_presplit_frame *f)
 		ol |= pkt.csum_flags | hsplit_linear_flag;
 	} else {
 		m->packet_type = header_ptype(f->hdr, f->hdr_len, &ol);
-		if (f->flags & HSPLIT_PRESPLIT_L4_CSUM_BAD)
-			ol |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
-		else if (f->flags & HSPLIT_PRESPLIT_L4_CSUM_OK)
-			ol |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	}
+	if (f->flags & (HSPLIT_PRESPLIT_L4_CSUM_BAD | HSPLIT_PRESPLIT_L4_CSUM_OK)) {
+		ol &= ~RTE_MBUF_F_RX_L4_CKSUM_MASK;
+		ol |= f->flags & HSPLIT_PRESPLIT_L4_CSUM_BAD ? RTE_MBUF_F_RX_L4_CKSUM_BAD :
+							       RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 	}
 	m->ol_flags = ol;
 	m->hash.rss = f->hash;
