@@ -123,7 +123,7 @@ kq_receive() {
 		tail -n 20 "$err" | comment
 		kq_diagnose
 	fi
-	grep -o '"backend_kq_[a-z_0-9]*": *[0-9]*\|"rxq0_presplit_[a-z_]*": *[0-9]*' "$log" |
+	grep -o '"backend_kq_[a-z_0-9]*": *[0-9]*\|"rx_q0_presplit_[a-z_]*": *[0-9]*' "$log" |
 		tr '\n' ' ' | comment
 	echo | comment
 	grep -o '"elapsed_seconds": *[0-9.]*\|"gbps": *[0-9.]*\|"csum_bad": *[0-9]*' "$log" |
