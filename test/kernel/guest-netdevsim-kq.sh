@@ -82,7 +82,7 @@ kq_receive() {
 	local tso=$1 log=/run/kq-hrx-$1.json err=/run/kq-hrx-$1.err pid i rc sent
 	ip netns exec nsim-kqtx ethtool -K "$kq_tx" tso "$tso" >/dev/null 2>&1
 	ip netns exec nsim-kqrx "$build/app/hsplit-rx" --no-huge -m 512 --no-pci -l 0 \
-		--file-prefix hsplit-kq-$tso -- --listen $kq_rx_ip:$kq_port --backend kq \
+		--file-prefix "hsplit-kq-$tso" -- --listen $kq_rx_ip:$kq_port --backend kq \
 		--iface "$kq_rx" --queue $kq_q --dmabuf udmabuf:size=16M --chunk 4K --verify \
 		--conns 1 --seconds 900 --interval 5 --json >"$log" 2>"$err" &
 	pid=$!
@@ -131,6 +131,35 @@ kq_receive() {
 	echo | comment
 }
 
+# hsplit-rx refused at probe or start, with the driver's message; args: what, message, hsplit-rx options.
+kq_refused() {
+	local what=$1 want=$2 out rc
+	shift 2
+	out=$(ip netns exec nsim-kqrx "$build/app/hsplit-rx" --no-huge -m 256 --no-pci -l 0 \
+		--file-prefix hsplit-kq-refused -- --listen $kq_rx_ip:$kq_port --backend kq \
+		--iface "$kq_rx" --dmabuf udmabuf:size=4M --seconds 20 --interval 0 "$@" 2>&1)
+	rc=$?
+	if [ "$rc" != 0 ] && grep -qF -- "$want" <<<"$out"; then
+		pass "kq refused: $what (exit $rc)"
+	else
+		fail "kq refused: $what (exit $rc)"
+		printf '%s\n' "$out" | tail -n 8 | comment
+	fi
+	grep -F -- "$want" <<<"$out" | head -n 1 | comment
+}
+
+kq_refusals() {
+	kq_refused "a binding of 8 KiB chunks (the kernel's buffers are pages)" \
+		"the binding's chunk size is 8192; the kernel's payload buffers are 4096 bytes" \
+		--queue $kq_q --chunk 8K
+	kq_refused "a queue the port does not have (ATTACH: ERANGE)" \
+		"netdev bind-rx of the dma-buf to queue 7" --queue 7
+	ip -n nsim-kqrx link set dev "$kq_rx" mtu 4000
+	kq_refused "an MTU larger than a header slot" \
+		"the MTU of $kq_rx (4000) does not fit a 2048-byte header slot" --queue $kq_q
+	ip -n nsim-kqrx link set dev "$kq_rx" mtu 1500
+}
+
 # Given back: the kernel's own TCP listener receives through queue 1 again.
 kq_kernel_again() {
 	local got sent
@@ -174,6 +203,7 @@ case $netdevsim in
 		pass "kq: two 2-queue netdevsim ports, TCP to $kq_port steered to queue $kq_q"
 		read -r kq_tx kq_rx </run/kq-ifaces
 		kq_t0=$(date +%s)
+		kq_refusals
 		kq_receive on
 		kq_receive off
 		kq_kernel_again
