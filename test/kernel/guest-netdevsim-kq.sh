@@ -152,7 +152,7 @@ kq_refusals() {
 	kq_refused "a binding of 8 KiB chunks (the kernel's buffers are pages)" \
 		"the binding's chunk size is 8192; the kernel's payload buffers are 4096 bytes" \
 		--queue $kq_q --chunk 8K
-	kq_refused "a queue the port does not have (ATTACH: ERANGE)" \
+	kq_refused "a queue the port does not have (bind-rx: EINVAL)" \
 		"netdev bind-rx of the dma-buf to queue 7" --queue 7
 	ip -n nsim-kqrx link set dev "$kq_rx" mtu 4000
 	kq_refused "an MTU larger than a header slot" \
