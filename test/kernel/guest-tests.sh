@@ -7,8 +7,9 @@
 # renumbered into it, with the program's name in front.
 #
 # Usage (guest only): guest-tests.sh --build DIR --modbase DIR --kver VERSION
-#                     [--netdevsim KO|"error:<why>"] [--only lease]
-# --only lease runs the queue lease cases alone (guest-netdevsim-lease.sh).
+#                     [--netdevsim KO|"error:<why>"] [--only lease|kq]
+# --only lease runs the queue lease cases alone (guest-netdevsim-lease.sh),
+# --only kq net_hsplit's backend=kq on a leased queue (guest-netdevsim-kq.sh).
 set -u
 
 build='' modbase='' kver='' netdevsim='' only=''
@@ -98,9 +99,9 @@ fold_tap() { # prefix, exit status; TAP on stdin
 # ---- the kernel ----
 check "guest runs the pinned kernel $kver" test "$(uname -r)" = "$kver"
 
-if [ "$only" = lease ]; then
-	# shellcheck source=guest-netdevsim-lease.sh
-	. "$here/guest-netdevsim-lease.sh"
+if [ "$only" = lease ] || [ "$only" = kq ]; then
+	# shellcheck source=guest-netdevsim-lease.sh disable=SC1090
+	. "$here/guest-netdevsim-$only.sh"
 	echo "1..$n"
 	[ "$failed" = 0 ]
 	exit
@@ -153,6 +154,10 @@ fi
 if [ -r "$here/guest-netdevsim-lease.sh" ]; then
 	# shellcheck source=guest-netdevsim-lease.sh
 	. "$here/guest-netdevsim-lease.sh"
+fi
+if [ -r "$here/guest-netdevsim-kq.sh" ]; then
+	# shellcheck source=guest-netdevsim-kq.sh
+	. "$here/guest-netdevsim-kq.sh"
 fi
 
 echo "1..$n"

@@ -769,6 +769,8 @@ static void test_bad_devargs(void **state)
 		/* a key of another backend; ethdev without or with a missing port */
 		"backend=gen,iface=lo", "backend=ethdev", "backend=ethdev,port=net_nosuch0",
 		"backend=ethdev,port=net_ring_t,size=64",
+		/* kq: no queue; lo (no lease device here, and no netdevsim port anyway) */
+		"backend=kq,iface=lo", "backend=kq,iface=lo,queue=1",
 	};
 	unsigned int i;
 

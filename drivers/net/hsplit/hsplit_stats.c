@@ -56,6 +56,8 @@ static const struct xstat_def xstat_defs[] = {
 	RXQ_XSTAT("inbox_full_drops", hw.stats.inbox_full),
 	RXQ_XSTAT("mbuf_alloc_failures", nombuf),
 	RXQ_XSTAT("mbuf_attach_errors", attach_errors),
+	RXQ_XSTAT("presplit_tokens_returned", presplit_tokens_returned),
+	RXQ_XSTAT("presplit_chunk_errors", presplit_chunk_errors),
 	RXQ_XSTAT("device_cycles", cycles.device),
 	RXQ_XSTAT("driver_cycles", cycles.driver),
 	RXQ_XSTAT("idle_cycles", cycles.idle),

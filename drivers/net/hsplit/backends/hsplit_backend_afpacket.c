@@ -143,6 +143,43 @@ static void afp_close(struct hsplit_backend *be)
 	free(afp);
 }
 
+/*
+ * A transmit-only socket for a backend whose frames arrive another way
+ * (backend=kq): no ring, and bound with protocol 0 so it receives nothing.
+ * Only tx_burst, link_up, mac_addr and close may be called on it.
+ */
+int hsplit_afpacket_tx_open(const char *port_name, const char *iface,
+			    struct hsplit_backend **out)
+{
+	struct afp_backend *afp = calloc(1, sizeof(*afp));
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int ret;
+
+	if (afp == NULL)
+		return -ENOMEM;
+	afp->be.ops = &hsplit_backend_afpacket_ops;
+	snprintf(afp->be.port_name, sizeof(afp->be.port_name), "%s", port_name);
+	afp->fd = -1;
+	ret = hsplit_netdev_open(&afp->nd, iface, port_name, "afpacket");
+	if (ret < 0)
+		goto err;
+	afp->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (afp->fd < 0) {
+		ret = fail(port_name, iface, "AF_PACKET socket (needs CAP_NET_RAW)", errno);
+		goto err;
+	}
+	sll.sll_ifindex = afp->nd.ifindex;
+	if (bind(afp->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		ret = fail(port_name, iface, "bind", errno);
+		goto err;
+	}
+	*out = &afp->be;
+	return 0;
+err:
+	afp_close(&afp->be);
+	return ret;
+}
+
 static int afp_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
 {
 	const char *port_name = params->port_name;
