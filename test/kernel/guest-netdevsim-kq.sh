@@ -154,6 +154,9 @@ kq_refusals() {
 		--queue $kq_q --chunk 8K
 	kq_refused "a queue the port does not have (bind-rx: EINVAL)" \
 		"netdev bind-rx of the dma-buf to queue 7" --queue 7
+	kq_refused "a refill ring smaller than the dma-buf's 1024 buffers (a token could be lost)" \
+		"rq_size=512 is smaller than the dma-buf's 1024 payload buffers" \
+		--queue $kq_q --devargs rq_size=512
 	ip -n nsim-kqrx link set dev "$kq_rx" mtu 4000
 	kq_refused "an MTU larger than a header slot" \
 		"the MTU of $kq_rx (4000) does not fit a 2048-byte header slot" --queue $kq_q

@@ -49,7 +49,6 @@
 #define KQ_SLOT_DEFAULT 2048u
 #define KQ_SLOTS_DEFAULT 256u
 #define KQ_CQ_DEFAULT 1024u
-#define KQ_RQ_DEFAULT 4096u
 #define KQ_RING_MAX 32768u           /* NSIM_LEASE_RING_MAX */
 #define KQ_OUT_MAX 64u               /* frames handed out, not yet done */
 
@@ -58,6 +57,7 @@ struct kq_conf {
 	uint32_t queue;
 	bool queue_set;
 	uint32_t slot_size, slots, cq_size, rq_size;
+	bool rq_size_set;
 };
 
 struct kq_ring {
@@ -146,6 +146,7 @@ static int on_cq(const char *v, void *c)
 
 static int on_rq(const char *v, void *c)
 {
+	((struct kq_conf *)c)->rq_size_set = true;
 	return ring_size(v, &((struct kq_conf *)c)->rq_size);
 }
 
@@ -155,7 +156,8 @@ static const struct hsplit_backend_arg kq_args[] = {
 	{ "slot_size", on_slot_size, "header slot bytes, 128..4096, a multiple of 64" },
 	{ "slots", on_slots, "header slots (fill ring entries), a power of two 32..32768" },
 	{ "cq_size", on_cq, "completion ring entries, a power of two 32..32768" },
-	{ "rq_size", on_rq, "refill ring entries, a power of two 32..32768" },
+	{ "rq_size", on_rq, "refill ring entries, a power of two 32..32768, at least the "
+	  "dma-buf's 4 KiB buffers (default: just enough)" },
 };
 
 static int kq_args_parse(const struct hsplit_backend_params *params, struct kq_conf *conf)
@@ -166,7 +168,7 @@ static int kq_args_parse(const struct hsplit_backend_params *params, struct kq_c
 	conf->slot_size = KQ_SLOT_DEFAULT;
 	conf->slots = KQ_SLOTS_DEFAULT;
 	conf->cq_size = KQ_CQ_DEFAULT;
-	conf->rq_size = KQ_RQ_DEFAULT;
+	conf->rq_size = 0;              /* sized to the dma-buf at attach */
 	ret = hsplit_backend_args_parse(params, &hsplit_backend_kq_ops, kq_args,
 					RTE_DIM(kq_args), conf);
 	if (ret < 0)
@@ -378,6 +380,37 @@ static int lease_attach(struct kq_backend *kq, int dmabuf_fd)
 	return 0;
 }
 
+/*
+ * Every token names a distinct buffer of the dma-buf, so a refill ring with
+ * an entry per buffer can never be full when a token comes back: no token is
+ * ever dropped for room. By default the ring is sized so; a smaller rq_size
+ * is refused rather than losing buffers to the lease.
+ */
+static int size_refill_ring(struct kq_backend *kq, uint64_t dmabuf_size)
+{
+	uint64_t nbufs = dmabuf_size / KQ_BUF_SIZE, need = 32;
+
+	while (need < nbufs)
+		need <<= 1;
+	if (need > KQ_RING_MAX) {
+		HSPLIT_LOG(ERR, "%s: backend=kq: the dma-buf holds %llu payload buffers, more "
+			   "than a refill ring can name (%u): bind at most %u MiB",
+			   kq->be.port_name, (unsigned long long)nbufs, KQ_RING_MAX,
+			   KQ_RING_MAX * KQ_BUF_SIZE >> 20);
+		return -E2BIG;
+	}
+	if (kq->conf.rq_size_set && kq->conf.rq_size < nbufs) {
+		HSPLIT_LOG(ERR, "%s: backend=kq: rq_size=%u is smaller than the dma-buf's %llu "
+			   "payload buffers: a returned token could find the refill ring full "
+			   "(leave rq_size out, or give at least %llu)", kq->be.port_name,
+			   kq->conf.rq_size, (unsigned long long)nbufs, (unsigned long long)need);
+		return -EINVAL;
+	}
+	if (!kq->conf.rq_size_set)
+		kq->conf.rq_size = (uint32_t)need;
+	return 0;
+}
+
 static int kq_presplit_attach(struct hsplit_backend *be, const struct hsplit_presplit_mem *mem)
 {
 	struct kq_backend *kq = to_kq(be);
@@ -392,6 +425,9 @@ static int kq_presplit_attach(struct hsplit_backend *be, const struct hsplit_pre
 			   port, mem->chunk_size, KQ_BUF_SIZE);
 		return -EINVAL;
 	}
+	ret = size_refill_ring(kq, mem->dmabuf_size);
+	if (ret < 0)
+		return ret;
 	/* A lease file holds one lease for good: DETACH leaves it DETACHED. Start afresh. */
 	if (kq->lease_fd < 0) {
 		ret = open_lease_device(kq);
@@ -484,8 +520,15 @@ static void return_token(struct kq_backend *kq, uint32_t token)
 		return;
 	if (unlikely(*kq->rq.prod - __atomic_load_n(kq->rq.cons, __ATOMIC_ACQUIRE) >
 		     kq->rq.mask)) {
-		/* The kernel has not caught up: wake it, the token is lost to this lease. */
-		kq->rq_full++;
+		/*
+		 * Cannot happen with the ring sized to the dma-buf
+		 * (size_refill_ring): a kernel that reports more tokens than
+		 * buffers. Counted and logged, the buffer stays out until detach.
+		 */
+		if (kq->rq_full++ == 0)
+			HSPLIT_LOG(ERR, "%s: backend=kq: the refill ring is full with %u "
+				   "entries for as many buffers: token %u kept out",
+				   kq->be.port_name, kq->rq.mask + 1, token);
 		kick_if_needed(kq);
 		return;
 	}
