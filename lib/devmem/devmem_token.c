@@ -105,7 +105,7 @@ void devmem_token_table_destroy(struct devmem_token_table *t)
 
 /* --- grant --- */
 
-/* Take the first free token for `slot`. Lock held, a free token exists. */
+/* Take the first free token for `slot`; the caller counts it. Lock held, one is free. */
 static inline uint32_t token_take(struct devmem_token_table *t, uint64_t slot)
 {
 	uint32_t token = t->free_head;
@@ -113,18 +113,6 @@ static inline uint32_t token_take(struct devmem_token_table *t, uint64_t slot)
 	t->free_head = (uint32_t)(t->entry[token] >> 2);
 	t->entry[token] = slot;
 	return token;
-}
-
-/* Tokens for up to `want` fragments: how many may be taken now (0: full, counted). Lock held. */
-static inline uint32_t token_reserve(struct devmem_token_table *t, uint32_t want)
-{
-	uint32_t n = RTE_MIN(want, t->free_count);
-
-	if (unlikely(n < want))
-		t->stats.full++; /* the caller decides (the window should prevent it) */
-	t->free_count -= n;
-	t->stats.granted += n;
-	return n;
 }
 
 static void frag_describe(devmem_ref ref, uint32_t offset, uint32_t size, struct devmem_frag *frag)
@@ -153,11 +141,14 @@ int devmem_token_grant(struct devmem_token_table *t, devmem_ref ref, uint32_t of
 		return DEVMEM_FAIL(EINVAL, "token_grant: [%u, +%u) is outside a %u-byte chunk",
 				   offset, size, devmem_iov_chunk_size(devmem_ref_iov(ref)));
 	rte_spinlock_lock(&t->lock);
-	if (token_reserve(t, 1) == 0) {
+	if (unlikely(t->free_count == 0)) {
+		t->stats.full++; /* the caller decides (the window should prevent it) */
 		rte_spinlock_unlock(&t->lock);
 		return -ENOSPC;
 	}
 	token = token_take(t, ref);
+	t->free_count--;
+	t->stats.granted++;
 	rte_spinlock_unlock(&t->lock);
 	frag_describe(ref, offset, size, frag);
 	frag->frag_token = token;
@@ -225,21 +216,26 @@ int devmem_token_grant_mbufs(struct devmem_token_table *t, const struct devmem_m
 			     unsigned int n, struct devmem_frag *frags)
 {
 	struct frag_source src = { .shinfo = NULL };
-	uint32_t valid, granted, i;
+	uint32_t granted, i;
+	bool full = false;
 
 	if (unlikely(!t || (n && (!spans || !frags))))
 		return DEVMEM_FAIL(EINVAL, "token_grant_mbufs: table, spans and frags are required");
-	for (valid = 0; valid < n && span_valid(&spans[valid]); valid++)
-		;
-	if (unlikely(valid == 0 && n))
-		return span_invalid(&spans[0]);
 	rte_spinlock_lock(&t->lock);
-	granted = token_reserve(t, valid);
-	for (i = 0; i < granted; i++)
-		frags[i].frag_token = token_take(t, (uintptr_t)spans[i].m | TOKEN_SLOT_MBUF);
+	for (granted = 0; granted < n && span_valid(&spans[granted]); granted++) {
+		if (unlikely(granted == t->free_count)) {
+			full = true;
+			t->stats.full++; /* the caller decides (the window should prevent it) */
+			break;
+		}
+		frags[granted].frag_token =
+			token_take(t, (uintptr_t)spans[granted].m | TOKEN_SLOT_MBUF);
+	}
+	t->free_count -= granted;
+	t->stats.granted += granted;
 	rte_spinlock_unlock(&t->lock);
 	if (unlikely(granted == 0 && n))
-		return -ENOSPC;
+		return full ? -ENOSPC : span_invalid(&spans[0]);
 	for (i = 0; i < granted; i++)
 		frag_describe_mbuf(&src, spans[i].m, spans[i].off, spans[i].len, &frags[i]);
 	return (int)granted;

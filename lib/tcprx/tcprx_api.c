@@ -420,9 +420,6 @@ int tcprx_poll(struct tcprx *rx, uint16_t burst)
 	return n;
 }
 
-/* Pieces granted per devmem_token_grant_mbufs call: a recv for more makes several. */
-#define RECV_RUN_MAX 32u
-
 /* The TSval a piece's segment carried (read before the token table takes the mbuf). */
 static struct tcprx_tsval piece_tsval(const struct tcprx_conn *c, struct rte_mbuf *m)
 {
@@ -435,34 +432,29 @@ static struct tcprx_tsval piece_tsval(const struct tcprx_conn *c, struct rte_mbu
 }
 
 /*
- * Lend the first n pieces of the in-order queue (n <= RECV_RUN_MAX and
- * inq_count) to the application under tokens, in one grant; the caller
- * counts them in tokens_out. How many were lent, or the grant's error.
+ * Lend the first n pieces of the in-order queue (n <= inq_count, none past
+ * the ring's end) under tokens: the ring's slots are the spans the token
+ * table is given. How many were lent (the caller counts them in
+ * tokens_out), or the grant's error.
  */
 static int recv_run(struct tcprx_conn *c, struct devmem_frag *frags, struct tcprx_tsval *ts,
 		    unsigned int n)
 {
-	struct devmem_mbuf_span span[RECV_RUN_MAX];
-	uint32_t head = c->inq_head;
+	const struct devmem_mbuf_span *run = &c->inq[c->inq_head];
 	uint64_t bytes = 0;
 	unsigned int i;
 	int got;
 
-	for (i = 0; i < n; i++) {
-		const struct tcprx_piece *p = &c->inq[(head + i) & c->inq_mask];
-
-		span[i] = (struct devmem_mbuf_span){ .m = p->m, .off = p->off, .len = p->len };
-		if (ts)
-			ts[i] = piece_tsval(c, p->m);
-	}
-	got = devmem_token_grant_mbufs(c->tokens, span, n, frags);
-	for (i = 0; i < (unsigned int)RTE_MAX(got, 0); i++)
-		bytes += span[i].len;
-	if (got > 0) {
-		c->st.bytes_delivered += bytes;
-		c->inq_head = (head + (uint32_t)got) & c->inq_mask;
-		c->inq_count -= (uint32_t)got;
-	}
+	for (i = 0; ts != NULL && i < n; i++)
+		ts[i] = piece_tsval(c, run[i].m);
+	got = devmem_token_grant_mbufs(c->tokens, run, n, frags);
+	if (got <= 0)
+		return got;
+	for (i = 0; i < (unsigned int)got; i++)
+		bytes += run[i].len;
+	c->st.bytes_delivered += bytes;
+	c->inq_head = (c->inq_head + (uint32_t)got) & c->inq_mask;
+	c->inq_count -= (uint32_t)got;
 	return got;
 }
 
@@ -476,8 +468,10 @@ static int recv_frags(struct tcprx_conn *c, struct devmem_frag *frags, struct tc
 		return TCPRX_FAIL(EINVAL,
 				  "recv: an accepted connection and room for fragments "
 				  "are required");
+	/* One run, or two when the queue wraps round the ring's end. */
 	while (got < n && c->inq_count) {
-		unsigned int ask = RTE_MIN(RTE_MIN(n - got, c->inq_count), RECV_RUN_MAX);
+		unsigned int ask = RTE_MIN(RTE_MIN(n - got, c->inq_count),
+					   c->inq_mask + 1 - c->inq_head);
 		int k = recv_run(c, frags + got, ts ? ts + got : NULL, ask);
 
 		if (k > 0)
