@@ -318,16 +318,88 @@ static void token_range_take_back(struct devmem_token_table *t, uint32_t start, 
 	t->stats.bad_returns += count - (rel->nb - nb_before);
 }
 
-/* Give a burst of mbuf segments back (rte_pktmbuf_free_seg each, one mempool put per pool). */
-static void mbufs_free_segs(struct rte_mbuf **m, unsigned int n)
+/* Chunk references going back to their pool together (devmem_pool_put_bulk). */
+struct chunk_burst {
+	struct devmem_pool *pool;
+	unsigned int nb;
+	devmem_ref refs[TOKEN_RELEASE_BURST];
+};
+
+static void chunk_burst_flush(struct chunk_burst *b)
 {
+	if (b->nb)
+		devmem_pool_put_bulk(b->pool, b->refs, b->nb);
+	b->nb = 0;
+}
+
+/* The last reference on iov (its refcount is 1, the pool's convention for a free chunk). */
+static void chunk_burst_add(struct chunk_burst *b, struct devmem_iov *iov)
+{
+	if (iov->pool != b->pool || b->nb == RTE_DIM(b->refs)) {
+		chunk_burst_flush(b);
+		b->pool = iov->pool;
+	}
+	b->refs[b->nb++] = (uintptr_t)iov | (iov->owner->readable ? 0 : DEVMEM_REF_IOV_TAG);
+}
+
+/*
+ * A payload segment carrying one of our chunks, held by nobody but the
+ * token: drop its chunk reference (the last one joins `chunks` instead of
+ * going through the free callback one chunk at a time) and leave the mbuf
+ * direct, as rte_pktmbuf_prefree_seg would. false for any other segment.
+ */
+static bool chunk_segment_prefree(struct rte_mbuf *m, struct chunk_burst *chunks)
+{
+	struct devmem_iov *iov = devmem_mbuf_iov(m);
+	uint32_t mbuf_size;
+
+	if (iov == NULL || rte_mbuf_refcnt_read(m) != 1)
+		return false;
+	if (rte_mbuf_ext_refcnt_read(&iov->shinfo) == 1 ||
+	    rte_mbuf_ext_refcnt_update(&iov->shinfo, -1) == 0) {
+		rte_mbuf_ext_refcnt_set(&iov->shinfo, 1);
+		chunk_burst_add(chunks, iov);
+	}
+	/* The mbuf's own buffer again, as rte_pktmbuf_detach sets it up. */
+	m->priv_size = rte_pktmbuf_priv_size(m->pool);
+	mbuf_size = (uint32_t)sizeof(*m) + m->priv_size;
+	m->buf_addr = (char *)m + mbuf_size;
+	rte_mbuf_iova_set(m, rte_mempool_virt2iova(m) + mbuf_size);
+	m->buf_len = rte_pktmbuf_data_room_size(m->pool);
+	rte_pktmbuf_reset_headroom(m);
+	m->data_len = 0;
+	m->ol_flags = 0;
+	m->next = NULL;
+	m->nb_segs = 1;
+	return true;
+}
+
+/*
+ * What the tokens taken back held goes back: chunk references one by one;
+ * mbuf segments as rte_pktmbuf_free_seg would, the mbufs to their mempool
+ * and our chunks to their pool in bursts.
+ */
+static void token_release_all(const struct token_release *rel)
+{
+	struct chunk_burst chunks = { .nb = 0 };
 	struct rte_mbuf *put[TOKEN_RELEASE_BURST];
 	struct rte_mempool *mp = NULL;
 	unsigned int i, nb = 0;
 
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *seg = rte_pktmbuf_prefree_seg(m[i]);
+	/* The chunk each segment carries is touched next (its refcount): fetch those too. */
+	for (i = 0; i < rel->nb; i++)
+		if (rel->slot[i] & TOKEN_SLOT_MBUF)
+			rte_prefetch0(((const struct rte_mbuf *)(uintptr_t)
+				       (rel->slot[i] & ~TOKEN_SLOT_MBUF))->shinfo);
+	for (i = 0; i < rel->nb; i++) {
+		struct rte_mbuf *seg = (struct rte_mbuf *)(uintptr_t)(rel->slot[i] & ~TOKEN_SLOT_MBUF);
 
+		if (!(rel->slot[i] & TOKEN_SLOT_MBUF)) {
+			devmem_ref_put((devmem_ref)rel->slot[i]);
+			continue;
+		}
+		if (!chunk_segment_prefree(seg, &chunks))
+			seg = rte_pktmbuf_prefree_seg(seg);
 		if (seg == NULL)
 			continue; /* still referenced elsewhere */
 		if (seg->pool != mp || nb == RTE_DIM(put)) {
@@ -340,35 +412,7 @@ static void mbufs_free_segs(struct rte_mbuf **m, unsigned int n)
 	}
 	if (nb)
 		rte_mempool_put_bulk(mp, (void **)put, nb);
-}
-
-static void token_release_all(const struct token_release *rel)
-{
-	struct rte_mbuf *m[TOKEN_RELEASE_BURST];
-	unsigned int i, nb = 0;
-
-	/* The chunk each segment carries is touched next (its refcount): fetch those too. */
-	for (i = 0; i < rel->nb; i++)
-		if (rel->slot[i] & TOKEN_SLOT_MBUF) {
-			const struct rte_mbuf *seg =
-				(const struct rte_mbuf *)(uintptr_t)(rel->slot[i] & ~TOKEN_SLOT_MBUF);
-
-			rte_prefetch0(seg->shinfo);
-		}
-	for (i = 0; i < rel->nb; i++) {
-		uint64_t e = rel->slot[i];
-
-		if (!(e & TOKEN_SLOT_MBUF)) {
-			devmem_ref_put((devmem_ref)e);
-			continue;
-		}
-		m[nb++] = (struct rte_mbuf *)(uintptr_t)(e & ~TOKEN_SLOT_MBUF);
-		if (nb == RTE_DIM(m)) {
-			mbufs_free_segs(m, nb);
-			nb = 0;
-		}
-	}
-	mbufs_free_segs(m, nb);
+	chunk_burst_flush(&chunks);
 }
 
 int devmem_dontneed(struct devmem_token_table *t, const struct devmem_token_range *ranges,
