@@ -32,7 +32,7 @@
 #define TOKEN_SLOT_MBUF   ((uint64_t)2)
 #define TOKEN_FREE_TAG    ((uint64_t)3)
 #define TOKEN_FREE_END    UINT32_MAX   /* "no next": the last free token */
-#define TOKEN_RELEASE_BURST 64u        /* mbufs freed to their mempool at once */
+#define TOKEN_RELEASE_BURST 64u        /* mbufs (chunks) put to their mempool (pool) at once */
 
 static inline bool token_entry_is_free(uint64_t e)
 {
@@ -255,10 +255,7 @@ int devmem_token_grant_mbuf(struct devmem_token_table *t, struct rte_mbuf *m, ui
 
 /* --- return --- */
 
-/*
- * What a dontneed call took back, released once the lock is dropped: mbuf
- * segments in bursts to their mempool, chunk references one by one.
- */
+/* What a dontneed call took back, released once the lock is dropped (token_release_all). */
 struct token_release {
 	uint32_t nb;
 	uint64_t slot[DEVMEM_DONTNEED_MAX_FRAGS];
