@@ -54,22 +54,8 @@
 #include "hnl.h"
 #include "tap.h"
 
-/* netdev genetlink family (include/uapi/linux/netdev.h) */
-#define NETDEV_CMD_BIND_RX_ 13
-#define NETDEV_A_DMABUF_IFINDEX_ 1
-#define NETDEV_A_DMABUF_QUEUES_ 2
-#define NETDEV_A_DMABUF_FD_ 3
-#define NETDEV_A_DMABUF_ID_ 4
-#define NETDEV_A_QUEUE_ID_ 1
-#define NETDEV_A_QUEUE_TYPE_ 3
-#define NETDEV_QUEUE_TYPE_RX_ 0
-/* ethtool genetlink family (include/uapi/linux/ethtool_netlink_generated.h) */
-#define ETHTOOL_MSG_RINGS_SET_ 16
-#define ETHTOOL_A_RINGS_HEADER_ 1
-#define ETHTOOL_A_RINGS_TCP_DATA_SPLIT_ 11
-#define ETHTOOL_A_HEADER_DEV_INDEX_ 1
-#define TCP_DATA_SPLIT_DISABLED 1
-#define TCP_DATA_SPLIT_ENABLED 2
+#define HDS_OFF HNL_TCP_DATA_SPLIT_DISABLED
+#define HDS_ON HNL_TCP_DATA_SPLIT_ENABLED
 /* sockets (asm-generic/socket.h, linux/socket.h, linux/uio.h) */
 #define SO_DEVMEM_LINEAR_ 78
 #define SO_DEVMEM_DMABUF_ 79
@@ -97,70 +83,13 @@ static uint8_t pattern(uint64_t i)
 
 /* ---- netlink: tools/netlink/hnl.h builds, sends and reads ---- */
 
-/* One netdev-family socket: the binding lives exactly as long as it. */
-struct nl {
-	int fd;
-	int netdev;
-	int ethtool;
-};
-
-static int nl_open(struct nl *nl)
+/* Drop every binding made through nl (closing unbinds) and start afresh;
+ * hnl_net_open leaves nl->fd at -1 when it fails.
+ */
+static void nl_reopen(struct hnl_net *nl)
 {
-	struct hnl_genl_family f;
-	int rc;
-
-	nl->fd = hnl_socket(NETLINK_GENERIC);
-	if (nl->fd < 0)
-		return nl->fd;
-	rc = hnl_genl_family(nl->fd, "netdev", &f);
-	nl->netdev = rc < 0 ? rc : f.id;
-	rc = hnl_genl_family(nl->fd, "ethtool", &f);
-	nl->ethtool = rc < 0 ? rc : f.id;
-	if (nl->netdev < 0)
-		return nl->netdev;
-	return nl->ethtool < 0 ? nl->ethtool : 0;
-}
-
-/* Drop every binding made through nl (closing unbinds) and start afresh. */
-static void nl_reopen(struct nl *nl)
-{
-	close(nl->fd);
-	if (nl_open(nl) < 0)
-		nl->fd = -1;
-}
-
-static int bind_rx(struct nl *nl, int ifindex, uint32_t queue, int dmabuf_fd, uint32_t *id,
-		   char *why, size_t whylen)
-{
-	struct hnl_u32 reply = { .type = NETDEV_A_DMABUF_ID_ };
-	struct nlattr *q;
-	struct hnl_msg m;
-	int rc;
-
-	hnl_genl_start(&m, (uint16_t)nl->netdev, NETDEV_CMD_BIND_RX_);
-	hnl_put_u32(&m, NETDEV_A_DMABUF_IFINDEX_, (uint32_t)ifindex);
-	hnl_put_u32(&m, NETDEV_A_DMABUF_FD_, (uint32_t)dmabuf_fd);
-	q = hnl_nest(&m, NETDEV_A_DMABUF_QUEUES_);
-	hnl_put_u32(&m, NETDEV_A_QUEUE_ID_, queue);
-	hnl_put_u32(&m, NETDEV_A_QUEUE_TYPE_, NETDEV_QUEUE_TYPE_RX_);
-	hnl_nest_end(&m, q);
-	rc = hnl_call(nl->fd, &m, hnl_reply_u32, &reply, why, whylen);
-	if (reply.found)
-		*id = reply.value;
-	return rc;
-}
-
-static int set_hds(struct nl *nl, int ifindex, uint8_t mode, char *why, size_t whylen)
-{
-	struct nlattr *h;
-	struct hnl_msg m;
-
-	hnl_genl_start(&m, (uint16_t)nl->ethtool, ETHTOOL_MSG_RINGS_SET_);
-	h = hnl_nest(&m, ETHTOOL_A_RINGS_HEADER_);
-	hnl_put_u32(&m, ETHTOOL_A_HEADER_DEV_INDEX_, (uint32_t)ifindex);
-	hnl_nest_end(&m, h);
-	hnl_put(&m, ETHTOOL_A_RINGS_TCP_DATA_SPLIT_, &mode, 1);
-	return hnl_call(nl->fd, &m, NULL, NULL, why, whylen);
+	hnl_net_close(nl);
+	hnl_net_open(nl);
 }
 
 /* ---- XDP: a two-instruction XDP_PASS program, attached in SKB mode ---- */
@@ -398,11 +327,41 @@ static void expect_errno(int rc, int want, const char *what, const char *why)
 	    why && why[0] ? ": " : "", why && why[0] ? why : "");
 }
 
+/* Listen on sa and accept the sender's one connection: its fd, or -1
+ * (after a failed TAP line). The listening socket goes to *lfd.
+ */
+static int accept_sender(const struct sockaddr_in *sa, int *lfd)
+{
+	char addr[INET_ADDRSTRLEN] = "?";
+	int one = 1, cfd;
+
+	inet_ntop(AF_INET, &sa->sin_addr, addr, sizeof(addr));
+	*lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*lfd < 0 || setsockopt(*lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(*lfd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 || listen(*lfd, 1) < 0) {
+		tap(false, "listen on %s:%d: %s", addr, ntohs(sa->sin_port), strerror(errno));
+		return -1;
+	}
+	printf("# listening on %s:%d\n", addr, ntohs(sa->sin_port));
+	fflush(stdout);
+	cfd = accept(*lfd, NULL, NULL);
+	tap(cfd >= 0, "accepted the sender's connection");
+	return cfd;
+}
+
+static void print_rx_stats(const struct rx_stats *st)
+{
+	printf("# %" PRIu64 " bytes: %" PRIu64 " in %" PRIu64 " dmabuf frags, %" PRIu64
+	       " linear in %" PRIu64 " pieces, %" PRIu64 " plain; %" PRIu64 " tokens freed\n",
+	       st->bytes, st->dmabuf_bytes, st->frags, st->linear_bytes, st->linear,
+	       st->plain_bytes, st->freed);
+}
+
 static int do_recv(const char *ifname, const char *addr, int port, uint64_t total)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	struct devmem_dmabuf *d = NULL;
-	struct nl nl, nl2, nl3;
+	struct hnl_net nl, nl2, nl3;
 	struct rx_stats st;
 	char why[256], probe[16];
 	int ifindex, rc, lfd, cfd, memfd, prog, one = 1;
@@ -414,7 +373,7 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 		fprintf(stderr, "recv: no interface '%s' or bad address '%s'\n", ifname, addr);
 		return 2;
 	}
-	rc = nl_open(&nl);
+	rc = hnl_net_open(&nl);
 	tap(rc == 0, "netdev and ethtool genetlink families (%s)", errname(-rc));
 	if (rc)
 		goto out;
@@ -424,22 +383,22 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 		goto out;
 
 	/* Refusals before a successful bind. */
-	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_DISABLED, why, sizeof(why));
+	rc = hnl_ethtool_set_data_split(&nl, ifindex, HDS_OFF, why, sizeof(why));
 	tap(rc == 0, "ethtool rings-set tcp-data-split off (%s)", errname(-rc));
-	rc = bind_rx(&nl, ifindex, 0, devmem_dmabuf_fd(d), &id, why, sizeof(why));
+	rc = hnl_netdev_bind_rx(&nl, ifindex, 0, devmem_dmabuf_fd(d), &id, why, sizeof(why));
 	expect_errno(rc, EINVAL, "bind-rx with tcp-data-split off", why);
 	if (rc == 0)
 		nl_reopen(&nl);
-	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_ENABLED, why, sizeof(why));
+	rc = hnl_ethtool_set_data_split(&nl, ifindex, HDS_ON, why, sizeof(why));
 	tap(rc == 0, "ethtool rings-set tcp-data-split on (%s%s%s)", errname(-rc),
 	    why[0] ? ": " : "", why);
-	rc = bind_rx(&nl, ifindex, 99, devmem_dmabuf_fd(d), &id, why, sizeof(why));
+	rc = hnl_netdev_bind_rx(&nl, ifindex, 99, devmem_dmabuf_fd(d), &id, why, sizeof(why));
 	expect_errno(rc, EINVAL, "bind-rx of queue 99 (the port has one)", why);
 	if (rc == 0)
 		nl_reopen(&nl);
 	memfd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
 	if (memfd >= 0 && ftruncate(memfd, 1 << 20) == 0) {
-		rc = bind_rx(&nl, ifindex, 0, memfd, &id, why, sizeof(why));
+		rc = hnl_netdev_bind_rx(&nl, ifindex, 0, memfd, &id, why, sizeof(why));
 		expect_errno(rc, EINVAL, "bind-rx of a memfd (not a dmabuf)", why);
 		if (rc == 0)
 			nl_reopen(&nl);
@@ -467,7 +426,8 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 		rc = xdp_set(ifindex, prog, why, sizeof(why));
 		tap(rc == 0, "attach multi-buffer generic XDP (%s%s%s)", errname(-rc),
 		    why[0] ? ": " : "", why);
-		rc = bind_rx(&nl, ifindex, 0, devmem_dmabuf_fd(d), &id, why, sizeof(why));
+		rc = hnl_netdev_bind_rx(&nl, ifindex, 0, devmem_dmabuf_fd(d), &id, why,
+					sizeof(why));
 		expect_errno(rc, EEXIST, "bind-rx with XDP attached", why);
 		if (rc == 0)
 			nl_reopen(&nl);
@@ -476,19 +436,20 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 	}
 
 	/* The binding. */
-	rc = bind_rx(&nl, ifindex, 0, devmem_dmabuf_fd(d), &id, why, sizeof(why));
+	rc = hnl_netdev_bind_rx(&nl, ifindex, 0, devmem_dmabuf_fd(d), &id, why, sizeof(why));
 	tap(rc == 0 && id > 0, "bind-rx of the udmabuf to %s queue 0: id %u (%s%s%s)", ifname, id,
 	    errname(-rc), why[0] ? ": " : "", why);
 	if (rc)
 		goto out;
 
 	/* Refusals while bound. */
-	if (nl_open(&nl2) == 0) {
-		rc = bind_rx(&nl2, ifindex, 0, devmem_dmabuf_fd(d), &id2, why, sizeof(why));
+	if (hnl_net_open(&nl2) == 0) {
+		rc = hnl_netdev_bind_rx(&nl2, ifindex, 0, devmem_dmabuf_fd(d), &id2, why,
+					sizeof(why));
 		expect_errno(rc, EEXIST, "second bind-rx of the same queue", why);
 		close(nl2.fd);
 	}
-	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_DISABLED, why, sizeof(why));
+	rc = hnl_ethtool_set_data_split(&nl, ifindex, HDS_OFF, why, sizeof(why));
 	expect_errno(rc, EINVAL, "tcp-data-split off while bound", why);
 	if (prog >= 0) {
 		rc = xdp_set(ifindex, prog, why, sizeof(why));
@@ -499,16 +460,7 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 	}
 
 	/* Receive. */
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0) {
-		tap(false, "listen on %s:%d: %s", addr, port, strerror(errno));
-		goto out;
-	}
-	printf("# listening on %s:%d\n", addr, port);
-	fflush(stdout);
-	cfd = accept(lfd, NULL, NULL);
-	tap(cfd >= 0, "accepted the sender's connection");
+	cfd = accept_sender(&sa, &lfd);
 	if (cfd < 0)
 		goto out;
 	{
@@ -529,9 +481,7 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 	}
 
 	rc = receive_all(cfd, d, id, total, &st);
-	printf("# %" PRIu64 " bytes: %" PRIu64 " in %" PRIu64 " dmabuf frags, %" PRIu64
-	       " linear in %" PRIu64 " pieces; %" PRIu64 " tokens freed\n", st.bytes,
-	       st.dmabuf_bytes, st.frags, st.linear_bytes, st.linear, st.freed);
+	print_rx_stats(&st);
 	tap(rc == 0 && st.bytes == total, "received %" PRIu64 " of %" PRIu64 " bytes (%s)",
 	    st.bytes, total, errname(-rc));
 	tap(st.frags > 0 && st.dmabuf_bytes > total / 2,
@@ -548,8 +498,8 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 	/* Closing the netlink socket unbinds: the refusals go away. */
 	close(nl.fd);
 	nl.fd = -1;
-	if (nl_open(&nl3) == 0) {
-		rc = set_hds(&nl3, ifindex, TCP_DATA_SPLIT_DISABLED, why, sizeof(why));
+	if (hnl_net_open(&nl3) == 0) {
+		rc = hnl_ethtool_set_data_split(&nl3, ifindex, HDS_OFF, why, sizeof(why));
 		tap(rc == 0, "closing the netlink socket unbinds: tcp-data-split off works (%s%s%s)",
 		    errname(-rc), why[0] ? ": " : "", why);
 		close(nl3.fd);
@@ -680,7 +630,7 @@ static int do_zcrx(const char *ifname, const char *addr, int port, uint64_t tota
 	struct zc_event_desc ev;
 	struct zc_ifq_reg reg;
 	struct zc_ring r;
-	struct nl nl;
+	struct hnl_net nl;
 	char why[256];
 	uint8_t *mem = NULL, *ring = NULL;
 	size_t ring_sz, stats_off;
@@ -696,7 +646,7 @@ static int do_zcrx(const char *ifname, const char *addr, int port, uint64_t tota
 		fprintf(stderr, "zcrx: no interface '%s' or bad address '%s'\n", ifname, addr);
 		return 2;
 	}
-	rc = nl_open(&nl);
+	rc = hnl_net_open(&nl);
 	if (rc)
 		goto out;
 	rc = zc_ring_init(&r);
@@ -733,11 +683,11 @@ static int do_zcrx(const char *ifname, const char *addr, int port, uint64_t tota
 	reg.event_desc = (uintptr_t)&ev;
 
 	/* Same core refusal as bind-rx: no provider without header split. */
-	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_DISABLED, why, sizeof(why));
+	rc = hnl_ethtool_set_data_split(&nl, ifindex, HDS_OFF, why, sizeof(why));
 	rc = (int)syscall(__NR_io_uring_register, r.fd, IORING_REGISTER_ZCRX_IFQ_, &reg, 1);
 	expect_errno(rc < 0 ? -errno : 0, EINVAL, "zcrx registration with tcp-data-split off",
 		     NULL);
-	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_ENABLED, why, sizeof(why));
+	rc = hnl_ethtool_set_data_split(&nl, ifindex, HDS_ON, why, sizeof(why));
 	tap(rc == 0, "ethtool rings-set tcp-data-split on (%s)", errname(-rc));
 	memset(&reg.offsets, 0, sizeof(reg.offsets));
 	reg.zcrx_id = 0;
@@ -857,8 +807,8 @@ static int do_stream(const char *ifname, const char *addr, int port, uint64_t to
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	struct timeval tmo = { .tv_sec = 1 };
 	struct devmem_dmabuf *d = NULL;
-	struct nl nl = { .fd = -1 };
-	int ifindex, rc, lfd = -1, cfd = -1, one = 1;
+	struct hnl_net nl = { .fd = -1 };
+	int ifindex, rc, lfd = -1, cfd = -1;
 	struct rx_stats st;
 	uint32_t id = 0;
 	char why[256];
@@ -869,7 +819,7 @@ static int do_stream(const char *ifname, const char *addr, int port, uint64_t to
 		fprintf(stderr, "stream: no interface '%s' or bad address '%s'\n", ifname, addr);
 		return 2;
 	}
-	rc = nl_open(&nl);
+	rc = hnl_net_open(&nl);
 	tap(rc == 0, "netdev and ethtool genetlink families (%s)", errname(-rc));
 	if (rc)
 		goto out;
@@ -877,34 +827,23 @@ static int do_stream(const char *ifname, const char *addr, int port, uint64_t to
 	tap(rc == 0, "udmabuf of 32 MiB through lib/devmem (%s)", errname(-rc));
 	if (rc)
 		goto out;
-	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_ENABLED, why, sizeof(why));
+	rc = hnl_ethtool_set_data_split(&nl, ifindex, HDS_ON, why, sizeof(why));
 	tap(rc == 0, "ethtool rings-set tcp-data-split on (%s%s%s)", errname(-rc),
 	    why[0] ? ": " : "", why);
-	rc = bind_rx(&nl, ifindex, queue, devmem_dmabuf_fd(d), &id, why, sizeof(why));
+	rc = hnl_netdev_bind_rx(&nl, ifindex, queue, devmem_dmabuf_fd(d), &id, why, sizeof(why));
 	tap(rc == 0 && id > 0, "bind-rx of the udmabuf to %s queue %u: id %u (%s%s%s)", ifname,
 	    queue, id, errname(-rc), why[0] ? ": " : "", why);
 	if (rc)
 		goto out;
 
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0) {
-		tap(false, "listen on %s:%d: %s", addr, port, strerror(errno));
-		goto out;
-	}
-	printf("# listening on %s:%d\n", addr, port);
-	cfd = accept(lfd, NULL, NULL);
-	tap(cfd >= 0, "accepted the sender's connection");
+	cfd = accept_sender(&sa, &lfd);
 	if (cfd < 0)
 		goto out;
 	/* Wake up now and then so that receive_all's deadline can fire. */
 	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 
 	rc = receive_all(cfd, d, id, total, &st);
-	printf("# %" PRIu64 " bytes: %" PRIu64 " in %" PRIu64 " dmabuf frags, %" PRIu64
-	       " linear in %" PRIu64 " pieces, %" PRIu64 " plain; %" PRIu64 " tokens freed\n",
-	       st.bytes, st.dmabuf_bytes, st.frags, st.linear_bytes, st.linear, st.plain_bytes,
-	       st.freed);
+	print_rx_stats(&st);
 	tap(st.bad == 0, "every byte received matches the sender's pattern (%" PRIu64
 	    " mismatches)", st.bad);
 	if (strcmp(where, "any") == 0) {
