@@ -18,22 +18,8 @@
 # crashes or reports no case is a failure.
 set -u
 
-build='' modbase='' kver='' netdevsim='' only=''
-while [ $# -gt 0 ]; do
-	case $1 in
-	--build) build=$2; shift 2 ;;
-	--modbase) modbase=$2; shift 2 ;;
-	--kver) kver=$2; shift 2 ;;
-	--netdevsim) netdevsim=$2; shift 2 ;;
-	--only) only=$2; shift 2 ;;
-	*) echo "Bail out! guest-upstream.sh: unknown argument $1"; exit 1 ;;
-	esac
-done
-[ "${HSPLIT_GUEST:-}" = 1 ] || { echo "runs inside the QEMU guest; see the header" >&2; exit 2; }
-
-n=0 failed=0
-pass() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+# shellcheck source=guest-args.sh
+. "$(dirname "$0")/guest-args.sh"
 
 case $netdevsim in
 ''|error:*) fail "patched netdevsim available (${netdevsim:-none passed})"; echo "1..$n"; exit 1 ;;
