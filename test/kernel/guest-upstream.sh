@@ -9,8 +9,9 @@
 #
 # Runs drivers/net/{queues,hds,stats}.py, net/nk_qlease.py, the netdevsim
 # ethtool-*.sh scripts and the RSS/ntuple programs of drivers/net/hw from
-# the pinned linux-source, and the series' own netdevsim/hds_devmem.py from
-# the patched scratch tree build-netdevsim.sh leaves next to the module.
+# the pinned linux-source, and the series' own netdevsim/hds_devmem.py and
+# queue_lease.py from the patched scratch tree build-netdevsim.sh leaves
+# next to the module.
 # The hw programs refuse the netdevsim pair they would build themselves
 # (nsim_test=False), so they get one as a "real" device: NETIF in this
 # namespace, its linked peer in the netns nsim-rem as the remote end.
@@ -99,6 +100,7 @@ hw_env() {
 }
 
 run_ksft hds_devmem.py "$t/netdevsim/hds_devmem.py"
+run_ksft queue_lease.py "$t/netdevsim/queue_lease.py"
 for p in queues hds stats; do
 	run_ksft "$p.py" "$ksrc/$kst/drivers/net/$p.py"
 done
