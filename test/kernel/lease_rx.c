@@ -11,10 +11,11 @@
  * Prints TAP: every ATTACH refusal with its errno, frames with headers in
  * the header slots and payload in the dma-buf checked byte for byte,
  * a corrupted checksum flagged, buffers recycled over ten times the pool,
- * DETACH; kernel TCP to another port of the device beside the lease; the
- * MTU refusals; close, netlink socket first and kill -9 with buffers held
- * giving the queue back (lease_owner.c); the kernel revoking the lease on
- * ifdown and a netns move, with rmmod refused while the device is open.
+ * DETACH; queue resets in netdevsim's four modes; kernel TCP to another
+ * port of the device beside the lease; the MTU refusals; close, netlink
+ * socket first and kill -9 with buffers held giving the queue back
+ * (lease_owner.c); the kernel revoking the lease on ifdown, a netns move and
+ * del_device, with rmmod refused while the device is open.
  * The files and their jobs: lease_rx.h.
  */
 #ifndef _GNU_SOURCE
@@ -291,6 +292,25 @@ static void lease_beside_kernel(struct devmem_dmabuf *a)
 	lease_close(&l);
 }
 
+/* The receiving port's netdevsim device ("netdevsim16"), for debugfs and
+ * del_device.
+ */
+static void netdevsim_dev_id(void)
+{
+	char path[128], link[256];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device", env.rx_if);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return;
+	link[n] = '\0';
+	base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	if (!strncmp(base, "netdevsim", strlen("netdevsim")) && strlen(base) < sizeof(env.dev_id))
+		memcpy(env.dev_id, base, strlen(base) + 1);
+}
+
 static int port_mtu(void)
 {
 	char path[128];
@@ -367,6 +387,57 @@ static void held_batch(struct lease *l, struct devmem_dmabuf *a)
 	receive(l, &c, 8);
 }
 
+/* netdevsim's debugfs queue_reset of the leased queue, in each of its four
+ * modes (page pool only; new queue memory; NAPI deleted and added in either
+ * order): the lease follows the queue through the restart.
+ */
+static void lease_qreset(struct devmem_dmabuf *a)
+{
+	struct nsim_lease_state st;
+	struct lease l;
+	int rc, m;
+
+	if (!env.dev_id[0] || lease_take(&l, devmem_dmabuf_fd(a))) {
+		tap(false, "queue reset case: netdevsim device of %s, ATTACH", env.rx_if);
+		return;
+	}
+	for (m = 0; m < 4; m++) {
+		rc = sh("echo '%d %d' >/sys/kernel/debug/netdevsim/%s/ports/0/queue_reset",
+			env.queue, m, env.dev_id);
+		get_info(&l, &st);
+		tap(rc == 0 && st.state == NSIM_LEASE_ATTACHED &&
+		    send_and_receive(&l, a, BATCH, false) == 0, "queue reset of the leased queue "
+		    "in mode %d: still ATTACHED, %d frames received after it", m, BATCH);
+	}
+	lease_close(&l);
+}
+
+/* del_device of the leased port's netdevsim device: the lease is revoked
+ * with ENODEV and the file outlives the device. The port comes back from
+ * the netns it was moved to first (it keeps its name, not its ifindex).
+ */
+static void lease_del_device(struct devmem_dmabuf *a)
+{
+	struct lease l;
+	int rc;
+
+	rc = sh("ip -n %s link set dev %s netns %d && ip link set dev %s up",
+		strrchr(env.tx_netns, '/') + 1, env.rx_if, (int)getpid(), env.rx_if);
+	env.rx_ifindex = (int)if_nametoindex(env.rx_if);
+	if (rc == 0 && env.rx_ifindex > 0)
+		rc = lease_bind(a);
+	if (rc == 0)
+		rc = lease_take(&l, devmem_dmabuf_fd(a));
+	tap(rc == 0, "the port back in this netns, bound and leased again (%s)", errname(-rc));
+	if (rc)
+		return;
+	held_batch(&l, a);
+	sh("echo %s >/sys/bus/netdevsim/del_device", env.dev_id + strlen("netdevsim"));
+	expect_revoked(&l, ENODEV, "del_device of the port's netdevsim device");
+	lease_close(&l);
+	hnl_net_close(&env.nl);
+}
+
 static void lease_revocations(struct devmem_dmabuf *a)
 {
 	struct lease l;
@@ -396,6 +467,7 @@ static void lease_revocations(struct devmem_dmabuf *a)
 		expect_revoked(&l, ENODEV, "moving the port to another netns");
 	}
 	lease_close(&l);
+	lease_del_device(a);
 }
 
 int main(int argc, char **argv)
@@ -429,6 +501,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fclose(f);
+	netdevsim_dev_id();
 	env.tx_sock = open_tx_socket();
 	tap(env.tx_sock >= 0, "AF_PACKET socket on %s in %s", env.tx_if, env.tx_netns);
 	rc = lease_hds_on();
@@ -451,8 +524,9 @@ int main(int argc, char **argv)
 		goto out;
 	lease_main(a, devmem_dmabuf_fd(b));
 	elapsed("receive, DETACH");
+	lease_qreset(a);
 	lease_beside_kernel(a);
-	elapsed("kernel TCP beside the lease");
+	elapsed("queue resets, kernel TCP beside the lease");
 	lease_mtu(a);
 	elapsed("MTU");
 	lease_close_held(a);

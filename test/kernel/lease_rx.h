@@ -44,6 +44,7 @@ struct lease_env {
 	uint8_t rx_mac[6], tx_mac[6];
 	struct hnl_net nl;              /* holds the bind-rx binding */
 	uint32_t next_frame;            /* number of the next AF_PACKET frame */
+	char dev_id[32];                /* the receiving port's device, "netdevsim16" */
 };
 extern struct lease_env env;
 
