@@ -393,6 +393,10 @@ static void held_batch(struct lease *l, struct devmem_dmabuf *a)
  */
 static void lease_qreset(struct devmem_dmabuf *a)
 {
+	/* ip netns exec mounts a sysfs of its own over /sys, hiding the
+	 * debugfs below it: the guest script mounts one elsewhere for us.
+	 */
+	const char *debugfs = getenv("NSIM_DEBUGFS") ? getenv("NSIM_DEBUGFS") : "/sys/kernel/debug";
 	struct nsim_lease_state st;
 	struct lease l;
 	int rc, m;
@@ -402,8 +406,8 @@ static void lease_qreset(struct devmem_dmabuf *a)
 		return;
 	}
 	for (m = 0; m < 4; m++) {
-		rc = sh("echo '%d %d' >/sys/kernel/debug/netdevsim/%s/ports/0/queue_reset",
-			env.queue, m, env.dev_id);
+		rc = sh("echo '%d %d' >%s/netdevsim/%s/ports/0/queue_reset", env.queue, m,
+			debugfs, env.dev_id);
 		get_info(&l, &st);
 		tap(rc == 0 && st.state == NSIM_LEASE_ATTACHED &&
 		    send_and_receive(&l, a, BATCH, false) == 0, "queue reset of the leased queue "
