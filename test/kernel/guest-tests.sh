@@ -12,29 +12,11 @@
 # --only kq net_hsplit's backend=kq on a leased queue (guest-netdevsim-kq.sh).
 set -u
 
-build='' modbase='' kver='' netdevsim='' only=''
-while [ $# -gt 0 ]; do
-	case $1 in
-	--build) build=$2; shift 2 ;;
-	--modbase) modbase=$2; shift 2 ;;
-	--kver) kver=$2; shift 2 ;;
-	--netdevsim) netdevsim=$2; shift 2 ;;
-	--only) only=$2; shift 2 ;;
-	*) echo "Bail out! guest-tests.sh: unknown argument $1"; exit 1 ;;
-	esac
-done
-if [ "${HSPLIT_GUEST:-}" != 1 ]; then
-	echo "guest-tests.sh runs inside the QEMU guest; use test/kernel/run-guest.sh" >&2
-	exit 2
-fi
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=guest-args.sh
+. "$here/guest-args.sh"
 [ -n "$build" ] && [ -n "$modbase" ] && [ -n "$kver" ] ||
 	{ echo "Bail out! guest-tests.sh: --build, --modbase and --kver are required"; exit 1; }
-here=$(cd "$(dirname "$0")" && pwd)
-
-n=0 failed=0
-pass() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 check() { # name, command...: pass when the command succeeds
 	local name=$1 out
 	shift
