@@ -282,7 +282,7 @@ static int kq_open(const struct hsplit_backend_params *params, struct hsplit_bac
 	kq->be.ops = &hsplit_backend_kq_ops;
 	snprintf(kq->be.port_name, sizeof(kq->be.port_name), "%s", port);
 	kq->lease_fd = -1;
-	kq->kb.fd = -1;
+	kq->kb.nl.fd = -1;
 	ret = kq_args_parse(params, &kq->conf);
 	if (ret == 0)
 		ret = open_lease_device(kq);

@@ -10,10 +10,11 @@
 
 #include <stdint.h>
 
+#include "hnl.h"
+
 struct hsplit_kernel_bind {
-	int fd;                  /* the genetlink socket: closing it unbinds */
+	struct hnl_net nl;       /* the genetlink socket: closing it unbinds */
 	int ifindex;
-	uint16_t netdev_family, ethtool_family;
 	uint32_t binding_id;     /* the kernel's dma-buf binding id, after bind_rx */
 	const char *port;        /* for log messages */
 };
