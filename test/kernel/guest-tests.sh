@@ -7,8 +7,9 @@
 # renumbered into it, with the program's name in front.
 #
 # Usage (guest only): guest-tests.sh --build DIR --modbase DIR --kver VERSION
-#                     [--netdevsim KO|"error:<why>"] [--only lease]
-# --only lease runs the queue lease cases alone (guest-netdevsim-lease.sh).
+#                     [--netdevsim KO|"error:<why>"] [--only lease|bench]
+# --only lease runs the queue lease cases alone (guest-netdevsim-lease.sh);
+# --only bench runs hsplit-bench --guest alone (guest-bench.sh).
 set -u
 
 build='' modbase='' kver='' netdevsim='' only=''
@@ -101,6 +102,13 @@ check "guest runs the pinned kernel $kver" test "$(uname -r)" = "$kver"
 if [ "$only" = lease ]; then
 	# shellcheck source=guest-netdevsim-lease.sh
 	. "$here/guest-netdevsim-lease.sh"
+	echo "1..$n"
+	[ "$failed" = 0 ]
+	exit
+fi
+if [ "$only" = bench ]; then
+	# shellcheck source=guest-bench.sh
+	. "$here/guest-bench.sh"
 	echo "1..$n"
 	[ "$failed" = 0 ]
 	exit
