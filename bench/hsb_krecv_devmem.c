@@ -83,13 +83,17 @@ static int devmem_bind(struct krecv *k, struct krecv_devmem *dm)
 	int rc, split;
 
 	rc = kdev_split_get(&dm->nl, dm->ifindex, &split, why, sizeof(why));
-	if (rc == 0 && split == KDEV_SPLIT_DISABLED) {
+	/*
+	 * Not reported means "unknown", the driver's default (ethtool leaves the
+	 * attribute out); bind-rx wants it explicitly on.
+	 */
+	if (rc == 0 && split != KDEV_SPLIT_ENABLED) {
 		rc = kdev_split_set(&dm->nl, dm->ifindex, KDEV_SPLIT_ENABLED, why, sizeof(why));
 		if (rc < 0) {
 			devmem_refused(k, "ethtool rings set tcp-data-split on", -rc, why);
 			return rc;
 		}
-		dm->split_before = KDEV_SPLIT_DISABLED;
+		dm->split_before = split < 0 ? KDEV_SPLIT_UNKNOWN : split;
 	}
 	rc = kdev_bind_rx(&dm->nl, dm->ifindex, k->o->queue, devmem_dmabuf_fd(dm->dmabuf), &dm->id,
 			  why, sizeof(why));
@@ -145,8 +149,7 @@ static void restore_split(struct krecv_devmem *dm)
 		return;
 	rc = kdev_split_set(&nl, dm->ifindex, dm->split_before, why, sizeof(why));
 	if (rc < 0)
-		hsb_log("devmem: could not turn tcp-data-split back off: %s (%s)", strerror(-rc),
-			why);
+		hsb_log("devmem: could not restore tcp-data-split: %s (%s)", strerror(-rc), why);
 	kdev_nl_close(&nl);
 }
 

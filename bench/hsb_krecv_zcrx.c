@@ -153,10 +153,11 @@ static int split_on(struct krecv *k, struct krecv_zcrx *z)
 	if (rc < 0)
 		return rc;
 	rc = kdev_split_get(&nl, z->ifindex, &split, why, sizeof(why));
-	if (rc == 0 && split == KDEV_SPLIT_DISABLED) {
+	/* not reported: "unknown", the driver's default; zcrx wants it explicitly on */
+	if (rc == 0 && split != KDEV_SPLIT_ENABLED) {
 		rc = kdev_split_set(&nl, z->ifindex, KDEV_SPLIT_ENABLED, why, sizeof(why));
 		if (rc == 0)
-			z->split_before = KDEV_SPLIT_DISABLED;
+			z->split_before = split < 0 ? KDEV_SPLIT_UNKNOWN : split;
 		else
 			zcrx_refused(k, "ethtool rings set tcp-data-split on", -rc, why);
 	} else {
@@ -230,7 +231,7 @@ void krecv_zcrx_stop(struct krecv *k)
 			usleep(50000);
 		}
 		if (rc < 0)
-			hsb_log("zcrx: could not turn tcp-data-split back off: %s (%s)",
+			hsb_log("zcrx: could not restore tcp-data-split: %s (%s)",
 				strerror(-rc), why);
 		kdev_nl_close(&nl);
 	}

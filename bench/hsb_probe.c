@@ -126,20 +126,24 @@ static int check_header_split(struct verdict *v, struct kdev_nl *nl, int ifindex
 	if (rc < 0)
 		kdev_errno_detail(d, sizeof(d), -rc, why, "ethtool cannot read the rings");
 	else if (split < 0 || split > 2)
-		snprintf(d, sizeof(d), "tcp-data-split not reported: the driver does not say it "
-			 "can split headers");
+		snprintf(d, sizeof(d), "tcp-data-split not reported: unknown (the driver's default) "
+			 "or no header split at all");
 	else
 		snprintf(d, sizeof(d), "tcp-data-split %s", names[split]);
 	record(v, what, rc == 0 && split == KDEV_SPLIT_ENABLED, false, d);
-	if (rc < 0 || split != KDEV_SPLIT_DISABLED)
+	/* "unknown" (not reported) is the driver's default; a bind wants it explicitly on */
+	if (rc < 0 || split == KDEV_SPLIT_ENABLED)
 		return -1;
+	if (split < 0 || split > 2)
+		split = KDEV_SPLIT_UNKNOWN;
 	rc = kdev_split_set(nl, ifindex, KDEV_SPLIT_ENABLED, why, sizeof(why));
 	if (rc < 0)
-		kdev_errno_detail(d, sizeof(d), -rc, why, "the driver cannot split headers");
+		kdev_errno_detail(d, sizeof(d), -rc, why, "the driver cannot turn header split on");
 	else
-		snprintf(d, sizeof(d), "tcp-data-split on for the probe, off again after it");
+		snprintf(d, sizeof(d), "tcp-data-split on for the probe, %s again after it",
+			 names[split]);
 	record(v, "ethtool rings set tcp-data-split on", rc == 0, false, d);
-	return rc == 0 ? KDEV_SPLIT_DISABLED : -1;
+	return rc == 0 ? split : -1;
 }
 
 /* A closed io_uring lets go of its queue a moment later (exit work): retry a while. */

@@ -125,6 +125,25 @@ class NetdevsimWire(Wire):
     def add_link(self):
         self._new_port(self.ids[0], self.tx, self.tx_if)
         self._new_port(self.ids[1], self.rx, self.rx_if)
+
+    def setup_end(self, ns, dev, addr):
+        super().setup_end(ns, dev, addr)
+        if ns == self.rx:
+            # both ends are up now: linking turns the carrier on (netdevsim's bus.c)
+            self._link_ports()
+
+    def wait_carrier(self, timeout=5.0):
+        """netdevsim reports carrier once linked, but its operstate stays 'unknown'."""
+        end = time.monotonic() + timeout
+        for ns, dev in ((self.tx, self.tx_if), (self.rx, self.rx_if)):
+            while sh('cat', '/sys/class/net/%s/carrier' % dev, ns=ns,
+                     check=False).stdout.strip() != '1':
+                if time.monotonic() > end:
+                    raise RuntimeError('%s in %s has no carrier after %.0f s: not linked'
+                                       % (dev, ns, timeout))
+                time.sleep(0.05)
+
+    def _link_ports(self):
         ends = []
         for ns, dev in ((self.tx, self.tx_if), (self.rx, self.rx_if)):
             idx = sh('cat', '/sys/class/net/%s/ifindex' % dev, ns=ns).stdout.strip()
@@ -232,7 +251,8 @@ class Hugepages:
         self.old_nr = None
         self.mounted = None
         self.ok = False
-        self.note = ''
+        self.done = False
+        self.note = 'no hsplit receiver ran: no hugepages taken'
 
     @staticmethod
     def _meminfo(key):
@@ -252,6 +272,8 @@ class Hugepages:
         return None
 
     def setup(self):
+        """Taken the first time an hsplit receiver needs them (eal_memory())."""
+        self.done = True
         try:
             free = self._meminfo('HugePages_Free')
             if free < self.pages:
@@ -272,6 +294,8 @@ class Hugepages:
         return self.ok
 
     def eal_memory(self):
+        if not self.done:
+            self.setup()
         return ['-m', '512'] if self.ok else ['--no-huge', '-m', '512']
 
     def restore(self):

@@ -163,5 +163,11 @@ if [ -r "$here/guest-netdevsim-lease.sh" ]; then
 	. "$here/guest-netdevsim-lease.sh"
 fi
 
+# ---- hsplit-bench --guest: the kernel's receive designs on the netdevsim pair ----
+if [ -r "$here/guest-bench.sh" ]; then
+	# shellcheck source=guest-bench.sh
+	. "$here/guest-bench.sh"
+fi
+
 echo "1..$n"
 [ "$failed" = 0 ]
