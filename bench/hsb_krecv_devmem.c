@@ -84,16 +84,19 @@ static int devmem_bind(struct krecv *k, struct krecv_devmem *dm)
 
 	rc = kdev_split_get(&dm->nl, dm->ifindex, &split, why, sizeof(why));
 	/*
-	 * Not reported means "unknown", the driver's default (ethtool leaves the
-	 * attribute out); bind-rx wants it explicitly on.
+	 * bind-rx wants the setting explicitly on: a driver may report "enabled"
+	 * while it is only its default ("unknown", when ethtool leaves the
+	 * attribute out, or an "auto" it resolves to on). Set it always; put
+	 * back only a setting that was not already on in effect.
 	 */
-	if (rc == 0 && split != KDEV_SPLIT_ENABLED) {
+	if (rc == 0) {
 		rc = kdev_split_set(&dm->nl, dm->ifindex, KDEV_SPLIT_ENABLED, why, sizeof(why));
 		if (rc < 0) {
 			devmem_refused(k, "ethtool rings set tcp-data-split on", -rc, why);
 			return rc;
 		}
-		dm->split_before = split < 0 ? KDEV_SPLIT_UNKNOWN : split;
+		if (split != KDEV_SPLIT_ENABLED)
+			dm->split_before = split < 0 ? KDEV_SPLIT_UNKNOWN : split;
 	}
 	rc = kdev_bind_rx(&dm->nl, dm->ifindex, k->o->queue, devmem_dmabuf_fd(dm->dmabuf), &dm->id,
 			  why, sizeof(why));

@@ -153,15 +153,13 @@ static int split_on(struct krecv *k, struct krecv_zcrx *z)
 	if (rc < 0)
 		return rc;
 	rc = kdev_split_get(&nl, z->ifindex, &split, why, sizeof(why));
-	/* not reported: "unknown", the driver's default; zcrx wants it explicitly on */
-	if (rc == 0 && split != KDEV_SPLIT_ENABLED) {
+	/* zcrx wants it explicitly on, like bind-rx (hsb_krecv_devmem.c) */
+	if (rc == 0) {
 		rc = kdev_split_set(&nl, z->ifindex, KDEV_SPLIT_ENABLED, why, sizeof(why));
-		if (rc == 0)
+		if (rc == 0 && split != KDEV_SPLIT_ENABLED)
 			z->split_before = split < 0 ? KDEV_SPLIT_UNKNOWN : split;
-		else
+		else if (rc < 0)
 			zcrx_refused(k, "ethtool rings set tcp-data-split on", -rc, why);
-	} else {
-		rc = 0; /* not reported: the registration below decides */
 	}
 	kdev_nl_close(&nl);
 	return rc;

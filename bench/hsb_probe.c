@@ -131,19 +131,25 @@ static int check_header_split(struct verdict *v, struct kdev_nl *nl, int ifindex
 	else
 		snprintf(d, sizeof(d), "tcp-data-split %s", names[split]);
 	record(v, what, rc == 0 && split == KDEV_SPLIT_ENABLED, false, d);
-	/* "unknown" (not reported) is the driver's default; a bind wants it explicitly on */
-	if (rc < 0 || split == KDEV_SPLIT_ENABLED)
+	/*
+	 * A bind wants the setting explicitly on; "enabled" may be only the
+	 * driver's default resolved ("unknown" is not reported at all). Set it;
+	 * put back only what was not on in effect.
+	 */
+	if (rc < 0)
 		return -1;
-	if (split < 0 || split > 2)
-		split = KDEV_SPLIT_UNKNOWN;
 	rc = kdev_split_set(nl, ifindex, KDEV_SPLIT_ENABLED, why, sizeof(why));
 	if (rc < 0)
 		kdev_errno_detail(d, sizeof(d), -rc, why, "the driver cannot turn header split on");
+	else if (split == KDEV_SPLIT_ENABLED)
+		snprintf(d, sizeof(d), "tcp-data-split on, set explicitly (kept on after)");
 	else
 		snprintf(d, sizeof(d), "tcp-data-split on for the probe, %s again after it",
-			 names[split]);
+			 names[split < 0 || split > 2 ? 0 : split]);
 	record(v, "ethtool rings set tcp-data-split on", rc == 0, false, d);
-	return rc == 0 ? split : -1;
+	if (rc < 0 || split == KDEV_SPLIT_ENABLED)
+		return -1;
+	return split < 0 || split > 2 ? KDEV_SPLIT_UNKNOWN : split;
 }
 
 /* A closed io_uring lets go of its queue a moment later (exit work): retry a while. */
