@@ -288,22 +288,34 @@ class HsplitWire(Design):
         eal = ['-l', ctx.cpus.receiver, '--no-pci', '--no-shconf',
                '--file-prefix', 'hsb%d' % os.getpid(),
                '--log-level', 'lib.eal:error', '--log-level', 'lib.telemetry:error']
-        eal += ctx.huge.eal_memory()
-        args = ['--listen', '%s:%d' % (HSPLIT_IP, PORT), '--backend', self.backend,
-                '--iface', ctx.wire.rx_if, '--dmabuf', 'memfd:size=256M',
+        eal += self.eal_memory(ctx)
+        args = ['--listen', '%s:%d' % (self.dst, PORT), '--backend', self.backend,
+                '--iface', ctx.wire.rx_if, '--dmabuf', self.dmabuf,
                 # net_hsplit times its driver half and its emulated device apart (xstats)
                 '--devargs', 'cycle_stats=1',
                 '--conns', cell['flows'], '--json', '--interval', '0']
         if cell['workload'] == 'latency':
             args += ['--latency', '--msg', cell['msg']]
-        return [ctx.progs.hsplit_rx] + [str(x) for x in eal] + ['--'] + [str(x) for x in args]
+        return [ctx.progs.hsplit_rx] + [str(x) for x in eal] + ['--'] + \
+            [str(x) for x in args + self.extra_args(ctx)]
+
+    dmabuf = 'memfd:size=256M'
+
+    def eal_memory(self, ctx):
+        return ctx.huge.eal_memory()
+
+    def extra_args(self, ctx):
+        return []
+
+    # the address hsplit-rx listens on and the sender connects to
+    dst = HSPLIT_IP
 
     def run(self, ctx, cell):
         rx = NsProcess(self.argv(ctx, cell), ctx.wire.rx, ready_word='listening on')
         if not rx.wait_ready(60):
             rc, out, err = rx.finish(5, stop=STOP)
             return {'error': 'hsplit-rx did not start (exit %s): %s' % (rc, tail(err))}
-        send, busy, serr = run_sender(ctx, cell, HSPLIT_IP)
+        send, busy, serr = run_sender(ctx, cell, self.dst)
         rc, out, err = rx.finish(30 if send is not None else 2, stop=STOP)
         recv = last_json(out)
         if rc != 0 or recv is None:
@@ -335,10 +347,12 @@ def driver_halves(xstats):
 
 class HsplitKq(HsplitWire):
     """(9) hsplit over the kernel's queue lease: hsplit-rx on net_hsplit's kq backend, which
-    leases the header-split queue the wire steers to (kernel-patches/netdevsim/ 0010:
-    /dev/netdevsim_lease): headers in host memory, payload in the dma-buf, the rest of the
-    port left to the kernel. The backend is built on another branch; until net_hsplit has
-    it this design says so instead of running."""
+    leases the header-split queue the wire steers to (/dev/netdevsim_lease): headers in host
+    memory, payload in its udmabuf, the rest of the port left to the kernel. The kernel keeps
+    the address (it answers ARP on queue 0); the flows to PORT never reach its TCP, since the
+    lease takes queue 1. A build whose net_hsplit lacks the backend says so instead."""
+    dst = KERNEL_IP
+    dmabuf = 'udmabuf:size=16M'   # bind-rx needs a real dma-buf; chunks of one page
 
     def __init__(self):
         super().__init__('kq')
@@ -355,12 +369,13 @@ class HsplitKq(HsplitWire):
                     '(/dev/netdevsim_lease) in the QEMU guest, hsplit-bench --guest')
         return None
 
-    def argv(self, ctx, cell):
-        argv = super().argv(ctx, cell)
+    def eal_memory(self, ctx):
+        # the guest has 2 GiB: no 600 MiB of hugepages for one receiver (as guest-netdevsim-kq.sh)
+        return ['--no-huge', '-m', '512'] if ctx.opts.guest else ctx.huge.eal_memory()
+
+    def extra_args(self, ctx):
         # the leased queue is the one the wire steers the flows to
-        i = argv.index('--devargs')
-        argv[i + 1] += ',queue=%d' % ctx.wire.queue
-        return argv
+        return ['--queue', ctx.wire.queue, '--chunk', '4K']
 
 
 def pmd_backends(path):
