@@ -40,7 +40,7 @@ struct opt_def {
 static const struct opt_def opt_defs[] = {
 	{ "listen", T_LISTEN, OFF(listen), 0, 0, "IP:PORT, e.g. 10.99.0.2:5201 or [fd00::2]:5201" },
 	{ "vdev", T_STRING, OFF(vdev), 0, 0, "net_hsplitN,devargs (without dmabuf=)" },
-	{ "backend", T_STRING, OFF(backend), 0, 0, "afxdp, afpacket, pcap, gen or peer" },
+	{ "backend", T_STRING, OFF(backend), 0, 0, "afxdp, afpacket, kq, pcap, gen or peer" },
 	{ "iface", T_STRING, OFF(iface), 0, 0, "a network interface name (at most 15 characters)" },
 	{ "queue", T_U32, OFF(queue), 0, 15, "a queue index from 0 to 15" },
 	{ "devargs", T_STRING, OFF(devargs), 0, 0, "more net_hsplit devargs, key=value[,...]" },
@@ -90,9 +90,9 @@ void hrx_usage(FILE *out, const char *prog)
 		"\n"
 		"where:\n"
 		"  --listen IP:PORT      address and port to accept connections on (required)\n"
-		"  --backend B           afxdp, afpacket, pcap, gen or peer\n"
-		"  --iface IF            kernel interface for afxdp/afpacket\n"
-		"  --queue N             interface queue for afxdp/afpacket (0)\n"
+		"  --backend B           afxdp, afpacket, kq, pcap, gen or peer\n"
+		"  --iface IF            kernel interface for afxdp/afpacket/kq\n"
+		"  --queue N             interface queue for afxdp/afpacket/kq (0)\n"
 		"  --devargs K=V[,...]   more net_hsplit devargs (see doc/net_hsplit.md)\n"
 		"  --vdev SPEC           instead of the three above: net_hsplit0,backend=...,...\n"
 		"device memory:\n"
@@ -365,7 +365,7 @@ static int bad(const char *prog, const char *fmt, const char *arg)
 /* The settings that only make sense together. */
 static int check_consistent(const char *prog, const struct hrx_options *o)
 {
-	static const char *const backends[] = { "afxdp", "afpacket", "pcap", "gen", "peer" };
+	static const char *const backends[] = { "afxdp", "afpacket", "kq", "pcap", "gen", "peer" };
 	bool known = false;
 	unsigned int i;
 
@@ -378,15 +378,16 @@ static int check_consistent(const char *prog, const struct hrx_options *o)
 		if (strncmp(o->vdev, "net_hsplit", 10) != 0)
 			return bad(prog, "--vdev '%s': expected net_hsplitN[,devargs]", o->vdev);
 	} else if (o->backend[0] == '\0') {
-		return bad(prog, "%s: give --backend (with --iface for afxdp/afpacket) or --vdev",
+		return bad(prog, "%s: give --backend (with --iface for afxdp/afpacket/kq) or --vdev",
 			   "missing setting");
 	}
 	for (i = 0; i < RTE_DIM(backends); i++)
 		known |= strcmp(o->backend, backends[i]) == 0;
 	if (o->backend[0] && !known)
-		return bad(prog, "--backend '%s': expected afxdp, afpacket, pcap, gen or peer",
+		return bad(prog, "--backend '%s': expected afxdp, afpacket, kq, pcap, gen or peer",
 			   o->backend);
-	if ((strcmp(o->backend, "afxdp") == 0 || strcmp(o->backend, "afpacket") == 0) &&
+	if ((strcmp(o->backend, "afxdp") == 0 || strcmp(o->backend, "afpacket") == 0 ||
+	     strcmp(o->backend, "kq") == 0) &&
 	    o->iface[0] == '\0')
 		return bad(prog, "--backend %s needs --iface", o->backend);
 	if (strstr(o->vdev, "dmabuf=") != NULL || strstr(o->devargs, "dmabuf=") != NULL)

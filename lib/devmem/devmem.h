@@ -263,10 +263,31 @@ int devmem_token_grant(struct devmem_token_table *table, devmem_ref ref,
  */
 int devmem_token_grant_mbuf(struct devmem_token_table *table, struct rte_mbuf *m,
 			    uint32_t offset, uint32_t size, struct devmem_frag *frag);
+
+/* Bytes [off, off+len) of one mbuf segment's data. */
+struct devmem_mbuf_span {
+	struct rte_mbuf *m;
+	uint32_t off;
+	uint32_t len;
+};
+
+/*
+ * devmem_token_grant_mbuf for n segments at once (one recvmsg's worth): one
+ * lock, and a chunk or binding shared by consecutive segments is looked at
+ * once. Grants spans[0..k) in order and returns k: fewer than n when the
+ * table fills (counted once in `full`) or before the first bad span (the next
+ * call reports it). -ENOSPC when no token is free, -EINVAL (logged) when
+ * spans[0] is outside its segment; 0 when n is 0.
+ */
+int devmem_token_grant_mbufs(struct devmem_token_table *table,
+			     const struct devmem_mbuf_span *spans, unsigned int n,
+			     struct devmem_frag *frags);
 /*
  * SO_DEVMEM_DONTNEED: return tokens by ranges. At most 128 ranges (-EINVAL
  * beyond) and 1024 fragments per call (stops early); returns the number
- * freed. Unknown tokens free nothing and are counted.
+ * freed. Unknown tokens free nothing and are counted. What the tokens held
+ * (mbuf segments, chunk references) is released after the table's lock is
+ * dropped, mbuf segments to their mempool in bursts.
  */
 int devmem_dontneed(struct devmem_token_table *table,
 		    const struct devmem_token_range *ranges, unsigned int nb_ranges);

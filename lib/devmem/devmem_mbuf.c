@@ -47,19 +47,11 @@ int devmem_mbuf_attach_slow(struct rte_mbuf *m, devmem_ref ref, uint32_t offset,
 	return 0;
 }
 
-/*
- * A chunk's shinfo points back at the chunk (fcb_opaque), which no other
- * extbuf user's does (theirs points at their own object, and DPDK's helper
- * puts shinfo at the end of the buffer): only then is the magic read.
- */
 devmem_ref devmem_mbuf_ref(const struct rte_mbuf *m)
 {
-	struct devmem_iov *iov;
+	struct devmem_iov *iov = m ? devmem_mbuf_iov(m) : NULL;
 
-	if (!m || !RTE_MBUF_HAS_EXTBUF(m) || !m->shinfo)
-		return 0;
-	iov = container_of(m->shinfo, struct devmem_iov, shinfo);
-	if (m->shinfo->fcb_opaque != iov || iov->magic != DEVMEM_IOV_MAGIC)
+	if (!iov)
 		return 0;
 	return (uintptr_t)iov | (iov->owner->readable ? 0 : DEVMEM_REF_IOV_TAG);
 }

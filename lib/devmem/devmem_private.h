@@ -129,6 +129,24 @@ static inline uint32_t devmem_iov_chunk_size(const struct devmem_iov *iov)
 	return 1u << iov->owner->chunk_shift;
 }
 
+/*
+ * The chunk mbuf m carries, or NULL (devmem_mbuf_ref() without the tag). A
+ * chunk's shinfo points back at the chunk (fcb_opaque), which no other
+ * extbuf user's does (theirs points at their own object, and DPDK's helper
+ * puts shinfo at the end of the buffer): only then is the magic read.
+ */
+static inline struct devmem_iov *devmem_mbuf_iov(const struct rte_mbuf *m)
+{
+	struct devmem_iov *iov;
+
+	if (!RTE_MBUF_HAS_EXTBUF(m) || !m->shinfo)
+		return NULL;
+	iov = container_of(m->shinfo, struct devmem_iov, shinfo);
+	if (m->shinfo->fcb_opaque != iov || iov->magic != DEVMEM_IOV_MAGIC)
+		return NULL;
+	return iov;
+}
+
 /* The provider's private pointer given at pool creation. */
 void *devmem_pool_provider_priv(const struct devmem_pool *pool);
 /* Recycle a chunk whose last reference just went away (mbuf free callback). */

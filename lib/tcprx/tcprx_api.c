@@ -420,32 +420,42 @@ int tcprx_poll(struct tcprx *rx, uint16_t burst)
 	return n;
 }
 
-/*
- * Lend the head of the in-order queue to the application under a token
- * (the caller counts it in tokens_out, once for the whole call).
- */
-static int recv_one(struct tcprx_conn *c, struct devmem_frag *frag)
+/* The TSval a piece's segment carried (read before the token table takes the mbuf). */
+static struct tcprx_tsval piece_tsval(const struct tcprx_conn *c, struct rte_mbuf *m)
 {
-	struct tcprx_piece *p = &c->inq[c->inq_head];
-	int ret = devmem_token_grant_mbuf(c->tokens, p->m, p->off, p->len, frag);
-
-	if (ret)
-		return ret;
-	c->st.bytes_delivered += p->len;
-	c->inq_head = (c->inq_head + 1) & c->inq_mask;
-	c->inq_count--;
-	return 0;
-}
-
-/* The TSval the head piece's segment carried (read before the token table takes the mbuf). */
-static struct tcprx_tsval head_tsval(const struct tcprx_conn *c)
-{
-	uint64_t v = *tcprx_mbuf_tsval(c->rx, c->inq[c->inq_head].m);
+	uint64_t v = *tcprx_mbuf_tsval(c->rx, m);
 
 	return (struct tcprx_tsval){
 		.val = (uint32_t)v,
 		.present = (v & TCPRX_TSVAL_PRESENT) != 0,
 	};
+}
+
+/*
+ * Lend the first n pieces of the in-order queue (n <= inq_count, none past
+ * the ring's end) under tokens: the ring's slots are the spans the token
+ * table is given. How many were lent (the caller counts them in
+ * tokens_out), or the grant's error.
+ */
+static int recv_run(struct tcprx_conn *c, struct devmem_frag *frags, struct tcprx_tsval *ts,
+		    unsigned int n)
+{
+	const struct devmem_mbuf_span *run = &c->inq[c->inq_head];
+	uint64_t bytes = 0;
+	unsigned int i;
+	int got;
+
+	for (i = 0; ts != NULL && i < n; i++)
+		ts[i] = piece_tsval(c, run[i].m);
+	got = devmem_token_grant_mbufs(c->tokens, run, n, frags);
+	if (got <= 0)
+		return got;
+	for (i = 0; i < (unsigned int)got; i++)
+		bytes += run[i].len;
+	c->st.bytes_delivered += bytes;
+	c->inq_head = (c->inq_head + (uint32_t)got) & c->inq_mask;
+	c->inq_count -= (uint32_t)got;
+	return got;
 }
 
 /* tcprx_recv and tcprx_recv_tsval: ts NULL for the former. */
@@ -458,14 +468,16 @@ static int recv_frags(struct tcprx_conn *c, struct devmem_frag *frags, struct tc
 		return TCPRX_FAIL(EINVAL,
 				  "recv: an accepted connection and room for fragments "
 				  "are required");
+	/* One run, or two when the queue wraps round the ring's end. */
 	while (got < n && c->inq_count) {
-		struct tcprx_tsval t = ts ? head_tsval(c) : (struct tcprx_tsval){ 0 };
+		unsigned int ask = RTE_MIN(RTE_MIN(n - got, c->inq_count),
+					   c->inq_mask + 1 - c->inq_head);
+		int k = recv_run(c, frags + got, ts ? ts + got : NULL, ask);
 
-		if (recv_one(c, &frags[got]) != 0)
-			break;
-		if (ts)
-			ts[got] = t;
-		got++;
+		if (k > 0)
+			got += (unsigned int)k;
+		if (k < (int)ask)
+			break; /* every token is lent out, or the grant failed */
 	}
 	if (got) {
 		/* one atomic add per call: tcprx_dontneed on another thread subtracts */

@@ -32,6 +32,14 @@ struct fast_seg {
 	bool has_ts;
 };
 
+/* An untagged IPv4 connection with this 4-tuple (ports: remote << 16 | local). */
+static inline bool key4_matches(const struct tcprx_conn *c, uint32_t laddr, uint32_t raddr,
+				uint32_t ports)
+{
+	return c->key_ports == ports && c->key_raddr4 == raddr && c->key_laddr4 == laddr &&
+	       c->key_v4 && c->vlan == 0;
+}
+
 /*
  * The one-entry cache, then the hash. A cached pointer is never stale: a
  * connection clears it when it is freed (tcprx_conn_free).
@@ -42,15 +50,13 @@ static struct tcprx_conn *fast_lookup(struct tcprx *rx, uint32_t laddr, uint32_t
 	struct tcprx_conn *c = rx->last_hit;
 	uint32_t b;
 
-	if (c != NULL && c->key_ports == ports && c->key_raddr4 == raddr &&
-	    c->key_laddr4 == laddr && c->key_v4 && c->vlan == 0)
+	if (c != NULL && key4_matches(c, laddr, raddr, ports))
 		return c;
 	/* the lookahead hashed this frame already (tcprx_fast_bucket_prefetch) */
 	b = rx->lookahead_bucket ? rx->lookahead_bucket - 1 :
 				   tcprx_hash4(rx, laddr, raddr, ports) & rx->bucket_mask;
 	for (c = rx->buckets[b]; c != NULL; c = c->hash_next)
-		if (c->key_ports == ports && c->key_raddr4 == raddr && c->key_laddr4 == laddr &&
-		    c->key_v4 && c->vlan == 0) {
+		if (key4_matches(c, laddr, raddr, ports)) {
 			rx->last_hit = c;
 			return c;
 		}
@@ -188,7 +194,7 @@ static void fast_ack_defer(struct tcprx_conn *c)
  * in-order ACK policy, except that the ACK is sent at the end of the burst.
  */
 static void fast_established(struct tcprx_conn *c, const struct fast_seg *f,
-			     struct tcprx_piece *p)
+			     struct devmem_mbuf_span *p)
 {
 	uint32_t wnd = (uint32_t)rte_be_to_cpu_16(f->th->rx_win) << c->snd_wscale;
 	enum tcprx_admit kind = seq_geq(f->seq + f->len, c->rcv_adv) ? TCPRX_ADMIT_TO_EDGE :
@@ -229,7 +235,7 @@ static void fast_established(struct tcprx_conn *c, const struct fast_seg *f,
  */
 bool tcprx_fast_input(struct tcprx *rx, struct rte_mbuf *m)
 {
-	struct tcprx_piece piece;
+	struct devmem_mbuf_span piece;
 	struct tcprx_conn *c;
 	uint32_t laddr, raddr;
 	struct fast_seg f;
@@ -244,10 +250,10 @@ bool tcprx_fast_input(struct tcprx *rx, struct rte_mbuf *m)
 	/* the ring slot this segment goes to: cold at thousands of connections */
 	rte_prefetch0(&c->inq[(c->inq_head + c->inq_count) & c->inq_mask]);
 	if (m->nb_segs == 1) {
-		piece = (struct tcprx_piece){ .m = m, .off = f.hdr_end, .len = f.len };
+		piece = (struct devmem_mbuf_span){ .m = m, .off = f.hdr_end, .len = f.len };
 		m->pkt_len = m->data_len;
 	} else {
-		piece = (struct tcprx_piece){ .m = m->next, .off = 0, .len = f.len };
+		piece = (struct devmem_mbuf_span){ .m = m->next, .off = 0, .len = f.len };
 		m->next = NULL;
 		m->nb_segs = 1;
 		rte_pktmbuf_free_seg(m);

@@ -483,7 +483,7 @@ static void keep_out_of_order(struct tcprx_conn *c, struct tcprx_seg *seg)
 	if (!tcprx_chunks_admit(c, seg->nb_pieces, TCPRX_ADMIT_OOO))
 		return;
 	for (i = 0; i < seg->nb_pieces; i++) {
-		struct tcprx_piece p = seg->piece[i];
+		struct devmem_mbuf_span p = seg->piece[i];
 
 		if (p.len == 0)
 			continue;

@@ -120,7 +120,7 @@ static int collect_pieces(struct rte_mbuf *m, uint32_t hdr_end, uint32_t len, st
 			if (seg->nb_pieces == TCPRX_MAX_PIECES)
 				return -EINVAL;
 			seg->piece[seg->nb_pieces++] =
-				(struct tcprx_piece){ .m = s, .off = off, .len = take };
+				(struct devmem_mbuf_span){ .m = s, .off = off, .len = take };
 			left -= take;
 		}
 	}

@@ -84,17 +84,17 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
  */
 #define TCPRX_CHUNK_SLACK 1u
 
-/* A byte range of one mbuf segment: payload is referenced, never copied. */
-struct tcprx_piece {
-	struct rte_mbuf *m;  /* one segment (next == NULL), owned by whoever holds the piece */
-	uint32_t off;        /* into m's data */
-	uint32_t len;
-};
+/*
+ * A piece of payload is a byte range of one mbuf segment (next == NULL),
+ * owned by whoever holds the piece: lib/devmem's struct devmem_mbuf_span,
+ * so tcprx_recv lends the in-order ring out in place. Payload is
+ * referenced, never copied.
+ */
 
 /* An out-of-order record: (seq, len, the segment that holds the bytes). */
 struct tcprx_ooo {
 	uint32_t seq;
-	struct tcprx_piece p;
+	struct devmem_mbuf_span p;
 };
 
 /* Options as parsed from a segment. */
@@ -118,7 +118,7 @@ struct tcprx_seg {
 	uint32_t len;           /* payload bytes, after trimming by the input rules */
 	struct tcprx_opts opt;
 	unsigned int nb_pieces;
-	struct tcprx_piece piece[TCPRX_MAX_PIECES];
+	struct devmem_mbuf_span piece[TCPRX_MAX_PIECES];
 	bool kept[TCPRX_MAX_PIECES];  /* the piece's segment now belongs to a connection */
 	unsigned int nb_mbufs;         /* the frame's segments, unchained */
 	struct rte_mbuf *mbufs[TCPRX_MAX_PIECES + 1];
@@ -155,7 +155,7 @@ struct tcprx_conn {
 	/* second line */
 	struct tcprx *rx;
 	/* in order, not yet handed out: a ring of pieces */
-	struct tcprx_piece *inq;
+	struct devmem_mbuf_span *inq;
 	uint32_t inq_mask, inq_head, inq_count;
 	_Atomic uint32_t tokens_out;  /* lent to the app; tcprx_dontneed may run elsewhere */
 	/* the fast path's share of st.segs_in and st.bytes_in_order (tcprx_conn_stats adds) */
@@ -365,15 +365,15 @@ void tcprx_input_frame(struct tcprx *rx, struct rte_mbuf *m);
 void tcprx_negotiate_options(struct tcprx_conn *conn, const struct tcprx_seg *seg);
 
 /* tcprx_reass.c: in-order queue, out-of-order records, SACK blocks */
-bool tcprx_inq_push(struct tcprx_conn *conn, const struct tcprx_piece *p);
-bool tcprx_inq_pop(struct tcprx_conn *conn, struct tcprx_piece *p);
-void tcprx_ooo_insert(struct tcprx_conn *conn, uint32_t seq, struct tcprx_piece *p);
+bool tcprx_inq_push(struct tcprx_conn *conn, const struct devmem_mbuf_span *p);
+bool tcprx_inq_pop(struct tcprx_conn *conn, struct devmem_mbuf_span *p);
+void tcprx_ooo_insert(struct tcprx_conn *conn, uint32_t seq, struct devmem_mbuf_span *p);
 void tcprx_ooo_pull(struct tcprx_conn *conn);
 unsigned int tcprx_sack_blocks(const struct tcprx_conn *conn, uint32_t (*blocks)[2],
 			       unsigned int max);
 void tcprx_dsack_note(struct tcprx_conn *conn, uint32_t left, uint32_t right);
 void tcprx_conn_drop_data(struct tcprx_conn *conn);
-void tcprx_piece_free(struct tcprx_piece *p);
+void tcprx_piece_free(struct devmem_mbuf_span *p);
 
 /* tcprx_window.c: the advertised window, from the chunks the connection may still take */
 uint32_t tcprx_chunks_held(const struct tcprx_conn *conn);

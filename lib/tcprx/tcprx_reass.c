@@ -11,13 +11,13 @@
 
 #include "tcprx_private.h"
 
-void tcprx_piece_free(struct tcprx_piece *p)
+void tcprx_piece_free(struct devmem_mbuf_span *p)
 {
 	rte_pktmbuf_free_seg(p->m);
 	p->m = NULL;
 }
 
-bool tcprx_inq_push(struct tcprx_conn *c, const struct tcprx_piece *p)
+bool tcprx_inq_push(struct tcprx_conn *c, const struct devmem_mbuf_span *p)
 {
 	if (c->inq_count > c->inq_mask)
 		return false;
@@ -26,7 +26,7 @@ bool tcprx_inq_push(struct tcprx_conn *c, const struct tcprx_piece *p)
 	return true;
 }
 
-bool tcprx_inq_pop(struct tcprx_conn *c, struct tcprx_piece *p)
+bool tcprx_inq_pop(struct tcprx_conn *c, struct devmem_mbuf_span *p)
 {
 	if (c->inq_count == 0)
 		return false;
@@ -77,7 +77,7 @@ void tcprx_dsack_note(struct tcprx_conn *c, uint32_t left, uint32_t right)
  * replaced by it; a partial overlap on the right trims the newcomer's tail.
  * Takes ownership of p->m in every case.
  */
-void tcprx_ooo_insert(struct tcprx_conn *c, uint32_t seq, struct tcprx_piece *p)
+void tcprx_ooo_insert(struct tcprx_conn *c, uint32_t seq, struct devmem_mbuf_span *p)
 {
 	uint32_t end = seq + p->len, i = c->ooo_count, first = seq;
 
@@ -238,7 +238,7 @@ unsigned int tcprx_sack_blocks(const struct tcprx_conn *c, uint32_t (*blocks)[2]
 /* Release every piece the connection still holds (tokens are not pieces). */
 void tcprx_conn_drop_data(struct tcprx_conn *c)
 {
-	struct tcprx_piece p;
+	struct devmem_mbuf_span p;
 	uint32_t i;
 
 	while (tcprx_inq_pop(c, &p))

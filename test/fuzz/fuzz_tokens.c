@@ -6,7 +6,8 @@
  * One input makes a token table of 1..64 tokens, then a script of steps:
  * grant a device chunk (devmem_token_grant, offset and size from the input,
  * in range or not), grant a host mbuf segment or a payload mbuf carrying an
- * attached chunk (devmem_token_grant_mbuf), return ranges with
+ * attached chunk (devmem_token_grant_mbuf), or up to 8 of them at once
+ * (devmem_token_grant_mbufs, a bad span anywhere), return ranges with
  * devmem_dontneed (ranges of held tokens, forged and out-of-range numbers,
  * counts that wrap past 2^32, the same range twice, 0 or 129 ranges), and
  * finally destroys the table with whatever is still held.
@@ -146,42 +147,105 @@ static void step_grant_chunk(struct input *in, struct model *m, struct devmem_to
 		 size);
 }
 
+/* A segment of `len` bytes: a payload mbuf carrying a device chunk (device) or host data. */
+static struct rte_mbuf *segment_make(bool device, uint16_t len)
+{
+	struct rte_mbuf *mb = rte_pktmbuf_alloc(env.mp);
+
+	FZ_CHECK(mb != NULL, "the mbuf pool ran dry: mbufs are being lost");
+	if (device) {
+		/* As the PMD hands them up. */
+		devmem_ref ref = devmem_pool_alloc(env.pool);
+
+		FZ_CHECK(ref != 0, "the pool ran dry: chunks are being lost");
+		FZ_CHECK(devmem_mbuf_attach(mb, ref, 64, len) == 0, "attach");
+	} else {
+		FZ_CHECK(rte_pktmbuf_append(mb, len) != NULL, "append %u", len);
+	}
+	return mb;
+}
+
+static void frag_check(const struct devmem_frag *frag, struct rte_mbuf *mb, bool device,
+		       uint32_t off, uint32_t size)
+{
+	FZ_CHECK(frag->frag_size == size, "frag size %u for %u", frag->frag_size, size);
+	if (device)
+		FZ_CHECK(frag->flags == 0 && frag->dmabuf_id == env.binding_id &&
+			 frag->frag_offset % CHUNK_SIZE == 64 + off, "device frag %" PRIu64 " id %u "
+			 "flags %#x", frag->frag_offset, frag->dmabuf_id, frag->flags);
+	else
+		FZ_CHECK(frag->flags == DEVMEM_FRAG_LINEAR && frag->dmabuf_id == 0 &&
+			 frag->frag_offset == (uintptr_t)rte_pktmbuf_mtod_offset(mb, char *, off),
+			 "host frag %#" PRIx64 " flags %#x", frag->frag_offset, frag->flags);
+}
+
+#define MAX_BULK 8u
+
+/*
+ * devmem_token_grant_mbufs of 1..8 segments, device and host mixed, a bad
+ * span anywhere: the model grants the valid prefix while tokens last.
+ */
+static void step_grant_mbufs(struct input *in, struct model *m, struct devmem_token_table *t,
+			     uint8_t how)
+{
+	struct devmem_mbuf_span span[MAX_BULK];
+	struct devmem_frag frag[MAX_BULK];
+	bool device[MAX_BULK];
+	unsigned int n = 1 + (how >> 4) % MAX_BULK, valid = n, i, want;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		uint8_t b = take8(in);
+		uint16_t len = (uint16_t)(1 + take8(in) * 2);
+
+		device[i] = b & 1;
+		span[i].m = segment_make(device[i], len);
+		span[i].off = b & 2 ? take32(in) : take8(in);
+		span[i].len = b & 4 ? take32(in) : take8(in);
+		if (valid == n && !(span[i].len > 0 && span[i].off < len &&
+				    span[i].len <= (uint32_t)len - span[i].off))
+			valid = i;
+	}
+	ret = devmem_token_grant_mbufs(t, span, n, frag);
+	want = RTE_MIN(valid, m->capacity - m->held);
+	if (valid == 0)
+		FZ_CHECK(ret == -EINVAL, "a bulk grant with a bad first span returned %d", ret);
+	else if (want == 0)
+		FZ_CHECK(ret == -ENOSPC, "a bulk grant with every token lent returned %d", ret);
+	else
+		FZ_CHECK(ret == (int)want, "a bulk grant of %u (%u valid, %u free) returned %d", n,
+			 valid, m->capacity - m->held, ret);
+	if (valid > 0 && want < valid)
+		m->full++;
+	for (i = 0; i < n; i++) {
+		if (i < want && model_grant(m, 0, &frag[i], true))
+			frag_check(&frag[i], span[i].m, device[i], span[i].off, span[i].len);
+		else
+			rte_pktmbuf_free_seg(span[i].m); /* not granted: still ours */
+	}
+}
+
 static void step_grant_mbuf(struct input *in, struct model *m, struct devmem_token_table *t)
 {
 	uint8_t how = take8(in);
 	uint16_t len = (uint16_t)(1 + take8(in) * 2);
 	uint32_t off = how & 2 ? take32(in) : take8(in), size = how & 4 ? take32(in) : take8(in);
 	bool valid = size > 0 && off < len && size <= (uint32_t)len - off;
-	struct rte_mbuf *mb = rte_pktmbuf_alloc(env.mp);
+	struct rte_mbuf *mb;
 	struct devmem_frag frag;
 	int ret;
 
-	FZ_CHECK(mb != NULL, "the mbuf pool ran dry: mbufs are being lost");
-	if (how & 1) {
-		/* A payload mbuf carrying a device chunk, as the PMD hands them up. */
-		devmem_ref ref = devmem_pool_alloc(env.pool);
-
-		FZ_CHECK(ref != 0, "the pool ran dry: chunks are being lost");
-		FZ_CHECK(devmem_mbuf_attach(mb, ref, 64, len) == 0, "attach");
-		mb->data_len = len;
-		mb->pkt_len = len;
-	} else {
-		FZ_CHECK(rte_pktmbuf_append(mb, len) != NULL, "append %u", len);
+	if (how & 8) {
+		step_grant_mbufs(in, m, t, how);
+		return;
 	}
+	mb = segment_make(how & 1, len);
 	ret = devmem_token_grant_mbuf(t, mb, off, size, &frag);
 	if (!model_grant(m, ret, &frag, valid)) {
 		rte_pktmbuf_free_seg(mb);
 		return;
 	}
-	FZ_CHECK(frag.frag_size == size, "frag size %u for %u", frag.frag_size, size);
-	if (how & 1)
-		FZ_CHECK(frag.flags == 0 && frag.dmabuf_id == env.binding_id &&
-			 frag.frag_offset % CHUNK_SIZE == 64 + off, "device frag %" PRIu64 " id %u "
-			 "flags %#x", frag.frag_offset, frag.dmabuf_id, frag.flags);
-	else
-		FZ_CHECK(frag.flags == DEVMEM_FRAG_LINEAR && frag.dmabuf_id == 0 &&
-			 frag.frag_offset == (uintptr_t)rte_pktmbuf_mtod_offset(mb, char *, off),
-			 "host frag %#" PRIx64 " flags %#x", frag.frag_offset, frag.flags);
+	frag_check(&frag, mb, how & 1, off, size);
 }
 
 /* One token number: a recent grant, a neighbour of one, or anything at all. */

@@ -51,25 +51,10 @@
 #include <linux/rtnetlink.h>
 
 #include "devmem.h"
+#include "devmem_rx.h"
 #include "hnl.h"
 #include "tap.h"
 
-/* netdev genetlink family (include/uapi/linux/netdev.h) */
-#define NETDEV_CMD_BIND_RX_ 13
-#define NETDEV_A_DMABUF_IFINDEX_ 1
-#define NETDEV_A_DMABUF_QUEUES_ 2
-#define NETDEV_A_DMABUF_FD_ 3
-#define NETDEV_A_DMABUF_ID_ 4
-#define NETDEV_A_QUEUE_ID_ 1
-#define NETDEV_A_QUEUE_TYPE_ 3
-#define NETDEV_QUEUE_TYPE_RX_ 0
-/* ethtool genetlink family (include/uapi/linux/ethtool_netlink_generated.h) */
-#define ETHTOOL_MSG_RINGS_SET_ 16
-#define ETHTOOL_A_RINGS_HEADER_ 1
-#define ETHTOOL_A_RINGS_TCP_DATA_SPLIT_ 11
-#define ETHTOOL_A_HEADER_DEV_INDEX_ 1
-#define TCP_DATA_SPLIT_DISABLED 1
-#define TCP_DATA_SPLIT_ENABLED 2
 /* sockets (asm-generic/socket.h, linux/socket.h, linux/uio.h) */
 #define SO_DEVMEM_LINEAR_ 78
 #define SO_DEVMEM_DMABUF_ 79
@@ -97,70 +82,13 @@ static uint8_t pattern(uint64_t i)
 
 /* ---- netlink: tools/netlink/hnl.h builds, sends and reads ---- */
 
-/* One netdev-family socket: the binding lives exactly as long as it. */
-struct nl {
-	int fd;
-	int netdev;
-	int ethtool;
-};
-
-static int nl_open(struct nl *nl)
+/* Drop every binding made through nl (closing unbinds) and start afresh;
+ * hnl_net_open leaves nl->fd at -1 when it fails.
+ */
+static void nl_reopen(struct hnl_net *nl)
 {
-	struct hnl_genl_family f;
-	int rc;
-
-	nl->fd = hnl_socket(NETLINK_GENERIC);
-	if (nl->fd < 0)
-		return nl->fd;
-	rc = hnl_genl_family(nl->fd, "netdev", &f);
-	nl->netdev = rc < 0 ? rc : f.id;
-	rc = hnl_genl_family(nl->fd, "ethtool", &f);
-	nl->ethtool = rc < 0 ? rc : f.id;
-	if (nl->netdev < 0)
-		return nl->netdev;
-	return nl->ethtool < 0 ? nl->ethtool : 0;
-}
-
-/* Drop every binding made through nl (closing unbinds) and start afresh. */
-static void nl_reopen(struct nl *nl)
-{
-	close(nl->fd);
-	if (nl_open(nl) < 0)
-		nl->fd = -1;
-}
-
-static int bind_rx(struct nl *nl, int ifindex, uint32_t queue, int dmabuf_fd, uint32_t *id,
-		   char *why, size_t whylen)
-{
-	struct hnl_u32 reply = { .type = NETDEV_A_DMABUF_ID_ };
-	struct nlattr *q;
-	struct hnl_msg m;
-	int rc;
-
-	hnl_genl_start(&m, (uint16_t)nl->netdev, NETDEV_CMD_BIND_RX_);
-	hnl_put_u32(&m, NETDEV_A_DMABUF_IFINDEX_, (uint32_t)ifindex);
-	hnl_put_u32(&m, NETDEV_A_DMABUF_FD_, (uint32_t)dmabuf_fd);
-	q = hnl_nest(&m, NETDEV_A_DMABUF_QUEUES_);
-	hnl_put_u32(&m, NETDEV_A_QUEUE_ID_, queue);
-	hnl_put_u32(&m, NETDEV_A_QUEUE_TYPE_, NETDEV_QUEUE_TYPE_RX_);
-	hnl_nest_end(&m, q);
-	rc = hnl_call(nl->fd, &m, hnl_reply_u32, &reply, why, whylen);
-	if (reply.found)
-		*id = reply.value;
-	return rc;
-}
-
-static int set_hds(struct nl *nl, int ifindex, uint8_t mode, char *why, size_t whylen)
-{
-	struct nlattr *h;
-	struct hnl_msg m;
-
-	hnl_genl_start(&m, (uint16_t)nl->ethtool, ETHTOOL_MSG_RINGS_SET_);
-	h = hnl_nest(&m, ETHTOOL_A_RINGS_HEADER_);
-	hnl_put_u32(&m, ETHTOOL_A_HEADER_DEV_INDEX_, (uint32_t)ifindex);
-	hnl_nest_end(&m, h);
-	hnl_put(&m, ETHTOOL_A_RINGS_TCP_DATA_SPLIT_, &mode, 1);
-	return hnl_call(nl->fd, &m, NULL, NULL, why, whylen);
+	hnl_net_close(nl);
+	hnl_net_open(nl);
 }
 
 /* ---- XDP: a two-instruction XDP_PASS program, attached in SKB mode ---- */
@@ -256,7 +184,7 @@ struct rx_stats {
 	int dontneed_err;
 };
 
-static uint64_t ts_ms(void)
+uint64_t ts_ms(void)
 {
 	struct timespec t;
 
@@ -265,7 +193,7 @@ static uint64_t ts_ms(void)
 }
 
 /* Check `len` stream bytes at `pos` against the pattern; count mismatches. */
-static uint64_t mismatches(const uint8_t *p, size_t len, uint64_t pos)
+uint64_t mismatches(const uint8_t *p, size_t len, uint64_t pos)
 {
 	uint64_t bad = 0;
 
@@ -375,7 +303,7 @@ static int receive_all(int fd, struct devmem_dmabuf *d, uint32_t id, uint64_t to
 	return 0;
 }
 
-static const char *errname(int e)
+const char *errname(int e)
 {
 	switch (e) {
 	case 0: return "0";
@@ -392,17 +320,47 @@ static const char *errname(int e)
 }
 
 /* A refusal case: `rc` (0 or -errno) must be -want. */
-static void expect_errno(int rc, int want, const char *what, const char *why)
+void expect_errno(int rc, int want, const char *what, const char *why)
 {
 	tap(rc == -want, "%s refused with %s (got %s)%s%s", what, errname(want), errname(-rc),
 	    why && why[0] ? ": " : "", why && why[0] ? why : "");
+}
+
+/* Listen on sa and accept the sender's one connection: its fd, or -1
+ * (after a failed TAP line). The listening socket goes to *lfd.
+ */
+static int accept_sender(const struct sockaddr_in *sa, int *lfd)
+{
+	char addr[INET_ADDRSTRLEN] = "?";
+	int one = 1, cfd;
+
+	inet_ntop(AF_INET, &sa->sin_addr, addr, sizeof(addr));
+	*lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*lfd < 0 || setsockopt(*lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(*lfd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 || listen(*lfd, 1) < 0) {
+		tap(false, "listen on %s:%d: %s", addr, ntohs(sa->sin_port), strerror(errno));
+		return -1;
+	}
+	printf("# listening on %s:%d\n", addr, ntohs(sa->sin_port));
+	fflush(stdout);
+	cfd = accept(*lfd, NULL, NULL);
+	tap(cfd >= 0, "accepted the sender's connection");
+	return cfd;
+}
+
+static void print_rx_stats(const struct rx_stats *st)
+{
+	printf("# %" PRIu64 " bytes: %" PRIu64 " in %" PRIu64 " dmabuf frags, %" PRIu64
+	       " linear in %" PRIu64 " pieces, %" PRIu64 " plain; %" PRIu64 " tokens freed\n",
+	       st->bytes, st->dmabuf_bytes, st->frags, st->linear_bytes, st->linear,
+	       st->plain_bytes, st->freed);
 }
 
 static int do_recv(const char *ifname, const char *addr, int port, uint64_t total)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	struct devmem_dmabuf *d = NULL;
-	struct nl nl, nl2, nl3;
+	struct hnl_net nl, nl2, nl3;
 	struct rx_stats st;
 	char why[256], probe[16];
 	int ifindex, rc, lfd, cfd, memfd, prog, one = 1;
@@ -414,7 +372,7 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 		fprintf(stderr, "recv: no interface '%s' or bad address '%s'\n", ifname, addr);
 		return 2;
 	}
-	rc = nl_open(&nl);
+	rc = hnl_net_open(&nl);
 	tap(rc == 0, "netdev and ethtool genetlink families (%s)", errname(-rc));
 	if (rc)
 		goto out;
@@ -424,22 +382,22 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 		goto out;
 
 	/* Refusals before a successful bind. */
-	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_DISABLED, why, sizeof(why));
+	rc = hnl_ethtool_set_data_split(&nl, ifindex, HDS_OFF, why, sizeof(why));
 	tap(rc == 0, "ethtool rings-set tcp-data-split off (%s)", errname(-rc));
-	rc = bind_rx(&nl, ifindex, 0, devmem_dmabuf_fd(d), &id, why, sizeof(why));
+	rc = hnl_netdev_bind_rx(&nl, ifindex, 0, devmem_dmabuf_fd(d), &id, why, sizeof(why));
 	expect_errno(rc, EINVAL, "bind-rx with tcp-data-split off", why);
 	if (rc == 0)
 		nl_reopen(&nl);
-	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_ENABLED, why, sizeof(why));
+	rc = hnl_ethtool_set_data_split(&nl, ifindex, HDS_ON, why, sizeof(why));
 	tap(rc == 0, "ethtool rings-set tcp-data-split on (%s%s%s)", errname(-rc),
 	    why[0] ? ": " : "", why);
-	rc = bind_rx(&nl, ifindex, 99, devmem_dmabuf_fd(d), &id, why, sizeof(why));
+	rc = hnl_netdev_bind_rx(&nl, ifindex, 99, devmem_dmabuf_fd(d), &id, why, sizeof(why));
 	expect_errno(rc, EINVAL, "bind-rx of queue 99 (the port has one)", why);
 	if (rc == 0)
 		nl_reopen(&nl);
 	memfd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
 	if (memfd >= 0 && ftruncate(memfd, 1 << 20) == 0) {
-		rc = bind_rx(&nl, ifindex, 0, memfd, &id, why, sizeof(why));
+		rc = hnl_netdev_bind_rx(&nl, ifindex, 0, memfd, &id, why, sizeof(why));
 		expect_errno(rc, EINVAL, "bind-rx of a memfd (not a dmabuf)", why);
 		if (rc == 0)
 			nl_reopen(&nl);
@@ -467,7 +425,8 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 		rc = xdp_set(ifindex, prog, why, sizeof(why));
 		tap(rc == 0, "attach multi-buffer generic XDP (%s%s%s)", errname(-rc),
 		    why[0] ? ": " : "", why);
-		rc = bind_rx(&nl, ifindex, 0, devmem_dmabuf_fd(d), &id, why, sizeof(why));
+		rc = hnl_netdev_bind_rx(&nl, ifindex, 0, devmem_dmabuf_fd(d), &id, why,
+					sizeof(why));
 		expect_errno(rc, EEXIST, "bind-rx with XDP attached", why);
 		if (rc == 0)
 			nl_reopen(&nl);
@@ -476,19 +435,20 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 	}
 
 	/* The binding. */
-	rc = bind_rx(&nl, ifindex, 0, devmem_dmabuf_fd(d), &id, why, sizeof(why));
+	rc = hnl_netdev_bind_rx(&nl, ifindex, 0, devmem_dmabuf_fd(d), &id, why, sizeof(why));
 	tap(rc == 0 && id > 0, "bind-rx of the udmabuf to %s queue 0: id %u (%s%s%s)", ifname, id,
 	    errname(-rc), why[0] ? ": " : "", why);
 	if (rc)
 		goto out;
 
 	/* Refusals while bound. */
-	if (nl_open(&nl2) == 0) {
-		rc = bind_rx(&nl2, ifindex, 0, devmem_dmabuf_fd(d), &id2, why, sizeof(why));
+	if (hnl_net_open(&nl2) == 0) {
+		rc = hnl_netdev_bind_rx(&nl2, ifindex, 0, devmem_dmabuf_fd(d), &id2, why,
+					sizeof(why));
 		expect_errno(rc, EEXIST, "second bind-rx of the same queue", why);
 		close(nl2.fd);
 	}
-	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_DISABLED, why, sizeof(why));
+	rc = hnl_ethtool_set_data_split(&nl, ifindex, HDS_OFF, why, sizeof(why));
 	expect_errno(rc, EINVAL, "tcp-data-split off while bound", why);
 	if (prog >= 0) {
 		rc = xdp_set(ifindex, prog, why, sizeof(why));
@@ -499,16 +459,7 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 	}
 
 	/* Receive. */
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0) {
-		tap(false, "listen on %s:%d: %s", addr, port, strerror(errno));
-		goto out;
-	}
-	printf("# listening on %s:%d\n", addr, port);
-	fflush(stdout);
-	cfd = accept(lfd, NULL, NULL);
-	tap(cfd >= 0, "accepted the sender's connection");
+	cfd = accept_sender(&sa, &lfd);
 	if (cfd < 0)
 		goto out;
 	{
@@ -529,9 +480,7 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 	}
 
 	rc = receive_all(cfd, d, id, total, &st);
-	printf("# %" PRIu64 " bytes: %" PRIu64 " in %" PRIu64 " dmabuf frags, %" PRIu64
-	       " linear in %" PRIu64 " pieces; %" PRIu64 " tokens freed\n", st.bytes,
-	       st.dmabuf_bytes, st.frags, st.linear_bytes, st.linear, st.freed);
+	print_rx_stats(&st);
 	tap(rc == 0 && st.bytes == total, "received %" PRIu64 " of %" PRIu64 " bytes (%s)",
 	    st.bytes, total, errname(-rc));
 	tap(st.frags > 0 && st.dmabuf_bytes > total / 2,
@@ -548,8 +497,8 @@ static int do_recv(const char *ifname, const char *addr, int port, uint64_t tota
 	/* Closing the netlink socket unbinds: the refusals go away. */
 	close(nl.fd);
 	nl.fd = -1;
-	if (nl_open(&nl3) == 0) {
-		rc = set_hds(&nl3, ifindex, TCP_DATA_SPLIT_DISABLED, why, sizeof(why));
+	if (hnl_net_open(&nl3) == 0) {
+		rc = hnl_ethtool_set_data_split(&nl3, ifindex, HDS_OFF, why, sizeof(why));
 		tap(rc == 0, "closing the netlink socket unbinds: tcp-data-split off works (%s%s%s)",
 		    errname(-rc), why[0] ? ": " : "", why);
 		close(nl3.fd);
@@ -560,286 +509,6 @@ out:
 	devmem_dmabuf_put(d);
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
-}
-
-/* ---- io_uring zcrx (include/uapi/linux/io_uring.h, io_uring/zcrx.h, 7.2) ---- */
-
-#define IORING_OP_RECV_ZC_ 58
-#define IORING_REGISTER_ZCRX_IFQ_ 32
-#define IORING_SETUP_CQE32_ (1U << 11)
-#define IORING_SETUP_SINGLE_ISSUER_ (1U << 12)
-#define IORING_SETUP_DEFER_TASKRUN_ (1U << 13)
-#define IORING_RECV_MULTISHOT_ (1U << 1)
-#define IORING_MEM_REGION_TYPE_USER_ 1
-#define ZCRX_AREA_SHIFT 48
-#define ZCRX_OFF_MASK ((UINT64_C(1) << ZCRX_AREA_SHIFT) - 1)
-#define ZCRX_EVENT_DESC_FLAG_STATS_ 1
-#define ZC_RQ_ENTRIES 4096u
-#define ZC_AREA_SIZE (16u << 20)
-
-struct zc_rqe { uint64_t off; uint32_t len; uint32_t pad; };
-struct zc_offsets { uint32_t head, tail, rqes, resv2; uint64_t resv[2]; };
-struct zc_area_reg {
-	uint64_t addr, len, rq_area_token;
-	uint32_t flags, dmabuf_fd;
-	uint64_t resv2[2];
-};
-struct zc_region_desc {
-	uint64_t user_addr, size;
-	uint32_t flags, id;
-	uint64_t mmap_offset;
-	uint64_t resv[4];
-};
-struct zc_event_desc {
-	uint64_t user_data;
-	uint32_t type_mask, flags;
-	uint64_t stats_offset;
-	uint64_t resv2[9];
-};
-struct zc_ifq_reg {
-	uint32_t if_idx, if_rxq, rq_entries, flags;
-	uint64_t area_ptr, region_ptr;
-	struct zc_offsets offsets;
-	uint32_t zcrx_id, rx_buf_len;
-	uint64_t event_desc;
-	uint64_t resv[2];
-};
-struct zc_stats { uint64_t copy_count, copy_bytes; };
-
-struct zc_ring {
-	int fd;
-	unsigned int *sq_head, *sq_tail, *sq_mask, *sq_array;
-	unsigned int *cq_head, *cq_tail, *cq_mask;
-	struct io_uring_sqe *sqes;
-	char *cqes;
-};
-
-static int zc_ring_init(struct zc_ring *r)
-{
-	struct io_uring_params p;
-	size_t sq_sz, cq_sz;
-	char *sq, *cq;
-
-	memset(&p, 0, sizeof(p));
-	/* A multishot receive posts a completion per frag: a roomy CQ. */
-	p.flags = IORING_SETUP_SINGLE_ISSUER_ | IORING_SETUP_DEFER_TASKRUN_ | IORING_SETUP_CQE32_ |
-		  IORING_SETUP_CQSIZE;
-	p.cq_entries = 4096;
-	r->fd = (int)syscall(__NR_io_uring_setup, 64, &p);
-	if (r->fd < 0)
-		return -errno;
-	sq_sz = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
-	cq_sz = p.cq_off.cqes + p.cq_entries * 2 * sizeof(struct io_uring_cqe);
-	if (p.features & IORING_FEAT_SINGLE_MMAP)
-		sq_sz = cq_sz = sq_sz > cq_sz ? sq_sz : cq_sz;
-	sq = mmap(NULL, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
-		  IORING_OFF_SQ_RING);
-	if (sq == MAP_FAILED)
-		return -errno;
-	cq = (p.features & IORING_FEAT_SINGLE_MMAP) ? sq :
-		mmap(NULL, cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
-		     IORING_OFF_CQ_RING);
-	if (cq == MAP_FAILED)
-		return -errno;
-	r->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
-	if (r->sqes == MAP_FAILED)
-		return -errno;
-	r->sq_head = (unsigned int *)(sq + p.sq_off.head);
-	r->sq_tail = (unsigned int *)(sq + p.sq_off.tail);
-	r->sq_mask = (unsigned int *)(sq + p.sq_off.ring_mask);
-	r->sq_array = (unsigned int *)(sq + p.sq_off.array);
-	r->cq_head = (unsigned int *)(cq + p.cq_off.head);
-	r->cq_tail = (unsigned int *)(cq + p.cq_off.tail);
-	r->cq_mask = (unsigned int *)(cq + p.cq_off.ring_mask);
-	r->cqes = cq + p.cq_off.cqes;
-	return 0;
-}
-
-/* Queue a multishot RECV_ZC on `sock` for zcrx instance `id`. */
-static void zc_arm(struct zc_ring *r, int sock, uint32_t id)
-{
-	unsigned int tail = *r->sq_tail, idx = tail & *r->sq_mask;
-	struct io_uring_sqe *sqe = &r->sqes[idx];
-
-	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = IORING_OP_RECV_ZC_;
-	sqe->fd = sock;
-	sqe->ioprio = IORING_RECV_MULTISHOT_;
-	sqe->file_index = id; /* zcrx_ifq_idx shares this slot */
-	sqe->user_data = 1;
-	r->sq_array[idx] = idx;
-	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
-}
-
-static int do_zcrx(const char *ifname, const char *addr, int port, uint64_t total)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	struct zc_area_reg area;
-	struct zc_region_desc rd;
-	struct zc_event_desc ev;
-	struct zc_ifq_reg reg;
-	struct zc_ring r;
-	struct nl nl;
-	char why[256];
-	uint8_t *mem = NULL, *ring = NULL;
-	size_t ring_sz, stats_off;
-	uint64_t pos = 0, bad = 0, cqes = 0, enospc = 0, deadline;
-	int ifindex, rc, lfd = -1, cfd = -1, one = 1, to_submit = 0;
-	bool eof = false;
-	unsigned int *rq_tail;
-	struct zc_rqe *rqes;
-	const struct zc_stats *stats;
-
-	ifindex = (int)if_nametoindex(ifname);
-	if (ifindex == 0 || inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
-		fprintf(stderr, "zcrx: no interface '%s' or bad address '%s'\n", ifname, addr);
-		return 2;
-	}
-	rc = nl_open(&nl);
-	if (rc)
-		goto out;
-	rc = zc_ring_init(&r);
-	tap(rc == 0, "io_uring with SINGLE_ISSUER | DEFER_TASKRUN | CQE32 (%s)", errname(-rc));
-	if (rc)
-		goto out;
-	mem = mmap(NULL, ZC_AREA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
-		   MAP_POPULATE, -1, 0);
-	ring_sz = 4096 + ZC_RQ_ENTRIES * sizeof(struct zc_rqe) + 4096;
-	stats_off = ring_sz - 4096;
-	ring = mmap(NULL, ring_sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
-		    MAP_POPULATE, -1, 0);
-	if (mem == MAP_FAILED || ring == MAP_FAILED) {
-		tap(false, "zcrx area and refill ring memory: %s", strerror(errno));
-		goto out;
-	}
-
-	memset(&area, 0, sizeof(area));
-	area.addr = (uintptr_t)mem;
-	area.len = ZC_AREA_SIZE;
-	memset(&rd, 0, sizeof(rd));
-	rd.user_addr = (uintptr_t)ring;
-	rd.size = ring_sz;
-	rd.flags = IORING_MEM_REGION_TYPE_USER_;
-	memset(&ev, 0, sizeof(ev));
-	ev.flags = ZCRX_EVENT_DESC_FLAG_STATS_;
-	ev.stats_offset = stats_off;
-	memset(&reg, 0, sizeof(reg));
-	reg.if_idx = (uint32_t)ifindex;
-	reg.if_rxq = 0;
-	reg.rq_entries = ZC_RQ_ENTRIES;
-	reg.area_ptr = (uintptr_t)&area;
-	reg.region_ptr = (uintptr_t)&rd;
-	reg.event_desc = (uintptr_t)&ev;
-
-	/* Same core refusal as bind-rx: no provider without header split. */
-	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_DISABLED, why, sizeof(why));
-	rc = (int)syscall(__NR_io_uring_register, r.fd, IORING_REGISTER_ZCRX_IFQ_, &reg, 1);
-	expect_errno(rc < 0 ? -errno : 0, EINVAL, "zcrx registration with tcp-data-split off",
-		     NULL);
-	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_ENABLED, why, sizeof(why));
-	tap(rc == 0, "ethtool rings-set tcp-data-split on (%s)", errname(-rc));
-	memset(&reg.offsets, 0, sizeof(reg.offsets));
-	reg.zcrx_id = 0;
-	area.rq_area_token = 0;
-	rc = (int)syscall(__NR_io_uring_register, r.fd, IORING_REGISTER_ZCRX_IFQ_, &reg, 1);
-	rc = rc < 0 ? -errno : 0;
-	tap(rc == 0, "zcrx interface queue on %s queue 0, 16 MiB user area (%s)", ifname,
-	    errname(-rc));
-	if (rc)
-		goto out;
-	rq_tail = (unsigned int *)(ring + reg.offsets.tail);
-	rqes = (struct zc_rqe *)(ring + reg.offsets.rqes);
-	stats = (const struct zc_stats *)(ring + stats_off);
-
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0) {
-		tap(false, "listen on %s:%d: %s", addr, port, strerror(errno));
-		goto out;
-	}
-	cfd = accept(lfd, NULL, NULL);
-	tap(cfd >= 0, "accepted the sender's connection");
-	if (cfd < 0)
-		goto out;
-
-	zc_arm(&r, cfd, reg.zcrx_id);
-	to_submit = 1;
-	deadline = ts_ms() + 60000;
-	while (!eof && ts_ms() < deadline) {
-		unsigned int head, tail;
-
-		rc = (int)syscall(__NR_io_uring_enter, r.fd, to_submit, 1, IORING_ENTER_GETEVENTS,
-				  NULL, 0);
-		if (rc < 0 && errno != EINTR && errno != EAGAIN && errno != EBUSY) {
-			printf("# io_uring_enter: %s\n", strerror(errno));
-			break;
-		}
-		to_submit = 0;
-		head = *r.cq_head;
-		tail = __atomic_load_n(r.cq_tail, __ATOMIC_ACQUIRE);
-		for (; head != tail; head++) {
-			const struct io_uring_cqe *c = (const struct io_uring_cqe *)
-				(r.cqes + (size_t)(head & *r.cq_mask) * 2 * sizeof(*c));
-			uint64_t off;
-			unsigned int rt;
-
-			cqes++;
-			if (c->res == -ENOSPC) {
-				/* CQ was full: the multishot ended, the data waits */
-				enospc++;
-				zc_arm(&r, cfd, reg.zcrx_id);
-				to_submit = 1;
-				continue;
-			}
-			if (c->res < 0) {
-				printf("# RECV_ZC completion error: %s\n", strerror(-c->res));
-				eof = true;
-				break;
-			}
-			if (c->res == 0 && !(c->flags & IORING_CQE_F_MORE)) {
-				eof = true;
-				break;
-			}
-			if (c->res > 0) {
-				memcpy(&off, (const char *)c + sizeof(*c), sizeof(off));
-				if ((off & ZCRX_OFF_MASK) + (uint64_t)c->res > ZC_AREA_SIZE) {
-					bad += (uint64_t)c->res;
-				} else {
-					bad += mismatches(mem + (off & ZCRX_OFF_MASK),
-							  (size_t)c->res, pos);
-				}
-				pos += (uint64_t)c->res;
-				rt = *rq_tail;
-				rqes[rt & (ZC_RQ_ENTRIES - 1)].off =
-					(off & ZCRX_OFF_MASK) | area.rq_area_token;
-				rqes[rt & (ZC_RQ_ENTRIES - 1)].len = (uint32_t)c->res;
-				__atomic_store_n(rq_tail, rt + 1, __ATOMIC_RELEASE);
-			}
-			if (!(c->flags & IORING_CQE_F_MORE)) {
-				zc_arm(&r, cfd, reg.zcrx_id);
-				to_submit = 1;
-			}
-		}
-		__atomic_store_n(r.cq_head, head, __ATOMIC_RELEASE);
-	}
-	printf("# %" PRIu64 " bytes in %" PRIu64 " completions (%" PRIu64 " re-arms after a full "
-	       "CQ); copy fallback %" PRIu64 " times (%" PRIu64 " bytes)\n", pos, cqes, enospc,
-	       stats->copy_count, stats->copy_bytes);
-	tap(pos == total, "received %" PRIu64 " of %" PRIu64 " bytes with IORING_OP_RECV_ZC",
-	    pos, total);
-	tap(bad == 0, "every byte in the zcrx area matches the sender's pattern (%" PRIu64
-	    " mismatches)", bad);
-	tap(pos > 0 && stats->copy_count == 0,
-	    "zero copy: no completion fell back to copying (%" PRIu64 ")", stats->copy_count);
-	rc = 0;
-out:
-	if (cfd >= 0)
-		close(cfd);
-	if (lfd >= 0)
-		close(lfd);
-	printf("1..%d\n", tap_n);
-	return tap_failed || rc ? 1 : 0;
 }
 
 /*
@@ -857,8 +526,8 @@ static int do_stream(const char *ifname, const char *addr, int port, uint64_t to
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	struct timeval tmo = { .tv_sec = 1 };
 	struct devmem_dmabuf *d = NULL;
-	struct nl nl = { .fd = -1 };
-	int ifindex, rc, lfd = -1, cfd = -1, one = 1;
+	struct hnl_net nl = { .fd = -1 };
+	int ifindex, rc, lfd = -1, cfd = -1;
 	struct rx_stats st;
 	uint32_t id = 0;
 	char why[256];
@@ -869,7 +538,7 @@ static int do_stream(const char *ifname, const char *addr, int port, uint64_t to
 		fprintf(stderr, "stream: no interface '%s' or bad address '%s'\n", ifname, addr);
 		return 2;
 	}
-	rc = nl_open(&nl);
+	rc = hnl_net_open(&nl);
 	tap(rc == 0, "netdev and ethtool genetlink families (%s)", errname(-rc));
 	if (rc)
 		goto out;
@@ -877,34 +546,23 @@ static int do_stream(const char *ifname, const char *addr, int port, uint64_t to
 	tap(rc == 0, "udmabuf of 32 MiB through lib/devmem (%s)", errname(-rc));
 	if (rc)
 		goto out;
-	rc = set_hds(&nl, ifindex, TCP_DATA_SPLIT_ENABLED, why, sizeof(why));
+	rc = hnl_ethtool_set_data_split(&nl, ifindex, HDS_ON, why, sizeof(why));
 	tap(rc == 0, "ethtool rings-set tcp-data-split on (%s%s%s)", errname(-rc),
 	    why[0] ? ": " : "", why);
-	rc = bind_rx(&nl, ifindex, queue, devmem_dmabuf_fd(d), &id, why, sizeof(why));
+	rc = hnl_netdev_bind_rx(&nl, ifindex, queue, devmem_dmabuf_fd(d), &id, why, sizeof(why));
 	tap(rc == 0 && id > 0, "bind-rx of the udmabuf to %s queue %u: id %u (%s%s%s)", ifname,
 	    queue, id, errname(-rc), why[0] ? ": " : "", why);
 	if (rc)
 		goto out;
 
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0) {
-		tap(false, "listen on %s:%d: %s", addr, port, strerror(errno));
-		goto out;
-	}
-	printf("# listening on %s:%d\n", addr, port);
-	cfd = accept(lfd, NULL, NULL);
-	tap(cfd >= 0, "accepted the sender's connection");
+	cfd = accept_sender(&sa, &lfd);
 	if (cfd < 0)
 		goto out;
 	/* Wake up now and then so that receive_all's deadline can fire. */
 	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 
 	rc = receive_all(cfd, d, id, total, &st);
-	printf("# %" PRIu64 " bytes: %" PRIu64 " in %" PRIu64 " dmabuf frags, %" PRIu64
-	       " linear in %" PRIu64 " pieces, %" PRIu64 " plain; %" PRIu64 " tokens freed\n",
-	       st.bytes, st.dmabuf_bytes, st.frags, st.linear_bytes, st.linear, st.plain_bytes,
-	       st.freed);
+	print_rx_stats(&st);
 	tap(st.bad == 0, "every byte received matches the sender's pattern (%" PRIu64
 	    " mismatches)", st.bad);
 	if (strcmp(where, "any") == 0) {

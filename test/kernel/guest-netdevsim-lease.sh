@@ -59,7 +59,12 @@ case $netdevsim in
 		pass "lease: two 2-queue netdevsim ports and a 1-queue port, queue $lease_q steered"
 		read -r lease_tx lease_rx lease_oneq </run/lease-ifaces
 		lease_t0=$(date +%s)
-		out=$(ip netns exec nsim-lrx "$build/test/kernel/lease_rx" "$lease_rx" $lease_q \
+		# ip netns exec hides /sys/kernel/debug (its own sysfs on /sys):
+		# lease_rx reaches netdevsim's queue_reset through this mount.
+		mkdir -p /run/lease-debugfs
+		mountpoint -q /run/lease-debugfs || mount -t debugfs debugfs /run/lease-debugfs
+		out=$(NSIM_DEBUGFS=/run/lease-debugfs ip netns exec nsim-lrx \
+			"$build/test/kernel/lease_rx" "$lease_rx" $lease_q \
 			$lease_port /run/netns/nsim-ltx "$lease_tx" "$lease_oneq" 2>&1)
 		fold_tap "lease_rx" $? <<<"$out"
 		echo "# lease_rx took $(($(date +%s) - lease_t0)) s"

@@ -7,34 +7,17 @@
 # renumbered into it, with the program's name in front.
 #
 # Usage (guest only): guest-tests.sh --build DIR --modbase DIR --kver VERSION
-#                     [--netdevsim KO|"error:<why>"] [--only lease|bench]
-# --only lease runs the queue lease cases alone (guest-netdevsim-lease.sh);
-# --only bench runs hsplit-bench --guest alone (guest-bench.sh).
+#                     [--netdevsim KO|"error:<why>"] [--only lease|kq|bench]
+# --only lease runs the queue lease cases alone (guest-netdevsim-lease.sh),
+# --only kq net_hsplit's backend=kq on a leased queue (guest-netdevsim-kq.sh),
+# --only bench hsplit-bench --guest (guest-bench.sh).
 set -u
 
-build='' modbase='' kver='' netdevsim='' only=''
-while [ $# -gt 0 ]; do
-	case $1 in
-	--build) build=$2; shift 2 ;;
-	--modbase) modbase=$2; shift 2 ;;
-	--kver) kver=$2; shift 2 ;;
-	--netdevsim) netdevsim=$2; shift 2 ;;
-	--only) only=$2; shift 2 ;;
-	*) echo "Bail out! guest-tests.sh: unknown argument $1"; exit 1 ;;
-	esac
-done
-if [ "${HSPLIT_GUEST:-}" != 1 ]; then
-	echo "guest-tests.sh runs inside the QEMU guest; use test/kernel/run-guest.sh" >&2
-	exit 2
-fi
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=guest-args.sh
+. "$here/guest-args.sh"
 [ -n "$build" ] && [ -n "$modbase" ] && [ -n "$kver" ] ||
 	{ echo "Bail out! guest-tests.sh: --build, --modbase and --kver are required"; exit 1; }
-here=$(cd "$(dirname "$0")" && pwd)
-
-n=0 failed=0
-pass() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 check() { # name, command...: pass when the command succeeds
 	local name=$1 out
 	shift
@@ -99,9 +82,9 @@ fold_tap() { # prefix, exit status; TAP on stdin
 # ---- the kernel ----
 check "guest runs the pinned kernel $kver" test "$(uname -r)" = "$kver"
 
-if [ "$only" = lease ]; then
-	# shellcheck source=guest-netdevsim-lease.sh
-	. "$here/guest-netdevsim-lease.sh"
+if [ "$only" = lease ] || [ "$only" = kq ]; then
+	# shellcheck source=guest-netdevsim-lease.sh disable=SC1090
+	. "$here/guest-netdevsim-$only.sh"
 	echo "1..$n"
 	[ "$failed" = 0 ]
 	exit
@@ -161,6 +144,10 @@ fi
 if [ -r "$here/guest-netdevsim-lease.sh" ]; then
 	# shellcheck source=guest-netdevsim-lease.sh
 	. "$here/guest-netdevsim-lease.sh"
+fi
+if [ -r "$here/guest-netdevsim-kq.sh" ]; then
+	# shellcheck source=guest-netdevsim-kq.sh
+	. "$here/guest-netdevsim-kq.sh"
 fi
 
 # ---- hsplit-bench --guest: the kernel's receive designs on the netdevsim pair ----

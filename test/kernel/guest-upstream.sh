@@ -9,8 +9,9 @@
 #
 # Runs drivers/net/{queues,hds,stats}.py, net/nk_qlease.py, the netdevsim
 # ethtool-*.sh scripts and the RSS/ntuple programs of drivers/net/hw from
-# the pinned linux-source, and the series' own netdevsim/hds_devmem.py from
-# the patched scratch tree build-netdevsim.sh leaves next to the module.
+# the pinned linux-source, and the series' own netdevsim/hds_devmem.py and
+# queue_lease.py from the patched scratch tree build-netdevsim.sh leaves
+# next to the module.
 # The hw programs refuse the netdevsim pair they would build themselves
 # (nsim_test=False), so they get one as a "real" device: NETIF in this
 # namespace, its linked peer in the netns nsim-rem as the remote end.
@@ -18,22 +19,8 @@
 # crashes or reports no case is a failure.
 set -u
 
-build='' modbase='' kver='' netdevsim='' only=''
-while [ $# -gt 0 ]; do
-	case $1 in
-	--build) build=$2; shift 2 ;;
-	--modbase) modbase=$2; shift 2 ;;
-	--kver) kver=$2; shift 2 ;;
-	--netdevsim) netdevsim=$2; shift 2 ;;
-	--only) only=$2; shift 2 ;;
-	*) echo "Bail out! guest-upstream.sh: unknown argument $1"; exit 1 ;;
-	esac
-done
-[ "${HSPLIT_GUEST:-}" = 1 ] || { echo "runs inside the QEMU guest; see the header" >&2; exit 2; }
-
-n=0 failed=0
-pass() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+# shellcheck source=guest-args.sh
+. "$(dirname "$0")/guest-args.sh"
 
 case $netdevsim in
 ''|error:*) fail "patched netdevsim available (${netdevsim:-none passed})"; echo "1..$n"; exit 1 ;;
@@ -113,6 +100,7 @@ hw_env() {
 }
 
 run_ksft hds_devmem.py "$t/netdevsim/hds_devmem.py"
+run_ksft queue_lease.py "$t/netdevsim/queue_lease.py"
 for p in queues hds stats; do
 	run_ksft "$p.py" "$ksrc/$kst/drivers/net/$p.py"
 done

@@ -9,6 +9,7 @@
  * this process's pid and a sequence number, so stray kernel traffic (IPv6
  * neighbour discovery and the like) is told apart and ignored.
  * pcap: files in a private temporary directory.
+ * kq: its devargs, and its refusal on a kernel without the lease patches.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -760,6 +761,73 @@ static void test_pcap_without_files(void **state)
 	log_capture_expect("backend=pcap needs rx_pcap=<file> and/or tx_pcap=<file>");
 }
 
+/* ---- kq: the netdevsim queue lease ---- */
+
+static int kq_check(const char *args)
+{
+	const struct hsplit_backend_params p = { .port_name = "net_hsplit_test", .args = args };
+
+	return hsplit_backend_kq_ops.args_check(&p);
+}
+
+/* Its devargs, checked without opening anything (so on any kernel). */
+static void test_kq_devargs(void **state)
+{
+	static const char *const good[] = {
+		"iface=eth1,queue=1", "iface=eth1,queue=0,slot_size=4096,slots=32",
+		"iface=eth1,queue=3,slots=1024,cq_size=1024,rq_size=32768", "iface=x,queue=4095",
+	};
+	static const struct { const char *args, *why; } bad[] = {
+		{ "", "needs iface=<netdev> and queue=<index>" },
+		{ "iface=eth1", "needs iface=<netdev> and queue=<index>" },
+		{ "queue=1", "needs iface=<netdev> and queue=<index>" },
+		{ "iface=eth1,queue=x", "queue=x: accepted the RX queue index" },
+		{ "iface=eth1,queue=4096", "queue=4096" },
+		{ "iface=eth1,queue=1,slot_size=100", "header slot bytes, 128..4096, a multiple of 64" },
+		{ "iface=eth1,queue=1,slot_size=8192", "slot_size=8192" },
+		{ "iface=eth1,queue=1,slots=48", "a power of two 32..32768" },
+		{ "iface=eth1,queue=1,cq_size=65536", "cq_size=65536" },
+		{ "iface=eth1,queue=1,rq_size=0", "rq_size=0" },
+		{ "iface=eth1,queue=1,slots=512,cq_size=256", "cq_size=256 is smaller than slots=512" },
+		{ "iface=eth1,queue=1,size=64", "backend=kq has no devarg 'size'" },
+		{ "iface=an_interface_name_too_long,queue=1", "iface=an_interface_name_too_long" },
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (kq_check(good[i]) != 0)
+			fail_msg("kq devargs '%s' refused", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		log_capture_begin();
+		if (kq_check(bad[i].args) != -EINVAL)
+			fail_msg("kq devargs '%s' accepted", bad[i].args);
+		log_capture_expect(bad[i].why);
+	}
+}
+
+/*
+ * Without the kernel patches there is no /dev/netdevsim_lease: open must
+ * say so (-ENODEV) before it touches the interface, and leave nothing open.
+ */
+static void test_kq_refused_without_the_kernel_patch(void **state)
+{
+	struct hsplit_backend *be = NULL;
+
+	(void)state;
+	if (access("/dev/netdevsim_lease", F_OK) == 0)
+		skip(); /* a patched kernel: the QEMU tier's guest script covers it */
+	log_capture_begin();
+	assert_int_equal(open_with(&hsplit_backend_kq_ops, "iface=lo,queue=1", &be), -ENODEV);
+	log_capture_expect("no /dev/netdevsim_lease: this kernel has no netdevsim queue lease "
+			   "(it needs the kernel patches in kernel-patches/netdevsim/");
+	assert_null(be);
+	/* bad devargs are still refused first, with their own message */
+	log_capture_begin();
+	assert_int_equal(open_with(&hsplit_backend_kq_ops, "iface=lo", &be), -EINVAL);
+	log_capture_expect("needs iface=<netdev> and queue=<index>");
+}
+
 /* ---- suites ---- */
 
 static struct rig afp_rig = { .ops = &hsplit_backend_afpacket_ops, .peer_fd = -1 };
@@ -808,6 +876,10 @@ int main(void)
 		cmocka_unit_test(test_pcap_frames_valid_until_rx_done),
 		cmocka_unit_test(test_pcap_without_files),
 	};
+	const struct CMUnitTest kq[] = {
+		cmocka_unit_test(test_kq_devargs),
+		cmocka_unit_test(test_kq_refused_without_the_kernel_patch),
+	};
 	int failed = 0;
 
 	atexit(cleanup_at_exit);
@@ -816,5 +888,6 @@ int main(void)
 	failed += cmocka_run_group_tests_name("afpacket", afpacket, NULL, NULL);
 	failed += cmocka_run_group_tests_name("afxdp", afxdp, NULL, NULL);
 	failed += cmocka_run_group_tests_name("pcap", pcap, pcap_setup, pcap_teardown);
+	failed += cmocka_run_group_tests_name("kq", kq, NULL, NULL);
 	return failed;
 }

@@ -763,12 +763,14 @@ static void test_bad_devargs(void **state)
 	static const char *const bad[] = {
 		"backend=nic", "backend=afpacket", "backend=peer", "size=20", "flows=0",
 		"chunk=3000", "placement=spread", "on_empty=wait", "cycle_stats=2",
-		"cycle_stats=yes", "dmabuf_queues=[0,99]",
+		"cycle_stats=yes", "sw_csum=2", "sw_csum=on", "dmabuf_queues=[0,99]",
 		"mac=01:00:5e:00:00:01", "dmabuf=nosuch:size=1M", "nonsense=1", "max_queues=17",
 		"dmabuf=[memfd:size=1M", "l3=ipx", "proto=sctp", "count=-1", "queue=x",
 		/* a key of another backend; ethdev without or with a missing port */
 		"backend=gen,iface=lo", "backend=ethdev", "backend=ethdev,port=net_nosuch0",
 		"backend=ethdev,port=net_ring_t,size=64",
+		/* kq: no queue; lo (no lease device here, and no netdevsim port anyway) */
+		"backend=kq,iface=lo", "backend=kq,iface=lo,queue=1",
 	};
 	unsigned int i;
 

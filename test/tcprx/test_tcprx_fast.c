@@ -469,6 +469,52 @@ static void test_return_then_close_before_poll(void **state)
 	assert_int_equal(h_cstats(&q).window_updates, 1);
 }
 
+/*
+ * tcprx_recv lends the in-order ring out in place, one run up to the ring's
+ * end and the rest from its start: a call across the end returns every
+ * fragment in stream order with its own TSval, and the tokens come back.
+ */
+static void test_recv_across_the_ring_end(void **state)
+{
+	struct harness *h = *state;
+	struct devmem_frag frags[16];
+	struct tcprx_tsval ts[16];
+	struct devmem_token_range r;
+	uint64_t delivered;
+	struct h_peer p;
+	unsigned int round, i, off = 0;
+
+	h_peer_init(&p, false, 2, 40002, 0x51000000);
+	p.ts = true;
+	h_open(h, &p);
+	/* 15 rounds of 8 segments: the ring's head (128 slots here) ends up at 120. */
+	for (round = 0; round < 15; round++) {
+		for (i = 0; i < 8; i++, off += 100)
+			h_send_data(h, &p, off, 100);
+		h_settle(h, &p, NULL);
+		assert_int_equal(h_recv(h, &p, NULL), 800);
+		assert_int_equal(h_dontneed(h, &p, UINT32_MAX), 8);
+	}
+	for (i = 0; i < 16; i++, off += 100) {
+		p.tsval = 5000 + i;
+		h_send_data(h, &p, off, 100);
+	}
+	h_settle(h, &p, NULL);
+	delivered = h_cstats(&p).bytes_delivered;
+	assert_int_equal(tcprx_recv_tsval(p.conn, frags, ts, 16), 16);
+	for (i = 0; i < 16; i++) {
+		assert_int_equal(frags[i].frag_size, 100);
+		assert_true(ts[i].present);
+		assert_int_equal(ts[i].val, 5000 + i);
+		if (i > 0)
+			assert_int_equal(frags[i].frag_token, frags[i - 1].frag_token + 1);
+	}
+	assert_int_equal(h_cstats(&p).bytes_delivered - delivered, 1600);
+	assert_int_equal(tcprx_recv(p.conn, frags, 16), -EAGAIN);
+	r = (struct devmem_token_range){ frags[0].frag_token, 16 };
+	assert_int_equal(tcprx_dontneed(p.conn, &r, 1), 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +533,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lookahead_many_connections, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_return_then_close_before_poll, h_setup,
 						h_teardown),
+		cmocka_unit_test_setup_teardown(test_recv_across_the_ring_end, h_setup, h_teardown),
 	};
 
 	if (h_eal_init("test_tcprx_fast") < 0)

@@ -18,6 +18,13 @@ CASE is <backend>-<what>: afxdp or afpacket, then
   stall              the application stops returning tokens for 1.5 s after
                      2 MiB: the window closes to zero, the sender stalls and
                      probes, the transfer resumes, nothing is lost
+  csum               afpacket only: the sender's tx checksum offload on, so
+                     its frames cross the veth as CHECKSUM_PARTIAL skbs with
+                     the checksum field unfinished; net_hsplit takes the
+                     kernel's word for them (TP_STATUS_CSUMNOTREADY,
+                     rx_csum_from_backend) and 4 MiB arrive verified, while
+                     10 segments injected with AF_PACKET (CHECKSUM_NONE) with
+                     a wrong TCP checksum are still summed and flagged bad
   latency            200 messages of 64 B, 1 ms apart (TCP_NODELAY) from a
                      sender stamping TSval in µs (tcp_timestamps=2 + a usec-TS
                      route): hsplit-rx --latency measures every one, and
@@ -25,10 +32,12 @@ CASE is <backend>-<what>: afxdp or afpacket, then
 Exit 0 pass, 1 fail, 77 skip (not root / no veth).
 """
 import json
+import socket
+import struct
 import sys
 import time
 
-from hsplit_tools.hsplit_rx import Receiver, Skip, Wire
+from hsplit_tools.hsplit_rx import PORT, Receiver, Skip, Wire, sh
 
 MIB = 1 << 20
 LOSSY = {'loss': 1, 'dup': 1, 'reorder': 5, 'delay-us': 1000, 'seed': 4242}
@@ -45,7 +54,15 @@ WHATS = {
     'stall': (16 * MIB, 1, None, ['--rcv-chunks', '64', '--stall-after', '2M', '--stall-ms', '1500'], 120),
     'hold': (4 * MIB, 1, None, ['--rcv-chunks', '16', '--hold-ms', '40'], 120),
     'latency': (200 * 64, 1, None, ['--latency', '--msg', '64'], 60),
+    'csum': (4 * MIB, 1, None, [], 60),
 }
+CORRUPT_SEGS = 10
+# sends each hex frame given with AF_PACKET on the interface given
+INJECT = ('import socket, sys\n'
+          's = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n'
+          's.bind((sys.argv[1], 0))\n'
+          'for f in sys.argv[2:]:\n'
+          '    s.send(bytes.fromhex(f))\n')
 # what: how the sender paces its messages (pattern_send.py --msg/--gap-ms)
 PACED = {'latency': {'msg': 64, 'gap_ms': 1}}
 
@@ -59,7 +76,7 @@ def check(cond, what):
         raise Failed(what)
 
 
-def assert_common(res, snd, per_conn, conns, ipv6=False):
+def assert_common(res, snd, per_conn, conns, ipv6=False, csum_bad=0):
     total = per_conn * conns
     check(snd.get('ok'), 'sender: every connection sent its bytes and saw our FIN: %s'
           % json.dumps(snd)[:1500])
@@ -80,8 +97,8 @@ def assert_common(res, snd, per_conn, conns, ipv6=False):
     check(tcp['tokens_granted'] == tcp['tokens_returned'],
           'tokens: %d granted, %d returned' % (tcp['tokens_granted'], tcp['tokens_returned']))
     check(tcp['token_bad_returns'] == 0, '%d bad token returns' % tcp['token_bad_returns'])
-    check(g['csum_bad'] == 0 and g['csum_unknown'] == 0,
-          'checksums: %d bad, %d unknown (sender offloads are off)' % (g['csum_bad'], g['csum_unknown']))
+    check(g['csum_bad'] == csum_bad and g['csum_unknown'] == 0,
+          'checksums: %d bad (want %d), %d unknown' % (g['csum_bad'], csum_bad, g['csum_unknown']))
     check(g['established'] == conns, '%d established, want %d' % (g['established'], conns))
     # nobody but hsplit-rx owns 10.99.0.2: the sender learnt our MAC from our ARP reply
     # (IPv6: from a neighbour advertisement)
@@ -144,9 +161,51 @@ def assert_latency(res):
           'cpu_s %.3f over %.3f s of receiving' % (res['cpu_s'], res['seconds']))
 
 
+def inet_sum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+
+
+def inject_corrupt(v, count):
+    """count TCP segments to hsplit-rx's port, each with its TCP checksum off by
+    one, sent with AF_PACKET from the sender's end: CHECKSUM_NONE skbs, so the
+    kernel vouches for nothing and the device must sum and flag them."""
+    src = bytes.fromhex(v.mac(v.tx, v.tx_if).replace(':', ''))
+    dst = bytes.fromhex(v.mac(v.rx, v.rx_if).replace(':', ''))
+    saddr, daddr = socket.inet_aton(v.tx_ip), socket.inet_aton(v.rx_ip)
+    frames = []
+    for i in range(count):
+        payload = bytes(range(100))
+        tcp = struct.pack('!HHIIBBHHH', 40000 + i, PORT, 1000 + i, 0, 5 << 4, 0x18, 65535, 0, 0)
+        ph = saddr + daddr + struct.pack('!BBH', 0, 6, len(tcp) + len(payload))
+        good = 0xffff & ~inet_sum(ph + tcp + payload)
+        tcp = tcp[:16] + struct.pack('!H', good ^ 0x0001) + tcp[18:]
+        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp) + len(payload), i, 0, 64, 6, 0,
+                         saddr, daddr)
+        ip = ip[:10] + struct.pack('!H', 0xffff & ~inet_sum(ip)) + ip[12:]
+        frames.append((dst + src + b'\x08\x00' + ip + tcp + payload).hex())
+    sh(sys.executable, '-c', INJECT, v.tx_if, *frames, ns=v.tx)
+
+
+def assert_csum(res):
+    x = res['xstats']
+    check(x.get('rx_q0_csum_bad_packets', 0) == CORRUPT_SEGS,
+          'the device flagged %d segments bad, want the %d corrupted ones'
+          % (x.get('rx_q0_csum_bad_packets', 0), CORRUPT_SEGS))
+    # every data segment of the transfer (4 MiB / 1448 > 2,800) came with the kernel's word
+    check(x.get('rx_csum_from_backend', 0) >= 4 * MIB // 1448,
+          'only %d frames took their checksum status from the backend'
+          % x.get('rx_csum_from_backend', 0))
+
+
 def run(exe, wire_bin, case):
     backend, _, what = case.partition('-')
-    if backend not in ('afxdp', 'afpacket') or what not in WHATS:
+    if backend not in ('afxdp', 'afpacket') or what not in WHATS or \
+            (what == 'csum' and backend != 'afpacket'):
         print('unknown case %s' % case, file=sys.stderr)
         return 2
     per_conn, conns, impair, extra, limit = WHATS[what]
@@ -158,6 +217,9 @@ def run(exe, wire_bin, case):
         rx = Receiver(exe, v, backend, args)
         try:
             rx.wait_ready()
+            if what == 'csum':
+                sh('ethtool', '-K', v.tx_if, 'tx', 'on', ns=v.tx)
+                inject_corrupt(v, CORRUPT_SEGS)
             snd = v.send(per_conn, conns, timeout=min(limit, 60), **PACED.get(what, {}))
             status, out = rx.finish(timeout=limit + 30)
         finally:
@@ -180,7 +242,9 @@ def run(exe, wire_bin, case):
         print('wire: %s' % json.dumps(wire))
     try:
         check(status == 0, 'hsplit-rx exit status %s' % status)
-        assert_common(res, snd, per_conn, conns)
+        assert_common(res, snd, per_conn, conns, csum_bad=CORRUPT_SEGS if what == 'csum' else 0)
+        if what == 'csum':
+            assert_csum(res)
         if impair:
             assert_lossy(res, wire, per_conn)
         if what == 'stall':

@@ -18,6 +18,14 @@
  * common keys (backend=, max_queues=, mac=, dmabuf=, ...) are parsed once in
  * hsplit_devargs.c, which hands every other key=value to the backend.
  *
+ * Pre-split devices (kq): a backend whose device already split each frame
+ * (headers in host memory, payload in the port's bound dma-buf) offers the
+ * presplit ops below instead of rx_burst/rx_done. The driver half
+ * (hsplit_rx_presplit.c) then builds the mbufs itself, bypassing the device
+ * model: nothing copies payload, and the payload chunks are the binding's own
+ * (lib/devmem), so the strict PROT_NONE host view and the mbuf free path are
+ * the same as for the emulated device's payload.
+ *
  * Errors: negative errno. A backend whose interface vanished returns
  * -ENODEV (or -ENXIO/-ENETDOWN) from rx_burst/tx_burst and link_up() turns
  * false; the device model counts it and the port survives.
@@ -33,9 +41,56 @@ struct rte_ether_addr;
 /* Largest frame any backend hands over (jumbo MTU 9000 + L2 + VLAN). */
 #define HSPLIT_MAX_FRAME 9216u
 
+/*
+ * What the backend knows of a received frame's TCP/UDP checksum, from the
+ * kernel that handed it over (only a backend whose ops set rx_csum fills it).
+ */
+enum hsplit_frame_csum {
+	HSPLIT_FRAME_CSUM_UNKNOWN = 0, /* nothing: the device checks it in software */
+	HSPLIT_FRAME_CSUM_VERIFIED,    /* the receiving NIC or kernel verified it */
+	HSPLIT_FRAME_CSUM_LOCAL,       /* built on this host, checksum left to offload: the
+					* field is not final, the data never crossed a wire */
+};
+
 struct hsplit_frame {
 	uint8_t *data;
 	uint32_t len;
+	uint8_t csum;            /* enum hsplit_frame_csum; rx, backends with ops->rx_csum */
+};
+
+/* ---- pre-split receive ---- */
+
+/* At most this many payload buffers per frame (a 64 KiB GRO frame in 4 KiB buffers). */
+#define HSPLIT_PRESPLIT_MAX_SEGS 18u
+
+/* Frame flags. */
+#define HSPLIT_PRESPLIT_SPLIT       (1u << 0) /* headers in hdr, payload in seg[] */
+#define HSPLIT_PRESPLIT_LINEAR      (1u << 1) /* the whole frame in hdr, no seg */
+#define HSPLIT_PRESPLIT_L4_CSUM_OK  (1u << 2) /* the device verified the TCP/UDP checksum */
+#define HSPLIT_PRESPLIT_L4_CSUM_BAD (1u << 3) /* ... and found it wrong */
+
+/* One payload buffer: bytes [dmabuf_off, dmabuf_off + len) of the bound dma-buf. */
+struct hsplit_presplit_seg {
+	uint64_t dmabuf_off;
+	uint32_t len;
+	uint32_t token;          /* goes back through payload_return() once freed */
+};
+
+/* One frame as the device completed it; valid until rx_presplit_done(). */
+struct hsplit_presplit_frame {
+	const uint8_t *hdr;      /* host memory: header bytes (LINEAR: the frame) */
+	uint16_t hdr_len;
+	uint16_t nb_segs;
+	uint32_t flags;          /* HSPLIT_PRESPLIT_* */
+	uint32_t hash;           /* the device's RSS hash, 0 if none */
+	struct hsplit_presplit_seg seg[HSPLIT_PRESPLIT_MAX_SEGS];
+};
+
+/* The payload memory a pre-split device fills: the queue's binding, at port start. */
+struct hsplit_presplit_mem {
+	int dmabuf_fd;
+	uint64_t dmabuf_size;
+	uint32_t chunk_size;     /* the binding's; the device's buffer size must equal it */
 };
 
 struct hsplit_backend_ops;
@@ -75,6 +130,7 @@ enum hsplit_backend_stats_kind {
 struct hsplit_backend_ops {
 	const char *name;        /* the backend= value */
 	const char *const *keys; /* its own devargs keys, NULL-terminated (NULL: none) */
+	bool rx_csum;            /* rx_burst fills frames[].csum (else it is never read) */
 	/*
 	 * Optional: parse and check params->args against its own devargs table
 	 * without opening anything (no interface, file, port or memory): the
@@ -106,6 +162,23 @@ struct hsplit_backend_ops {
 			  unsigned int n);
 	/* Optional: fill a statistics block; -ENOTSUP for a kind it does not have. */
 	int (*stats_get)(struct hsplit_backend *be, enum hsplit_backend_stats_kind kind, void *out);
+
+	/*
+	 * Pre-split devices only (rx_burst and rx_done are then NULL). The driver
+	 * calls presplit_attach at port start, once the port's single receive
+	 * queue has its binding, and presplit_detach at stop; everything the
+	 * device handed out is void after detach (tokens included). The other
+	 * three run on the polling lcore: rx_presplit hands out up to n frames,
+	 * rx_presplit_done gives their header memory back (count frames, oldest
+	 * first), payload_return gives payload buffers back by token once the last
+	 * mbuf holding them was freed. -ENODEV etc. as rx_burst.
+	 */
+	int (*presplit_attach)(struct hsplit_backend *be, const struct hsplit_presplit_mem *mem);
+	void (*presplit_detach)(struct hsplit_backend *be);
+	int (*rx_presplit)(struct hsplit_backend *be, struct hsplit_presplit_frame *frames,
+			   unsigned int n);
+	void (*rx_presplit_done)(struct hsplit_backend *be, unsigned int count);
+	void (*payload_return)(struct hsplit_backend *be, const uint32_t *tokens, unsigned int n);
 };
 
 /* backends/hsplit_backends.c: the registry, by backend= name. */

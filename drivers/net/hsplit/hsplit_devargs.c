@@ -172,6 +172,15 @@ static int on_cycle_stats(struct devargs_ctx *ctx, const char *key, const char *
 	return devarg_bad(ctx, key, value, "0, 1");
 }
 
+static int on_sw_csum(struct devargs_ctx *ctx, const char *key, const char *value)
+{
+	if (strcmp(value, "0") == 0 || strcmp(value, "1") == 0) {
+		ctx->out->sw_csum = value[0] == '1';
+		return 0;
+	}
+	return devarg_bad(ctx, key, value, "0, 1");
+}
+
 static const struct {
 	const char *key;
 	devarg_fn fn;
@@ -180,7 +189,7 @@ static const struct {
 	{ "mac", on_mac },               { "dmabuf", on_dmabuf },
 	{ "dmabuf_queues", on_dmabuf_queues }, { "chunk", on_chunk },
 	{ "placement", on_placement },   { "on_empty", on_empty },
-	{ "cycle_stats", on_cycle_stats },
+	{ "cycle_stats", on_cycle_stats }, { "sw_csum", on_sw_csum },
 };
 
 static void devargs_defaults(struct hsplit_devargs *a)

@@ -35,6 +35,9 @@ struct hsplit_devargs {
 	bool pack;                          /* placement=pack|single */
 	bool copy_on_empty;                 /* on_empty=drop|copy */
 
+	/* checksums */
+	bool sw_csum;                       /* sw_csum=0|1: 1 ignores the backend's checksum status */
+
 	/* measurement */
 	bool cycle_stats;                   /* cycle_stats=0|1: TSC cycles per half in xstats */
 };

@@ -153,6 +153,9 @@ static int hsplit_dev_start(struct rte_eth_dev *dev)
 
 	if (hsplit_wire(ad)->ops->start != NULL)
 		ret = hsplit_wire(ad)->ops->start(hsplit_wire(ad));
+	/* A device that splits frames itself takes its queue now: no descriptors to post. */
+	if (ret == 0 && hsplit_wire_presplit(ad))
+		ret = hsplit_presplit_start(ad);
 	if (ret < 0)
 		return ret;
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {
@@ -163,7 +166,7 @@ static int hsplit_dev_start(struct rte_eth_dev *dev)
 		ret = rxq_inbox_fit(ad, rxq);
 		if (ret < 0)
 			return ret;
-		if (hsplit_rxq_fill(rxq) < 0)
+		if (!hsplit_wire_presplit(ad) && hsplit_rxq_fill(rxq) < 0)
 			HSPLIT_LOG(WARNING, "%s: queue %u: could not post every descriptor "
 				   "(mbuf pool too small?)", ad->name, q);
 		rxq->started = true;
@@ -195,6 +198,8 @@ static int hsplit_dev_stop(struct rte_eth_dev *dev)
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
 		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	if (hsplit_wire_presplit(ad))
+		hsplit_presplit_stop(ad);
 	if (hsplit_wire(ad)->ops->stop != NULL)
 		hsplit_wire(ad)->ops->stop(hsplit_wire(ad));
 	hsplit_link_update(dev, 0);
@@ -517,6 +522,7 @@ static int hsplit_probe_port(struct rte_vdev_device *vdev, const struct hsplit_d
 		goto fail;
 	/* Runts: below 60 bytes off a padded wire; a kernel link never pads. */
 	ad->hw.min_frame = hsplit_wire(ad)->wire_padded ? HSPLIT_HW_ETHER_MIN : RTE_ETHER_HDR_LEN;
+	ad->hw.csum_from_backend = !ad->args.sw_csum && hsplit_wire(ad)->ops->rx_csum;
 	ret = hsplit_devmem_probe(ad);
 	if (ret < 0)
 		goto fail;
@@ -530,6 +536,8 @@ static int hsplit_probe_port(struct rte_vdev_device *vdev, const struct hsplit_d
 	dev->dev_ops = &hsplit_ops;
 	/* cycle_stats=1 swaps in a timed burst: nothing changes on the data path without it. */
 	dev->rx_pkt_burst = ad->args.cycle_stats ? hsplit_rx_burst_timed : hsplit_rx_burst;
+	if (hsplit_wire_presplit(ad))
+		dev->rx_pkt_burst = hsplit_rx_presplit_burst;
 	dev->tx_pkt_burst = hsplit_tx_burst;
 	dev->data->dev_link.link_speed = RTE_ETH_SPEED_NUM_100G;
 	dev->data->dev_link.link_duplex = RTE_ETH_LINK_FULL_DUPLEX;

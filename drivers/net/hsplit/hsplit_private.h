@@ -92,6 +92,11 @@ struct hsplit_rxq {
 
 	uint64_t nombuf;
 	uint64_t attach_errors;      /* a completed chunk the mbuf glue refused (header only) */
+
+	/* pre-split device (backend=kq): hsplit_rx_presplit.c */
+	struct hsplit_presplit_rxq *presplit;
+	uint64_t presplit_tokens_returned; /* chunks freed by their last mbuf, token given back */
+	uint64_t presplit_chunk_errors;    /* a completion named a chunk we do not hold */
 	bool started;                /* ethdev's queue state: rx_burst runs */
 	struct hsplit_rxq_cycles cycles;
 };
@@ -165,6 +170,15 @@ extern const struct devmem_rxq_ops hsplit_devmem_rxq_ops;
 extern const struct hsplit_hw_payload_ops hsplit_devmem_payload_ops;
 extern const struct hsplit_hw_payload_ops hsplit_devmem_payload_ops_timed;
 extern const struct hsplit_hw_mem_ops hsplit_devmem_mem_ops;
+
+/* hsplit_rx_presplit.c: a device that splits frames itself (the backend's presplit ops) */
+static inline bool hsplit_wire_presplit(struct hsplit_adapter *ad)
+{
+	return hsplit_wire(ad)->ops->rx_presplit != NULL;
+}
+int hsplit_presplit_start(struct hsplit_adapter *ad);
+void hsplit_presplit_stop(struct hsplit_adapter *ad);
+uint16_t hsplit_rx_presplit_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
 
 /* hsplit_filter.c: MAC, promiscuous, multicast and VLAN ops */
 int hsplit_promiscuous_enable(struct rte_eth_dev *dev);

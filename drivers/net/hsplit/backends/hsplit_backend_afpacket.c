@@ -143,6 +143,43 @@ static void afp_close(struct hsplit_backend *be)
 	free(afp);
 }
 
+/*
+ * A transmit-only socket for a backend whose frames arrive another way
+ * (backend=kq): no ring, and bound with protocol 0 so it receives nothing.
+ * Only tx_burst, link_up, mac_addr and close may be called on it.
+ */
+int hsplit_afpacket_tx_open(const char *port_name, const char *iface,
+			    struct hsplit_backend **out)
+{
+	struct afp_backend *afp = calloc(1, sizeof(*afp));
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int ret;
+
+	if (afp == NULL)
+		return -ENOMEM;
+	afp->be.ops = &hsplit_backend_afpacket_ops;
+	snprintf(afp->be.port_name, sizeof(afp->be.port_name), "%s", port_name);
+	afp->fd = -1;
+	ret = hsplit_netdev_open(&afp->nd, iface, port_name, "afpacket");
+	if (ret < 0)
+		goto err;
+	afp->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (afp->fd < 0) {
+		ret = fail(port_name, iface, "AF_PACKET socket (needs CAP_NET_RAW)", errno);
+		goto err;
+	}
+	sll.sll_ifindex = afp->nd.ifindex;
+	if (bind(afp->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		ret = fail(port_name, iface, "bind", errno);
+		goto err;
+	}
+	*out = &afp->be;
+	return 0;
+err:
+	afp_close(&afp->be);
+	return ret;
+}
+
 static int afp_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
 {
 	const char *port_name = params->port_name;
@@ -234,6 +271,24 @@ static void leave_block(struct afp_backend *afp)
 	afp->rd_blk = (afp->rd_blk + 1) % AFP_BLOCK_NR;
 }
 
+/*
+ * What the kernel knew of the frame's L4 checksum, from the skb behind it
+ * (af_packet's tpacket_rcv): CSUM_VALID when the skb's checksum was verified
+ * (CHECKSUM_UNNECESSARY from the receiving NIC, or a checked CHECKSUM_COMPLETE);
+ * CSUMNOTREADY for a CHECKSUM_PARTIAL skb: built by this host's own stack,
+ * e.g. a sender across a veth with checksum offload on, whose checksum field
+ * holds only the pseudo-header sum. Neither says anything of the IPv4
+ * header checksum, which the device always checks itself.
+ */
+static uint8_t frame_csum(uint32_t tp_status)
+{
+	if (tp_status & TP_STATUS_CSUMNOTREADY)
+		return HSPLIT_FRAME_CSUM_LOCAL;
+	if (tp_status & TP_STATUS_CSUM_VALID)
+		return HSPLIT_FRAME_CSUM_VERIFIED;
+	return HSPLIT_FRAME_CSUM_UNKNOWN;
+}
+
 /* Next frame of the current block; false if it is unusable (truncated). */
 static bool read_frame(struct afp_backend *afp, struct hsplit_frame *f)
 {
@@ -250,6 +305,7 @@ static bool read_frame(struct afp_backend *afp, struct hsplit_frame *f)
 	}
 	f->data = (uint8_t *)h + h->tp_mac;
 	f->len = h->tp_snaplen;
+	f->csum = frame_csum(h->tp_status);
 	if (vlan)
 		reinsert_vlan(h, f);
 	return true;
@@ -361,6 +417,7 @@ static const char *const afpacket_keys[] = { "iface", "queue", NULL };
 const struct hsplit_backend_ops hsplit_backend_afpacket_ops = {
 	.name = "afpacket",
 	.keys = afpacket_keys,
+	.rx_csum = true,
 	.args_check = afp_args_check,
 	.open = afp_open,
 	.close = afp_close,

@@ -20,6 +20,7 @@ static const struct hsplit_backend_ops *const registry[] = {
 	&hsplit_backend_afpacket_ops,
 	&hsplit_backend_afxdp_ops,
 	&hsplit_backend_ethdev_ops,
+	&hsplit_backend_kq_ops,
 };
 
 const struct hsplit_backend_ops *hsplit_backend_find(const char *name)
@@ -58,7 +59,7 @@ bool hsplit_backend_has_key(const struct hsplit_backend_ops *ops, const char *ke
 
 /* Every key the PMD takes: the common ones (hsplit_devargs.c), then each backend's. */
 RTE_PMD_REGISTER_PARAM_STRING(net_hsplit,
-	"backend=<gen|peer|pcap|afpacket|afxdp|ethdev> "
+	"backend=<gen|peer|pcap|afpacket|afxdp|ethdev|kq> "
 	"max_queues=<1-16> mac=<xx:xx:xx:xx:xx:xx> "
 	"dmabuf=<spec> dmabuf_queues=<list> chunk=<4K-2M> placement=<pack|single> "
 	"on_empty=<drop|copy> "
@@ -67,4 +68,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_hsplit,
 	"peer=<vdev> "
 	"rx_pcap=<file> tx_pcap=<file> loop=<0|1> "
 	"iface=<ifname> queue=<int> "
-	"port=<ethdev name>");
+	"port=<ethdev name> "
+	"slot_size=<128-4096> slots=<pow2> cq_size=<pow2> rq_size=<pow2>");

@@ -11,5 +11,10 @@ extern const struct hsplit_backend_ops hsplit_backend_pcap_ops;
 extern const struct hsplit_backend_ops hsplit_backend_afpacket_ops;
 extern const struct hsplit_backend_ops hsplit_backend_afxdp_ops;
 extern const struct hsplit_backend_ops hsplit_backend_ethdev_ops;
+extern const struct hsplit_backend_ops hsplit_backend_kq_ops;
+
+/* backend=afpacket's socket, transmit only: what backend=kq sends its frames with. */
+int hsplit_afpacket_tx_open(const char *port_name, const char *iface,
+			    struct hsplit_backend **out);
 
 #endif /* HSPLIT_BACKENDS_H */

@@ -424,7 +424,10 @@ static void device_receive(struct hsplit_hw_port *hw, const struct hsplit_frame 
 	bool drop;
 
 	hw->stats.rx_backend_frames++;
-	if (unlikely(f->len < hw->min_frame || hsplit_parse_frame(f->data, f->len, &pkt) < 0)) {
+	if (unlikely(f->len < hw->min_frame ||
+		     hsplit_parse_frame_csum(f->data, f->len,
+					     hw->csum_from_backend ? f->csum : HSPLIT_FRAME_CSUM_UNKNOWN,
+					     &pkt) < 0)) {
 		if (f->len < RTE_ETHER_HDR_LEN)
 			hw->stats.rx_malformed++;
 		else
@@ -435,6 +438,8 @@ static void device_receive(struct hsplit_hw_port *hw, const struct hsplit_frame 
 		hw->stats.rx_filtered_mac++;
 		return;
 	}
+	if (pkt.l4_csum_given)
+		hw->stats.rx_csum_backend++;
 	if (!vlan_accepts(hw, &pkt)) {
 		hw->stats.rx_filtered_vlan++;
 		return;

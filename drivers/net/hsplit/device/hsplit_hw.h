@@ -72,6 +72,8 @@ struct hsplit_pkt {
 	bool l3_ok;              /* a complete IPv4/IPv6 header */
 	bool l4_ok;              /* a complete TCP/UDP header, not a fragment */
 	uint64_t csum_flags;     /* RTE_MBUF_F_RX_{IP,L4}_CKSUM_* */
+	uint8_t l4_csum;         /* in: enum hsplit_frame_csum from the backend */
+	bool l4_csum_given;      /* out: the L4 flag is the backend's, not summed */
 	/* for steering and RSS, host order */
 	uint32_t src4, dst4;
 	uint8_t src6[16], dst6[16];
@@ -80,6 +82,20 @@ struct hsplit_pkt {
 
 /* Fills pkt; -EINVAL for a frame shorter than an Ethernet header. */
 int hsplit_parse_frame(const uint8_t *frame, uint32_t len, struct hsplit_pkt *pkt);
+/*
+ * The same, with the TCP/UDP checksum status given (enum hsplit_frame_csum)
+ * instead of computed, unless it is UNKNOWN: VERIFIED and LOCAL both report
+ * L4 GOOD, as the kernel counts both as verified. For LOCAL the checksum
+ * field in the delivered header is not final. pkt->l4_csum_given says
+ * whether the given status was used.
+ */
+int hsplit_parse_frame_csum(const uint8_t *frame, uint32_t len, uint8_t l4_csum,
+			    struct hsplit_pkt *pkt);
+/*
+ * The one's-complement sum of len bytes added to sum, as __rte_raw_cksum()
+ * computes it (same result, fewer additions): fold with __rte_raw_cksum_reduce().
+ */
+uint32_t hsplit_csum_sum(const void *buf, uint32_t len, uint32_t sum);
 /* The RTE_PTYPE_L2_* of a frame with these tags (after a strip, of what is left). */
 uint32_t hsplit_l2_ptype(uint8_t vlan_tags, uint16_t outer_tpid, uint16_t ether_type);
 
@@ -255,6 +271,7 @@ struct hsplit_hw_port_stats {
 	uint64_t rx_backend_frames;
 	uint64_t rx_malformed;       /* shorter than an Ethernet header */
 	uint64_t rx_runt;            /* shorter than min_frame (60 on an Ethernet wire) */
+	uint64_t rx_csum_backend;    /* frames whose L4 checksum status the backend gave */
 	uint64_t rx_filtered_mac;    /* not our MAC, a group not listed, promiscuous off */
 	uint64_t rx_filtered_vlan;   /* VLAN filter on, the 802.1Q VID not in the table */
 	uint64_t rx_mtu;             /* longer than the MTU allows (per its VLAN tags) */
@@ -291,6 +308,13 @@ struct hsplit_hw_port {
 	uint16_t mtu;
 	uint32_t max_frame;          /* mtu + 14 + 8: the largest frame ever accepted */
 	uint64_t next_drop_log;      /* TSC before which per-frame drop logs are held */
+
+	/*
+	 * Take the TCP/UDP checksum status the backend reports (ops->rx_csum)
+	 * instead of summing the frame: false with sw_csum=1 or a backend that
+	 * reports nothing. The IPv4 header checksum is always checked here.
+	 */
+	bool csum_from_backend;
 	uint64_t drops_unlogged;     /* drops since the last such log */
 
 	/* steering: rules first (in order), then RSS, then queue 0 */

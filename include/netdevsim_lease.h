@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
  * The netdevsim queue lease uAPI, as kernel-patches/netdevsim/ adds it in
- * include/uapi/linux/netdevsim_lease.h (our own header, copied here for the
- * test because no installed kernel header carries it). Keep the two equal.
+ * include/uapi/linux/netdevsim_lease.h (our own header, copied here because
+ * no installed kernel header carries it). The one copy in this repository:
+ * net_hsplit's backend=kq and the kernel tier's lease_rx both include it.
+ * Keep it equal to the patch's.
  */
 #ifndef HSPLIT_NETDEVSIM_LEASE_H
 #define HSPLIT_NETDEVSIM_LEASE_H
