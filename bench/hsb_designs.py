@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The eight receive designs hsplit-bench compares, and how one run of each goes.
+"""The receive designs hsplit-bench compares, and how one run of each goes.
 
 A run is one cell (workload, flows, message size) of one design, once. The
 wire designs follow one script: start the receiver pinned to the receiver
@@ -14,6 +14,7 @@ returns {'unsupported': reason} from probe() and is never run.
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 
@@ -31,6 +32,7 @@ class Programs:
         self.krecv = os.path.join(bench, 'hsb-krecv')
         self.hsplit_rx = os.path.join(app, 'hsplit-rx')
         self.tcprx_bench = os.path.join(app, 'hsplit-tcprx-bench')
+        self.pmd = os.path.join(build, 'drivers', 'net', 'hsplit', 'librte_net_hsplit.so')
 
     def missing(self):
         return [p for p in (self.send, self.krecv, self.hsplit_rx, self.tcprx_bench)
@@ -170,6 +172,8 @@ class KernelSocket(Design):
                 '--msg', cell['msg'], '--json'] + self.options(ctx)
         if cell['workload'] == 'latency':
             argv.append('--latency')
+        elif getattr(ctx.opts, 'verify', False):
+            argv.append('--verify')
         rx = NsProcess(argv, ctx.wire.rx)
         send, busy, serr = run_sender(ctx, cell, KERNEL_IP)
         rc, out, err = rx.finish(30, stop=STOP)
@@ -181,8 +185,17 @@ class KernelSocket(Design):
         if recv.get('supported') is False:
             return {'unsupported': recv.get('reason', 'not supported here')}
         res = combine(cell, recv, send, busy, self.notes(recv))
+        if recv.get('verify_errors'):
+            res['error'] = '%d bytes differ from the sender\'s pattern' % recv['verify_errors']
+        elif 'verify_errors' in recv:
+            res['verified'] = True
+            res['notes'].append('every byte verified')
+        self.check(recv, res)
         res['receiver'] = recv
         return res
+
+    def check(self, recv, res):
+        """What this design's receiver must have done for the run to count (sets res['error'])."""
 
     @staticmethod
     def notes(recv):
@@ -210,25 +223,56 @@ class KernelBusyPoll(KernelSocket):
     busy_poll = True
 
 
-class KernelProbe(Design):
-    """(4) devmem TCP, (5) io_uring zcrx: asked of the device, never faked."""
-    latency = False
+class KernelQueue(KernelSocket):
+    """(4) devmem TCP, (5) io_uring zcrx: the kernel's TCP with payload in memory we gave the
+    device's queue. Asked of the device first (hsb-krecv --probe, never faked); where the
+    device takes the queue (the patched netdevsim in the QEMU guest), hsb-krecv --design
+    devmem|zcrx receives on the queue the wire steers the flows to."""
 
     def __init__(self, name, title, what):
-        self.name, self.title, self.what = name, title, what
+        super().__init__(name, title, what)
+        self.what = what
 
     def probe(self, ctx):
         r = hsb_wire.sh(ctx.progs.krecv, '--probe', self.what, '--ifname', ctx.wire.rx_if,
-                        '--json', ns=ctx.wire.rx, check=False)
+                        '--queue', ctx.wire.queue, '--json', ns=ctx.wire.rx, check=False)
         verdict = last_json(r.stdout)
         if r.returncode != 0 or verdict is None:
             return 'probe failed: exit %d: %s' % (r.returncode, tail(r.stderr))
         if verdict.get('supported'):
-            # The device could take a binding: running this design needs a
-            # receiver we do not have yet. Say so rather than show numbers.
-            return 'supported on %s, but hsplit-bench has no %s receiver yet' % (
-                ctx.wire.rx_if, self.what)
+            return None
         return verdict.get('reason', 'unsupported')
+
+    def options(self, ctx):
+        return ['--ifname', ctx.wire.rx_if, '--queue', ctx.wire.queue]
+
+    @staticmethod
+    def notes(recv):
+        if 'devmem' in recv:
+            dm, total = recv['devmem'], recv.get('bytes') or 1
+            return ['%.0f%% of payload in the dma-buf (%d frags), %d tokens returned'
+                    % (100.0 * dm['dmabuf_bytes'] / total, dm['frags'], dm['tokens_freed'])]
+        if 'zcrx' in recv:
+            zx = recv['zcrx']
+            copies = ('copy fallback %d times' % zx['copy_count'] if 'copy_count' in zx
+                      else 'no copy-fallback counter in this kernel')
+            return ['%d completions, %s' % (zx['cqes'], copies)]
+        return []
+
+    def check(self, recv, res):
+        if 'error' in res or not recv.get('bytes'):
+            return
+        dm = recv.get('devmem')
+        if dm is not None and dm['dmabuf_bytes'] == 0:
+            res['error'] = ('no payload landed in the dma-buf (%d linear, %d plain bytes): the '
+                            'flow missed queue %s' % (dm['linear_bytes'], dm['plain_bytes'],
+                                                      dm['queue']))
+        elif dm is not None and (dm['dontneed_errno'] or dm['tokens_freed'] != dm['frags']):
+            res['error'] = ('SO_DEVMEM_DONTNEED returned %d of %d tokens (errno %d)'
+                            % (dm['tokens_freed'], dm['frags'], dm['dontneed_errno']))
+        zx = recv.get('zcrx')
+        if zx is not None and zx.get('refill_full'):
+            res['error'] = 'the refill ring was full %d times' % zx['refill_full']
 
 
 class HsplitWire(Design):
@@ -244,22 +288,34 @@ class HsplitWire(Design):
         eal = ['-l', ctx.cpus.receiver, '--no-pci', '--no-shconf',
                '--file-prefix', 'hsb%d' % os.getpid(),
                '--log-level', 'lib.eal:error', '--log-level', 'lib.telemetry:error']
-        eal += ctx.huge.eal_memory()
-        args = ['--listen', '%s:%d' % (HSPLIT_IP, PORT), '--backend', self.backend,
-                '--iface', ctx.wire.rx_if, '--dmabuf', 'memfd:size=256M',
+        eal += self.eal_memory(ctx)
+        args = ['--listen', '%s:%d' % (self.dst, PORT), '--backend', self.backend,
+                '--iface', ctx.wire.rx_if, '--dmabuf', self.dmabuf,
                 # net_hsplit times its driver half and its emulated device apart (xstats)
                 '--devargs', 'cycle_stats=1',
                 '--conns', cell['flows'], '--json', '--interval', '0']
         if cell['workload'] == 'latency':
             args += ['--latency', '--msg', cell['msg']]
-        return [ctx.progs.hsplit_rx] + [str(x) for x in eal] + ['--'] + [str(x) for x in args]
+        return [ctx.progs.hsplit_rx] + [str(x) for x in eal] + ['--'] + \
+            [str(x) for x in args + self.extra_args(ctx)]
+
+    dmabuf = 'memfd:size=256M'
+
+    def eal_memory(self, ctx):
+        return ctx.huge.eal_memory()
+
+    def extra_args(self, ctx):
+        return []
+
+    # the address hsplit-rx listens on and the sender connects to
+    dst = HSPLIT_IP
 
     def run(self, ctx, cell):
         rx = NsProcess(self.argv(ctx, cell), ctx.wire.rx, ready_word='listening on')
         if not rx.wait_ready(60):
             rc, out, err = rx.finish(5, stop=STOP)
             return {'error': 'hsplit-rx did not start (exit %s): %s' % (rc, tail(err))}
-        send, busy, serr = run_sender(ctx, cell, HSPLIT_IP)
+        send, busy, serr = run_sender(ctx, cell, self.dst)
         rc, out, err = rx.finish(30 if send is not None else 2, stop=STOP)
         recv = last_json(out)
         if rc != 0 or recv is None:
@@ -287,6 +343,50 @@ def driver_halves(xstats):
         return {}
     return {'driver_cycles_pkt': driver / packets,
             'device_cycles_pkt': (xstats.get('rx_q0_device_cycles') or 0) / packets}
+
+
+class HsplitKq(HsplitWire):
+    """(9) hsplit over the kernel's queue lease: hsplit-rx on net_hsplit's kq backend, which
+    leases the header-split queue the wire steers to (/dev/netdevsim_lease): headers in host
+    memory, payload in its udmabuf, the rest of the port left to the kernel. The kernel keeps
+    the address (it answers ARP on queue 0); the flows to PORT never reach its TCP, since the
+    lease takes queue 1. A build whose net_hsplit lacks the backend says so instead."""
+    dst = KERNEL_IP
+    dmabuf = 'udmabuf:size=16M'   # bind-rx needs a real dma-buf; chunks of one page
+
+    def __init__(self):
+        super().__init__('kq')
+
+    def probe(self, ctx):
+        names = pmd_backends(ctx.progs.pmd)
+        if names is None:
+            return 'needs backend=kq: cannot read the backend list of %s' % ctx.progs.pmd
+        if 'kq' not in names:
+            return ('needs backend=kq in net_hsplit (this build has %s); the kq backend is '
+                    'built on branch kq' % '|'.join(names))
+        if ctx.wire.kind != 'netdevsim' or not os.path.exists('/dev/netdevsim_lease'):
+            return ('needs a device with a leasable queue: the patched netdevsim '
+                    '(/dev/netdevsim_lease) in the QEMU guest, hsplit-bench --guest')
+        return None
+
+    def eal_memory(self, ctx):
+        # the guest has 2 GiB: no 600 MiB of hugepages for one receiver (as guest-netdevsim-kq.sh)
+        return ['--no-huge', '-m', '512'] if ctx.opts.guest else ctx.huge.eal_memory()
+
+    def extra_args(self, ctx):
+        # the leased queue is the one the wire steers the flows to
+        return ['--queue', ctx.wire.queue, '--chunk', '4K']
+
+
+def pmd_backends(path):
+    """The backend= names net_hsplit registers (its RTE_PMD_REGISTER_PARAM_STRING), or None."""
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError:
+        return None
+    m = re.search(rb'backend=<([a-z0-9_|]+)>', data)
+    return m.group(1).decode().split('|') if m else None
 
 
 class HsplitGen(Design):
@@ -336,9 +436,16 @@ def all_designs():
         KernelSocket('kernel-recv', 'kernel recv() copy', 'recv'),
         KernelSocket('kernel-zerocopy', 'kernel TCP_ZEROCOPY_RECEIVE', 'zerocopy'),
         KernelBusyPoll(),
-        KernelProbe('kernel-devmem', 'kernel devmem TCP', 'devmem'),
-        KernelProbe('kernel-zcrx', 'io_uring zcrx', 'zcrx'),
+        KernelQueue('kernel-devmem', 'kernel devmem TCP', 'devmem'),
+        KernelQueue('kernel-zcrx', 'io_uring zcrx', 'zcrx'),
         HsplitWire('afxdp'),
         HsplitWire('afpacket'),
         HsplitGen(),
+        HsplitKq(),
     ]
+
+
+# What --guest runs by default: the kernel's designs and hsplit over the lease, on the
+# patched netdevsim pair (hsplit's afxdp/afpacket/gen designs can still be asked for).
+GUEST_DESIGNS = ('kernel-recv', 'kernel-zerocopy', 'kernel-busypoll', 'kernel-devmem',
+                 'kernel-zcrx', 'hsplit-kq')

@@ -2,7 +2,8 @@
 /*
  * hsb-krecv: command line, the one-thread epoll server and the report.
  * Reading (plain and zero-copy) is in hsb_krecv_read.c, busy polling in
- * hsb_krecv_busy.c, the probes in hsb_probe.c.
+ * hsb_krecv_busy.c, devmem TCP in hsb_krecv_devmem.c, io_uring zcrx (its
+ * own event loop) in hsb_krecv_zcrx.c, the probes in hsb_probe.c.
  */
 #include "hsb_krecv.h"
 #include "hsb_proto.h"
@@ -25,14 +26,17 @@
 #define LISTEN_TAG UINT64_MAX
 #define BUSY_US_DEFAULT (EPOLL_MS * 1000u)
 #define BUSY_BUDGET_DEFAULT 64u /* NAPI_POLL_WEIGHT: more needs CAP_NET_ADMIN */
+#define DMABUF_DEFAULT "udmabuf:size=32M"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: hsb-krecv --bind IPv4 [--port 5201] [--design recv|zerocopy|busypoll]\n"
+		"usage: hsb-krecv --bind IPv4 [--port 5201]\n"
+		"                 [--design recv|zerocopy|busypoll|devmem|zcrx]\n"
 		"                 [--conns N] [--msg BYTES] [--latency] [--verify] [--buf BYTES]\n"
-		"                 [--timeout S] [--busy-poll-us US] [--busy-poll-budget N] [--json]\n"
-		"       hsb-krecv --probe devmem|zcrx --ifname IF [--json]\n"
+		"                 [--timeout S] [--busy-poll-us US] [--busy-poll-budget N]\n"
+		"                 [--ifname IF [--queue Q] [--dmabuf SPEC]] [--json]\n"
+		"       hsb-krecv --probe devmem|zcrx --ifname IF [--queue Q] [--json]\n"
 		"Accepts --conns connections (default 1) and reads them in one epoll thread\n"
 		"into a --buf byte buffer (default 256K) until every one is at EOF, then closes\n"
 		"them. --latency: --msg byte messages (16..65536) starting with a struct\n"
@@ -42,13 +46,19 @@ static void usage(FILE *out)
 		"(default 100000) with a budget of --busy-poll-budget packets (default 64), and\n"
 		"SO_BUSY_POLL, SO_PREFER_BUSY_POLL, SO_BUSY_POLL_BUDGET on every socket; the\n"
 		"device needs a NAPI and deferred interrupts (doc/hsplit-bench.md).\n"
+		"devmem, zcrx: turn tcp-data-split on for --ifname and take RX queue --queue\n"
+		"(default 0; the flows must be steered there): devmem binds a dma-buf to it\n"
+		"(--dmabuf, a lib/devmem spec, default " DMABUF_DEFAULT ") and reads with\n"
+		"MSG_SOCK_DEVMEM; zcrx registers an io_uring zero-copy queue with a 16 MiB\n"
+		"user area. A refusal is reported (\"supported\":false, the errno) and the\n"
+		"run reads with recv(). Payload is read only for --verify or --latency.\n"
 		"--probe: can devmem TCP or io_uring zcrx bind --ifname here? One JSON line on\n"
 		"stdout; without --json a summary also goes to stderr.\n");
 }
 
 enum { OPT_BIND = 256, OPT_PORT, OPT_DESIGN, OPT_CONNS, OPT_MSG, OPT_LATENCY, OPT_VERIFY,
        OPT_BUF, OPT_TIMEOUT, OPT_JSON, OPT_PROBE, OPT_IFNAME, OPT_BUSY_US, OPT_BUSY_BUDGET,
-       OPT_HELP };
+       OPT_QUEUE, OPT_DMABUF, OPT_HELP };
 
 static const struct option long_opts[] = {
 	{ "bind", required_argument, NULL, OPT_BIND },
@@ -65,15 +75,19 @@ static const struct option long_opts[] = {
 	{ "ifname", required_argument, NULL, OPT_IFNAME },
 	{ "busy-poll-us", required_argument, NULL, OPT_BUSY_US },
 	{ "busy-poll-budget", required_argument, NULL, OPT_BUSY_BUDGET },
+	{ "queue", required_argument, NULL, OPT_QUEUE },
+	{ "dmabuf", required_argument, NULL, OPT_DMABUF },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
-struct seen { bool bind, msg, busy; };
+struct seen { bool bind, msg, busy, queue, dmabuf; };
 
 static const char *const design_names[] = {
 	[DESIGN_RECV] = "recv", [DESIGN_ZEROCOPY] = "zerocopy", [DESIGN_BUSYPOLL] = "busypoll",
+	[DESIGN_DEVMEM] = "devmem", [DESIGN_ZCRX] = "zcrx",
 };
+#define N_DESIGNS ((int)(sizeof(design_names) / sizeof(design_names[0])))
 
 /* The index of arg in words[0..n), or a message listing them. */
 static int parse_word(const char *opt, const char *arg, const char *const *words, int n,
@@ -85,8 +99,12 @@ static int parse_word(const char *opt, const char *arg, const char *const *words
 			return 0;
 		}
 	}
-	hsb_log("bad value for %s: '%s' (%s%s%s%s%s)", opt, arg, words[0], n > 2 ? ", " : " or ",
-		words[1], n > 2 ? " or " : "", n > 2 ? words[2] : "");
+	char list[128] = "";
+
+	for (int i = 0; i < n; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 i == 0 ? "" : i == n - 1 ? " or " : ", ", words[i]);
+	hsb_log("bad value for %s: '%s' (%s)", opt, arg, list);
 	return -EINVAL;
 }
 
@@ -102,7 +120,7 @@ static int parse_one(struct krecv_opts *o, struct seen *s, int c, const char *ar
 		o->port = (uint16_t)v;
 		return rc;
 	case OPT_DESIGN:
-		rc = parse_word("--design", arg, design_names, 3, &w);
+		rc = parse_word("--design", arg, design_names, N_DESIGNS, &w);
 		o->design = (enum krecv_design)w;
 		return rc;
 	case OPT_CONNS:
@@ -125,6 +143,15 @@ static int parse_one(struct krecv_opts *o, struct seen *s, int c, const char *ar
 		rc = hsb_opt_u64("--busy-poll-budget", arg, 1, UINT16_MAX, &v);
 		o->busy_budget = (uint16_t)v;
 		return rc;
+	case OPT_QUEUE:
+		s->queue = true;
+		rc = hsb_opt_u64("--queue", arg, 0, 4095, &v);
+		o->queue = (uint32_t)v;
+		return rc;
+	case OPT_DMABUF:
+		s->dmabuf = true;
+		o->dmabuf = arg;
+		return 0;
 	case OPT_PROBE:
 		rc = parse_word("--probe", arg, (const char *const[]){ "devmem", "zcrx" }, 2, &w);
 		o->probe = w ? PROBE_ZCRX : PROBE_DEVMEM;
@@ -142,15 +169,30 @@ static int parse_one(struct krecv_opts *o, struct seen *s, int c, const char *ar
 
 static int check_combination(struct krecv_opts *o, const struct seen *s)
 {
+	bool takes_queue = o->design == DESIGN_DEVMEM || o->design == DESIGN_ZCRX;
+
 	if (o->probe != PROBE_NONE) {
 		if (!o->ifname) {
 			hsb_log("missing --ifname (the interface --probe asks about)");
 			return -EINVAL;
 		}
+		if (s->dmabuf) {
+			hsb_log("bad option: --dmabuf is for --design devmem");
+			return -EINVAL;
+		}
 		return 0;
 	}
-	if (o->ifname) {
-		hsb_log("bad option: --ifname is for --probe only");
+	if (takes_queue && !o->ifname) {
+		hsb_log("missing --ifname (the device whose --queue --design %s takes)",
+			design_names[o->design]);
+		return -EINVAL;
+	}
+	if (!takes_queue && (o->ifname || s->queue)) {
+		hsb_log("bad option: --ifname and --queue are for --probe and --design devmem|zcrx");
+		return -EINVAL;
+	}
+	if (s->dmabuf && o->design != DESIGN_DEVMEM) {
+		hsb_log("bad option: --dmabuf is for --design devmem");
 		return -EINVAL;
 	}
 	if (!s->bind) {
@@ -196,6 +238,7 @@ static int parse_args(int argc, char **argv, struct krecv_opts *o)
 	o->timeout = 60;
 	o->busy_us = BUSY_US_DEFAULT;
 	o->busy_budget = BUSY_BUDGET_DEFAULT;
+	o->dmabuf = DMABUF_DEFAULT;
 	rc = hsb_parse_options(argc, argv, long_opts, OPT_HELP, usage, parse_one_cb,
 			       &(struct parse_ctx){ o, &s });
 	if (rc != 0)
@@ -269,6 +312,7 @@ static int serve_event(struct server *sv, uint64_t tag)
 	}
 	c = &sv->conns[tag];
 	rc = sv->k->o->design == DESIGN_ZEROCOPY ? krecv_read_zerocopy(sv->k, c) :
+		sv->k->dm && sv->k->st.dev_supported ? krecv_read_devmem(sv->k, c) :
 		krecv_read_plain(sv->k, c);
 	if (rc < 0) {
 		hsb_log("connection %" PRIu64 " after %" PRIu64 " bytes: %s", tag, c->off,
@@ -277,11 +321,8 @@ static int serve_event(struct server *sv, uint64_t tag)
 	}
 	if (c->eof) {
 		epoll_ctl(sv->ep, EPOLL_CTL_DEL, c->fd, NULL);
-		if (++sv->at_eof == sv->k->o->conns) {
-			sv->k->st.t_last_eof_ns = hsb_now_ns();
-			getrusage(RUSAGE_SELF, &sv->k->st.ru_last);
-			krecv_napi_sample(&sv->k->st.napi_last);
-		}
+		if (++sv->at_eof == sv->k->o->conns)
+			krecv_last_eof(sv->k);
 	}
 	return 0;
 }
@@ -326,6 +367,11 @@ static int serve(struct krecv *k)
 	}
 	if (k->o->design == DESIGN_BUSYPOLL)
 		krecv_busy_epoll(k, sv.ep);
+	if (k->zx && k->st.dev_supported) {
+		rc = krecv_zcrx_serve(k, sv.lfd, sv.conns);
+		sv.accepted = 0; /* it closed them */
+		goto out;
+	}
 	rc = epoll_ctl(sv.ep, EPOLL_CTL_ADD, sv.lfd, &ev) < 0 ? -errno : 0;
 	if (rc == 0)
 		rc = serve_loop(&sv);
@@ -389,6 +435,8 @@ static bool design_supported(const struct krecv *k)
 	switch (k->o->design) {
 	case DESIGN_ZEROCOPY: return k->st.zc_supported;
 	case DESIGN_BUSYPOLL: return k->st.busy_supported;
+	case DESIGN_DEVMEM:
+	case DESIGN_ZCRX: return k->st.dev_supported;
 	default: return true;
 	}
 }
@@ -425,6 +473,12 @@ static void report(const struct krecv *k)
 		report_zerocopy(k);
 	if (o->design == DESIGN_BUSYPOLL)
 		report_busy(k);
+	krecv_devmem_report(k);
+	krecv_zcrx_report(k);
+	if (!k->st.dev_supported) {
+		printf(",\"reason\":");
+		hsb_json_str(stdout, k->st.dev_reason);
+	}
 	printf("}\n");
 	fflush(stdout);
 	if (!o->json)
@@ -442,6 +496,7 @@ static int run(const struct krecv_opts *o)
 	k.map_len = (o->buf + (uint64_t)k.page - 1) / (uint64_t)k.page * (uint64_t)k.page;
 	k.st.zc_supported = true;
 	k.st.busy_supported = true;
+	k.st.dev_supported = true;
 	app_hist_init(&k.st.latency);
 	k.buf = malloc(k.map_len);
 	if (!k.buf || (o->verify && hsb_pattern_init(&k.pat, k.map_len) < 0)) {
@@ -449,9 +504,17 @@ static int run(const struct krecv_opts *o)
 		free(k.buf);
 		return HSB_EXIT_FAIL;
 	}
-	rc = serve(&k);
+	rc = 0;
+	if (o->design == DESIGN_DEVMEM)
+		rc = krecv_devmem_start(&k);
+	if (o->design == DESIGN_ZCRX)
+		rc = krecv_zcrx_start(&k);
+	if (rc == 0)
+		rc = serve(&k);
 	if (rc == 0)
 		report(&k);
+	krecv_devmem_stop(&k);
+	krecv_zcrx_stop(&k);
 	hsb_pattern_fini(&k.pat);
 	free(k.buf);
 	return rc == 0 ? HSB_EXIT_OK : HSB_EXIT_FAIL;

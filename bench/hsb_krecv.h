@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hsb-krecv: the kernel receive designs of hsplit-bench (plain recv(), TCP
- * receive zero-copy, epoll busy polling) and the probes for devmem TCP and
- * io_uring zcrx.
+ * receive zero-copy, epoll busy polling, devmem TCP, io_uring zcrx) and the
+ * probes for the last two.
  */
 #ifndef HSPLIT_HSB_KRECV_H
 #define HSPLIT_HSB_KRECV_H
@@ -15,7 +15,7 @@
 #include "app_hist.h"
 #include "hsb_util.h"
 
-enum krecv_design { DESIGN_RECV, DESIGN_ZEROCOPY, DESIGN_BUSYPOLL };
+enum krecv_design { DESIGN_RECV, DESIGN_ZEROCOPY, DESIGN_BUSYPOLL, DESIGN_DEVMEM, DESIGN_ZCRX };
 enum krecv_probe { PROBE_NONE, PROBE_DEVMEM, PROBE_ZCRX };
 
 struct krecv_opts {
@@ -23,7 +23,9 @@ struct krecv_opts {
 	uint16_t port;
 	enum krecv_design design;
 	enum krecv_probe probe;
-	const char *ifname;
+	const char *ifname;   /* devmem, zcrx and the probes: the receiving device */
+	uint32_t queue;       /* ... and its RX queue the flows are steered to */
+	const char *dmabuf;   /* devmem: lib/devmem dma-buf spec */
 	uint32_t conns;
 	uint64_t msg;     /* latency message size */
 	bool latency;
@@ -65,13 +67,21 @@ struct krecv_stats {
 	/* busypoll */
 	bool busy_supported;
 	char busy_reason[256];
+	/* devmem, zcrx: the queue could not be taken; the run read with recv() */
+	bool dev_supported;
+	char dev_reason[384];
 	/* every design: from the first accepted connection to the last EOF */
 	struct krecv_napi_sample napi_first, napi_last;
 };
 
+struct krecv_devmem;
+struct krecv_zcrx;
+
 struct krecv {
 	const struct krecv_opts *o;
 	struct krecv_stats st;
+	struct krecv_devmem *dm;  /* devmem: the binding, while it holds */
+	struct krecv_zcrx *zx;    /* zcrx: the ring and its interface queue */
 	struct hsb_pattern pat;
 	uint8_t *buf;
 	size_t map_len;     /* zerocopy mapping size: --buf rounded up to pages */
@@ -83,6 +93,8 @@ void krecv_consume(struct krecv *k, struct krecv_conn *c, const uint8_t *data, s
 		   uint64_t now_ns);
 /* The first byte of the run: start the clock and the CPU sample. */
 void krecv_first_byte(struct krecv *k, uint64_t now_ns);
+/* The last connection reached EOF: stop the clock and take the closing samples. */
+void krecv_last_eof(struct krecv *k);
 
 /* One readiness event on c: read what is there. 0, or -errno (fatal). */
 int krecv_read_plain(struct krecv *k, struct krecv_conn *c);
@@ -97,6 +109,30 @@ void krecv_zc_note(const struct krecv *k, char *note, size_t len);
  * marks the design unsupported with the reason (the run goes on without). */
 void krecv_busy_epoll(struct krecv *k, int ep);
 void krecv_busy_attach(struct krecv *k, struct krecv_conn *c);
+/*
+ * devmem TCP: tcp-data-split on, a dma-buf bound to --queue of --ifname
+ * (bind-rx), recvmsg(MSG_SOCK_DEVMEM) per readiness event, every token
+ * returned with SO_DEVMEM_DONTNEED. A refusal marks the design unsupported
+ * with the reason and the run reads with recv() (krecv_devmem_start returns 0
+ * then; -errno only when the machine is broken).
+ */
+int krecv_devmem_start(struct krecv *k);
+int krecv_read_devmem(struct krecv *k, struct krecv_conn *c);
+void krecv_devmem_stop(struct krecv *k);
+void krecv_devmem_report(const struct krecv *k);
+
+/*
+ * io_uring zcrx: tcp-data-split on, a zcrx interface queue on --queue with a
+ * user-memory area, one multishot IORING_OP_RECV_ZC per connection, buffers
+ * given back through the refill ring. krecv_zcrx_serve() replaces the epoll
+ * loop; without a queue (refused: unsupported with the reason) the epoll
+ * loop reads with recv().
+ */
+int krecv_zcrx_start(struct krecv *k);
+int krecv_zcrx_serve(struct krecv *k, int lfd, struct krecv_conn *conns);
+void krecv_zcrx_stop(struct krecv *k);
+void krecv_zcrx_report(const struct krecv *k);
+
 /* Sample the namespace's counters; 0 or -errno (then s->valid is false). */
 int krecv_napi_sample(struct krecv_napi_sample *s);
 

@@ -32,6 +32,13 @@ void krecv_first_byte(struct krecv *k, uint64_t now_ns)
 	getrusage(RUSAGE_SELF, &k->st.ru_first);
 }
 
+void krecv_last_eof(struct krecv *k)
+{
+	k->st.t_last_eof_ns = hsb_now_ns();
+	getrusage(RUSAGE_SELF, &k->st.ru_last);
+	krecv_napi_sample(&k->st.napi_last);
+}
+
 static void stamp_complete(struct krecv *k, const uint8_t *raw, uint64_t now_ns)
 {
 	struct hsb_stamp st;

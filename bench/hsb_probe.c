@@ -11,7 +11,8 @@
  * zcrx structs are written out here from the 6.18 uapi (they are ABI).
  */
 #include "hsb_krecv.h"
-#include "hnl.h"
+#include "hsb_kdev.h"
+#include "devmem.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,18 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <linux/ethtool_netlink.h>
-#include <linux/genetlink.h>
 #include <linux/io_uring.h>
-
-/* include/uapi/linux/netdev.h */
-#define NETDEV_CMD_BIND_RX_ 13
-#define NETDEV_A_DMABUF_IFINDEX_ 1
-#define NETDEV_A_DMABUF_QUEUES_ 2
-#define NETDEV_A_DMABUF_FD_ 3
-#define NETDEV_A_QUEUE_ID_ 1
-#define NETDEV_A_QUEUE_TYPE_ 3
-#define NETDEV_QUEUE_TYPE_RX_ 0
 
 /* A list of checks as JSON objects, plus the first failure as the reason. */
 struct verdict {
@@ -80,17 +70,6 @@ static void check(struct verdict *v, const char *what, bool ok, const char *deta
 	record(v, what, ok, true, detail);
 }
 
-/* "strerror (errno N)[; extack: ...][; note]" */
-static void errno_detail(char *d, size_t len, int err, const char *extack, const char *note)
-{
-	int n = snprintf(d, len, "%s (errno %d)", strerror(err), err);
-
-	if (extack && extack[0] && n >= 0 && (size_t)n < len)
-		n += snprintf(d + n, len - (size_t)n, "; extack: %s", extack);
-	if (note && note[0] && n >= 0 && (size_t)n < len)
-		snprintf(d + n, len - (size_t)n, "; %s", note);
-}
-
 static int verdict_close(struct verdict *v, const char *design)
 {
 	int rc = fclose(v->out);
@@ -131,173 +110,161 @@ static int ifindex_of(const struct krecv_opts *o)
 
 /* ---- devmem TCP ---- */
 
-struct rings_answer {
-	bool seen;
-	int split; /* ETHTOOL_A_RINGS_TCP_DATA_SPLIT, -1 when not reported */
-};
-
-static void rings_reply(const struct nlmsghdr *h, void *arg)
-{
-	struct rings_answer *r = arg;
-	size_t len;
-	const void *attrs = hnl_genl_attrs(h, &len);
-	const struct nlattr *a = hnl_attr_find(attrs, len, ETHTOOL_A_RINGS_TCP_DATA_SPLIT);
-
-	r->seen = true;
-	if (a && hnl_attr_len(a) >= 1)
-		r->split = *(const uint8_t *)hnl_attr_data(a);
-}
-
-/* Header split as ethtool reports it; a check either way, never a gate. */
-static void check_header_split(struct verdict *v, int fd, int ifindex)
+/*
+ * Header split as ethtool reports it, turned on for the bind when the
+ * driver has it off (as a user would). A check either way, never a gate:
+ * the bind below, which checks the same setting in the kernel, decides.
+ * Returns the setting to restore afterwards, or -1 to leave it alone.
+ */
+static int check_header_split(struct verdict *v, struct kdev_nl *nl, int ifindex)
 {
 	static const char *const names[] = { "unknown", "disabled", "enabled" };
-	struct rings_answer r = { .split = -1 };
-	struct hnl_genl_family eth;
+	static const char what[] = "ethtool rings get (ETHTOOL_A_RINGS_TCP_DATA_SPLIT)";
 	char why[256], d[512];
-	struct hnl_msg m;
-	struct nlattr *hdr;
-	int rc = hnl_genl_family(fd, "ethtool", &eth);
+	int split, rc = kdev_split_get(nl, ifindex, &split, why, sizeof(why));
 
-	if (rc == 0) {
-		hnl_genl_start(&m, eth.id, ETHTOOL_MSG_RINGS_GET);
-		hdr = hnl_nest(&m, ETHTOOL_A_RINGS_HEADER);
-		hnl_put_u32(&m, ETHTOOL_A_HEADER_DEV_INDEX, (uint32_t)ifindex);
-		hnl_nest_end(&m, hdr);
-		rc = hnl_call(fd, &m, rings_reply, &r, why, sizeof(why));
-	} else {
-		why[0] = '\0';
+	if (rc < 0)
+		kdev_errno_detail(d, sizeof(d), -rc, why, "ethtool cannot read the rings");
+	else if (split < 0 || split > 2)
+		snprintf(d, sizeof(d), "tcp-data-split not reported: unknown (the driver's default) "
+			 "or no header split at all");
+	else
+		snprintf(d, sizeof(d), "tcp-data-split %s", names[split]);
+	record(v, what, rc == 0 && split == KDEV_SPLIT_ENABLED, false, d);
+	/*
+	 * A bind wants the setting explicitly on; "enabled" may be only the
+	 * driver's default resolved ("unknown" is not reported at all). Set it;
+	 * put back only what was not on in effect.
+	 */
+	if (rc < 0)
+		return -1;
+	rc = kdev_split_set(nl, ifindex, KDEV_SPLIT_ENABLED, why, sizeof(why));
+	if (rc < 0)
+		kdev_errno_detail(d, sizeof(d), -rc, why, "the driver cannot turn header split on");
+	else if (split == KDEV_SPLIT_ENABLED)
+		snprintf(d, sizeof(d), "tcp-data-split on, set explicitly (kept on after)");
+	else
+		snprintf(d, sizeof(d), "tcp-data-split on for the probe, %s again after it",
+			 names[split < 0 || split > 2 ? 0 : split]);
+	record(v, "ethtool rings set tcp-data-split on", rc == 0, false, d);
+	if (rc < 0 || split == KDEV_SPLIT_ENABLED)
+		return -1;
+	return split < 0 || split > 2 ? KDEV_SPLIT_UNKNOWN : split;
+}
+
+/* A closed io_uring lets go of its queue a moment later (exit work): retry a while. */
+static void restore_split(struct kdev_nl *nl, int ifindex, int split)
+{
+	char why[256];
+	int rc = 0;
+
+	for (int i = 0; split >= 0 && i < 40; i++) {
+		rc = kdev_split_set(nl, ifindex, split, why, sizeof(why));
+		if (rc != -EINVAL && rc != -EBUSY)
+			break;
+		usleep(50000);
 	}
 	if (rc < 0)
-		errno_detail(d, sizeof(d), -rc, why, "ethtool cannot read the rings");
-	else if (r.split < 0 || r.split > 2)
-		snprintf(d, sizeof(d), "tcp-data-split not reported: the driver does not say it "
-			 "can split headers");
-	else
-		snprintf(d, sizeof(d), "tcp-data-split %s", names[r.split]);
-	/* ok only when split is enabled; still only a report: the bind below,
-	 * which checks the same setting in the kernel, decides */
-	record(v, "ethtool rings get (ETHTOOL_A_RINGS_TCP_DATA_SPLIT)", rc == 0 && r.split == 2,
-	       false, d);
+		hsb_log("--probe: could not restore tcp-data-split: %s (%s)", strerror(-rc), why);
 }
 
-static int bind_rx_memfd(int fd, const struct hnl_genl_family *nd, int ifindex, char *why,
-			 size_t whylen)
+/*
+ * A real dma-buf where the machine has an exporter (udmabuf), else a memfd,
+ * which a device that got as far as looking at the fd refuses.
+ */
+static struct devmem_dmabuf *probe_dmabuf(int *fd)
 {
-	struct hnl_msg m;
-	struct nlattr *q;
-	int mfd = memfd_create("hsb-devmem-probe", MFD_CLOEXEC), rc;
+	struct devmem_dmabuf *d = NULL;
 
-	if (mfd < 0)
-		return -errno;
-	if (ftruncate(mfd, 2 << 20) < 0) {
-		rc = -errno;
-		close(mfd);
-		return rc;
+	if (access("/dev/udmabuf", R_OK | W_OK) == 0 &&
+	    devmem_dmabuf_open("udmabuf:size=2M", &d) == 0) {
+		*fd = devmem_dmabuf_fd(d);
+		return d;
 	}
-	hnl_genl_start(&m, nd->id, NETDEV_CMD_BIND_RX_);
-	hnl_put_u32(&m, NETDEV_A_DMABUF_IFINDEX_, (uint32_t)ifindex);
-	hnl_put_u32(&m, NETDEV_A_DMABUF_FD_, (uint32_t)mfd);
-	q = hnl_nest(&m, NETDEV_A_DMABUF_QUEUES_);
-	hnl_put_u32(&m, NETDEV_A_QUEUE_ID_, 0);
-	hnl_put_u32(&m, NETDEV_A_QUEUE_TYPE_, NETDEV_QUEUE_TYPE_RX_);
-	hnl_nest_end(&m, q);
-	rc = hnl_call(fd, &m, NULL, NULL, why, whylen);
-	close(mfd);
-	return rc;
+	*fd = memfd_create("hsb-devmem-probe", MFD_CLOEXEC);
+	if (*fd >= 0 && ftruncate(*fd, 2 << 20) < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return NULL;
 }
 
-static void check_bind_rx(struct verdict *v, int fd, const struct hnl_genl_family *nd,
-			  int ifindex)
+static void check_bind_rx(struct verdict *v, struct kdev_nl *nl, int ifindex)
 {
-	static const char what[] = "NETDEV_CMD_BIND_RX queue 0";
-	char why[256], d[512];
-	int rc = bind_rx_memfd(fd, nd, ifindex, why, sizeof(why));
+	char what[64], why[256], d[512];
+	struct devmem_dmabuf *dmabuf;
+	uint32_t id;
+	int fd, rc;
 
-	if (rc == 0) {
-		/* a memfd is no dma-buf: a kernel that took it is worth knowing about */
-		check(v, what, true, "bound (with a memfd!); closing the socket unbinds");
+	snprintf(what, sizeof(what), "NETDEV_CMD_BIND_RX queue %u", v->o->queue);
+	dmabuf = probe_dmabuf(&fd);
+	if (fd < 0) {
+		kdev_errno_detail(d, sizeof(d), errno, NULL, "no memory for a dma-buf to bind");
+		check(v, what, false, d);
 		return;
 	}
-	errno_detail(d, sizeof(d), -rc, why, rc == -EBADF || rc == -EINVAL ?
-		     "the device passed the queue checks and the memfd (no udmabuf or dma-heap "
-		     "exporter here) was refused as a dma-buf" :
-		     "called with a memfd as the dma-buf (no udmabuf here); the device was "
-		     "refused before the fd was looked at");
-	check(v, what, false, d);
+	rc = kdev_bind_rx(nl, ifindex, v->o->queue, fd, &id, why, sizeof(why));
+	if (rc == 0) {
+		snprintf(d, sizeof(d), "bound a %s as binding %u; closing the socket unbinds",
+			 dmabuf ? "2 MiB udmabuf" : "memfd (!)", id);
+		check(v, what, true, d);
+	} else if (dmabuf) {
+		kdev_errno_detail(d, sizeof(d), -rc, why, "called with a 2 MiB udmabuf");
+		check(v, what, false, d);
+	} else {
+		kdev_errno_detail(d, sizeof(d), -rc, why, rc == -EBADF || rc == -EINVAL ?
+				  "the device passed the queue checks and the memfd (no udmabuf or "
+				  "dma-heap exporter here) was refused as a dma-buf" :
+				  "called with a memfd as the dma-buf (no udmabuf here); the device "
+				  "was refused before the fd was looked at");
+		check(v, what, false, d);
+	}
+	if (dmabuf)
+		devmem_dmabuf_put(dmabuf);
+	else
+		close(fd);
 }
 
 int krecv_probe_devmem(const struct krecv_opts *o)
 {
-	struct hnl_genl_family nd;
+	struct kdev_nl nl;
 	struct verdict v;
 	char d[512];
-	int ifindex = ifindex_of(o), fd, rc;
+	int ifindex = ifindex_of(o), rc, split;
 
 	if (ifindex == 0)
 		return HSB_EXIT_FAIL;
-	fd = hnl_socket(NETLINK_GENERIC);
-	if (fd < 0 || verdict_open(&v, o) < 0) {
-		hsb_log("--probe devmem: generic netlink socket: %s", strerror(fd < 0 ? -fd : errno));
-		if (fd >= 0)
-			close(fd);
+	rc = kdev_nl_open(&nl);
+	if (rc < 0 || verdict_open(&v, o) < 0) {
+		hsb_log("--probe devmem: generic netlink socket: %s", strerror(rc < 0 ? -rc : errno));
+		kdev_nl_close(&nl);
 		return HSB_EXIT_FAIL;
 	}
-	rc = hnl_genl_family(fd, "netdev", &nd);
-	if (rc < 0)
-		errno_detail(d, sizeof(d), -rc, NULL, "the kernel has no netdev netlink family");
+	if (nl.netdev < 0)
+		kdev_errno_detail(d, sizeof(d), -nl.netdev, NULL,
+				  "the kernel has no netdev netlink family");
 	else
-		snprintf(d, sizeof(d), "family id %u", nd.id);
-	check(&v, "generic netlink family netdev", rc == 0, d);
-	if (rc == 0)
-		check(&v, "netdev op bind-rx", hnl_genl_has_op(&nd, NETDEV_CMD_BIND_RX_),
-		      hnl_genl_has_op(&nd, NETDEV_CMD_BIND_RX_) ? "present" :
+		snprintf(d, sizeof(d), "family id %d", nl.netdev);
+	check(&v, "generic netlink family netdev", nl.netdev >= 0, d);
+	if (nl.netdev >= 0)
+		check(&v, "netdev op bind-rx", kdev_has_bind_rx(&nl),
+		      kdev_has_bind_rx(&nl) ? "present" :
 		      "absent: the kernel predates devmem TCP (6.12)");
-	check_header_split(&v, fd, ifindex);
-	if (rc == 0 && hnl_genl_has_op(&nd, NETDEV_CMD_BIND_RX_))
-		check_bind_rx(&v, fd, &nd, ifindex);
-	close(fd); /* unbinds anything bound through it */
+	split = check_header_split(&v, &nl, ifindex);
+	if (kdev_has_bind_rx(&nl))
+		check_bind_rx(&v, &nl, ifindex);
+	kdev_nl_close(&nl); /* unbinds anything bound through it */
+	if (split >= 0 && kdev_nl_open(&nl) == 0) {
+		restore_split(&nl, ifindex, split);
+		kdev_nl_close(&nl);
+	}
 	return verdict_close(&v, "devmem");
 }
 
-/* ---- io_uring zcrx (include/uapi/linux/io_uring.h as of 6.18) ---- */
+/* ---- io_uring zcrx ---- */
 
-#define IORING_REGISTER_ZCRX_IFQ_ 32
-#define IORING_OP_RECV_ZC_ 58
-#define IORING_MEM_REGION_TYPE_USER_ 1
 #define ZC_RQ_ENTRIES 256u
 #define ZC_AREA_BYTES (1u << 20)
-
-struct zc_offsets {      /* io_uring_zcrx_offsets */
-	uint32_t head, tail, rqes, resv2;
-	uint64_t resv[2];
-};
-
-struct zc_area_reg {     /* io_uring_zcrx_area_reg */
-	uint64_t addr, len, rq_area_token;
-	uint32_t flags, dmabuf_fd;
-	uint64_t resv2[2];
-};
-
-struct zc_region_desc {  /* io_uring_region_desc */
-	uint64_t user_addr, size;
-	uint32_t flags, id;
-	uint64_t mmap_offset;
-	uint64_t resv[4];
-};
-
-struct zc_ifq_reg {      /* io_uring_zcrx_ifq_reg; 6.18 wants zcrx_id and the rest 0 */
-	uint32_t if_idx, if_rxq, rq_entries, flags;
-	uint64_t area_ptr, region_ptr;
-	struct zc_offsets offsets;
-	uint32_t zcrx_id, resv2;
-	uint64_t resv[3];
-};
-
-_Static_assert(sizeof(struct zc_offsets) == 32, "uapi layout");
-_Static_assert(sizeof(struct zc_area_reg) == 48, "uapi layout");
-_Static_assert(sizeof(struct zc_region_desc) == 64, "uapi layout");
-_Static_assert(sizeof(struct zc_ifq_reg) == 96, "uapi layout");
 
 /* Does the kernel know IORING_OP_RECV_ZC? 1 yes, 0 no, -errno unknown. */
 static int ring_has_recv_zc(int ring)
@@ -338,12 +305,13 @@ static const char *zcrx_meaning(int err, int has_recv_zc)
 }
 
 /* The ring, an anonymous area and a user-memory refill region, then register. */
-static int register_ifq(int ring, int ifindex, void *area, void *rq, size_t rq_len)
+static int register_ifq(int ring, int ifindex, uint32_t queue, void *area, void *rq,
+			size_t rq_len)
 {
-	struct zc_area_reg a = { .addr = (uintptr_t)area, .len = ZC_AREA_BYTES };
-	struct zc_region_desc rd = { .user_addr = (uintptr_t)rq, .size = rq_len,
-				     .flags = IORING_MEM_REGION_TYPE_USER_ };
-	struct zc_ifq_reg reg = { .if_idx = (uint32_t)ifindex, .if_rxq = 0,
+	struct kdev_zcrx_area_reg a = { .addr = (uintptr_t)area, .len = ZC_AREA_BYTES };
+	struct kdev_region_desc rd = { .user_addr = (uintptr_t)rq, .size = rq_len,
+				       .flags = IORING_MEM_REGION_TYPE_USER_ };
+	struct kdev_zcrx_ifq_reg reg = { .if_idx = (uint32_t)ifindex, .if_rxq = queue,
 				  .rq_entries = ZC_RQ_ENTRIES, .area_ptr = (uintptr_t)&a,
 				  .region_ptr = (uintptr_t)&rd };
 
@@ -362,15 +330,15 @@ static void check_register(struct verdict *v, int ring, int ifindex, int has_rec
 	int rc;
 
 	if (area == MAP_FAILED || rq == MAP_FAILED) {
-		errno_detail(d, sizeof(d), errno, NULL, "anonymous memory for the area");
+		kdev_errno_detail(d, sizeof(d), errno, NULL, "anonymous memory for the area");
 		check(v, what, false, d);
 	} else {
-		rc = register_ifq(ring, ifindex, area, rq, rq_len);
+		rc = register_ifq(ring, ifindex, v->o->queue, area, rq, rq_len);
 		if (rc == 0)
-			snprintf(d, sizeof(d), "registered on rx queue 0 with a 1 MiB anonymous "
-				 "area; closing the ring unregisters");
+			snprintf(d, sizeof(d), "registered on rx queue %u with a 1 MiB anonymous "
+				 "area; closing the ring unregisters", v->o->queue);
 		else
-			errno_detail(d, sizeof(d), -rc, NULL, zcrx_meaning(-rc, has_recv_zc));
+			kdev_errno_detail(d, sizeof(d), -rc, NULL, zcrx_meaning(-rc, has_recv_zc));
 		check(v, what, rc == 0, d);
 	}
 	if (area != MAP_FAILED)
@@ -383,9 +351,10 @@ int krecv_probe_zcrx(const struct krecv_opts *o)
 {
 	struct io_uring_params p = { .flags = IORING_SETUP_SINGLE_ISSUER |
 				     IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQE32 };
+	struct kdev_nl nl;
 	struct verdict v;
 	char d[512];
-	int ifindex = ifindex_of(o), ring, has;
+	int ifindex = ifindex_of(o), ring, has, split = -1;
 
 	if (ifindex == 0)
 		return HSB_EXIT_FAIL;
@@ -393,17 +362,20 @@ int krecv_probe_zcrx(const struct krecv_opts *o)
 		hsb_log("--probe zcrx: out of memory");
 		return HSB_EXIT_FAIL;
 	}
+	/* zcrx takes the queue through the same memory-provider checks as bind-rx */
+	if (kdev_nl_open(&nl) == 0)
+		split = check_header_split(&v, &nl, ifindex);
 	/* zcrx needs task work deferred to the one submitter and 32-byte CQEs */
 	ring = (int)syscall(__NR_io_uring_setup, 8, &p);
 	if (ring < 0)
-		errno_detail(d, sizeof(d), errno, NULL, "the ring zcrx needs cannot be made");
+		kdev_errno_detail(d, sizeof(d), errno, NULL, "the ring zcrx needs cannot be made");
 	else
 		snprintf(d, sizeof(d), "ok");
 	check(&v, "io_uring_setup(SINGLE_ISSUER|DEFER_TASKRUN|CQE32)", ring >= 0, d);
 	if (ring >= 0) {
 		has = ring_has_recv_zc(ring);
 		if (has < 0)
-			errno_detail(d, sizeof(d), -has, NULL, "IORING_REGISTER_PROBE failed");
+			kdev_errno_detail(d, sizeof(d), -has, NULL, "IORING_REGISTER_PROBE failed");
 		else
 			snprintf(d, sizeof(d), "%s", has ? "supported" : "absent: no zcrx in this "
 				 "kernel (6.15+)");
@@ -411,5 +383,8 @@ int krecv_probe_zcrx(const struct krecv_opts *o)
 		check_register(&v, ring, ifindex, has);
 		close(ring); /* unregisters the queue if it was taken */
 	}
+	if (nl.fd >= 0)
+		restore_split(&nl, ifindex, split);
+	kdev_nl_close(&nl);
 	return verdict_close(&v, "zcrx");
 }

@@ -140,9 +140,13 @@ def print_table(headers, rows, out):
 def print_report(results, out):
     m = results['machine']
     out.write('hsplit-bench: %s, %s cores, kernel %s\n' % (m['cpu'], m['cores'], m['kernel']))
+    if results.get('caveat'):
+        out.write('NOTE: %s\n' % results['caveat'])
     out.write('wire: %s\n' % results['wire'])
     out.write('pinning: %s\n' % results['pinning'])
     out.write('memory: %s\n' % results['hugepages'])
+    if results.get('verify'):
+        out.write('verify: %s\n' % results['verify'])
     if any(d['name'] == 'kernel-busypoll' for d in results['designs']):
         out.write('busy poll: %s\n' % results.get('busy_poll', '-'))
     out.write('cells: %s; %d repetitions each, median (min-max)\n\n'
@@ -165,8 +169,50 @@ def print_report(results, out):
         out.write('\nevery cell\n')
         print_table(['design', 'cell', 'goodput Gbps', 'rx CPU s/GB', 'both cores s/GB',
                      'latency us', 'notes'], detail, out)
+    if results.get('caveat'):
+        print_ratios(results, out)
     print_targets(results, out)
     print_halves(results, out)
+
+
+RATIO_BASE = 'kernel-recv'
+
+
+def ratio_rows(results):
+    """Each design's bulk cells as multiples of kernel-recv's in the same cell (and its
+    latency p50/p99 likewise): under emulation only these comparisons mean anything."""
+    base = next((d for d in results['designs'] if d['name'] == RATIO_BASE), None)
+    if not base or not base.get('cells'):
+        return []
+
+    def ratio(c, b, key):
+        v = c.get(key) and c[key].get('median')
+        w = b.get(key) and b[key].get('median')
+        return '%.2fx' % (v / w) if v and w else '-'
+
+    rows = []
+    for d in results['designs']:
+        for cid, c in d.get('cells', {}).items():
+            b = base['cells'].get(cid)
+            if not b or d['name'] == RATIO_BASE:
+                continue
+            if results['cell_defs'][cid]['workload'] == 'bulk':
+                rows.append([d['name'], cid, ratio(c, b, 'gbps'), ratio(c, b, 'rx_cpu_per_gb'),
+                             ratio(c, b, 'all_cpu_per_gb'), '-'])
+            else:
+                rows.append([d['name'], cid, '-', '-', '-', '%s / %s' % (
+                    ratio(c, b, 'p50_ns'), ratio(c, b, 'p99_ns'))])
+    return rows
+
+
+def print_ratios(results, out):
+    rows = ratio_rows(results)
+    if not rows:
+        return
+    out.write('\nratios to %s in the same cell (the figures to read under emulation)\n'
+              % RATIO_BASE)
+    print_table(['design', 'cell', 'goodput', 'rx CPU s/GB', 'both cores s/GB',
+                 'latency p50 / p99'], rows, out)
 
 
 def halves_rows(results):

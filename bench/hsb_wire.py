@@ -16,9 +16,15 @@ hugepages, CPU pinning and whole-machine CPU accounting.
                 (they answer ARP), so the receiver kernel neither answers nor
                 resets their connections
 
+In the QEMU guest (--guest) the wire is NetdevsimWire instead: two linked
+ports of the patched netdevsim (kernel-patches/netdevsim/), same names and
+addresses, with two RX queues on the receiver and an ntuple rule steering
+TCP to port 5201 to queue 1, the queue devmem TCP and zcrx take.
+
 Everything made here is undone by Wire.__exit__ / Hugepages.restore().
 """
 import os
+import time
 
 from hsplit_tools import netns
 from hsplit_tools.netns import in_ns, sh  # noqa: F401  (in_ns: for hsb_designs)
@@ -51,6 +57,15 @@ class Wire(VethPair):
         if self.netem:
             self._add_netem()
 
+    # the RX queue the benchmark's flows arrive on (devmem and zcrx take it)
+    queue = 0
+    kind = 'veth'
+
+    def describe(self):
+        return ('veth between two network namespaces, MTU %d; sender: tx checksum, TSO, GSO '
+                'off (wire-sized frames), TCP_NODELAY, tcp_timestamps=2 with microsecond '
+                'TSval' % (self.mtu or 1500))
+
     def _sender_tcp(self):
         """Microsecond TCP timestamps without a random offset, in the sender's namespace only."""
         sh('sysctl', '-qw', 'net.ipv4.tcp_timestamps=2', ns=self.tx)
@@ -66,6 +81,105 @@ class Wire(VethPair):
             raise Unavailable('tc netem "%s" on the sender: %s (this kernel may lack sch_netem; '
                               'run without --netem)' % (self.netem, r.stderr.strip()))
         self.notes.append('netem: ' + self.netem)
+
+
+class NetdevsimWire(Wire):
+    """Two linked ports of the patched netdevsim, one per namespace (the QEMU guest).
+
+    new_device makes a device with one port; the port is renamed to the
+    veth names, moved into its namespace and linked to its peer through
+    /sys/bus/netdevsim/link_device (test/kernel/guest-netdevsim*.sh do the
+    same). The receiver has QUEUES RX queues and an ntuple rule sends TCP to
+    PORT to queue `queue`, so that a design taking that queue gets the flows
+    and the kernel keeps queue 0 (ARP and the rest).
+    """
+    BUS = '/sys/bus/netdevsim'
+    QUEUES = 2
+    queue = 1
+    kind = 'netdevsim'
+
+    def __init__(self, mtu=1500, netem=None, tag=None):
+        super().__init__(mtu=mtu, netem=netem, tag=tag)
+        if not os.path.isdir(self.BUS):
+            raise Unavailable('no %s: load the patched netdevsim first (the kernel tier does: '
+                              'test/kernel/guest-bench.sh)' % self.BUS)
+        base = 200 + (os.getpid() % 400) * 2
+        self.ids = (base, base + 1)
+        self.made_ids = []
+
+    def _new_port(self, dev_id, ns, name):
+        with open(os.path.join(self.BUS, 'new_device'), 'w') as f:
+            f.write('%d 1 %d' % (dev_id, self.QUEUES))
+        self.made_ids.append(dev_id)
+        net = os.path.join(self.BUS, 'devices', 'netdevsim%d' % dev_id, 'net')
+        for _ in range(100):
+            ports = os.listdir(net) if os.path.isdir(net) else []
+            if ports:
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError('netdevsim%d made no port' % dev_id)
+        sh('ip', 'link', 'set', ports[0], 'name', name)
+        sh('ip', 'link', 'set', name, 'netns', ns)
+
+    def add_link(self):
+        self._new_port(self.ids[0], self.tx, self.tx_if)
+        self._new_port(self.ids[1], self.rx, self.rx_if)
+
+    def setup_end(self, ns, dev, addr):
+        super().setup_end(ns, dev, addr)
+        if ns == self.rx:
+            # both ends are up now: linking turns the carrier on (netdevsim's bus.c)
+            self._link_ports()
+
+    def wait_carrier(self, timeout=5.0):
+        """netdevsim reports carrier once linked, but its operstate stays 'unknown'."""
+        end = time.monotonic() + timeout
+        for ns, dev in ((self.tx, self.tx_if), (self.rx, self.rx_if)):
+            while sh('cat', '/sys/class/net/%s/carrier' % dev, ns=ns,
+                     check=False).stdout.strip() != '1':
+                if time.monotonic() > end:
+                    raise RuntimeError('%s in %s has no carrier after %.0f s: not linked'
+                                       % (dev, ns, timeout))
+                time.sleep(0.05)
+
+    def _link_ports(self):
+        ends = []
+        for ns, dev in ((self.tx, self.tx_if), (self.rx, self.rx_if)):
+            idx = sh('cat', '/sys/class/net/%s/ifindex' % dev, ns=ns).stdout.strip()
+            ends.append((os.open('/run/netns/' + ns, os.O_RDONLY), idx))
+        try:
+            with open(os.path.join(self.BUS, 'link_device'), 'w') as f:
+                f.write(' '.join('%d:%s' % e for e in ends))
+        finally:
+            for fd, _ in ends:
+                os.close(fd)
+
+    def setup(self):
+        super().setup()
+        # ethtool 6.1 exits 0 when the kernel refuses a rule: its message tells
+        r = sh('ethtool', '-N', self.rx_if, 'flow-type', 'tcp4', 'dst-port', PORT,
+               'action', self.queue, ns=self.rx, check=False)
+        if 'Added rule' not in r.stdout + r.stderr:
+            raise Unavailable('ethtool -N on netdevsim refused the steering rule: %s'
+                              % (r.stdout + r.stderr).strip())
+
+    def describe(self):
+        return ('two linked ports of the patched netdevsim (kernel-patches/netdevsim/) in two '
+                'network namespaces, MTU %d; the receiver has %d RX queues and an ntuple rule '
+                'steers TCP to port %d to queue %d; sender: tx checksum, TSO, GSO off, '
+                'TCP_NODELAY, tcp_timestamps=2 with microsecond TSval'
+                % (self.mtu or 1500, self.QUEUES, PORT, self.queue))
+
+    def teardown(self):
+        for dev_id in reversed(self.made_ids):
+            try:
+                with open(os.path.join(self.BUS, 'del_device'), 'w') as f:
+                    f.write('%d' % dev_id)
+            except OSError:
+                pass
+        self.made_ids = []
+        super().teardown()
 
 
 # ------------------------------------------------------------- busy polling
@@ -137,7 +251,8 @@ class Hugepages:
         self.old_nr = None
         self.mounted = None
         self.ok = False
-        self.note = ''
+        self.done = False
+        self.note = 'no hsplit receiver ran: no hugepages taken'
 
     @staticmethod
     def _meminfo(key):
@@ -157,6 +272,8 @@ class Hugepages:
         return None
 
     def setup(self):
+        """Taken the first time an hsplit receiver needs them (eal_memory())."""
+        self.done = True
         try:
             free = self._meminfo('HugePages_Free')
             if free < self.pages:
@@ -177,6 +294,8 @@ class Hugepages:
         return self.ok
 
     def eal_memory(self):
+        if not self.done:
+            self.setup()
         return ['-m', '512'] if self.ok else ['--no-huge', '-m', '512']
 
     def restore(self):

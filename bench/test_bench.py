@@ -32,6 +32,7 @@ KERNEL = ('kernel-recv', 'kernel-zerocopy', 'kernel-busypoll')
 HSPLIT_WIRE = ('hsplit-afxdp', 'hsplit-afpacket')
 RUNNABLE = KERNEL + HSPLIT_WIRE + ('hsplit-gen',)
 PROBED = ('kernel-devmem', 'kernel-zcrx')
+NEEDS_BACKEND = ('hsplit-kq',)
 WIRE_LATENCY = KERNEL + HSPLIT_WIRE
 
 failures = []
@@ -58,6 +59,10 @@ def check_design(d, cell_defs):
     if name in PROBED:
         check(str(d.get('unsupported', '')).startswith('unsupported on '),
               '%s: says why it cannot run: %r' % (name, d.get('unsupported')))
+        return
+    if name in NEEDS_BACKEND:
+        check(str(d.get('unsupported', '')).startswith('needs '),
+              '%s: says what it needs: %r' % (name, d.get('unsupported')))
         return
     if name in ('kernel-zerocopy', 'kernel-busypoll') and d.get('unsupported'):
         check(d['unsupported'].startswith('not supported here'),
@@ -102,8 +107,8 @@ def test_run(build):
             doc = json.load(f)
         check(doc.get('format') == 'hsplit-bench/1', 'results.json has the format tag')
         names = [d['name'] for d in doc['designs']]
-        check(names == list(KERNEL + PROBED + HSPLIT_WIRE + ('hsplit-gen',)),
-              'all eight designs: %s' % names)
+        check(names == list(KERNEL + PROBED + HSPLIT_WIRE + ('hsplit-gen',) + NEEDS_BACKEND),
+              'all nine designs: %s' % names)
         for d in doc['designs']:
             check_design(d, doc['cell_defs'])
         busy = [d for d in doc['designs'] if d['name'] == 'kernel-busypoll'][0]

@@ -7,9 +7,10 @@
 # renumbered into it, with the program's name in front.
 #
 # Usage (guest only): guest-tests.sh --build DIR --modbase DIR --kver VERSION
-#                     [--netdevsim KO|"error:<why>"] [--only lease|kq]
+#                     [--netdevsim KO|"error:<why>"] [--only lease|kq|bench]
 # --only lease runs the queue lease cases alone (guest-netdevsim-lease.sh),
-# --only kq net_hsplit's backend=kq on a leased queue (guest-netdevsim-kq.sh).
+# --only kq net_hsplit's backend=kq on a leased queue (guest-netdevsim-kq.sh),
+# --only bench hsplit-bench --guest (guest-bench.sh).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -88,6 +89,13 @@ if [ "$only" = lease ] || [ "$only" = kq ]; then
 	[ "$failed" = 0 ]
 	exit
 fi
+if [ "$only" = bench ]; then
+	# shellcheck source=guest-bench.sh
+	. "$here/guest-bench.sh"
+	echo "1..$n"
+	[ "$failed" = 0 ]
+	exit
+fi
 
 # ---- dmabuf exporters ----
 check "udmabuf exporter present (/dev/udmabuf)" test -c /dev/udmabuf
@@ -140,6 +148,12 @@ fi
 if [ -r "$here/guest-netdevsim-kq.sh" ]; then
 	# shellcheck source=guest-netdevsim-kq.sh
 	. "$here/guest-netdevsim-kq.sh"
+fi
+
+# ---- hsplit-bench --guest: the kernel's receive designs on the netdevsim pair ----
+if [ -r "$here/guest-bench.sh" ]; then
+	# shellcheck source=guest-bench.sh
+	. "$here/guest-bench.sh"
 fi
 
 echo "1..$n"
