@@ -13,9 +13,6 @@
 #include <linux/ethtool_netlink.h>
 #include <linux/genetlink.h>
 
-/* include/uapi/linux/ethtool_netlink_generated.h (7.x numbering, unchanged since 6.0) */
-#define ETHTOOL_MSG_RINGS_SET_ 16
-
 int kdev_nl_open(struct kdev_nl *nl)
 {
 	struct hnl_genl_family f;
@@ -48,79 +45,52 @@ int kdev_has_bind_rx(const struct kdev_nl *nl)
 	if (nl->netdev < 0)
 		return 0;
 	memcpy(f.ops, nl->netdev_ops, sizeof(f.ops));
-	return hnl_genl_has_op(&f, NETDEV_CMD_BIND_RX_);
+	return hnl_genl_has_op(&f, HNL_NETDEV_CMD_BIND_RX);
 }
 
-static void rings_reply(const struct nlmsghdr *h, void *arg)
+/* The socket and family ids as tools/netlink's requests take them. */
+static struct hnl_net as_hnl(const struct kdev_nl *nl)
 {
-	int *split = arg;
-	size_t len;
-	const void *attrs = hnl_genl_attrs(h, &len);
-	const struct nlattr *a = hnl_attr_find(attrs, len, ETHTOOL_A_RINGS_TCP_DATA_SPLIT);
+	struct hnl_net n = { .fd = nl->fd, .netdev = (uint16_t)nl->netdev,
+			     .ethtool = (uint16_t)nl->ethtool };
 
-	if (a && hnl_attr_len(a) >= 1)
-		*split = *(const uint8_t *)hnl_attr_data(a);
-}
-
-static void rings_start(struct hnl_msg *m, const struct kdev_nl *nl, uint8_t cmd, int ifindex)
-{
-	struct nlattr *hdr;
-
-	hnl_genl_start(m, (uint16_t)nl->ethtool, cmd);
-	hdr = hnl_nest(m, ETHTOOL_A_RINGS_HEADER);
-	hnl_put_u32(m, ETHTOOL_A_HEADER_DEV_INDEX, (uint32_t)ifindex);
-	hnl_nest_end(m, hdr);
+	return n;
 }
 
 int kdev_split_get(struct kdev_nl *nl, int ifindex, int *split, char *why, size_t whylen)
 {
-	struct hnl_msg m;
+	struct hnl_net n = as_hnl(nl);
 
 	*split = -1;
 	if (why && whylen)
 		why[0] = '\0';
 	if (nl->ethtool < 0)
 		return nl->ethtool;
-	rings_start(&m, nl, ETHTOOL_MSG_RINGS_GET, ifindex);
-	return hnl_call(nl->fd, &m, rings_reply, split, why, whylen);
+	return hnl_ethtool_get_data_split(&n, ifindex, split, why, whylen);
 }
 
 int kdev_split_set(struct kdev_nl *nl, int ifindex, int split, char *why, size_t whylen)
 {
-	uint8_t mode = (uint8_t)split;
-	struct hnl_msg m;
+	struct hnl_net n = as_hnl(nl);
 
 	if (why && whylen)
 		why[0] = '\0';
 	if (nl->ethtool < 0)
 		return nl->ethtool;
-	rings_start(&m, nl, ETHTOOL_MSG_RINGS_SET_, ifindex);
-	hnl_put(&m, ETHTOOL_A_RINGS_TCP_DATA_SPLIT, &mode, 1);
-	return hnl_call(nl->fd, &m, NULL, NULL, why, whylen);
+	return hnl_ethtool_set_data_split(&n, ifindex, (uint8_t)split, why, whylen);
 }
 
 int kdev_bind_rx(struct kdev_nl *nl, int ifindex, uint32_t queue, int dmabuf_fd, uint32_t *id,
 		 char *why, size_t whylen)
 {
-	struct hnl_u32 reply = { .type = NETDEV_A_DMABUF_ID_ };
-	struct nlattr *q;
-	struct hnl_msg m;
-	int rc;
+	struct hnl_net n = as_hnl(nl);
 
+	*id = 0;
 	if (why && whylen)
 		why[0] = '\0';
 	if (nl->netdev < 0)
 		return nl->netdev;
-	hnl_genl_start(&m, (uint16_t)nl->netdev, NETDEV_CMD_BIND_RX_);
-	hnl_put_u32(&m, NETDEV_A_DMABUF_IFINDEX_, (uint32_t)ifindex);
-	hnl_put_u32(&m, NETDEV_A_DMABUF_FD_, (uint32_t)dmabuf_fd);
-	q = hnl_nest(&m, NETDEV_A_DMABUF_QUEUES_);
-	hnl_put_u32(&m, NETDEV_A_QUEUE_ID_, queue);
-	hnl_put_u32(&m, NETDEV_A_QUEUE_TYPE_, NETDEV_QUEUE_TYPE_RX_);
-	hnl_nest_end(&m, q);
-	rc = hnl_call(nl->fd, &m, hnl_reply_u32, &reply, why, whylen);
-	*id = reply.found ? reply.value : 0;
-	return rc;
+	return hnl_netdev_bind_rx(&n, ifindex, queue, dmabuf_fd, id, why, whylen);
 }
 
 void kdev_errno_detail(char *d, size_t len, int err, const char *extack, const char *note)

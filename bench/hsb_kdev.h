@@ -15,16 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* include/uapi/linux/netdev.h */
-#define NETDEV_CMD_BIND_RX_ 13
-#define NETDEV_A_DMABUF_IFINDEX_ 1
-#define NETDEV_A_DMABUF_QUEUES_ 2
-#define NETDEV_A_DMABUF_FD_ 3
-#define NETDEV_A_DMABUF_ID_ 4
-#define NETDEV_A_QUEUE_ID_ 1
-#define NETDEV_A_QUEUE_TYPE_ 3
-#define NETDEV_QUEUE_TYPE_RX_ 0
-
 /* ETHTOOL_A_RINGS_TCP_DATA_SPLIT values (include/uapi/linux/ethtool.h) */
 #define KDEV_SPLIT_UNKNOWN 0
 #define KDEV_SPLIT_DISABLED 1

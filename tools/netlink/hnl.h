@@ -86,6 +86,7 @@ bool hnl_genl_has_op(const struct hnl_genl_family *f, uint8_t cmd);
 #define HNL_NETDEV_A_QUEUE_ID 1
 #define HNL_NETDEV_A_QUEUE_TYPE 3
 #define HNL_NETDEV_QUEUE_TYPE_RX 0
+#define HNL_ETHTOOL_MSG_RINGS_GET 15
 #define HNL_ETHTOOL_MSG_RINGS_SET 16
 #define HNL_ETHTOOL_A_RINGS_HEADER 1
 #define HNL_ETHTOOL_A_RINGS_TCP_DATA_SPLIT 11
@@ -114,6 +115,12 @@ int hnl_netdev_bind_rx(const struct hnl_net *n, int ifindex, uint32_t queue, int
 
 /* ethtool rings-set tcp-data-split (HNL_TCP_DATA_SPLIT_*); 0 or -errno. */
 int hnl_ethtool_set_data_split(const struct hnl_net *n, int ifindex, uint8_t mode, char *why,
+			       size_t whylen);
+/*
+ * ethtool rings-get: the tcp-data-split mode into *mode (HNL_TCP_DATA_SPLIT_*,
+ * 0 unknown; -1 when the kernel did not say). 0 or -errno.
+ */
+int hnl_ethtool_get_data_split(const struct hnl_net *n, int ifindex, int *mode, char *why,
 			       size_t whylen);
 
 /*

@@ -60,18 +60,48 @@ int hnl_netdev_bind_rx(const struct hnl_net *n, int ifindex, uint32_t queue, int
 	return rc;
 }
 
+/* An ethtool rings request (get or set) naming ifindex in its header. */
+static void rings_start(struct hnl_msg *m, const struct hnl_net *n, uint8_t cmd, int ifindex)
+{
+	struct nlattr *h;
+
+	hnl_genl_start(m, n->ethtool, cmd);
+	h = hnl_nest(m, HNL_ETHTOOL_A_RINGS_HEADER);
+	hnl_put_u32(m, HNL_ETHTOOL_A_HEADER_DEV_INDEX, (uint32_t)ifindex);
+	hnl_nest_end(m, h);
+}
+
 int hnl_ethtool_set_data_split(const struct hnl_net *n, int ifindex, uint8_t mode, char *why,
 			       size_t whylen)
 {
-	struct nlattr *h;
 	struct hnl_msg m;
 
-	hnl_genl_start(&m, n->ethtool, HNL_ETHTOOL_MSG_RINGS_SET);
-	h = hnl_nest(&m, HNL_ETHTOOL_A_RINGS_HEADER);
-	hnl_put_u32(&m, HNL_ETHTOOL_A_HEADER_DEV_INDEX, (uint32_t)ifindex);
-	hnl_nest_end(&m, h);
+	rings_start(&m, n, HNL_ETHTOOL_MSG_RINGS_SET, ifindex);
 	hnl_put(&m, HNL_ETHTOOL_A_RINGS_TCP_DATA_SPLIT, &mode, 1);
 	return hnl_call(n->fd, &m, NULL, NULL, why, whylen);
+}
+
+static void rings_reply_data_split(const struct nlmsghdr *h, void *arg)
+{
+	const struct nlattr *a;
+	const void *attrs;
+	int *mode = arg;
+	size_t len;
+
+	attrs = hnl_genl_attrs(h, &len);
+	a = hnl_attr_find(attrs, len, HNL_ETHTOOL_A_RINGS_TCP_DATA_SPLIT);
+	if (a && hnl_attr_len(a) >= 1)
+		*mode = *(const uint8_t *)hnl_attr_data(a);
+}
+
+int hnl_ethtool_get_data_split(const struct hnl_net *n, int ifindex, int *mode, char *why,
+			       size_t whylen)
+{
+	struct hnl_msg m;
+
+	*mode = -1;
+	rings_start(&m, n, HNL_ETHTOOL_MSG_RINGS_GET, ifindex);
+	return hnl_call(n->fd, &m, rings_reply_data_split, mode, why, whylen);
 }
 
 int hnl_page_pool_dump(int fd, hnl_reply_fn fn, void *arg)
