@@ -73,6 +73,22 @@ def settle(lines, minimum, quiet=0.5, cap=60.0):
         time.sleep(quiet)
 
 
+def wait_for_text(chunks, text, cap=60.0):
+    """Wait until testpmd has printed `text` (True), or `cap` seconds (False).
+
+    `start` is acknowledged with "<mode> packet forwarding - ports=...".
+    Waiting for quiet output alone is not enough: on a loaded machine EAL
+    and port setup can be silent for longer than the quiet period, and
+    frames sent before the port's socket exists go to the kernel instead
+    (a veth_afxdp_udp run at load average 20 saw 0 of 200 datagrams)."""
+    deadline = time.time() + cap
+    while time.time() < deadline:
+        if text in ''.join(chunks):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def wait_for_frames(p, chunks, frames, cap=60.0):
     """Ask `show port xstats 0` until the device has taken `frames` frames off the wire.
 
@@ -120,6 +136,8 @@ def testpmd(pmd, vdev, args, commands, traffic=None, netns=None, wait=1.0, timeo
         before, after = commands
         p.stdin.write(''.join(c + '\n' for c in before))
         p.stdin.flush()
+        if 'start' in before:
+            wait_for_text(chunks, 'packet forwarding')
         settle(chunks, wait)
         if traffic:
             traffic()
