@@ -14,7 +14,7 @@ kq_rx_ip=192.168.81.2
 kq_bytes=$((64 << 20))
 
 kq_setup() {
-	local a b fa fb ia ib ns out
+	local a b ns
 	kmod psample || return 1
 	grep -q '^netdevsim ' /proc/modules || insmod "$netdevsim" || return 1
 	echo "25 1 2" >/sys/bus/netdevsim/new_device && echo "26 1 2" >/sys/bus/netdevsim/new_device ||
@@ -32,15 +32,8 @@ kq_setup() {
 	ip -n nsim-kqtx addr add 192.168.81.1/24 dev "$a" &&
 		ip -n nsim-kqrx addr add $kq_rx_ip/24 dev "$b" || return 1
 	ip -n nsim-kqtx link set "$a" up && ip -n nsim-kqrx link set "$b" up || return 1
-	ia=$(ip netns exec nsim-kqtx cat /sys/class/net/"$a"/ifindex)
-	ib=$(ip netns exec nsim-kqrx cat /sys/class/net/"$b"/ifindex)
-	exec {fa}</run/netns/nsim-kqtx {fb}</run/netns/nsim-kqrx
-	echo "$fa:$ia $fb:$ib" >/sys/bus/netdevsim/link_device || return 1
-	exec {fa}<&- {fb}<&-
-	# ethtool 6.1 exits 0 when the kernel refuses a rule: judge by its message
-	out=$(ip netns exec nsim-kqrx ethtool -N "$b" flow-type tcp4 dst-port $kq_port \
-		action $kq_q 2>&1)
-	grep -q 'Added rule' <<<"$out" || { echo "ethtool -N refused: $out"; return 1; }
+	nsim_link nsim-kqtx "$a" nsim-kqrx "$b" || return 1
+	nsim_steer nsim-kqrx "$b" $kq_port $kq_q || return 1
 	[ -c /dev/netdevsim_lease ] || { echo "/dev/netdevsim_lease did not appear"; return 1; }
 	# No help for the lease's checksums: the sender keeps TX checksum offload
 	# on, so every frame arrives CHECKSUM_PARTIAL; the lease completes the

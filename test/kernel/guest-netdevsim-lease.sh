@@ -12,7 +12,7 @@ lease_q=1
 lease_port=5401
 
 lease_setup() {
-	local a b c fa fb ia ib ns out
+	local a b c ns
 	kmod psample || return 1
 	grep -q '^netdevsim ' /proc/modules || insmod "$netdevsim" || return 1
 	for d in "15 1 2" "16 1 2" "17 1 1"; do
@@ -35,15 +35,8 @@ lease_setup() {
 		ip -n nsim-lrx addr add 192.168.79.2/24 dev "$b" || return 1
 	ip -n nsim-ltx link set "$a" up && ip -n nsim-lrx link set "$b" up &&
 		ip -n nsim-lrx link set "$c" up || return 1
-	ia=$(ip netns exec nsim-ltx cat /sys/class/net/"$a"/ifindex)
-	ib=$(ip netns exec nsim-lrx cat /sys/class/net/"$b"/ifindex)
-	exec {fa}</run/netns/nsim-ltx {fb}</run/netns/nsim-lrx
-	echo "$fa:$ia $fb:$ib" >/sys/bus/netdevsim/link_device || return 1
-	exec {fa}<&- {fb}<&-
-	# ethtool 6.1 exits 0 when the kernel refuses a rule: judge by its message
-	out=$(ip netns exec nsim-lrx ethtool -N "$b" flow-type tcp4 dst-port $lease_port \
-		action $lease_q 2>&1)
-	grep -q 'Added rule' <<<"$out" || { echo "ethtool -N refused: $out"; return 1; }
+	nsim_link nsim-ltx "$a" nsim-lrx "$b" || return 1
+	nsim_steer nsim-lrx "$b" $lease_port $lease_q || return 1
 	[ -c /dev/netdevsim_lease ] || { echo "/dev/netdevsim_lease did not appear"; return 1; }
 	echo "$a $b $c" >/run/lease-ifaces
 }

@@ -18,7 +18,7 @@ mq_devmem=$build/test/kernel/devmem_rx
 
 # Two 4-queue ports linked across nsim-mtx / nsim-mrx.
 mq_setup() {
-	local a b fa fb ia ib
+	local a b
 	echo "13 1 4" >/sys/bus/netdevsim/new_device || return 1
 	echo "14 1 4" >/sys/bus/netdevsim/new_device || return 1
 	udevadm settle 2>/dev/null || sleep 0.5
@@ -31,11 +31,7 @@ mq_setup() {
 		ip -n nsim-mrx addr add $mq_rx_ip/24 dev "$b" || return 1
 	ip -n nsim-mtx link set "$a" up && ip -n nsim-mrx link set "$b" up &&
 		ip -n nsim-mtx link set lo up && ip -n nsim-mrx link set lo up || return 1
-	ia=$(ip netns exec nsim-mtx cat /sys/class/net/"$a"/ifindex)
-	ib=$(ip netns exec nsim-mrx cat /sys/class/net/"$b"/ifindex)
-	exec {fa}</run/netns/nsim-mtx {fb}</run/netns/nsim-mrx
-	echo "$fa:$ia $fb:$ib" >/sys/bus/netdevsim/link_device || return 1
-	exec {fa}<&- {fb}<&-
+	nsim_link nsim-mtx "$a" nsim-mrx "$b" || return 1
 	echo "$a $b" >/run/mq-ifaces
 }
 

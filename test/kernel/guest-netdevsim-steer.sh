@@ -16,7 +16,7 @@ st_ksrc=$(cd "$(dirname "$netdevsim")/../.." 2>/dev/null && pwd)/src/linux-sourc
 st_probe=$here/nsim_probe.py
 
 st_setup() {
-	local a b fa fb ia ib
+	local a b
 	echo "15 1 4" >/sys/bus/netdevsim/new_device || return 1
 	echo "16 1 4" >/sys/bus/netdevsim/new_device || return 1
 	udevadm settle 2>/dev/null || sleep 0.5
@@ -31,11 +31,7 @@ st_setup() {
 		ip -n nsim-srx addr add $st_rx_ip/24 dev "$b" || return 1
 	ip -n nsim-stx link set "$a" up && ip -n nsim-srx link set "$b" up &&
 		ip -n nsim-stx link set lo up && ip -n nsim-srx link set lo up || return 1
-	ia=$(ip netns exec nsim-stx cat /sys/class/net/"$a"/ifindex)
-	ib=$(ip netns exec nsim-srx cat /sys/class/net/"$b"/ifindex)
-	exec {fa}</run/netns/nsim-stx {fb}</run/netns/nsim-srx
-	echo "$fa:$ia $fb:$ib" >/sys/bus/netdevsim/link_device || return 1
-	exec {fa}<&- {fb}<&-
+	nsim_link nsim-stx "$a" nsim-srx "$b" || return 1
 	echo "$a $b" >/run/st-ifaces
 	st_tx=$a st_rx=$b st_neigh
 }

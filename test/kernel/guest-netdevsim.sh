@@ -10,7 +10,7 @@ nsim_port=5201
 # Two netdevsim devices with one port and one queue each; prints the two
 # interface names.
 nsim_setup() {
-	local a b fa fb ia ib
+	local a b
 	kmod psample || return 1
 	insmod "$netdevsim" || return 1
 	grep -q O /sys/module/netdevsim/taint ||
@@ -27,11 +27,7 @@ nsim_setup() {
 		ip -n nsim-rx addr add 192.168.77.2/24 dev "$b" || return 1
 	ip -n nsim-tx link set "$a" up && ip -n nsim-rx link set "$b" up &&
 		ip -n nsim-tx link set lo up && ip -n nsim-rx link set lo up || return 1
-	ia=$(ip netns exec nsim-tx cat /sys/class/net/"$a"/ifindex)
-	ib=$(ip netns exec nsim-rx cat /sys/class/net/"$b"/ifindex)
-	exec {fa}</run/netns/nsim-tx {fb}</run/netns/nsim-rx
-	echo "$fa:$ia $fb:$ib" >/sys/bus/netdevsim/link_device || return 1
-	exec {fa}<&- {fb}<&-
+	nsim_link nsim-tx "$a" nsim-rx "$b" || return 1
 	echo "$a $b" >/run/nsim-ifaces
 }
 

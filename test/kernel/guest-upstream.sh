@@ -78,7 +78,7 @@ run_sh() {
 # A netdevsim pair for the hw programs: 4 queues, NETIF here, the peer in
 # nsim-rem, addresses from the selftests' own netdevsim prefixes.
 hw_env() {
-	local a b fa fb ia ib
+	local a b
 	echo "21 1 4" >/sys/bus/netdevsim/new_device &&
 		echo "22 1 4" >/sys/bus/netdevsim/new_device || return 1
 	udevadm settle 2>/dev/null || sleep 0.5
@@ -90,11 +90,7 @@ hw_env() {
 		ip -n nsim-rem addr add 2001:db8::2/64 dev "$b" nodad || return 1
 	ip link set "$a" up && ip -n nsim-rem link set "$b" up &&
 		ip -n nsim-rem link set lo up || return 1
-	ia=$(cat /sys/class/net/"$a"/ifindex)
-	ib=$(ip netns exec nsim-rem cat /sys/class/net/"$b"/ifindex)
-	exec {fa}</proc/self/ns/net {fb}</run/netns/nsim-rem
-	echo "$fa:$ia $fb:$ib" >/sys/bus/netdevsim/link_device || return 1
-	exec {fa}<&- {fb}<&-
+	nsim_link "" "$a" nsim-rem "$b" || return 1
 	export NETIF=$a LOCAL_V4=192.0.2.1 REMOTE_V4=192.0.2.2 LOCAL_V6=2001:db8::1 \
 		REMOTE_V6=2001:db8::2 REMOTE_TYPE=netns REMOTE_ARGS=nsim-rem
 }
