@@ -74,6 +74,6 @@ case $netdevsim in
 		fail "bench: no WARNING, BUG or Oops in dmesg during the benchmark"
 		printf '%s\n' "$w" | comment
 	fi
-	[ $gb_loaded = 1 ] && check "bench: rmmod netdevsim after the benchmark" rmmod netdevsim
+	[ $gb_loaded = 1 ] && check "bench: rmmod netdevsim after the benchmark" nsim_rmmod
 	;;
 esac

@@ -207,6 +207,6 @@ case $netdevsim in
 	ip netns del nsim-kqtx 2>/dev/null
 	ip netns del nsim-kqrx 2>/dev/null
 	for d in 26 25; do echo $d >/sys/bus/netdevsim/del_device 2>/dev/null; done
-	check "kq: rmmod netdevsim after the backend=kq cases" rmmod netdevsim
+	check "kq: rmmod netdevsim after the backend=kq cases" nsim_rmmod
 	;;
 esac

@@ -70,6 +70,6 @@ case $netdevsim in
 		fi
 	fi
 	for d in 17 16 15; do echo $d >/sys/bus/netdevsim/del_device 2>/dev/null; done
-	check "lease: rmmod netdevsim once the lease files are closed" rmmod netdevsim
+	check "lease: rmmod netdevsim once the lease files are closed" nsim_rmmod
 	;;
 esac

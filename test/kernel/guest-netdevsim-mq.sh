@@ -210,6 +210,17 @@ mq_del_device() {
 	else
 		fail "del_device of the receiving port mid-stream while bound (exit $rc)"
 	fi
+	# The receiver's binding outlives the device and still maps the
+	# dma-buf through it: that mapping keeps netdevsim loaded (patch 1).
+	if kill -0 $mq_rxpid 2>/dev/null; then
+		if rmmod netdevsim 2>/dev/null; then
+			fail "rmmod refused while the deleted device's binding still maps the dma-buf"
+		else
+			pass "rmmod refused while the deleted device's binding still maps the dma-buf"
+		fi
+	else
+		fail "receiver still holding its binding after del_device (it had exited)"
+	fi
 	kill $mq_txpid $mq_rxpid 2>/dev/null
 	wait $mq_txpid 2>/dev/null
 	wait $mq_rxpid 2>/dev/null
@@ -246,14 +257,7 @@ case $netdevsim in
 		fi
 		mq_qreset
 		mq_ifdown
-		# Known defect (doc/kernel-tier.md "Limits"): a binding freed after
-		# del_device unmaps the dma-buf for the freed netdevsim device.
-		if [ -n "${HSPLIT_NSIM_DEL_DEVICE:-}" ]; then
-			mq_del_device
-		else
-			skip "del_device of the receiving port mid-stream while bound" \
-				"known defect: the binding's deferred free can unmap the dma-buf for the freed netdevsim device (page fault in dma_unmap_sg_attrs); HSPLIT_NSIM_DEL_DEVICE=1 runs it"
-		fi
+		mq_del_device
 		w=$(mq_warnings)
 		if [ -z "$w" ]; then
 			pass "no WARNING, BUG or Oops in dmesg since boot (every netdevsim case)"
@@ -263,7 +267,7 @@ case $netdevsim in
 		fi
 		for d in 13 12 11; do echo $d >/sys/bus/netdevsim/del_device 2>/dev/null; done
 		check "rmmod netdevsim after every device is gone (no page pool left behind)" \
-			rmmod netdevsim
+			nsim_rmmod
 	fi
 	;;
 esac

@@ -425,24 +425,6 @@ static void lease_del_device(struct devmem_dmabuf *a)
 	struct lease l;
 	int rc;
 
-	/*
-	 * Known defect of the series (doc/kernel-tier.md): the bind-rx
-	 * binding outlives the netdevsim bus device it was attached through,
-	 * and its deferred free then unmaps the dma-buf for a freed device (a
-	 * general protection fault in unmap_udmabuf, seen in 1 of 4 tier
-	 * runs). Until netdevsim keeps that device alive, the case runs only
-	 * when asked for.
-	 */
-	if (!getenv("HSPLIT_LEASE_DEL_DEVICE")) {
-		/* the skip format guest-tests.sh's fold_tap reads: reason, then name */
-		printf("# SKIP: known defect: the binding's deferred free can unmap the "
-		       "dma-buf for the freed netdevsim device (GPF in unmap_udmabuf); "
-		       "HSPLIT_LEASE_DEL_DEVICE=1 runs it\n");
-		printf("ok %d # SKIP del_device of the leased port\n", ++tap_n);
-		fflush(stdout);
-		hnl_net_close(&env.nl);
-		return;
-	}
 	rc = sh("ip -n %s link set dev %s netns %d && ip link set dev %s up",
 		strrchr(env.tx_netns, '/') + 1, env.rx_if, (int)getpid(), env.rx_if);
 	env.rx_ifindex = (int)if_nametoindex(env.rx_if);
@@ -457,6 +439,13 @@ static void lease_del_device(struct devmem_dmabuf *a)
 	sh("echo %s >/sys/bus/netdevsim/del_device", env.dev_id + strlen("netdevsim"));
 	expect_revoked(&l, ENODEV, "del_device of the port's netdevsim device");
 	lease_close(&l);
+	/*
+	 * The bind-rx binding outlives the device it was attached through
+	 * and unmaps the dma-buf through it when this socket closes; the
+	 * mapping keeps netdevsim loaded (and the device's memory alive).
+	 */
+	rc = sh("rmmod netdevsim 2>/dev/null");
+	tap(rc != 0, "rmmod refused while the deleted device's binding maps the dma-buf");
 	hnl_net_close(&env.nl);
 }
 
