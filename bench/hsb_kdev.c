@@ -4,6 +4,7 @@
  */
 #include "hsb_kdev.h"
 #include "hnl.h"
+#include "hsb_util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -78,6 +79,44 @@ int kdev_split_set(struct kdev_nl *nl, int ifindex, int split, char *why, size_t
 	if (nl->ethtool < 0)
 		return nl->ethtool;
 	return hnl_ethtool_set_data_split(&n, ifindex, (uint8_t)split, why, whylen);
+}
+
+int kdev_split_force_on(struct kdev_nl *nl, int ifindex, int *before, char *why, size_t whylen)
+{
+	int rc, split;
+
+	*before = -1;
+	if (kdev_split_get(nl, ifindex, &split, why, whylen) < 0)
+		return 0;
+	/*
+	 * Set it always: a driver may report "enabled" while that is only its
+	 * default ("unknown" when ethtool leaves the attribute out, or an
+	 * "auto" it resolves to on). Put back only a setting not already on.
+	 */
+	rc = kdev_split_set(nl, ifindex, KDEV_SPLIT_ENABLED, why, whylen);
+	if (rc == 0 && split != KDEV_SPLIT_ENABLED)
+		*before = split < 0 ? KDEV_SPLIT_UNKNOWN : split;
+	return rc;
+}
+
+void kdev_split_restore(int ifindex, int before, const char *who)
+{
+	struct kdev_nl nl;
+	char why[256] = "";
+	int rc = 0;
+
+	if (before < 0 || kdev_nl_open(&nl) < 0)
+		return;
+	/* refused (EINVAL/EBUSY) while a provider is still bound: wait up to 3 s */
+	for (int i = 0; i < 60; i++) {
+		rc = kdev_split_set(&nl, ifindex, before, why, sizeof(why));
+		if (rc != -EINVAL && rc != -EBUSY)
+			break;
+		usleep(50000);
+	}
+	if (rc < 0)
+		hsb_log("%s: could not restore tcp-data-split: %s (%s)", who, strerror(-rc), why);
+	kdev_nl_close(&nl);
 }
 
 int kdev_bind_rx(struct kdev_nl *nl, int ifindex, uint32_t queue, int dmabuf_fd, uint32_t *id,

@@ -98,6 +98,15 @@ int kdev_split_get(struct kdev_nl *nl, int ifindex, int *split, char *why, size_
 int kdev_split_set(struct kdev_nl *nl, int ifindex, int split, char *why, size_t whylen);
 
 /*
+ * tcp-data-split explicitly on, as bind-rx and zcrx want it; *before gets the
+ * setting to put back with kdev_split_restore() (-1: none). 0 or -errno from
+ * setting it; a device that does not report it is left to bind-rx/zcrx to refuse.
+ */
+int kdev_split_force_on(struct kdev_nl *nl, int ifindex, int *before, char *why, size_t whylen);
+/* Put back what kdev_split_force_on() changed (nothing when before < 0); logs failures. */
+void kdev_split_restore(int ifindex, int before, const char *who);
+
+/*
  * Bind dmabuf_fd to RX queue `queue` of ifindex; the binding id in *id.
  * 0 or -errno with the kernel's extack in why. The binding lasts as long as nl's socket.
  */

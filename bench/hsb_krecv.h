@@ -93,6 +93,12 @@ void krecv_consume(struct krecv *k, struct krecv_conn *c, const uint8_t *data, s
 		   uint64_t now_ns);
 /* The first byte of the run: start the clock and the CPU sample. */
 void krecv_first_byte(struct krecv *k, uint64_t now_ns);
+/*
+ * The result n of one recv()/recvmsg() on c, at now_ns: 1 when there are n > 0
+ * bytes to account (the run's clock started), 0 when there is nothing (it would
+ * block, or EOF: c->eof set), -errno on an error.
+ */
+int krecv_note_read(struct krecv *k, struct krecv_conn *c, ssize_t n, uint64_t now_ns);
 /* The last connection reached EOF: stop the clock and take the closing samples. */
 void krecv_last_eof(struct krecv *k);
 

@@ -80,23 +80,12 @@ static void devmem_refused(struct krecv *k, const char *what, int err, const cha
 static int devmem_bind(struct krecv *k, struct krecv_devmem *dm)
 {
 	char why[256];
-	int rc, split;
+	int rc;
 
-	rc = kdev_split_get(&dm->nl, dm->ifindex, &split, why, sizeof(why));
-	/*
-	 * bind-rx wants the setting explicitly on: a driver may report "enabled"
-	 * while it is only its default ("unknown", when ethtool leaves the
-	 * attribute out, or an "auto" it resolves to on). Set it always; put
-	 * back only a setting that was not already on in effect.
-	 */
-	if (rc == 0) {
-		rc = kdev_split_set(&dm->nl, dm->ifindex, KDEV_SPLIT_ENABLED, why, sizeof(why));
-		if (rc < 0) {
-			devmem_refused(k, "ethtool rings set tcp-data-split on", -rc, why);
-			return rc;
-		}
-		if (split != KDEV_SPLIT_ENABLED)
-			dm->split_before = split < 0 ? KDEV_SPLIT_UNKNOWN : split;
+	rc = kdev_split_force_on(&dm->nl, dm->ifindex, &dm->split_before, why, sizeof(why));
+	if (rc < 0) {
+		devmem_refused(k, "ethtool rings set tcp-data-split on", -rc, why);
+		return rc;
 	}
 	rc = kdev_bind_rx(&dm->nl, dm->ifindex, k->o->queue, devmem_dmabuf_fd(dm->dmabuf), &dm->id,
 			  why, sizeof(why));
@@ -142,20 +131,6 @@ int krecv_devmem_start(struct krecv *k)
 	return 0;
 }
 
-static void restore_split(struct krecv_devmem *dm)
-{
-	struct kdev_nl nl;
-	char why[256];
-	int rc;
-
-	if (dm->split_before < 0 || kdev_nl_open(&nl) < 0)
-		return;
-	rc = kdev_split_set(&nl, dm->ifindex, dm->split_before, why, sizeof(why));
-	if (rc < 0)
-		hsb_log("devmem: could not restore tcp-data-split: %s (%s)", strerror(-rc), why);
-	kdev_nl_close(&nl);
-}
-
 void krecv_devmem_stop(struct krecv *k)
 {
 	struct krecv_devmem *dm = k->dm;
@@ -163,7 +138,7 @@ void krecv_devmem_stop(struct krecv *k)
 	if (!dm)
 		return;
 	kdev_nl_close(&dm->nl); /* unbinds: the queue restarts with the kernel's own pages */
-	restore_split(dm);
+	kdev_split_restore(dm->ifindex, dm->split_before, "devmem");
 	devmem_dmabuf_put(dm->dmabuf);
 	free(dm);
 	k->dm = NULL;
@@ -229,17 +204,13 @@ int krecv_read_devmem(struct krecv *k, struct krecv_conn *c)
 	bool reads = k->o->verify || k->o->latency;
 	uint64_t before = c->off, now, lin_off = 0;
 	ssize_t n;
+	int rc;
 
 	n = recvmsg(c->fd, &msg, MSG_SOCK_DEVMEM_ | MSG_DONTWAIT);
 	now = hsb_now_ns();
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-	k->st.reads++;
-	if (n == 0) {
-		c->eof = true;
-		return 0;
-	}
-	krecv_first_byte(k, now);
+	rc = krecv_note_read(k, c, n, now);
+	if (rc <= 0)
+		return rc;
 	if (msg.msg_flags & MSG_CTRUNC)
 		dm->ctrunc++;
 	if (reads)

@@ -32,6 +32,19 @@ void krecv_first_byte(struct krecv *k, uint64_t now_ns)
 	getrusage(RUSAGE_SELF, &k->st.ru_first);
 }
 
+int krecv_note_read(struct krecv *k, struct krecv_conn *c, ssize_t n, uint64_t now_ns)
+{
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	k->st.reads++;
+	if (n == 0) {
+		c->eof = true;
+		return 0;
+	}
+	krecv_first_byte(k, now_ns);
+	return 1;
+}
+
 void krecv_last_eof(struct krecv *k)
 {
 	k->st.t_last_eof_ns = hsb_now_ns();
@@ -96,16 +109,11 @@ static int read_once(struct krecv *k, struct krecv_conn *c, size_t want, uint64_
 {
 	ssize_t n = recv(c->fd, k->buf, want, MSG_DONTWAIT);
 	uint64_t now = hsb_now_ns();
+	int rc = krecv_note_read(k, c, n, now);
 
 	*got = 0;
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-	k->st.reads++;
-	if (n == 0) {
-		c->eof = true;
-		return 0;
-	}
-	krecv_first_byte(k, now);
+	if (rc <= 0)
+		return rc;
 	krecv_consume(k, c, k->buf, (size_t)n, now);
 	*got = (uint64_t)n;
 	return 0;

@@ -147,20 +147,14 @@ static int split_on(struct krecv *k, struct krecv_zcrx *z)
 {
 	struct kdev_nl nl;
 	char why[256];
-	int rc, split;
+	int rc;
 
 	rc = kdev_nl_open(&nl);
 	if (rc < 0)
 		return rc;
-	rc = kdev_split_get(&nl, z->ifindex, &split, why, sizeof(why));
-	/* zcrx wants it explicitly on, like bind-rx (hsb_krecv_devmem.c) */
-	if (rc == 0) {
-		rc = kdev_split_set(&nl, z->ifindex, KDEV_SPLIT_ENABLED, why, sizeof(why));
-		if (rc == 0 && split != KDEV_SPLIT_ENABLED)
-			z->split_before = split < 0 ? KDEV_SPLIT_UNKNOWN : split;
-		else if (rc < 0)
-			zcrx_refused(k, "ethtool rings set tcp-data-split on", -rc, why);
-	}
+	rc = kdev_split_force_on(&nl, z->ifindex, &z->split_before, why, sizeof(why));
+	if (rc < 0)
+		zcrx_refused(k, "ethtool rings set tcp-data-split on", -rc, why);
 	kdev_nl_close(&nl);
 	return rc;
 }
@@ -213,26 +207,13 @@ int krecv_zcrx_start(struct krecv *k)
 void krecv_zcrx_stop(struct krecv *k)
 {
 	struct krecv_zcrx *z = k->zx;
-	struct kdev_nl nl;
-	char why[256];
-	int rc = 0;
 
 	if (!z)
 		return;
 	if (z->ring >= 0)
 		close(z->ring); /* unregisters the queue, a moment later (ring exit work) */
-	if (z->split_before >= 0 && kdev_nl_open(&nl) == 0) {
-		for (int i = 0; i < 60; i++) {
-			rc = kdev_split_set(&nl, z->ifindex, z->split_before, why, sizeof(why));
-			if (rc != -EINVAL && rc != -EBUSY)
-				break;
-			usleep(50000);
-		}
-		if (rc < 0)
-			hsb_log("zcrx: could not restore tcp-data-split: %s (%s)",
-				strerror(-rc), why);
-		kdev_nl_close(&nl);
-	}
+	/* refused until then: kdev_split_restore() waits for it */
+	kdev_split_restore(z->ifindex, z->split_before, "zcrx");
 	if (z->area != MAP_FAILED)
 		munmap(z->area, ZX_AREA_BYTES);
 	if (z->region != MAP_FAILED)
