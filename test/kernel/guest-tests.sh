@@ -32,16 +32,35 @@ check() { # name, command...: pass when the command succeeds
 }
 comment() { sed 's/^/# /'; }
 
-# rmmod netdevsim, waiting up to 5 s: a devmem binding's free and the DMA
+# rmmod netdevsim, waiting up to 30 s: a devmem binding's free and the DMA
 # references netdevsim's bus devices give back on unmap (patch 1) both run
 # from workqueues after the binding's last user has gone, and each live
-# mapping keeps the module in use until then.
+# mapping keeps the module in use until then. A quiet tier needs no wait.
+# What may still hold netdevsim: processes, and page pools with buffers out
+# in each namespace (orphaned pools move to the namespace's loopback).
+nsim_holders_dump() {
+	local ksrc ns
+	ksrc=$(cd "$(dirname "$netdevsim")/../.." 2>/dev/null && pwd)/src/linux-source-7.2
+	ps -eo pid,stat,comm | grep -v '\]$'
+	for ns in "" $(ip netns list 2>/dev/null | cut -d' ' -f1); do
+		echo "page pools in netns ${ns:-init}:"
+		${ns:+ip netns exec "$ns"} python3 "$ksrc/tools/net/ynl/pyynl/cli.py" \
+			--spec "$ksrc/Documentation/netlink/specs/netdev.yaml" --no-schema \
+			--dump page-pool-get 2>&1 | tail -n 20
+		echo "TCP sockets in netns ${ns:-init}:"
+		${ns:+ip netns exec "$ns"} ss -tanm 2>&1 | tail -n 20
+	done
+	grep -E 'TCP:|FRAG' /proc/net/sockstat
+}
+
 nsim_rmmod() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 300); do
 		rmmod netdevsim 2>/dev/null && { [ "$i" = 1 ] || echo "rmmod after $((i - 1))00 ms"; return 0; }
 		sleep 0.1
 	done
+	echo "netdevsim refcnt $(cat /sys/module/netdevsim/refcnt 2>&1) after 30 s"
+	nsim_holders_dump
 	rmmod netdevsim
 }
 
