@@ -43,7 +43,7 @@ struct cookie_input {
 	uint64_t period;
 	uint32_t mss_index;
 	uint8_t family;
-	uint8_t ts;              /* the SYN-ACK carried timestamps (and the options in TSval) */
+	uint8_t ts;              /* 0: no timestamps; else 1 + the option bits TSval carried */
 	uint8_t pad[2];
 };
 
@@ -63,7 +63,7 @@ static uint64_t cookie_period(const struct tcprx *rx)
 
 /* The MAC for the SYN seg (its 4-tuple seen from us) with the peer's ISN. */
 static uint32_t cookie_mac(const struct tcprx *rx, const struct tcprx_seg *seg, uint32_t peer_isn,
-			   uint64_t period, uint32_t mss_index, bool ts)
+			   uint64_t period, uint32_t mss_index, uint8_t ts)
 {
 	struct cookie_input in;
 
@@ -96,7 +96,7 @@ static uint16_t cookie_mss_round(uint16_t peer_mss)
 }
 
 static uint32_t cookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg, uint16_t peer_mss,
-			   bool ts)
+			   uint8_t ts)
 {
 	uint64_t period = cookie_period(rx);
 	uint32_t mss_index = cookie_mss_index(peer_mss);
@@ -123,14 +123,19 @@ static uint32_t cookie_window(const struct tcprx *rx, uint16_t rcv_mss, uint16_t
 				 65535ull);
 }
 
+/* The options a timestamped cookie carries in TSval's low bits. */
+static uint8_t cookie_ts_bits(bool sack_ok, int peer_wscale)
+{
+	return (uint8_t)((peer_wscale < 0 ? COOKIE_TS_NO_WS : (uint32_t)peer_wscale) |
+			 (sack_ok ? COOKIE_TS_SACK : 0));
+}
+
 /*
  * Our TSval with the options in its low bits, never above the clock's
  * value (TSvals must not run ahead of the clock the later ones come from).
  */
-static uint32_t cookie_tsval(uint32_t tsval, bool sack_ok, int peer_wscale)
+static uint32_t cookie_tsval(uint32_t tsval, uint8_t bits)
 {
-	uint32_t bits = (peer_wscale < 0 ? COOKIE_TS_NO_WS : (uint32_t)peer_wscale) |
-			(sack_ok ? COOKIE_TS_SACK : 0);
 	uint32_t mask = (1u << COOKIE_TS_BITS) - 1;
 	uint32_t v = (tsval & ~mask) | bits;
 
@@ -163,12 +168,24 @@ static enum cookie_verdict syncookie_check(const struct tcprx *rx, const struct 
 	memset(out, 0, sizeof(*out));
 	out->peer_mss = cookie_mss[mss_index];
 	out->peer_wscale = -1;
-	if (mac != cookie_mac(rx, seg, seg->seq - 1, period, mss_index, true))
-		return mac == cookie_mac(rx, seg, seg->seq - 1, period, mss_index, false) ?
-		       COOKIE_GOOD : COOKIE_BAD;
-	if (!seg->opt.has_ts)
-		return COOKIE_NO_TS;
+	/*
+	 * The option bits are in the MAC too: a peer that echoes a TSecr with
+	 * other bits than our TSval had (a window scale the SYN-ACK never
+	 * offered) fails it, rather than opening a connection whose window
+	 * scaling the two ends disagree on.
+	 */
+	if (mac == cookie_mac(rx, seg, seg->seq - 1, period, mss_index, 0))
+		return COOKIE_GOOD;
+	if (!seg->opt.has_ts) {
+		for (ts_bits = 0; ts_bits < (1u << COOKIE_TS_BITS); ts_bits++)
+			if (mac == cookie_mac(rx, seg, seg->seq - 1, period, mss_index,
+					      (uint8_t)(1 + ts_bits)))
+				return COOKIE_NO_TS;
+		return COOKIE_BAD;
+	}
 	ts_bits = seg->opt.tsecr & ((1u << COOKIE_TS_BITS) - 1);
+	if (mac != cookie_mac(rx, seg, seg->seq - 1, period, mss_index, (uint8_t)(1 + ts_bits)))
+		return COOKIE_BAD;
 	if ((ts_bits & COOKIE_TS_NO_WS) != COOKIE_TS_NO_WS) {
 		if ((ts_bits & COOKIE_TS_NO_WS) > 14)
 			return COOKIE_BAD; /* no cookie of ours says that */
@@ -190,6 +207,7 @@ void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg)
 {
 	struct tcprx_conn c;
 	uint32_t tsval;
+	uint8_t bits;
 
 	memset(&c, 0, sizeof(c));
 	c.rx = rx;
@@ -209,12 +227,12 @@ void tcprx_syncookie_send(struct tcprx *rx, const struct tcprx_seg *seg)
 	c.full_seg = cookie_full_seg(c.rcv_mss, c.peer_mss); /* the window: cookie_window() */
 	c.irs = seg->seq;
 	c.rcv_nxt = c.rcv_adv = seg->seq + 1;
-	c.iss = cookie_isn(rx, seg, c.peer_mss, c.ts_ok);
+	bits = cookie_ts_bits(c.sack_ok, seg->opt.has_wscale ? c.snd_wscale : -1);
+	c.iss = cookie_isn(rx, seg, c.peer_mss, c.ts_ok ? (uint8_t)(1 + bits) : 0);
 	if (c.ts_ok) {
 		/* the TSval the SYN-ACK will carry, with the options in its low bits */
 		tsval = (uint32_t)tcprx_now_ms(rx) + c.ts_offset;
-		c.ts_offset += cookie_tsval(tsval, c.sack_ok,
-					    seg->opt.has_wscale ? c.snd_wscale : -1) - tsval;
+		c.ts_offset += cookie_tsval(tsval, bits) - tsval;
 	}
 	rx->st.syncookies_sent++;
 	rx->cookie_sent = rx->now;

@@ -154,6 +154,46 @@ static void test_cookie_forged_or_stale(void **state)
 }
 
 /*
+ * The options in the cookie TSval's low bits are in the MAC as well: an ACK
+ * whose TSecr claims a window scale the SYN-ACK never offered (found by
+ * fuzz_tcprx: we scaled our window, the peer would not) is a bad cookie,
+ * reset and counted; the honest echo then opens the connection unscaled.
+ */
+static void test_cookie_tsecr_bits_are_authenticated(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_conn_info info;
+	struct tcprx_config cfg;
+	struct h_frame synack;
+	struct h_peer p;
+	struct h_seg ack;
+
+	h_config(h, &cfg);
+	cfg.wscale = 2;
+	h_restart(h, &cfg);
+	fill_half_open(h, 60);
+	h_peer_init(&p, false, 2, 40000, 0x37000000);
+	p.ts = true; /* timestamps, no window scale offered */
+	h_syn(h, &p, &synack);
+	assert_true(synack.has_ts);
+	assert_false(synack.has_ws);
+	assert_int_equal(synack.tsval & 0xf, 0xf); /* "no window scale" */
+	ack = h_ctl(&p, H_ACK, 0);
+	ack.ts_set = true;
+	ack.tsval = p.tsval;
+	ack.tsecr = synack.tsval & ~0x1fu; /* claims shift 0, no SACK */
+	h_send(h, &p, &ack);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_RST) }, NULL);
+	assert_int_equal(h_stats(h).syncookies_rejected, 1);
+	h_open_synced(h, &p);
+	info = h_info(&p);
+	assert_int_equal(info.snd_wscale, 0);
+	assert_int_equal(info.rcv_wscale, 0);
+	assert_int_equal(h_stats(h).syncookies_validated, 1);
+	transfer(h, &p, 536 - 12);
+}
+
+/*
  * The cookie SYN-ACK is all the ACK's connection knows of the handshake, and
  * the ACK's own options must not change it. A SYN without timestamps whose
  * ACK carries them (TSecr 0: none of our options in it): no timestamps, no
@@ -457,6 +497,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cookie_with_timestamps, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_without_timestamps, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_forged_or_stale, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_cookie_tsecr_bits_are_authenticated, h_setup,
+						h_teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_window_edge_whatever_the_ack_says, h_setup,
 						h_teardown),
 		cmocka_unit_test_setup_teardown(test_full_table_no_cookie_no_reset, h_setup, h_teardown),
