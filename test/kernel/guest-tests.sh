@@ -32,16 +32,13 @@ check() { # name, command...: pass when the command succeeds
 }
 comment() { sed 's/^/# /'; }
 
-# rmmod netdevsim, waiting up to 30 s: a devmem binding's free and the DMA
-# references netdevsim's bus devices give back on unmap (patch 1) both run
-# from workqueues after the binding's last user has gone, and each live
-# mapping keeps the module in use until then. A quiet tier needs no wait.
-# What may still hold netdevsim: processes, and page pools with buffers out
-# in each namespace (orphaned pools move to the namespace's loopback).
+# What may still hold netdevsim: user processes (kernel threads left out),
+# and page pools with buffers out in each namespace (orphaned pools move to
+# the namespace's loopback).
 nsim_holders_dump() {
 	local ksrc ns
 	ksrc=$(cd "$(dirname "$netdevsim")/../.." 2>/dev/null && pwd)/src/linux-source-7.2
-	ps -eo pid,stat,comm | grep -v '\]$'
+	ps --ppid 2 -p 2 --deselect -o pid,stat,comm
 	for ns in "" $(ip netns list 2>/dev/null | cut -d' ' -f1); do
 		echo "page pools in netns ${ns:-init}:"
 		${ns:+ip netns exec "$ns"} python3 "$ksrc/tools/net/ynl/pyynl/cli.py" \
@@ -53,6 +50,10 @@ nsim_holders_dump() {
 	grep -E 'TCP:|FRAG' /proc/net/sockstat
 }
 
+# rmmod netdevsim, waiting up to 30 s: a devmem binding's free and the DMA
+# references netdevsim's bus devices give back on unmap (patch 1) both run
+# from workqueues after the binding's last user has gone, and each live
+# mapping keeps the module in use until then. A quiet tier needs no wait.
 nsim_rmmod() {
 	local i
 	for i in $(seq 300); do
@@ -115,25 +116,17 @@ fold_tap() { # prefix, exit status; TAP on stdin
 # ---- the kernel ----
 check "guest runs the pinned kernel $kver" test "$(uname -r)" = "$kver"
 
-if [ "$only" = lease ] || [ "$only" = kq ]; then
-	# shellcheck source=guest-netdevsim-lease.sh disable=SC1090
-	. "$here/guest-netdevsim-$only.sh"
-	echo "1..$n"
-	[ "$failed" = 0 ]
-	exit
-fi
-if [ "$only" = netdevsim ]; then
-	for part in "" -steer -mq; do
+case $only in
+lease|kq) only_parts=("guest-netdevsim-$only.sh") ;;
+netdevsim) only_parts=(guest-netdevsim.sh guest-netdevsim-steer.sh guest-netdevsim-mq.sh) ;;
+bench) only_parts=(guest-bench.sh) ;;
+*) only_parts=() ;;
+esac
+if [ ${#only_parts[@]} -gt 0 ]; then
+	for part in "${only_parts[@]}"; do
 		# shellcheck disable=SC1090
-		. "$here/guest-netdevsim$part.sh"
+		. "$here/$part"
 	done
-	echo "1..$n"
-	[ "$failed" = 0 ]
-	exit
-fi
-if [ "$only" = bench ]; then
-	# shellcheck source=guest-bench.sh
-	. "$here/guest-bench.sh"
 	echo "1..$n"
 	[ "$failed" = 0 ]
 	exit
