@@ -136,6 +136,12 @@ static inline struct devmem_iov *devmem_ref_iov(devmem_ref ref)
 	return (struct devmem_iov *)(ref & ~DEVMEM_REF_IOV_TAG);
 }
 
+/* No buffer: 0, or a bare tag with no chunk behind it (bad input, refused alike). */
+static inline bool devmem_ref_is_null(devmem_ref ref)
+{
+	return devmem_ref_iov(ref) == NULL;
+}
+
 /* Offset of the chunk in its dmabuf (device) or its IOVA (host buffer). */
 uint64_t devmem_ref_offset(devmem_ref ref);
 /* CPU address of a host buffer; NULL for a device chunk (unreadable). */

@@ -315,12 +315,12 @@ uint32_t devmem_binding_count_live(void)
 
 uint64_t devmem_ref_offset(devmem_ref ref)
 {
-	return ref ? devmem_iov_offset(devmem_ref_iov(ref)) : 0;
+	return devmem_ref_is_null(ref) ? 0 : devmem_iov_offset(devmem_ref_iov(ref));
 }
 
 void *devmem_ref_host_addr(devmem_ref ref)
 {
-	if (!ref || devmem_ref_is_device(ref))
+	if (devmem_ref_is_null(ref) || devmem_ref_is_device(ref))
 		return NULL;
 	return devmem_iov_host_view(devmem_ref_iov(ref));
 }
@@ -330,7 +330,7 @@ void *devmem_ref_device_addr(devmem_ref ref)
 	struct devmem_iov *iov;
 	uint8_t *view;
 
-	if (!ref)
+	if (devmem_ref_is_null(ref))
 		return NULL;
 	iov = devmem_ref_iov(ref);
 	if (!devmem_ref_is_device(ref))
@@ -341,14 +341,14 @@ void *devmem_ref_device_addr(devmem_ref ref)
 
 uint32_t devmem_ref_binding_id(devmem_ref ref)
 {
-	if (!ref || !devmem_ref_is_device(ref))
+	if (devmem_ref_is_null(ref) || !devmem_ref_is_device(ref))
 		return 0;
 	return devmem_ref_iov(ref)->owner->binding->id;
 }
 
 void devmem_ref_get(devmem_ref ref)
 {
-	if (ref)
+	if (!devmem_ref_is_null(ref))
 		rte_mbuf_ext_refcnt_update(&devmem_ref_iov(ref)->shinfo, 1);
 }
 
@@ -356,7 +356,7 @@ void devmem_ref_put(devmem_ref ref)
 {
 	struct devmem_iov *iov;
 
-	if (!ref)
+	if (devmem_ref_is_null(ref))
 		return;
 	iov = devmem_ref_iov(ref);
 	if (rte_mbuf_ext_refcnt_update(&iov->shinfo, -1) == 0)

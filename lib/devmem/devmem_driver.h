@@ -335,7 +335,7 @@ static inline int devmem_mbuf_attach(struct rte_mbuf *m, devmem_ref ref, uint32_
 	struct devmem_chunk_head *h = devmem_ref_chunk_head(ref);
 
 	/* len - 1 < UINT16_MAX: neither 0 nor longer than an mbuf's 16-bit buffer length. */
-	if (unlikely(m == NULL || ref == 0 || len - 1 >= UINT16_MAX || offset >= h->size ||
+	if (unlikely(m == NULL || devmem_ref_is_null(ref) || len - 1 >= UINT16_MAX || offset >= h->size ||
 		     len > h->size - offset || !RTE_MBUF_DIRECT(m) ||
 		     rte_mbuf_refcnt_read(m) != 1))
 		return devmem_mbuf_attach_slow(m, ref, offset, len);

@@ -27,7 +27,7 @@ int devmem_mbuf_attach_slow(struct rte_mbuf *m, devmem_ref ref, uint32_t offset,
 	struct devmem_iov *iov = devmem_ref_iov(ref);
 	uint32_t chunk;
 
-	if (unlikely(!m || !ref))
+	if (unlikely(!m || devmem_ref_is_null(ref)))
 		return DEVMEM_FAIL(EINVAL, "mbuf_attach: mbuf and ref are required");
 	chunk = devmem_iov_chunk_size(iov);
 	/* An mbuf's buffer length is 16 bits: it spans the fragment, not the chunk. */

@@ -45,6 +45,15 @@ struct devmem_pool {
 	uint64_t alloc_empty;
 	_Atomic uint32_t hold;      /* stored by the polling thread only */
 
+	/*
+	 * Read-mostly: a copy of cache.owner for the return paths. Other threads
+	 * ask "am I the owner?" on every put; reading cache.owner would pull the
+	 * line the polling thread writes on every alloc (count, alloc_fast).
+	 */
+	uintptr_t owner_for_returns __rte_cache_aligned;
+	const struct devmem_provider_ops *ops;
+	void *provider_priv;
+
 	/* Any thread. */
 	struct rte_ring *ring __rte_cache_aligned;
 	_Atomic uint32_t release;
@@ -54,8 +63,6 @@ struct devmem_pool {
 	_Atomic uint64_t recycle_released;
 
 	/* Setup. */
-	const struct devmem_provider_ops *ops;
-	void *provider_priv;
 	uint16_t port_id;
 	uint16_t queue_id;
 	bool zombie;
@@ -72,7 +79,7 @@ _Static_assert(offsetof(struct devmem_pool, cache) == 0,
  * then another thread empties the stash, so every stash is on a list.
  */
 struct return_stash {
-	rte_spinlock_t lock;
+	_Atomic bool locked;       /* stash_lock() */
 	uint32_t n;
 	struct devmem_pool *pool;  /* refs[] belong to it; stale (never used) when n == 0 */
 	devmem_ref refs[DEVMEM_POOL_RETURN_BATCH];
@@ -94,12 +101,31 @@ static _Atomic uint32_t zombie_count;
 
 static inline uintptr_t pool_owner(const struct devmem_pool *pool)
 {
-	return __atomic_load_n(&pool->cache.owner, __ATOMIC_RELAXED);
+	return __atomic_load_n(&pool->owner_for_returns, __ATOMIC_RELAXED);
 }
 
 static inline void pool_set_owner(struct devmem_pool *pool, uintptr_t owner)
 {
 	__atomic_store_n(&pool->cache.owner, owner, __ATOMIC_RELAXED);
+	__atomic_store_n(&pool->owner_for_returns, owner, __ATOMIC_RELAXED);
+}
+
+/*
+ * The stash lock is taken by its own thread on every remote return and by
+ * another thread only at pool destroy or thread exit, so it is never
+ * contended in steady state: one exchange to take it and a plain release
+ * store to drop it (rte_spinlock's x86 unlock is a second locked exchange).
+ */
+static inline void stash_lock(struct return_stash *st)
+{
+	while (atomic_exchange_explicit(&st->locked, true, memory_order_acquire))
+		while (atomic_load_explicit(&st->locked, memory_order_relaxed))
+			rte_pause();
+}
+
+static inline void stash_unlock(struct return_stash *st)
+{
+	atomic_store_explicit(&st->locked, false, memory_order_release);
 }
 
 /* --- provider side and deferred teardown --- */
@@ -186,9 +212,9 @@ static void stash_on_thread_exit(void *arg)
 	struct return_stash *st = arg, **pp;
 
 	pthread_mutex_lock(&stash_list_lock);
-	rte_spinlock_lock(&st->lock);
+	stash_lock(st);
 	stash_flush_locked(st);
-	rte_spinlock_unlock(&st->lock);
+	stash_unlock(st);
 	for (pp = &stash_list; *pp; pp = &(*pp)->next)
 		if (*pp == st) {
 			*pp = st->next;
@@ -217,7 +243,6 @@ static struct return_stash *stash_create(void)
 		return NULL;
 	}
 	memset(st, 0, sizeof(*st));
-	rte_spinlock_init(&st->lock);
 	pthread_mutex_lock(&stash_list_lock);
 	st->next = stash_list;
 	stash_list = st;
@@ -241,9 +266,9 @@ static void pool_return_remote(struct devmem_pool *pool, const devmem_ref *refs,
 		pool_return_to_ring(pool, refs, n);
 		return;
 	}
-	rte_spinlock_lock(&st->lock);
+	stash_lock(st);
 	if (unlikely(atomic_load_explicit(&pool->dying, memory_order_acquire))) {
-		rte_spinlock_unlock(&st->lock);
+		stash_unlock(st);
 		while (n--)
 			pool_release_to_provider(pool, *refs++);
 		return;
@@ -261,7 +286,7 @@ static void pool_return_remote(struct devmem_pool *pool, const devmem_ref *refs,
 		if (st->n == DEVMEM_POOL_RETURN_BATCH)
 			stash_flush_locked(st);
 	}
-	rte_spinlock_unlock(&st->lock);
+	stash_unlock(st);
 }
 
 /* The common remote return: one chunk into a stash of the same pool with room. */
@@ -272,12 +297,12 @@ static inline bool pool_return_remote_one(struct devmem_pool *pool, devmem_ref r
 
 	if (unlikely(!st || st->pool != pool || st->n >= DEVMEM_POOL_RETURN_BATCH - 1))
 		return false;
-	rte_spinlock_lock(&st->lock);
+	stash_lock(st);
 	if (likely(!atomic_load_explicit(&pool->dying, memory_order_acquire))) {
 		st->refs[st->n++] = ref;
 		done = true;
 	}
-	rte_spinlock_unlock(&st->lock);
+	stash_unlock(st);
 	return done;
 }
 
@@ -287,9 +312,9 @@ void devmem_pool_flush_returns(void)
 
 	if (!st || st->n == 0)
 		return;
-	rte_spinlock_lock(&st->lock);
+	stash_lock(st);
 	stash_flush_locked(st);
-	rte_spinlock_unlock(&st->lock);
+	stash_unlock(st);
 }
 
 /* Destroy: every thread's buffered returns of `pool` go home. */
@@ -299,10 +324,10 @@ static void stash_collect(struct devmem_pool *pool)
 
 	pthread_mutex_lock(&stash_list_lock);
 	for (st = stash_list; st; st = st->next) {
-		rte_spinlock_lock(&st->lock);
+		stash_lock(st);
 		if (st->n && st->pool == pool)
 			stash_flush_locked(st);
-		rte_spinlock_unlock(&st->lock);
+		stash_unlock(st);
 	}
 	pthread_mutex_unlock(&stash_list_lock);
 }
@@ -372,7 +397,7 @@ static bool pool_put_refused(struct devmem_pool *pool, devmem_ref ref)
 {
 	struct devmem_iov *iov = devmem_ref_iov(ref);
 
-	if (!ref)
+	if (devmem_ref_is_null(ref))
 		return true;
 	if (iov->pool == pool)
 		return false;
@@ -383,7 +408,8 @@ static bool pool_put_refused(struct devmem_pool *pool, devmem_ref ref)
 
 static inline bool pool_unref(struct devmem_pool *pool, devmem_ref ref)
 {
-	if (unlikely(!ref || devmem_ref_iov(ref)->pool != pool) && pool_put_refused(pool, ref))
+	if (unlikely(devmem_ref_is_null(ref) || devmem_ref_iov(ref)->pool != pool) &&
+	    pool_put_refused(pool, ref))
 		return false;
 	return chunk_unref_last(devmem_ref_iov(ref));
 }
@@ -391,24 +417,29 @@ static inline bool pool_unref(struct devmem_pool *pool, devmem_ref ref)
 /*
  * True when every chunk of the burst is ours and held only by the caller,
  * the common case, in which putting them changes nothing in the chunks.
+ * Per chunk: a NULL test, a compare of its pool and two folds of its
+ * refcount with memory operands. The OR of the refcounts is 1 and their AND
+ * is odd exactly when every refcount is 1.
  */
 static inline bool burst_is_sole_held(const struct devmem_pool *pool, const devmem_ref *refs,
 				      unsigned int n)
 {
-	uintptr_t odd = 0;
+	uint16_t any = 0, all = 1;
 	unsigned int i;
 
 #pragma GCC unroll 4
 	for (i = 0; i < n; i++) {
 		const struct devmem_iov *iov = devmem_ref_iov(refs[i]);
+		uint16_t refcnt;
 
-		if (unlikely(!refs[i]))
+		/* NULL after untagging: also refuses a bare tag (1), with no copy of the ref. */
+		if (unlikely(!iov || iov->pool != pool))
 			return false;
-		/* Both terms are 0 exactly when the chunk is ours and its refcount is 1. */
-		odd |= ((uintptr_t)iov->pool ^ (uintptr_t)pool) |
-		       ((uintptr_t)rte_mbuf_ext_refcnt_read(&iov->shinfo) - 1);
+		refcnt = rte_mbuf_ext_refcnt_read(&iov->shinfo);
+		any |= refcnt;
+		all &= refcnt;
 	}
-	return odd == 0;
+	return any == 1 && (all & 1);
 }
 
 void devmem_pool_put(struct devmem_pool *pool, devmem_ref ref)
@@ -677,9 +708,11 @@ int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_po
 	p = *params;
 	pool_apply_defaults(&p);
 
-	pool = calloc(1, sizeof(*pool));
+	/* Aligned: the cache-line sections of struct devmem_pool keep threads apart. */
+	pool = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*pool), RTE_CACHE_LINE_SIZE));
 	if (!pool)
 		return DEVMEM_FAIL(ENOMEM, "pool_create: out of memory");
+	memset(pool, 0, sizeof(*pool));
 	pool->ops = p.ops;
 	pool->provider_priv = p.provider_priv;
 	pool->port_id = p.port_id;
@@ -784,7 +817,7 @@ void devmem_pool_get_stats(const struct devmem_pool *pool, struct devmem_pool_st
 
 struct devmem_pool *devmem_ref_pool(devmem_ref ref)
 {
-	return ref ? devmem_ref_iov(ref)->pool : NULL;
+	return devmem_ref_is_null(ref) ? NULL : devmem_ref_iov(ref)->pool;
 }
 
 uint32_t devmem_pool_chunk_size(const struct devmem_pool *pool)

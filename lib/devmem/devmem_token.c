@@ -134,7 +134,7 @@ int devmem_token_grant(struct devmem_token_table *t, devmem_ref ref, uint32_t of
 {
 	uint32_t token;
 
-	if (unlikely(!t || !ref || !frag))
+	if (unlikely(!t || devmem_ref_is_null(ref) || !frag))
 		return DEVMEM_FAIL(EINVAL, "token_grant: table, ref and frag are required");
 	if (unlikely(size == 0 || offset >= devmem_iov_chunk_size(devmem_ref_iov(ref)) ||
 		     size > devmem_iov_chunk_size(devmem_ref_iov(ref)) - offset))

@@ -337,6 +337,59 @@ static void test_bulk_moves_a_burst_through_the_cache(void **state)
 	test_rig_down(&rig);
 }
 
+/*
+ * The clean-burst check reads every chunk: a NULL or bare-tag entry, or a
+ * chunk whose refcount is not exactly 1, must send the burst to the
+ * reference-by-reference path, so that the good chunks still come home and
+ * the held one stays out.
+ */
+static void test_bulk_with_a_bad_entry_loses_nothing(void **state)
+{
+	struct devmem_pool_stats st;
+	devmem_ref refs[8], kept[2];
+	struct test_rig rig;
+
+	(void)state;
+	test_rig_up(&rig, SPEC_1M, 0, NULL);
+	assert_int_equal(devmem_pool_alloc_bulk(rig.pool, refs, 8), 8);
+	kept[0] = refs[3];
+	refs[3] = 0;               /* the caller kept this one back */
+	devmem_pool_put_bulk(rig.pool, refs, 8);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.in_flight, 1);
+
+	assert_int_equal(devmem_pool_alloc_bulk(rig.pool, refs, 7), 7);
+	kept[1] = refs[6];
+	refs[6] = DEVMEM_REF_IOV_TAG; /* a tag with no chunk */
+	devmem_pool_put_bulk(rig.pool, refs, 7);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.in_flight, 2);
+
+	/* Refcounts 1 and 3 OR to 3: the second holder's chunk is not recycled. */
+	assert_int_equal(devmem_pool_alloc_bulk(rig.pool, refs, 6), 6);
+	devmem_ref_get(refs[5]);
+	devmem_ref_get(refs[5]);
+	devmem_pool_put_bulk(rig.pool, refs, 6);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.in_flight, 3);
+	assert_int_equal(rte_mbuf_ext_refcnt_read(&devmem_ref_iov(refs[5])->shinfo), 2);
+	devmem_ref_put(refs[5]);
+	devmem_ref_put(refs[5]);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.in_flight, 2);
+	/* Every entry point takes a bare tag for "no buffer", as it takes 0. */
+	devmem_ref_get(DEVMEM_REF_IOV_TAG);
+	devmem_ref_put(DEVMEM_REF_IOV_TAG);
+	devmem_pool_put(rig.pool, DEVMEM_REF_IOV_TAG);
+	assert_null(devmem_ref_pool(DEVMEM_REF_IOV_TAG));
+	assert_null(devmem_ref_host_addr(DEVMEM_REF_IOV_TAG));
+	assert_int_equal(devmem_ref_offset(DEVMEM_REF_IOV_TAG), 0);
+	assert_int_equal(devmem_ref_binding_id(DEVMEM_REF_IOV_TAG), 0);
+	devmem_pool_put_bulk(rig.pool, kept, 2);
+	assert_accounting(&rig);
+	test_rig_down(&rig);
+}
+
 /* --- buffered remote returns: when they flush --- */
 
 struct put_job {
@@ -655,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_cache_overflow_goes_to_ring_then_provider),
 		cmocka_unit_test(test_remote_returns_under_contention),
 		cmocka_unit_test(test_bulk_moves_a_burst_through_the_cache),
+		cmocka_unit_test(test_bulk_with_a_bad_entry_loses_nothing),
 		cmocka_unit_test(test_remote_returns_flush_by_batch_call_and_exit),
 		cmocka_unit_test(test_destroy_collects_buffered_returns),
 		cmocka_unit_test(test_owner_refill_flushes_its_own_returns),
