@@ -9,8 +9,10 @@
  * Our ISS as a cookie, 32 bits:
  *   31..30  the cookie clock (64-second periods) mod 4
  *   29..27  the peer's MSS as an index into cookie_mss[] (rounded down)
- *   26..0   MAC: SipHash of the 4-tuple, the peer's ISN, the full period
- *           count and the MSS index, under a key derived from the ISN key
+ *   26      set when the SYN-ACK carried timestamps
+ *   25..0   MAC: SipHash of the 4-tuple, the peer's ISN, the full period
+ *           count, the MSS index, bit 26 and the option bits of our TSval,
+ *           under a key derived from the ISN key
  * A cookie is good in the period it was made and the next one: between 64
  * and 128 seconds. Linux's syncookies.c packs the same things (its own way);
  * like Linux, with timestamps the options the sequence number has no room
@@ -25,8 +27,9 @@
 #include "tcprx_private.h"
 
 #define COOKIE_PERIOD_NS   (64ull * 1000000000)
-#define COOKIE_MAC_BITS    27
+#define COOKIE_MAC_BITS    26
 #define COOKIE_MAC_MASK    ((1u << COOKIE_MAC_BITS) - 1)
+#define COOKIE_TS_FLAG     (1u << 26)
 #define COOKIE_MSS_SHIFT   27
 #define COOKIE_CLOCK_SHIFT 30
 #define COOKIE_TS_BITS     5
@@ -102,7 +105,7 @@ static uint32_t cookie_isn(const struct tcprx *rx, const struct tcprx_seg *seg, 
 	uint32_t mss_index = cookie_mss_index(peer_mss);
 
 	return (uint32_t)(period & 3) << COOKIE_CLOCK_SHIFT | mss_index << COOKIE_MSS_SHIFT |
-	       cookie_mac(rx, seg, seg->seq, period, mss_index, ts);
+	       (ts != 0 ? COOKIE_TS_FLAG : 0) | cookie_mac(rx, seg, seg->seq, period, mss_index, ts);
 }
 
 /*
@@ -147,12 +150,13 @@ enum cookie_verdict { COOKIE_BAD, COOKIE_NO_TS, COOKIE_GOOD };
 /*
  * Does this ACK (SEQ = peer ISN + 1, ACK = cookie + 1) carry a cookie we
  * made in this period or the last? Fills what it encodes. Whether the
- * SYN-ACK carried timestamps is in the MAC: the ACK's own TS option says
- * nothing of it. Without them, a TS option on the ACK is ignored (RFC 7323
- * §3.2: not agreed) and so is its TSecr, which holds none of our options.
- * With them, an ACK without one is COOKIE_NO_TS: the peer agreed to send
- * it on every segment (RFC 7323 §3.2: drop), and the window scale and SACK
- * it agreed to are in the TSecr it left out.
+ * SYN-ACK carried timestamps is the cookie's bit 26, which the MAC covers:
+ * the ACK's own TS option says nothing of it. Without them, a TS option on
+ * the ACK is ignored (RFC 7323 §3.2: not agreed) and so is its TSecr, which
+ * holds none of our options. With them, an ACK without one is COOKIE_NO_TS,
+ * unchecked: the peer agreed to send it on every segment (RFC 7323 §3.2:
+ * drop), and the option bits the MAC covers are in the TSecr it left out.
+ * Every verdict costs at most one MAC.
  */
 static enum cookie_verdict syncookie_check(const struct tcprx *rx, const struct tcprx_seg *seg,
 					   struct tcprx_cookie *out)
@@ -168,21 +172,17 @@ static enum cookie_verdict syncookie_check(const struct tcprx *rx, const struct 
 	memset(out, 0, sizeof(*out));
 	out->peer_mss = cookie_mss[mss_index];
 	out->peer_wscale = -1;
+	if (!(cookie & COOKIE_TS_FLAG))
+		return mac == cookie_mac(rx, seg, seg->seq - 1, period, mss_index, 0) ? COOKIE_GOOD :
+											  COOKIE_BAD;
+	if (!seg->opt.has_ts)
+		return COOKIE_NO_TS;
 	/*
 	 * The option bits are in the MAC too: a peer that echoes a TSecr with
 	 * other bits than our TSval had (a window scale the SYN-ACK never
 	 * offered) fails it, rather than opening a connection whose window
 	 * scaling the two ends disagree on.
 	 */
-	if (mac == cookie_mac(rx, seg, seg->seq - 1, period, mss_index, 0))
-		return COOKIE_GOOD;
-	if (!seg->opt.has_ts) {
-		for (ts_bits = 0; ts_bits < (1u << COOKIE_TS_BITS); ts_bits++)
-			if (mac == cookie_mac(rx, seg, seg->seq - 1, period, mss_index,
-					      (uint8_t)(1 + ts_bits)))
-				return COOKIE_NO_TS;
-		return COOKIE_BAD;
-	}
 	ts_bits = seg->opt.tsecr & ((1u << COOKIE_TS_BITS) - 1);
 	if (mac != cookie_mac(rx, seg, seg->seq - 1, period, mss_index, (uint8_t)(1 + ts_bits)))
 		return COOKIE_BAD;
@@ -333,7 +333,7 @@ bool tcprx_syncookie_ack(struct tcprx *rx, const struct tcprx_seg *seg, struct t
 		return false;
 	case COOKIE_NO_TS:
 		rx->st.syncookies_rejected++;
-		return true; /* dropped, no connection: its retransmission may carry TS */
+		return true; /* dropped unchecked, no connection: its retransmission may carry TS */
 	case COOKIE_GOOD:
 		break;
 	}

@@ -194,6 +194,52 @@ static void test_cookie_tsecr_bits_are_authenticated(void **state)
 }
 
 /*
+ * Bit 26 of a cookie says its SYN-ACK carried timestamps, and the MAC covers
+ * it. A forged ACK without a TS option that sets it cannot be checked (the
+ * option bits are in the TSecr it lacks): it is dropped and counted, one
+ * check and no SipHash, where trying every option set cost 32. The same
+ * forgery with bit 26 clear is checked and reset; flipping bit 26 of a good
+ * timestamped cookie breaks its MAC.
+ */
+static void test_cookie_ts_bit_is_authenticated(void **state)
+{
+	struct harness *h = *state;
+	struct h_frame synack;
+	struct h_peer p, q;
+	struct h_seg ack;
+
+	fill_half_open(h, 60);
+	h_peer_init(&p, false, 2, 40000, 0x3b000000);
+	h_syn(h, &p, NULL);
+	ack = h_ctl(&p, H_ACK, 0);
+	ack.ack = ((ack.ack - 1) | (1u << 26)) + 1; /* claims timestamps; no TS option */
+	h_send(h, &p, &ack);
+	h_expect_none(h);
+	assert_int_equal(h_stats(h).syncookies_rejected, 1);
+	ack.ack = ((ack.ack - 1) & ~(1u << 26)) ^ 0x155; /* a forged plain cookie */
+	ack.ack += 1;
+	h_send(h, &p, &ack);
+	h_expect(h, &p, &(struct h_match){ .flags = H_IS(H_RST) }, NULL);
+	assert_int_equal(h_stats(h).syncookies_rejected, 2);
+	h_open_synced(h, &p);
+
+	h_peer_init(&q, false, 3, 40001, 0x3c000000);
+	q.ts = true;
+	h_syn(h, &q, &synack);
+	assert_true(synack.has_ts);
+	ack = h_ctl(&q, H_ACK, 0);
+	ack.ts_set = true;
+	ack.tsval = q.tsval;
+	ack.tsecr = synack.tsval;
+	ack.ack = ((ack.ack - 1) & ~(1u << 26)) + 1; /* the honest echo, bit 26 cleared */
+	h_send(h, &q, &ack);
+	h_expect(h, &q, &(struct h_match){ .flags = H_IS(H_RST) }, NULL);
+	assert_int_equal(h_stats(h).syncookies_rejected, 3);
+	h_open_synced(h, &q);
+	assert_int_equal(h_stats(h).syncookies_validated, 2);
+}
+
+/*
  * The cookie SYN-ACK is all the ACK's connection knows of the handshake, and
  * the ACK's own options must not change it. A SYN without timestamps whose
  * ACK carries them (TSecr 0: none of our options in it): no timestamps, no
@@ -497,6 +543,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cookie_with_timestamps, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_without_timestamps, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_forged_or_stale, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_cookie_ts_bit_is_authenticated, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_tsecr_bits_are_authenticated, h_setup,
 						h_teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_window_edge_whatever_the_ack_says, h_setup,
