@@ -24,7 +24,7 @@
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
-
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -51,6 +51,19 @@ struct rx_frame {
 	uint32_t cut;           /* bytes stripped after the MAC addresses: 0 or 4 */
 };
 
+/*
+ * The payload's DMA and its part of the TCP/UDP checksum in one pass: a
+ * payload copy into a chunk or a host buffer sums what it copies when
+ * `want` is set (dma_copy_summed), so a full-sized frame is read once, not
+ * once to check and once to copy. Only where the payload runs to the end
+ * of the L4 data (no Ethernet padding) and the cut tag is behind it.
+ */
+struct payload_sum {
+	bool want;          /* in: sum the payload while copying it */
+	bool done;          /* out: it was copied that way; sum is its sum */
+	uint32_t sum;
+};
+
 static void dma_copy(uint8_t *dst, const struct rx_frame *f, uint32_t off, uint32_t n)
 {
 	const uint32_t macs = 2 * RTE_ETHER_ADDR_LEN;
@@ -65,6 +78,18 @@ static void dma_copy(uint8_t *dst, const struct rx_frame *f, uint32_t off, uint3
 	}
 	if (n != 0)
 		rte_memcpy(dst, f->data + off + f->cut, n);
+}
+
+/* dma_copy() of bytes behind any cut tag, summing them when ps->want (struct payload_sum). */
+static void dma_copy_summed(uint8_t *dst, const struct rx_frame *f, uint32_t off, uint32_t n,
+			    struct payload_sum *ps)
+{
+	if (!ps->want) {
+		dma_copy(dst, f, off, n);
+		return;
+	}
+	ps->sum = hsplit_csum_copy(dst, f->data + off + f->cut, n, 0);
+	ps->done = true;
 }
 
 /*
@@ -95,6 +120,7 @@ struct hsplit_placement {
 	uint32_t hdr_len;   /* bytes into the header mbuf */
 	uint32_t pay_len;   /* bytes into the payload buffer */
 	bool linear;        /* could not split: the frame goes whole to host memory */
+	struct payload_sum psum;
 };
 
 static uint16_t mbuf_room(const struct rte_mbuf *m, uint16_t off)
@@ -150,6 +176,46 @@ static void place_frame(const struct hsplit_hw_rxq *rxq, const struct hsplit_rx_
 		break;
 	}
 	pl->pay_len = len - pl->hdr_len;
+	pl->psum.done = false;
+	pl->psum.want = false;
+}
+
+/*
+ * Sum the payload during its DMA? When the L4 sum was deferred, the split
+ * point is inside the L4 data, after any cut tag, and the payload is the
+ * rest of the L4 data (a padded frame's payload is not).
+ */
+static void plan_payload_sum(const struct hsplit_pkt *pkt, const struct rx_frame *f,
+			     struct hsplit_placement *pl)
+{
+	uint32_t l4_start = (uint32_t)pkt->l4_off - f->cut;
+
+	pl->psum.want = pkt->l4_sum_deferred && !pl->linear && pl->pay_len != 0 &&
+			pl->hdr_len >= l4_start && pl->hdr_len >= 2 * RTE_ETHER_ADDR_LEN &&
+			l4_start + pkt->l4_bytes == f->len;
+}
+
+/*
+ * Finish a deferred TCP/UDP checksum: the header part of the L4 bytes plus
+ * the payload's sum from its DMA, or every L4 byte when the payload was not
+ * summed on the way (linear frames, copies on an empty pool, padding).
+ */
+static uint64_t finish_l4_csum(const struct hsplit_pkt *pkt, const struct rx_frame *f,
+			       const struct hsplit_placement *pl)
+{
+	const uint8_t *l4 = f->data + pkt->l4_off; /* the L4 bytes are behind any cut tag */
+	uint32_t l4_start = (uint32_t)pkt->l4_off - f->cut, head, sum;
+	uint16_t pay;
+
+	if (!pl->psum.done)
+		return hsplit_l4_csum_verdict(hsplit_csum_sum(l4, pkt->l4_bytes, pkt->l4_seed));
+	head = pl->hdr_len - l4_start;
+	sum = hsplit_csum_sum(l4, head, pkt->l4_seed);
+	/* The payload's words start at an odd offset of the L4 data: its sum is byte-swapped. */
+	pay = __rte_raw_cksum_reduce(pl->psum.sum);
+	if (head & 1)
+		pay = rte_bswap16(pay);
+	return hsplit_l4_csum_verdict(sum + pay);
 }
 
 /* Copy a frame to host memory: the header mbuf first, the payload mbuf's own room next. */
@@ -181,7 +247,7 @@ static bool write_linear(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
  */
 static enum hsplit_hw_payload_status
 write_provider_payload(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
-		       const struct rx_frame *f, uint32_t from, uint32_t len)
+		       const struct rx_frame *f, uint32_t from, uint32_t len, struct payload_sum *ps)
 {
 	enum hsplit_hw_payload_status st;
 	uint8_t *chunk = NULL;
@@ -193,7 +259,7 @@ write_provider_payload(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
 	st = rxq->payload->alloc(rxq->payload_opaque, len, rxq->pack, &ref, &chunk, &off);
 	if (st != HSPLIT_HW_PAYLOAD_OK)
 		return st;
-	dma_copy(chunk + off, f, from, len);
+	dma_copy_summed(chunk + off, f, from, len, ps);
 	d->pay_ref = ref;
 	d->pay_off = off;
 	d->pay_len = len;
@@ -203,11 +269,12 @@ write_provider_payload(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
 }
 
 static bool write_host_payload(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
-			       const struct rx_frame *f, uint32_t from, uint32_t len)
+			       const struct rx_frame *f, uint32_t from, uint32_t len,
+			       struct payload_sum *ps)
 {
 	if (d->pay == NULL || len > mbuf_room(d->pay, rxq->seg1_off))
 		return false;
-	dma_copy((uint8_t *)d->pay->buf_addr + rxq->seg1_off, f, from, len);
+	dma_copy_summed((uint8_t *)d->pay->buf_addr + rxq->seg1_off, f, from, len, ps);
 	d->pay_ref = 0;
 	d->pay_off = rxq->seg1_off;
 	d->pay_len = len;
@@ -244,7 +311,7 @@ static bool payload_pool_empty(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc 
 
 /* Split frame: payload first (it may fail), then the header bytes; false if dropped. */
 static bool write_split(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
-			const struct rx_frame *f, const struct hsplit_placement *pl)
+			const struct rx_frame *f, struct hsplit_placement *pl)
 {
 	uint16_t hoff = RTE_PKTMBUF_HEADROOM + rxq->seg0_off;
 	enum hsplit_hw_payload_status st = HSPLIT_HW_PAYLOAD_NONE;
@@ -256,7 +323,7 @@ static bool write_split(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
 		d->pay_ref = 0;
 		d->status = rxq->split == HSPLIT_SPLIT_NONE ? 0 : HSPLIT_CQE_SPLIT;
 	} else {
-		st = write_provider_payload(rxq, d, f, pl->hdr_len, pl->pay_len);
+		st = write_provider_payload(rxq, d, f, pl->hdr_len, pl->pay_len, &pl->psum);
 		switch (st) {
 		case HSPLIT_HW_PAYLOAD_OK:
 			break;
@@ -269,7 +336,7 @@ static bool write_split(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
 				 "payload longer than a payload chunk (chunk= devarg)");
 			return false;
 		case HSPLIT_HW_PAYLOAD_NONE:
-			if (!write_host_payload(rxq, d, f, pl->hdr_len, pl->pay_len))
+			if (!write_host_payload(rxq, d, f, pl->hdr_len, pl->pay_len, &pl->psum))
 				return drop_oversize(rxq, f->len);
 			break;
 		}
@@ -308,6 +375,7 @@ static void device_complete(struct hsplit_hw_rxq *rxq, const uint8_t *data, uint
 	struct hsplit_placement pl;
 	struct hsplit_pkt stripped;
 	struct hsplit_rx_desc *d;
+	uint64_t csum_flags;
 	bool strip = false;
 
 	if (done == __atomic_load_n(&rxq->posted, __ATOMIC_ACQUIRE)) {
@@ -323,6 +391,7 @@ static void device_complete(struct hsplit_hw_rxq *rxq, const uint8_t *data, uint
 	}
 	d = &rxq->ring[done & rxq->mask];
 	place_frame(rxq, d, pkt, f.len, &pl);
+	plan_payload_sum(pkt, &f, &pl);
 	if (pl.linear) {
 		if (!write_linear(rxq, d, &f)) {
 			drop_oversize(rxq, f.len);
@@ -331,9 +400,12 @@ static void device_complete(struct hsplit_hw_rxq *rxq, const uint8_t *data, uint
 	} else if (!write_split(rxq, d, &f, &pl)) {
 		return;
 	}
+	csum_flags = pkt->csum_flags;
+	if (pkt->l4_sum_deferred)
+		csum_flags |= finish_l4_csum(pkt, &f, &pl);
 	d->ptype = pkt->ptype;
 	d->rss_hash = hash;
-	d->ol_flags = pkt->csum_flags | (hash ? RTE_MBUF_F_RX_RSS_HASH : 0);
+	d->ol_flags = csum_flags | (hash ? RTE_MBUF_F_RX_RSS_HASH : 0);
 	d->vlan_tci = strip ? wire_pkt->vlan_tci : 0;
 	if (strip)
 		d->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
@@ -345,8 +417,8 @@ static void device_complete(struct hsplit_hw_rxq *rxq, const uint8_t *data, uint
 		HSPLIT_INC(rxq->stats.split, 1);
 		HSPLIT_INC(rxq->stats.header_bytes, d->hdr_len);
 	}
-	if ((pkt->csum_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-	    (pkt->csum_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+	if ((csum_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	    (csum_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		HSPLIT_INC(rxq->stats.csum_bad, 1);
 	__atomic_store_n(&rxq->done, done + 1, __ATOMIC_RELEASE);
 }
@@ -414,6 +486,17 @@ static void inbox_put(struct hsplit_hw_rxq *rxq, const struct hsplit_frame *f,
 	}
 }
 
+/*
+ * The backend's word on the L4 checksum where the port takes it, else a
+ * deferred sum the device finishes with the payload's DMA (finish_l4_csum).
+ */
+static uint8_t frame_csum_input(const struct hsplit_hw_port *hw, const struct hsplit_frame *f)
+{
+	if (hw->csum_from_backend && f->csum != HSPLIT_FRAME_CSUM_UNKNOWN)
+		return f->csum;
+	return HSPLIT_FRAME_CSUM_DEFER;
+}
+
 static void device_receive(struct hsplit_hw_port *hw, const struct hsplit_frame *f,
 			   struct hsplit_hw_rxq *caller)
 {
@@ -425,9 +508,7 @@ static void device_receive(struct hsplit_hw_port *hw, const struct hsplit_frame 
 
 	hw->stats.rx_backend_frames++;
 	if (unlikely(f->len < hw->min_frame ||
-		     hsplit_parse_frame_csum(f->data, f->len,
-					     hw->csum_from_backend ? f->csum : HSPLIT_FRAME_CSUM_UNKNOWN,
-					     &pkt) < 0)) {
+		     hsplit_parse_frame_csum(f->data, f->len, frame_csum_input(hw, f), &pkt) < 0)) {
 		if (f->len < RTE_ETHER_HDR_LEN)
 			hw->stats.rx_malformed++;
 		else

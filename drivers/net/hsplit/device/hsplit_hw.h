@@ -72,13 +72,25 @@ struct hsplit_pkt {
 	bool l3_ok;              /* a complete IPv4/IPv6 header */
 	bool l4_ok;              /* a complete TCP/UDP header, not a fragment */
 	uint64_t csum_flags;     /* RTE_MBUF_F_RX_{IP,L4}_CKSUM_* */
-	uint8_t l4_csum;         /* in: enum hsplit_frame_csum from the backend */
+	uint8_t l4_csum;         /* in: enum hsplit_frame_csum, or HSPLIT_FRAME_CSUM_DEFER */
 	bool l4_csum_given;      /* out: the L4 flag is the backend's, not summed */
+	bool l4_sum_deferred;    /* out: no L4 flag yet; the sum is the device's to finish */
+	uint16_t l4_off;         /* the L4 header's offset in the frame as parsed */
+	uint32_t l4_bytes;       /* L4 header and payload, from the IP header's length */
+	uint32_t l4_seed;        /* deferred: the pseudo-header's one's-complement sum */
 	/* for steering and RSS, host order */
 	uint32_t src4, dst4;
 	uint8_t src6[16], dst6[16];
 	uint16_t sport, dport;
 };
+
+/*
+ * Parse with the TCP/UDP checksum deferred: pkt->l4_sum_deferred says the
+ * L4 flag is missing and l4_off, l4_bytes and l4_seed are what finishing it
+ * needs, so the device can sum the payload while it copies it (one pass
+ * over the bytes instead of two) and only for frames it delivers.
+ */
+#define HSPLIT_FRAME_CSUM_DEFER 0xffu
 
 /* Fills pkt; -EINVAL for a frame shorter than an Ethernet header. */
 int hsplit_parse_frame(const uint8_t *frame, uint32_t len, struct hsplit_pkt *pkt);
@@ -96,6 +108,15 @@ int hsplit_parse_frame_csum(const uint8_t *frame, uint32_t len, uint8_t l4_csum,
  * computes it (same result, fewer additions): fold with __rte_raw_cksum_reduce().
  */
 uint32_t hsplit_csum_sum(const void *buf, uint32_t len, uint32_t sum);
+/* Copy len bytes from src to dst and return hsplit_csum_sum(src, len, sum): one pass. */
+uint32_t hsplit_csum_copy(void *dst, const void *src, uint32_t len, uint32_t sum);
+/*
+ * Both sums use AVX2 where the CPU has it (asked at run time), else SSE2.
+ * Tests: true runs the SSE2 loops only; false goes back to the CPU's choice.
+ */
+void hsplit_csum_baseline_only(bool on);
+/* RTE_MBUF_F_RX_L4_CKSUM_GOOD or _BAD for a whole L4 sum (pseudo-header included). */
+uint64_t hsplit_l4_csum_verdict(uint32_t sum);
 /* The RTE_PTYPE_L2_* of a frame with these tags (after a strip, of what is left). */
 uint32_t hsplit_l2_ptype(uint8_t vlan_tags, uint16_t outer_tpid, uint16_t ether_type);
 

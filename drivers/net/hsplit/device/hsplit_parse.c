@@ -13,6 +13,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#ifdef __x86_64__
+#include <immintrin.h>
+#endif
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
@@ -68,10 +71,17 @@ static inline __m128i csum_add16(__m128i acc, __m128i v, __m128i zero)
 						_mm_unpackhi_epi16(v, zero)));
 }
 
-static uint64_t csum_sum_blocks(const uint8_t **pp, uint32_t *lenp)
+/*
+ * Sum whole 32-byte blocks, and with `copy` store each block to *dp as it
+ * goes (the device's DMA and its checksum in one pass). Always inlined with
+ * a constant `copy`, so each caller gets its own loop.
+ */
+static inline __attribute__((always_inline)) uint64_t
+csum_blocks(const uint8_t **pp, uint8_t **dp, uint32_t *lenp, bool copy)
 {
 	const __m128i zero = _mm_setzero_si128();
 	const uint8_t *p = *pp;
+	uint8_t *d = copy ? *dp : NULL;
 	uint32_t len = *lenp, pairs, i, lanes[4];
 	uint64_t sum = 0;
 
@@ -81,9 +91,16 @@ static uint64_t csum_sum_blocks(const uint8_t **pp, uint32_t *lenp)
 
 		pairs = RTE_MIN(len / 32, CSUM_BLOCK_STEPS);
 		for (i = 0; i < pairs; i++, p += 32) {
-			a = csum_add16(a, _mm_loadu_si128((const __m128i *)(const void *)p), zero);
-			b = csum_add16(b, _mm_loadu_si128((const __m128i *)(const void *)(p + 16)),
-				       zero);
+			__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+			__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+
+			if (copy) {
+				_mm_storeu_si128((__m128i *)(void *)d, v0);
+				_mm_storeu_si128((__m128i *)(void *)(d + 16), v1);
+				d += 32;
+			}
+			a = csum_add16(a, v0, zero);
+			b = csum_add16(b, v1, zero);
 		}
 		len -= pairs * 32;
 		_mm_storeu_si128((__m128i *)(void *)lanes, a);
@@ -92,11 +109,14 @@ static uint64_t csum_sum_blocks(const uint8_t **pp, uint32_t *lenp)
 		sum += (uint64_t)lanes[0] + lanes[1] + lanes[2] + lanes[3];
 	}
 	*pp = p;
+	if (copy)
+		*dp = d;
 	*lenp = len;
 	return sum;
 }
 #else
-static uint64_t csum_sum_blocks(const uint8_t **pp, uint32_t *lenp)
+static inline __attribute__((always_inline)) uint64_t
+csum_blocks(const uint8_t **pp, uint8_t **dp, uint32_t *lenp, bool copy)
 {
 	const uint8_t *p = *pp;
 	uint32_t len = *lenp, w[4];
@@ -104,6 +124,10 @@ static uint64_t csum_sum_blocks(const uint8_t **pp, uint32_t *lenp)
 
 	for (; len >= sizeof(w); len -= sizeof(w), p += sizeof(w)) {
 		memcpy(w, p, sizeof(w));
+		if (copy) {
+			memcpy(*dp, w, sizeof(w));
+			*dp += sizeof(w);
+		}
 		a += w[0];
 		b += w[1];
 		c += w[2];
@@ -116,10 +140,9 @@ static uint64_t csum_sum_blocks(const uint8_t **pp, uint32_t *lenp)
 }
 #endif
 
-uint32_t hsplit_csum_sum(const void *buf, uint32_t len, uint32_t sum)
+/* The tail after the blocks (under 32 bytes), summed as __rte_raw_cksum() does. */
+static uint32_t csum_tail(const uint8_t *p, uint32_t len, uint64_t a)
 {
-	const uint8_t *p = buf;
-	uint64_t a = (uint64_t)sum + csum_sum_blocks(&p, &len);
 	uint32_t w;
 	uint16_t h;
 
@@ -143,14 +166,141 @@ uint32_t hsplit_csum_sum(const void *buf, uint32_t len, uint32_t sum)
 	return (uint32_t)a;
 }
 
-static uint64_t l4_csum_flags(const uint8_t *l3, bool ipv6, const uint8_t *l4, uint32_t l4_bytes,
-			      uint8_t proto)
+#ifdef __x86_64__
+/*
+ * The same with AVX2, 64 bytes a step, picked at run time: the build
+ * targets a baseline without it (DPDK's -march), most machines that run
+ * the emulated device have it, and this loop is most of the device's work
+ * on a full-sized frame. The lane bound is the SSE2 loop's (two words a
+ * lane a step).
+ */
+static inline __attribute__((always_inline, target("avx2"))) uint64_t
+csum_blocks_avx2(const uint8_t **pp, uint8_t **dp, uint32_t *lenp, bool copy)
 {
-	uint32_t sum;
-	uint16_t folded;
+	const __m256i zero = _mm256_setzero_si256();
+	const uint8_t *p = *pp;
+	uint8_t *d = copy ? *dp : NULL;
+	uint32_t len = *lenp, steps, i, k, lanes[8];
+	uint64_t sum = 0;
 
-	if (proto == IPPROTO_UDP && !ipv6 && ((const struct rte_udp_hdr *)l4)->dgram_cksum == 0)
-		return RTE_MBUF_F_RX_L4_CKSUM_NONE; /* IPv4 UDP without checksum */
+	while (len >= 64) {
+		__m256i a = zero, b = zero;
+
+		steps = RTE_MIN(len / 64, CSUM_BLOCK_STEPS);
+		for (i = 0; i < steps; i++, p += 64) {
+			__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
+			__m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+
+			if (copy) {
+				_mm256_storeu_si256((__m256i *)(void *)d, v0);
+				_mm256_storeu_si256((__m256i *)(void *)(d + 32), v1);
+				d += 64;
+			}
+			a = _mm256_add_epi32(a, _mm256_add_epi32(_mm256_unpacklo_epi16(v0, zero),
+								 _mm256_unpackhi_epi16(v0, zero)));
+			b = _mm256_add_epi32(b, _mm256_add_epi32(_mm256_unpacklo_epi16(v1, zero),
+								 _mm256_unpackhi_epi16(v1, zero)));
+		}
+		len -= steps * 64;
+		_mm256_storeu_si256((__m256i *)(void *)lanes, a);
+		for (k = 0; k < 8; k++)
+			sum += lanes[k];
+		_mm256_storeu_si256((__m256i *)(void *)lanes, b);
+		for (k = 0; k < 8; k++)
+			sum += lanes[k];
+	}
+	_mm256_zeroupper();
+	*pp = p;
+	if (copy)
+		*dp = d;
+	*lenp = len;
+	return sum;
+}
+
+static __attribute__((target("avx2"))) uint64_t csum_sum_avx2(const uint8_t **pp, uint32_t *lenp)
+{
+	return csum_blocks_avx2(pp, NULL, lenp, false);
+}
+
+static __attribute__((target("avx2"))) uint64_t csum_copy_avx2(const uint8_t **pp, uint8_t **dp,
+								uint32_t *lenp)
+{
+	return csum_blocks_avx2(pp, dp, lenp, true);
+}
+
+static int csum_avx2 = -1; /* -1: not asked yet */
+
+/* Asked once per process; racing threads store the same answer. */
+static bool csum_have_avx2(void)
+{
+	int have = csum_avx2;
+
+	if (unlikely(have < 0)) {
+		__builtin_cpu_init();
+		have = __builtin_cpu_supports("avx2") ? 1 : 0;
+		csum_avx2 = have;
+	}
+	return have != 0;
+}
+
+void hsplit_csum_baseline_only(bool on)
+{
+	csum_avx2 = on ? 0 : -1;
+}
+#else
+void hsplit_csum_baseline_only(bool on)
+{
+	(void)on;
+}
+
+static bool csum_have_avx2(void)
+{
+	return false;
+}
+
+static uint64_t csum_sum_avx2(const uint8_t **pp, uint32_t *lenp)
+{
+	(void)pp;
+	(void)lenp;
+	return 0;
+}
+
+static uint64_t csum_copy_avx2(const uint8_t **pp, uint8_t **dp, uint32_t *lenp)
+{
+	(void)pp;
+	(void)dp;
+	(void)lenp;
+	return 0;
+}
+#endif
+
+uint32_t hsplit_csum_sum(const void *buf, uint32_t len, uint32_t sum)
+{
+	const uint8_t *p = buf;
+	uint64_t a = sum;
+
+	if (len >= 64 && csum_have_avx2())
+		a += csum_sum_avx2(&p, &len);
+	a += csum_blocks(&p, NULL, &len, false);
+	return csum_tail(p, len, a);
+}
+
+uint32_t hsplit_csum_copy(void *dst, const void *src, uint32_t len, uint32_t sum)
+{
+	const uint8_t *p = src;
+	uint8_t *d = dst;
+	uint64_t a = sum;
+
+	if (len >= 64 && csum_have_avx2())
+		a += csum_copy_avx2(&p, &d, &len);
+	a += csum_blocks(&p, &d, &len, true);
+	memcpy(d, p, len);
+	return csum_tail(p, len, a);
+}
+
+/* The one's-complement sum of the TCP/UDP pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1). */
+static uint32_t l4_pseudo_sum(const uint8_t *l3, bool ipv6, uint32_t l4_bytes, uint8_t proto)
+{
 	if (ipv6) {
 		const struct rte_ipv6_hdr *ip = (const void *)l3;
 		struct {
@@ -164,7 +314,7 @@ static uint64_t l4_csum_flags(const uint8_t *l3, bool ipv6, const uint8_t *l4, u
 		ph.len = rte_cpu_to_be_32(l4_bytes);
 		memset(ph.zero, 0, sizeof(ph.zero));
 		ph.proto = proto;
-		sum = __rte_raw_cksum(&ph, sizeof(ph), 0);
+		return __rte_raw_cksum(&ph, sizeof(ph), 0);
 	} else {
 		const struct rte_ipv4_hdr *ip = (const void *)l3;
 		/* 12 bytes, naturally aligned: no packing needed */
@@ -175,11 +325,35 @@ static uint64_t l4_csum_flags(const uint8_t *l3, bool ipv6, const uint8_t *l4, u
 		} ph = { ip->src_addr, ip->dst_addr, 0, proto, rte_cpu_to_be_16((uint16_t)l4_bytes) };
 
 		RTE_BUILD_BUG_ON(sizeof(ph) != 12);
-		sum = __rte_raw_cksum(&ph, sizeof(ph), 0);
+		return __rte_raw_cksum(&ph, sizeof(ph), 0);
 	}
-	sum = hsplit_csum_sum(l4, l4_bytes, sum);
-	folded = __rte_raw_cksum_reduce(sum);
-	return folded == 0xffff ? RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
+}
+
+uint64_t hsplit_l4_csum_verdict(uint32_t sum)
+{
+	return __rte_raw_cksum_reduce(sum) == 0xffff ? RTE_MBUF_F_RX_L4_CKSUM_GOOD :
+						       RTE_MBUF_F_RX_L4_CKSUM_BAD;
+}
+
+/* The L4 flag, or the deferred sum's start (HSPLIT_FRAME_CSUM_DEFER). */
+static void l4_csum(const uint8_t *l3, const uint8_t *l4, uint32_t l4_bytes, struct hsplit_pkt *pkt)
+{
+	uint32_t seed;
+
+	if (pkt->l4_proto == IPPROTO_UDP && !pkt->ipv6 &&
+	    ((const struct rte_udp_hdr *)l4)->dgram_cksum == 0) {
+		pkt->csum_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE; /* IPv4 UDP without checksum */
+		return;
+	}
+	seed = l4_pseudo_sum(l3, pkt->ipv6, l4_bytes, pkt->l4_proto);
+	if (pkt->l4_csum == HSPLIT_FRAME_CSUM_DEFER) {
+		pkt->l4_sum_deferred = true;
+		pkt->l4_off = (uint16_t)(pkt->l2_len + (l4 - l3));
+		pkt->l4_bytes = l4_bytes;
+		pkt->l4_seed = seed;
+		return;
+	}
+	pkt->csum_flags |= hsplit_l4_csum_verdict(hsplit_csum_sum(l4, l4_bytes, seed));
 }
 
 static int parse_l4(const uint8_t *l3, const uint8_t *l4, uint32_t l4_bytes, struct hsplit_pkt *pkt)
@@ -215,14 +389,14 @@ static int parse_l4(const uint8_t *l3, const uint8_t *l4, uint32_t l4_bytes, str
 		return 0;
 	}
 	pkt->l4_ok = true;
-	if (pkt->l4_csum != HSPLIT_FRAME_CSUM_UNKNOWN) {
+	if (pkt->l4_csum != HSPLIT_FRAME_CSUM_UNKNOWN && pkt->l4_csum != HSPLIT_FRAME_CSUM_DEFER) {
 		pkt->l4_csum_given = true;
 		/* LOCAL too: the kernel's own receive path counts a CHECKSUM_PARTIAL skb
 		 * as verified (skb_csum_unnecessary), and so does this device. */
 		pkt->csum_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 		return 0;
 	}
-	pkt->csum_flags |= l4_csum_flags(l3, pkt->ipv6, l4, l4_bytes, pkt->l4_proto);
+	l4_csum(l3, l4, l4_bytes, pkt);
 	return 0;
 }
 
