@@ -109,7 +109,8 @@ static __rte_always_inline struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq,
 	hdr->next = NULL;
 	hdr->port = rxq->ad->port_id;
 	hdr->packet_type = d->ptype;
-	hdr->ol_flags = d->ol_flags;
+	/* A pinned external-buffer pool's mbufs keep their EXTERNAL flag for life. */
+	hdr->ol_flags = d->ol_flags | (hdr->ol_flags & RTE_MBUF_F_EXTERNAL);
 	hdr->hash.rss = d->rss_hash;
 	hdr->vlan_tci = d->vlan_tci;
 	d->hdr = NULL;
@@ -117,6 +118,8 @@ static __rte_always_inline struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq,
 		hdr->ol_flags |= hsplit_linear_flag;
 	if (d->pay_len == 0)
 		return hdr;
+	/* Posted raw (post_bulk): clear what its last use left, but a pinned pool's EXTERNAL. */
+	pay->ol_flags &= RTE_MBUF_F_EXTERNAL;
 	if (d->status & HSPLIT_CQE_DEVMEM) {
 		/* The mbuf takes over the device's reference on the chunk. */
 		if (unlikely(devmem_mbuf_attach(pay, d->pay_ref, d->pay_off, d->pay_len) < 0)) {
@@ -127,7 +130,6 @@ static __rte_always_inline struct rte_mbuf *deliver_desc(struct hsplit_rxq *rxq,
 			return hdr;
 		}
 	} else {
-		pay->ol_flags = 0; /* posted raw (post_bulk): whatever its last use left */
 		pay->data_off = (uint16_t)d->pay_off;
 		pay->data_len = (uint16_t)d->pay_len;
 		pay->pkt_len = d->pay_len;
@@ -295,11 +297,14 @@ void hsplit_rxq_drain(struct hsplit_rxq *rxq)
 			devmem_ref_put(d->pay_ref);
 		d->status = 0;
 	}
+	/* Posted and never delivered: raw mbufs (post_bulk), back as they came. */
 	for (i = 0; i < rxq->hw.nb_desc; i++) {
 		struct hsplit_rx_desc *d = &rxq->hw.ring[i];
 
-		rte_pktmbuf_free(d->hdr);
-		rte_pktmbuf_free(d->pay);
+		if (d->hdr != NULL)
+			rte_mempool_put(d->hdr->pool, d->hdr);
+		if (d->pay != NULL)
+			rte_mempool_put(d->pay->pool, d->pay);
 		d->hdr = d->pay = NULL;
 	}
 	rxq->hw.head = 0;

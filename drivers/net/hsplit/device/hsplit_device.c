@@ -210,7 +210,8 @@ static uint64_t finish_l4_csum(const struct hsplit_pkt *pkt, const struct rx_fra
 	if (!pl->psum.done)
 		return hsplit_l4_csum_verdict(hsplit_csum_sum(l4, pkt->l4_bytes, pkt->l4_seed));
 	head = pl->hdr_len - l4_start;
-	sum = hsplit_csum_sum(l4, head, pkt->l4_seed);
+	/* Folded before the payload's part is added: a 32-bit partial sum may be near 2^32. */
+	sum = __rte_raw_cksum_reduce(hsplit_csum_sum(l4, head, pkt->l4_seed));
 	/* The payload's words start at an odd offset of the L4 data: its sum is byte-swapped. */
 	pay = __rte_raw_cksum_reduce(pl->psum.sum);
 	if (head & 1)
