@@ -617,6 +617,76 @@ static void test_csum_with_the_payload_dma_keeps_the_carry(void **state)
 	rig_free(r);
 }
 
+/* A TCP checksum over this IPv6 frame's L4 bytes with `dst` in the pseudo-header. */
+static uint16_t tcp6_csum_to(const uint8_t *l3, const uint8_t *l4, uint32_t l4_len,
+			     const uint8_t *dst)
+{
+	struct {
+		uint8_t src[16], dst[16];
+		rte_be32_t len;
+		uint8_t zero[3], proto;
+	} ph;
+	uint32_t sum;
+
+	memcpy(ph.src, l3 + 8, 16);
+	memcpy(ph.dst, dst, 16);
+	ph.len = rte_cpu_to_be_32(l4_len);
+	memset(ph.zero, 0, sizeof(ph.zero));
+	ph.proto = IPPROTO_TCP;
+	sum = __rte_raw_cksum(&ph, sizeof(ph), 0);
+	sum = __rte_raw_cksum(l4, l4_len, sum);
+	return (uint16_t)~__rte_raw_cksum_reduce(sum);
+}
+
+/*
+ * RFC 8200 §8.1: with a Routing header that has segments left, the L4
+ * pseudo-header names the final destination, an address in the Routing
+ * header (what Linux and scapy put there): Segment List[0] of an SRH (type
+ * 4), the home address of type 2, the last address of type 0. With no
+ * segments left the IPv6 destination is the final one.
+ */
+static void test_ipv6_routing_header_final_destination(void **state)
+{
+	static const uint8_t types[] = { 4, 2, 0 };
+	struct frame_spec s = { .ipv6 = true, .proto = IPPROTO_TCP, .sport = 7, .dport = 9,
+				.payload = 500, .v6_ext = { IPPROTO_ROUTING }, .nb_v6_ext = 1 };
+	uint8_t frame[2048], *l3 = frame + RTE_ETHER_HDR_LEN, *rh = l3 + 40, *l4 = rh + 24;
+	const uint8_t final[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99 };
+	uint32_t len = build_frame(&s, frame), l4_len = len - RTE_ETHER_HDR_LEN - 40 - 24, i;
+	struct hsplit_pkt pkt;
+	uint8_t left;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(types); i++)
+		for (left = 0; left < 2; left++) {
+			struct rig *r = rig_create(1, HSPLIT_SPLIT_PROTO, RTE_PTYPE_L4_TCP);
+			const struct hsplit_rx_desc *d;
+			rte_be16_t *cksum = (rte_be16_t *)(l4 + 16);
+
+			rh[2] = types[i];
+			rh[3] = left;
+			rh[4] = 0; /* SRH: Last Entry 0, one segment */
+			memcpy(rh + 8, final, 16);
+			*cksum = 0;
+			*cksum = tcp6_csum_to(l3, l4, l4_len, left ? final : l3 + 24);
+			assert_int_equal(hsplit_parse_frame(frame, len, &pkt), 0);
+			assert_int_equal(pkt.csum_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK,
+					 RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+			d = feed(r, 0, frame, len);
+			assert_non_null(d);
+			assert_int_equal(d->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK,
+					 RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+			/* summed to the other address: bad */
+			*cksum = 0;
+			*cksum = tcp6_csum_to(l3, l4, l4_len, left ? l3 + 24 : final);
+			d = feed(r, 0, frame, len);
+			assert_non_null(d);
+			assert_int_equal(d->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK,
+					 RTE_MBUF_F_RX_L4_CKSUM_BAD);
+			rig_free(r);
+		}
+}
+
 /*
  * A checksum status from the backend replaces the L4 sum (the frame above,
  * corrupted, then reads GOOD: the backend's word is taken), never the IPv4
@@ -850,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_csum_from_backend),
 		cmocka_unit_test(test_csum_with_the_payload_dma_matches_a_whole_sum),
 		cmocka_unit_test(test_csum_with_the_payload_dma_keeps_the_carry),
+		cmocka_unit_test(test_ipv6_routing_header_final_destination),
 		cmocka_unit_test(test_vlan_strip),
 		cmocka_unit_test(test_vlan_strip_length_split),
 		cmocka_unit_test(test_multicast_filter),

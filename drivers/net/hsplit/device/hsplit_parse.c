@@ -39,6 +39,32 @@ static bool ipv6_is_ext(uint8_t nh)
 	       nh == IPPROTO_MH;
 }
 
+/*
+ * RFC 8200 §8.1: an upper-layer checksum's pseudo-header names the final
+ * destination. With a Routing header that has segments left, that is an
+ * address in the Routing header, not the IPv6 header's destination: the
+ * last one of type 0 (RFC 5095 deprecated it), the home address of type 2
+ * (RFC 6275), Segment List[0] of a Segment Routing Header, type 4 (RFC
+ * 8754). NULL: the IPv6 destination is the final one (no segments left, or
+ * a type whose addresses this device does not read, as RPL's compressed ones).
+ */
+static const uint8_t *routing_final_dst(const uint8_t *rh, uint32_t len)
+{
+	const uint32_t fixed = 8, addr = 16;
+
+	if (rh[3] == 0 || len < fixed + addr)
+		return NULL;
+	switch (rh[2]) {
+	case 0:
+		return rh + fixed + ((len - fixed) / addr - 1) * addr;
+	case 2:
+	case 4:
+		return rh + fixed;
+	default:
+		return NULL;
+	}
+}
+
 /* Length of the extension header at h (at least 8 bytes available), 0 for ESP. */
 static uint32_t ipv6_ext_len(uint8_t nh, const uint8_t *h)
 {
@@ -298,8 +324,12 @@ uint32_t hsplit_csum_copy(void *dst, const void *src, uint32_t len, uint32_t sum
 	return csum_tail(p, len, a);
 }
 
-/* The one's-complement sum of the TCP/UDP pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1). */
-static uint32_t l4_pseudo_sum(const uint8_t *l3, bool ipv6, uint32_t l4_bytes, uint8_t proto)
+/*
+ * The one's-complement sum of the TCP/UDP pseudo-header (RFC 9293 §3.1, RFC
+ * 8200 §8.1); for IPv6, final_dst is the destination it names.
+ */
+static uint32_t l4_pseudo_sum(const uint8_t *l3, bool ipv6, const uint8_t *final_dst,
+			      uint32_t l4_bytes, uint8_t proto)
 {
 	if (ipv6) {
 		const struct rte_ipv6_hdr *ip = (const void *)l3;
@@ -310,7 +340,7 @@ static uint32_t l4_pseudo_sum(const uint8_t *l3, bool ipv6, uint32_t l4_bytes, u
 		} ph;
 
 		memcpy(ph.src, &ip->src_addr, 16);
-		memcpy(ph.dst, &ip->dst_addr, 16);
+		memcpy(ph.dst, final_dst, 16);
 		ph.len = rte_cpu_to_be_32(l4_bytes);
 		memset(ph.zero, 0, sizeof(ph.zero));
 		ph.proto = proto;
@@ -336,7 +366,8 @@ uint64_t hsplit_l4_csum_verdict(uint32_t sum)
 }
 
 /* The L4 flag, or the deferred sum's start (HSPLIT_FRAME_CSUM_DEFER). */
-static void l4_csum(const uint8_t *l3, const uint8_t *l4, uint32_t l4_bytes, struct hsplit_pkt *pkt)
+static void l4_csum(const uint8_t *l3, const uint8_t *final_dst, const uint8_t *l4,
+		    uint32_t l4_bytes, struct hsplit_pkt *pkt)
 {
 	uint32_t seed;
 
@@ -345,7 +376,7 @@ static void l4_csum(const uint8_t *l3, const uint8_t *l4, uint32_t l4_bytes, str
 		pkt->csum_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE; /* IPv4 UDP without checksum */
 		return;
 	}
-	seed = l4_pseudo_sum(l3, pkt->ipv6, l4_bytes, pkt->l4_proto);
+	seed = l4_pseudo_sum(l3, pkt->ipv6, final_dst, l4_bytes, pkt->l4_proto);
 	if (pkt->l4_csum == HSPLIT_FRAME_CSUM_DEFER) {
 		pkt->l4_sum_deferred = true;
 		pkt->l4_off = (uint16_t)(pkt->l2_len + (l4 - l3));
@@ -356,7 +387,9 @@ static void l4_csum(const uint8_t *l3, const uint8_t *l4, uint32_t l4_bytes, str
 	pkt->csum_flags |= hsplit_l4_csum_verdict(hsplit_csum_sum(l4, l4_bytes, seed));
 }
 
-static int parse_l4(const uint8_t *l3, const uint8_t *l4, uint32_t l4_bytes, struct hsplit_pkt *pkt)
+/* final_dst: IPv6's final destination (routing_final_dst); NULL for IPv4. */
+static int parse_l4(const uint8_t *l3, const uint8_t *final_dst, const uint8_t *l4,
+		    uint32_t l4_bytes, struct hsplit_pkt *pkt)
 {
 	if (pkt->l4_proto == IPPROTO_TCP) {
 		const struct rte_tcp_hdr *th = (const void *)l4;
@@ -396,7 +429,7 @@ static int parse_l4(const uint8_t *l3, const uint8_t *l4, uint32_t l4_bytes, str
 		pkt->csum_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 		return 0;
 	}
-	l4_csum(l3, l4, l4_bytes, pkt);
+	l4_csum(l3, final_dst, l4, l4_bytes, pkt);
 	return 0;
 }
 
@@ -425,12 +458,13 @@ static int parse_ipv4(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
 		return 0;
 	}
 	pkt->l4_proto = ip->next_proto_id;
-	return parse_l4(l3, l3 + ihl, total - ihl, pkt);
+	return parse_l4(l3, NULL, l3 + ihl, total - ihl, pkt);
 }
 
 static int parse_ipv6(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
 {
 	const struct rte_ipv6_hdr *ip = (const void *)l3;
+	const uint8_t *final_dst = (const uint8_t *)&ip->dst_addr, *routed;
 	uint32_t off = sizeof(*ip), total;
 	bool ext_seen = false, fragment = false;
 	uint8_t nh;
@@ -460,6 +494,8 @@ static int parse_ipv6(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
 		if (nh == IPPROTO_FRAGMENT &&
 		    (rte_be_to_cpu_16(*(const rte_be16_t *)(l3 + off + 2)) & IPV6_FRAG_OFF_M))
 			fragment = true;
+		if (nh == IPPROTO_ROUTING && (routed = routing_final_dst(l3 + off, ext)) != NULL)
+			final_dst = routed;
 		nh = l3[off];
 		off += ext;
 		if (fragment)
@@ -476,7 +512,7 @@ static int parse_ipv6(const uint8_t *l3, uint32_t avail, struct hsplit_pkt *pkt)
 		return 0;
 	}
 	pkt->l4_proto = nh;
-	return parse_l4(l3, l3 + off, total - off, pkt);
+	return parse_l4(l3, final_dst, l3 + off, total - off, pkt);
 }
 
 /* 802.1Q C-tag, 802.1ad S-tag and the pre-standard 0x9100 S-tag. */
