@@ -427,7 +427,7 @@ static inline bool burst_is_sole_held(const struct devmem_pool *pool, const devm
 	uint16_t any = 0, all = 1;
 	unsigned int i;
 
-#pragma GCC unroll 4
+#pragma GCC unroll 8
 	for (i = 0; i < n; i++) {
 		const struct devmem_iov *iov = devmem_ref_iov(refs[i]);
 		uint16_t refcnt;
