@@ -50,6 +50,18 @@ nsim_holders_dump() {
 	grep -E 'TCP:|FRAG' /proc/net/sockstat
 }
 
+# Page pools a deleted device left with buffers out (detach-time set,
+# inflight > 0), one line each; nothing when there are none.
+nsim_orphaned_pools() {
+	local ksrc ns
+	ksrc=$(cd "$(dirname "$netdevsim")/../.." 2>/dev/null && pwd)/src/linux-source-7.2
+	for ns in "" $(ip netns list 2>/dev/null | cut -d' ' -f1); do
+		${ns:+ip netns exec "$ns"} python3 "$ksrc/tools/net/ynl/pyynl/cli.py" \
+			--spec "$ksrc/Documentation/netlink/specs/netdev.yaml" --no-schema \
+			--dump page-pool-get 2>/dev/null
+	done | python3 "$(dirname "${BASH_SOURCE[0]}")/orphaned_pools.py"
+}
+
 # rmmod netdevsim, waiting up to 30 s: a devmem binding's free and the DMA
 # references netdevsim's bus devices give back on unmap (patch 1) both run
 # from workqueues after the binding's last user has gone, and each live
