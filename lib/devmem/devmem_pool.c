@@ -417,9 +417,9 @@ static inline bool pool_unref(struct devmem_pool *pool, devmem_ref ref)
 /*
  * True when every chunk of the burst is ours and held only by the caller,
  * the common case, in which putting them changes nothing in the chunks.
- * Per chunk: a NULL test, a compare of its pool and two folds of its
- * refcount with memory operands. The OR of the refcounts is 1 and their AND
- * is odd exactly when every refcount is 1.
+ * Per chunk: a NULL test, a compare of its pool, and its refcount folded
+ * into an OR and an AND. The OR of the refcounts is 1 and their AND is odd
+ * exactly when every refcount is 1.
  */
 static inline bool burst_is_sole_held(const struct devmem_pool *pool, const devmem_ref *refs,
 				      unsigned int n)

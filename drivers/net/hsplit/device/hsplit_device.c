@@ -176,8 +176,6 @@ static void place_frame(const struct hsplit_hw_rxq *rxq, const struct hsplit_rx_
 		break;
 	}
 	pl->pay_len = len - pl->hdr_len;
-	pl->psum.done = false;
-	pl->psum.want = false;
 }
 
 /*
@@ -190,6 +188,7 @@ static void plan_payload_sum(const struct hsplit_pkt *pkt, const struct rx_frame
 {
 	uint32_t l4_start = (uint32_t)pkt->l4_off - f->cut;
 
+	pl->psum.done = false;
 	pl->psum.want = pkt->l4_sum_deferred && !pl->linear && pl->pay_len != 0 &&
 			pl->hdr_len >= l4_start && pl->hdr_len >= 2 * RTE_ETHER_ADDR_LEN &&
 			l4_start + pkt->l4_bytes == f->len;

@@ -269,59 +269,45 @@ static bool csum_have_avx2(void)
 	return have != 0;
 }
 
-void hsplit_csum_baseline_only(bool on)
-{
-	csum_avx2 = on ? 0 : -1;
-}
-#else
-void hsplit_csum_baseline_only(bool on)
-{
-	(void)on;
-}
-
-static bool csum_have_avx2(void)
-{
-	return false;
-}
-
-static uint64_t csum_sum_avx2(const uint8_t **pp, uint32_t *lenp)
-{
-	(void)pp;
-	(void)lenp;
-	return 0;
-}
-
-static uint64_t csum_copy_avx2(const uint8_t **pp, uint8_t **dp, uint32_t *lenp)
-{
-	(void)pp;
-	(void)dp;
-	(void)lenp;
-	return 0;
-}
 #endif
+
+void hsplit_csum_baseline_only(bool on)
+{
+#ifdef __x86_64__
+	csum_avx2 = on ? 0 : -1;
+#else
+	(void)on;
+#endif
+}
+
+/*
+ * Both public sums: AVX2 blocks where the CPU has them, then the baseline
+ * blocks, then the tail; with `copy` (a constant in each caller) every byte
+ * summed is also stored to d.
+ */
+static inline __attribute__((always_inline)) uint32_t
+csum_run(const uint8_t *p, uint8_t *d, uint32_t len, uint32_t sum, bool copy)
+{
+	uint64_t a = sum;
+
+#ifdef __x86_64__
+	if (len >= 64 && csum_have_avx2())
+		a += copy ? csum_copy_avx2(&p, &d, &len) : csum_sum_avx2(&p, &len);
+#endif
+	a += csum_blocks(&p, &d, &len, copy);
+	if (copy)
+		memcpy(d, p, len);
+	return csum_tail(p, len, a);
+}
 
 uint32_t hsplit_csum_sum(const void *buf, uint32_t len, uint32_t sum)
 {
-	const uint8_t *p = buf;
-	uint64_t a = sum;
-
-	if (len >= 64 && csum_have_avx2())
-		a += csum_sum_avx2(&p, &len);
-	a += csum_blocks(&p, NULL, &len, false);
-	return csum_tail(p, len, a);
+	return csum_run(buf, NULL, len, sum, false);
 }
 
 uint32_t hsplit_csum_copy(void *dst, const void *src, uint32_t len, uint32_t sum)
 {
-	const uint8_t *p = src;
-	uint8_t *d = dst;
-	uint64_t a = sum;
-
-	if (len >= 64 && csum_have_avx2())
-		a += csum_copy_avx2(&p, &d, &len);
-	a += csum_blocks(&p, &d, &len, true);
-	memcpy(d, p, len);
-	return csum_tail(p, len, a);
+	return csum_run(src, dst, len, sum, true);
 }
 
 /*
