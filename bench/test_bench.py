@@ -231,7 +231,10 @@ def check_latency_targets(targets, p99):
     check(set(targets) == {n for n in p99 if n.startswith('hsplit-')},
           'a target line per measured hsplit design (%s)' % sorted(targets))
     for name, (mine, best_name, best, ratio, status) in targets.items():
-        check(kernel and best_name == min(kernel, key=kernel.get) and best == kernel[best_name],
+        # Two kernel designs can share the lowest p99 (the same histogram
+        # bucket); either is the best, so check the value, not the name.
+        check(kernel and best_name in kernel and best == kernel[best_name] and
+              best == min(kernel.values()),
               '%s: best kernel %s at %.1f us is the lowest kernel p99 of %s'
               % (name, best_name, best, kernel))
         check(mine == p99.get(name) and abs(ratio - mine / best) <= 0.005 * mine / best + 0.001 and
