@@ -318,6 +318,14 @@ int devmem_pktmbuf_pool_create_extbuf(const char *name, struct devmem_binding *b
 				      const uint16_t *dma_ports, unsigned int nb_dma_ports,
 				      struct rte_mempool **out);
 void devmem_pktmbuf_pool_free_extbuf(struct rte_mempool *mp);
+/*
+ * The binding a pool made by devmem_pktmbuf_pool_create_extbuf() lies
+ * over, or NULL for any other pool. Such an mbuf's buf_iova is its offset
+ * in the binding's dmabuf: a device reaches it there (for an emulated
+ * device, through devmem_dmabuf_device_view()), never through buf_addr,
+ * which is the host view and PROT_NONE when the dmabuf is strict.
+ */
+struct devmem_binding *devmem_pktmbuf_pool_extbuf_binding(const struct rte_mempool *mp);
 
 #ifdef __cplusplus
 }

@@ -240,3 +240,21 @@ void devmem_pktmbuf_pool_free_extbuf(struct rte_mempool *mp)
 	free(rec->dma_ports);
 	free(rec);
 }
+
+struct devmem_binding *devmem_pktmbuf_pool_extbuf_binding(const struct rte_mempool *mp)
+{
+	struct devmem_binding *b = NULL;
+	struct extbuf_record *rec;
+
+	/* No extbuf pool at all is the usual case: no lock then. */
+	if (!mp || !__atomic_load_n(&extbuf_records, __ATOMIC_RELAXED))
+		return NULL;
+	rte_spinlock_lock(&extbuf_lock);
+	for (rec = extbuf_records; rec; rec = rec->next)
+		if (rec->mp == mp) {
+			b = rec->binding;
+			break;
+		}
+	rte_spinlock_unlock(&extbuf_lock);
+	return b;
+}

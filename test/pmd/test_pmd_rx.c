@@ -18,6 +18,7 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_flow.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_tcp.h>
@@ -297,6 +298,246 @@ static void test_bind_rx_from_app(void **state)
 	assert_int_equal(rte_eth_dev_stop(port), 0);
 	assert_int_equal(rte_eth_dev_close(port), 0);
 	assert_int_equal(rte_vdev_uninit(name), 0);
+	devmem_binding_unbind(binding);
+	devmem_dmabuf_put(dmabuf);
+	assert_int_equal(devmem_binding_count_live(), 0);
+}
+
+/* A payload pool whose mbufs carry pinned external buffers (rte_pktmbuf_pool_create_extbuf). */
+struct pinned_pool {
+	struct rte_mempool *mp;
+	void *mem;
+};
+
+static void pinned_pool_create(struct pinned_pool *pp, const char *name, unsigned int n)
+{
+	struct rte_pktmbuf_extmem ext = { .elt_size = 2048 };
+
+	ext.buf_len = (size_t)n * ext.elt_size;
+	pp->mem = rte_zmalloc("pinned_ext", ext.buf_len, 4096);
+	assert_non_null(pp->mem);
+	ext.buf_ptr = pp->mem;
+	ext.buf_iova = rte_malloc_virt2iova(pp->mem);
+	pp->mp = rte_pktmbuf_pool_create_extbuf(name, n, 0, 0, ext.elt_size, 0, &ext, 1);
+	assert_non_null(pp->mp);
+	assert_true(rte_pktmbuf_priv_flags(pp->mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF);
+}
+
+static void pinned_pool_free(struct pinned_pool *pp, unsigned int n)
+{
+	/* Every mbuf came back: nothing the port delivered or posted was lost. */
+	assert_int_equal(rte_mempool_avail_count(pp->mp), n);
+	rte_mempool_free(pp->mp);
+	rte_free(pp->mem);
+}
+
+/* Queue 0 split by protocol with `pay` for payloads; returns the port. */
+static uint16_t pinned_port_probe(const char *devargs, struct rte_mempool *pay, char *name,
+				  size_t name_len, int want_setup)
+{
+	struct rte_eth_conf conf = { .rxmode.offloads = RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT };
+	union rte_eth_rxseg seg[2] = { 0 };
+	struct rte_eth_rxconf rxconf = { .rx_seg = seg, .rx_nseg = 2 };
+	uint16_t port;
+
+	snprintf(name, name_len, "net_hsplit%u", port_seq++);
+	assert_int_equal(rte_vdev_init(name, devargs), 0);
+	assert_int_equal(rte_eth_dev_get_port_by_name(name, &port), 0);
+	assert_int_equal(rte_eth_dev_configure(port, 1, 1, &conf), 0);
+	seg[0].split.mp = hdr_mp;
+	seg[0].split.proto_hdr = SPLIT_IPV4_TCP;
+	seg[1].split.mp = pay;
+	assert_int_equal(rte_eth_rx_queue_setup(port, 0, 256, 0, &rxconf, NULL), want_setup);
+	assert_int_equal(rte_eth_tx_queue_setup(port, 0, 256, 0, NULL), 0);
+	return port;
+}
+
+/*
+ * A pinned-extbuf pool as the payload pool (what a PMD user does to land
+ * payloads in memory registered once): posted raw, its mbufs keep their
+ * EXTERNAL flag, the payload is in their external buffer, and every mbuf
+ * goes back to the pool after free and after the port closes.
+ */
+static void test_pinned_extbuf_payload_pool(void **state)
+{
+	struct pinned_pool pp;
+	struct rte_mbuf *pkts[64];
+	char name[32];
+	unsigned int i, j, n, rounds;
+	uint16_t port;
+
+	(void)state;
+	pinned_pool_create(&pp, "pinned_pay", 1024);
+	port = pinned_port_probe("backend=gen,count=192,flows=1", pp.mp, name, sizeof(name), 0);
+	assert_int_equal(rte_eth_dev_start(port), 0);
+	/* Three bursts of 64: mbufs freed in between are posted again. */
+	for (rounds = 0; rounds < 3; rounds++) {
+		n = rx_some(port, 0, pkts, 64);
+		assert_int_equal(n, 64);
+		for (i = 0; i < n; i++) {
+			const struct rte_mbuf *pay = pkts[i]->next;
+			const struct rte_tcp_hdr *th =
+				rte_pktmbuf_mtod_offset(pkts[i], const void *, 34);
+			uint32_t seq = rte_be_to_cpu_32(th->sent_seq);
+			const uint8_t *b;
+
+			assert_int_equal(pkts[i]->nb_segs, 2);
+			assert_int_equal(pkts[i]->data_len, 54);
+			assert_int_equal(pay->pool, pp.mp);
+			assert_true(pay->ol_flags & RTE_MBUF_F_EXTERNAL);
+			assert_true(RTE_MBUF_HAS_PINNED_EXTBUF(pay));
+			assert_int_equal(pay->data_len, 1514 - 54);
+			b = rte_pktmbuf_mtod(pay, const uint8_t *);
+			assert_true(b >= (const uint8_t *)pp.mem &&
+				    b + pay->data_len <= (const uint8_t *)pp.mem + 1024u * 2048u);
+			for (j = 0; j < pay->data_len; j++)
+				if (b[j] != rte_pmd_hsplit_gen_byte(seq + j))
+					fail_msg("payload byte %u of frame %u is %u, want %u", j, i,
+						 b[j], rte_pmd_hsplit_gen_byte(seq + j));
+			assert_int_equal(pkts[i]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK,
+					 RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+		}
+		rte_pktmbuf_free_bulk(pkts, n);
+	}
+	port_down(port, name);
+	pinned_pool_free(&pp, 1024);
+}
+
+/*
+ * A dmabuf chunk cannot be attached to a pinned pool's mbufs, so binding
+ * such a queue is refused up front, from the devargs and from the
+ * application, instead of failing frame by frame; the queue keeps working
+ * with host payloads.
+ */
+static void test_pinned_extbuf_payload_pool_refuses_a_binding(void **state)
+{
+	struct devmem_binding_params bp = { .chunk_size = 4096 };
+	struct devmem_dmabuf *dmabuf;
+	struct devmem_binding *binding;
+	struct pinned_pool pp;
+	struct rte_mbuf *pkts[8];
+	char name[32];
+	uint16_t port, q0 = 0;
+	unsigned int n;
+
+	(void)state;
+	pinned_pool_create(&pp, "pinned_pay2", 512);
+	port = pinned_port_probe("backend=gen,count=8,dmabuf=memfd:size=1M", pp.mp, name,
+				 sizeof(name), -EINVAL);
+	pmd_port_close(port, name);
+	assert_int_equal(devmem_binding_count_live(), 0);
+
+	port = pinned_port_probe("backend=gen,count=8", pp.mp, name, sizeof(name), 0);
+	assert_int_equal(devmem_dmabuf_open("memfd:size=1M", &dmabuf), 0);
+	assert_int_equal(devmem_binding_create(dmabuf, &bp, &binding), 0);
+	assert_int_equal(devmem_bind_rx(port, &q0, 1, binding), -EINVAL);
+	assert_null(devmem_rxq_binding(port, 0));
+	assert_int_equal(rte_eth_dev_start(port), 0);
+	n = rx_some(port, 0, pkts, 8);
+	assert_int_equal(n, 8);
+	assert_int_equal(pkts[0]->next->pool, pp.mp);
+	assert_int_equal(devmem_mbuf_ref(pkts[0]->next), 0);
+	rte_pktmbuf_free_bulk(pkts, n);
+	pmd_port_close(port, name);
+	devmem_binding_unbind(binding);
+	devmem_dmabuf_put(dmabuf);
+	assert_int_equal(devmem_binding_count_live(), 0);
+	pinned_pool_free(&pp, 512);
+}
+
+/*
+ * lib/devmem's pinned-extbuf pool over a strict binding (devmem.h: the way
+ * to hand a dmabuf to a PMD that only takes mempools) as the payload pool:
+ * the device reaches each mbuf by its IOVA, the dmabuf offset, so every
+ * split frame's payload lands in the dmabuf while the host view stays
+ * PROT_NONE, and transmitting those mbufs reads them there too. As the
+ * header pool it is refused: the host must read headers.
+ */
+static void test_devmem_extbuf_pool_as_payload_pool(void **state)
+{
+	struct devmem_binding_params bp = { .chunk_size = 4096 };
+	struct pmd_port_cfg p = { .nb_rxq = 1 };
+	struct devmem_dmabuf *dmabuf;
+	struct devmem_binding *binding;
+	struct rte_mempool *mp;
+	struct rte_mbuf *pkts[64], *back[64];
+	const uint8_t *view;
+	size_t size;
+	char name[32], nb[32], nc[32], args_b[64], args_c[64];
+	unsigned int i, j, n;
+	uint16_t port, pb, pc;
+
+	(void)state;
+	assert_int_equal(devmem_dmabuf_open("memfd:size=4M", &dmabuf), 0);
+	assert_true(devmem_dmabuf_is_strict(dmabuf));
+	assert_int_equal(devmem_binding_create(dmabuf, &bp, &binding), 0);
+	assert_int_equal(devmem_pktmbuf_pool_create_extbuf("dm_extbuf_pay", binding, 0,
+							   SOCKET_ID_ANY, NULL, 0, &mp), 0);
+	assert_ptr_equal(devmem_pktmbuf_pool_extbuf_binding(mp), binding);
+	assert_null(devmem_pktmbuf_pool_extbuf_binding(pay_mp));
+	view = devmem_dmabuf_device_view(dmabuf);
+	size = devmem_dmabuf_size(dmabuf);
+
+	/* as the header pool: refused at queue setup */
+	{
+		struct rte_eth_conf conf = { .rxmode.offloads = RTE_ETH_RX_OFFLOAD_BUFFER_SPLIT };
+		union rte_eth_rxseg seg[2] = { 0 };
+		struct rte_eth_rxconf rxconf = { .rx_seg = seg, .rx_nseg = 2 };
+
+		snprintf(name, sizeof(name), "net_hsplit%u", port_seq++);
+		assert_int_equal(rte_vdev_init(name, "backend=gen,count=8"), 0);
+		assert_int_equal(rte_eth_dev_get_port_by_name(name, &port), 0);
+		assert_int_equal(rte_eth_dev_configure(port, 1, 1, &conf), 0);
+		seg[0].split.mp = mp;
+		seg[0].split.proto_hdr = SPLIT_IPV4_TCP;
+		seg[1].split.mp = pay_mp;
+		assert_int_equal(rte_eth_rx_queue_setup(port, 0, 256, 0, &rxconf, NULL), -EINVAL);
+		assert_int_equal(rte_eth_rx_queue_setup(port, 0, 256, 0, NULL, mp), -EINVAL);
+		pmd_port_close(port, name);
+	}
+
+	port = pinned_port_probe("backend=gen,count=64,flows=1", mp, name, sizeof(name), 0);
+	assert_int_equal(rte_eth_dev_start(port), 0);
+	n = rx_some(port, 0, pkts, 64);
+	assert_int_equal(n, 64);
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *pay = pkts[i]->next;
+		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(pkts[i], const void *, 34);
+		uint32_t seq = rte_be_to_cpu_32(th->sent_seq);
+		uint64_t off = pay->buf_iova + pay->data_off;
+
+		assert_int_equal(pay->pool, mp);
+		assert_int_equal(pay->data_len, 1514 - 54);
+		assert_true(off + pay->data_len <= size);
+		for (j = 0; j < pay->data_len; j++)
+			if (view[off + j] != rte_pmd_hsplit_gen_byte(seq + j))
+				fail_msg("dmabuf byte %" PRIu64 " (frame %u) is %u, want %u", off + j,
+					 i, view[off + j], rte_pmd_hsplit_gen_byte(seq + j));
+	}
+
+	/* Out through a peer pair: the device reads the payloads by IOVA as well. */
+	snprintf(args_b, sizeof(args_b), "backend=peer,peer=net_hsplit%u", port_seq + 1);
+	snprintf(args_c, sizeof(args_c), "backend=peer,peer=net_hsplit%u", port_seq);
+	p.devargs = args_b;
+	pb = port_up(&p, nb, sizeof(nb));
+	p.devargs = args_c;
+	pc = port_up(&p, nc, sizeof(nc));
+	assert_int_equal(rte_eth_tx_burst(pb, 0, pkts, (uint16_t)n), n);
+	assert_int_equal(rx_some(pc, 0, back, 64), 64);
+	for (i = 0; i < 64; i++) {
+		const uint8_t *b = rte_pktmbuf_mtod(back[i], const uint8_t *);
+		uint32_t seq = rte_be_to_cpu_32(((const struct rte_tcp_hdr *)(b + 34))->sent_seq);
+
+		assert_int_equal(back[i]->pkt_len, 1514);
+		for (j = 54; j < 1514; j++)
+			assert_int_equal(b[j], rte_pmd_hsplit_gen_byte(seq + j - 54));
+	}
+	rte_pktmbuf_free_bulk(back, 64);
+	pmd_port_close(pb, nb);
+	pmd_port_close(pc, nc);
+	pmd_port_close(port, name);
+	assert_int_equal(rte_mempool_avail_count(mp), devmem_binding_nr_chunks(binding));
+	devmem_pktmbuf_pool_free_extbuf(mp);
 	devmem_binding_unbind(binding);
 	devmem_dmabuf_put(dmabuf);
 	assert_int_equal(devmem_binding_count_live(), 0);
@@ -797,6 +1038,9 @@ int main(void)
 		cmocka_unit_test(test_pool_empty_drop),
 		cmocka_unit_test(test_pool_empty_copy),
 		cmocka_unit_test(test_bind_rx_from_app),
+		cmocka_unit_test(test_pinned_extbuf_payload_pool),
+		cmocka_unit_test(test_pinned_extbuf_payload_pool_refuses_a_binding),
+		cmocka_unit_test(test_devmem_extbuf_pool_as_payload_pool),
 		cmocka_unit_test(test_flow_steering_and_isolate),
 		cmocka_unit_test(test_rss_spreads_flows),
 		cmocka_unit_test(test_peer_tx_of_devmem_payload),

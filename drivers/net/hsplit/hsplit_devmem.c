@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
@@ -59,6 +60,19 @@ static int rxq_pool_create(struct hsplit_adapter *ad, struct hsplit_rxq *rxq)
 
 	if (binding == NULL)
 		return 0;
+	/*
+	 * A bound queue hands each payload mbuf a dmabuf chunk as its external
+	 * buffer. A pinned-extbuf pool's mbufs are external for life and never
+	 * detach, so the chunk could neither be attached nor given back.
+	 */
+	if (rxq->pay_mp != NULL &&
+	    (rte_pktmbuf_priv_flags(rxq->pay_mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF)) {
+		HSPLIT_LOG(ERR, "%s: queue %u: payload pool %s has pinned external buffers, which "
+			   "cannot carry dmabuf chunks; give the payload segment a plain pktmbuf "
+			   "pool, or do not bind a dmabuf to this queue", ad->name, rxq->queue_id,
+			   rxq->pay_mp->name);
+		return -EINVAL;
+	}
 	if (devmem_binding_chunk_size(binding) < ad->max_rx_pktlen) {
 		HSPLIT_LOG(ERR, "%s: queue %u: chunk size %u is smaller than the largest frame "
 			   "(%u); use chunk=%u or more", ad->name, rxq->queue_id,
@@ -171,6 +185,31 @@ static int rxq_setup_binding(struct hsplit_adapter *ad, struct hsplit_rxq *rxq)
 			return ret;
 	}
 	return rxq_pool_create(ad, rxq);
+}
+
+/*
+ * The posted pools may be lib/devmem's extbuf pools over a binding (the
+ * way a dmabuf reaches a PMD that only takes mempools). A NIC reaches such
+ * an mbuf by its IOVA, the dmabuf offset, so the emulated device writes
+ * payloads through the dmabuf's device view; buf_addr is the host view,
+ * PROT_NONE when the dmabuf is strict. Headers are for the host to parse,
+ * so a strict dmabuf cannot hold them.
+ */
+int hsplit_devmem_rxq_posted_pools(struct hsplit_adapter *ad, struct hsplit_rxq *rxq)
+{
+	struct devmem_binding *b = devmem_pktmbuf_pool_extbuf_binding(rxq->hdr_mp);
+
+	if (b != NULL && devmem_dmabuf_is_strict(devmem_binding_dmabuf(b))) {
+		HSPLIT_LOG(ERR, "%s: queue %u: %s pool %s lies over strict dmabuf binding %u, "
+			   "which the host cannot read; give it a host mempool", ad->name,
+			   rxq->queue_id, rxq->pay_mp != NULL ? "header" : "receive",
+			   rxq->hdr_mp->name, devmem_binding_id(b));
+		return -EINVAL;
+	}
+	b = devmem_pktmbuf_pool_extbuf_binding(rxq->pay_mp);
+	rxq->hw.posted_payload_base =
+		b != NULL ? devmem_dmabuf_device_view(devmem_binding_dmabuf(b)) : NULL;
+	return 0;
 }
 
 /* Queue setup: bind from the devargs if asked, then build the payload pool. */

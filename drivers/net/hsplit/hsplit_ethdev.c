@@ -314,6 +314,8 @@ static int hsplit_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t
 	rxq->offloads = conf->offloads | dev->data->dev_conf.rxmode.offloads;
 	ret = rxq_take_segments(ad, rxq, conf, mp);
 	if (ret == 0)
+		ret = hsplit_devmem_rxq_posted_pools(ad, rxq);
+	if (ret == 0)
 		ret = rxq_program(ad, rxq, nb_desc, (int)socket_id);
 	if (ret == 0 && dev->data->nb_rx_queues > 1)
 		ret = hsplit_hw_inbox_create(&rxq->hw, (int)socket_id);

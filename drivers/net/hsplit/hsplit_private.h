@@ -163,6 +163,7 @@ static inline struct hsplit_backend *hsplit_wire(struct hsplit_adapter *ad)
 int hsplit_devmem_probe(struct hsplit_adapter *ad);
 void hsplit_devmem_remove(struct hsplit_adapter *ad);
 int hsplit_devmem_rxq_setup(struct hsplit_adapter *ad, struct hsplit_rxq *rxq);
+int hsplit_devmem_rxq_posted_pools(struct hsplit_adapter *ad, struct hsplit_rxq *rxq);
 void hsplit_devmem_rxq_release(struct hsplit_rxq *rxq);
 extern const struct devmem_rxq_ops hsplit_devmem_rxq_ops;
 

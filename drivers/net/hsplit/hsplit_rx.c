@@ -81,12 +81,24 @@ const struct hsplit_hw_payload_ops hsplit_devmem_payload_ops_timed = {
 	.alloc = devmem_payload_alloc_timed,
 };
 
-/* Transmit: where the device reads a segment that is a dmabuf chunk (its device view). */
+/*
+ * Transmit: where the device reads a segment that lies in a dmabuf (its
+ * device view): a chunk attached by devmem_mbuf_attach(), or an mbuf of
+ * lib/devmem's extbuf pool over a binding, whose IOVA is its dmabuf offset.
+ */
 static const uint8_t *devmem_device_view(void *opaque, const struct rte_mbuf *m)
 {
 	devmem_ref ref = devmem_mbuf_ref(m);
 
 	RTE_SET_USED(opaque);
+	if (ref == 0 && RTE_MBUF_HAS_PINNED_EXTBUF(m)) {
+		struct devmem_binding *b = devmem_pktmbuf_pool_extbuf_binding(m->pool);
+
+		if (b == NULL)
+			return NULL;
+		return (const uint8_t *)devmem_dmabuf_device_view(devmem_binding_dmabuf(b)) +
+		       m->buf_iova + m->data_off;
+	}
 	if (ref == 0 || !devmem_ref_is_device(ref))
 		return NULL;
 	return (const uint8_t *)devmem_ref_device_addr(ref) +

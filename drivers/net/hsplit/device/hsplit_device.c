@@ -218,6 +218,14 @@ static uint64_t finish_l4_csum(const struct hsplit_pkt *pkt, const struct rx_fra
 	return hsplit_l4_csum_verdict(sum + pay);
 }
 
+/* Where the device writes a posted payload mbuf's buffer (posted_payload_base). */
+static inline uint8_t *posted_payload_addr(const struct hsplit_hw_rxq *rxq,
+					   const struct rte_mbuf *m)
+{
+	return rxq->posted_payload_base != NULL ? rxq->posted_payload_base + m->buf_iova :
+						  (uint8_t *)m->buf_addr;
+}
+
 /* Copy a frame to host memory: the header mbuf first, the payload mbuf's own room next. */
 static bool write_linear(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
 			 const struct rx_frame *f)
@@ -232,7 +240,7 @@ static bool write_linear(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc *d,
 	d->hdr_len = (uint16_t)first;
 	d->pay_len = f->len - first;
 	if (d->pay_len)
-		dma_copy(d->pay->buf_addr, f, first, d->pay_len);
+		dma_copy(posted_payload_addr(rxq, d->pay), f, first, d->pay_len);
 	d->pay_ref = 0;
 	d->pay_off = 0;
 	d->status = HSPLIT_CQE_LINEAR;
@@ -274,7 +282,7 @@ static bool write_host_payload(struct hsplit_hw_rxq *rxq, struct hsplit_rx_desc 
 {
 	if (d->pay == NULL || len > mbuf_room(d->pay, rxq->seg1_off))
 		return false;
-	dma_copy_summed((uint8_t *)d->pay->buf_addr + rxq->seg1_off, f, from, len, ps);
+	dma_copy_summed(posted_payload_addr(rxq, d->pay) + rxq->seg1_off, f, from, len, ps);
 	d->pay_ref = 0;
 	d->pay_off = rxq->seg1_off;
 	d->pay_len = len;

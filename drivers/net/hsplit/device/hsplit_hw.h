@@ -248,6 +248,12 @@ struct hsplit_hw_rxq {
 	uint16_t seg0_off, seg1_off; /* where in the posted buffers (after headroom) */
 
 	/* payload */
+	/*
+	 * Posted payload buffers that lie in a dmabuf (lib/devmem's extbuf
+	 * pool): their device view; the device writes at base + buf_iova, as
+	 * a NIC DMAs by IOVA. NULL: at buf_addr, host memory.
+	 */
+	uint8_t *posted_payload_base;
 	const struct hsplit_hw_payload_ops *payload; /* NULL: posted payload mbufs only */
 	void *payload_opaque;
 	bool pack;                   /* several payloads per chunk */
