@@ -132,6 +132,12 @@ struct hsplit_backend_ops {
 	const char *const *keys; /* its own devargs keys, NULL-terminated (NULL: none) */
 	bool rx_csum;            /* rx_burst fills frames[].csum (else it is never read) */
 	/*
+	 * The largest frame it carries, L2 header and one VLAN tag included
+	 * (0: HSPLIT_MAX_FRAME). The port's max_mtu follows, so an MTU whose
+	 * frames the backend would drop is refused when it is set.
+	 */
+	uint32_t max_frame;
+	/*
 	 * Optional: parse and check params->args against its own devargs table
 	 * without opening anything (no interface, file, port or memory): the
 	 * devargs fuzz target's entry point. 0 or -EINVAL, as open() would.

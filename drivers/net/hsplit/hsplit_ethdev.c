@@ -51,9 +51,9 @@ static int hsplit_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info
 	struct hsplit_adapter *ad = hsplit_adapter(dev);
 
 	info->max_mac_addrs = 1;
-	info->max_rx_pktlen = HSPLIT_MAX_FRAME;
+	info->max_mtu = hsplit_backend_max_mtu(hsplit_wire(ad));
+	info->max_rx_pktlen = (uint32_t)info->max_mtu + RTE_ETHER_HDR_LEN + 4u;
 	info->min_mtu = HSPLIT_MIN_MTU;
-	info->max_mtu = HSPLIT_MAX_MTU;
 	info->min_rx_bufsize = 64;
 	info->max_rx_queues = ad->args.max_queues;
 	info->max_tx_queues = ad->args.max_queues;

@@ -42,6 +42,14 @@
 #define HSPLIT_MIN_MTU       68u
 #define HSPLIT_MAX_MTU       (HSPLIT_MAX_FRAME - RTE_ETHER_HDR_LEN - 4u)
 
+/* The largest MTU the port's backend carries (ops->max_frame, else HSPLIT_MAX_MTU). */
+static inline uint16_t hsplit_backend_max_mtu(const struct hsplit_backend *be)
+{
+	uint32_t frame = be != NULL && be->ops->max_frame ? be->ops->max_frame : HSPLIT_MAX_FRAME;
+
+	return (uint16_t)(RTE_MIN(frame, HSPLIT_MAX_FRAME) - RTE_ETHER_HDR_LEN - 4u);
+}
+
 _Static_assert(HSPLIT_MAX_QUEUES == HSPLIT_HW_MAX_QUEUES, "devargs and device queue limits");
 
 #define HSPLIT_RSS_OFFLOAD_ALL (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP | \

@@ -18,6 +18,7 @@
  * every other queue to the kernel stack.
  */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
 #include <stdio.h>
@@ -402,6 +403,8 @@ static const char *const afxdp_keys[] = { "iface", "queue", NULL };
 const struct hsplit_backend_ops hsplit_backend_afxdp_ops = {
 	.name = "afxdp",
 	.keys = afxdp_keys,
+	/* The kernel copies a frame after XDP's headroom into one UMEM frame (no multi-buffer). */
+	.max_frame = XSK_FRAME_SIZE - XDP_PACKET_HEADROOM,
 	.args_check = afxdp_args_check,
 	.open = xdp_open,
 	.close = xdp_close,
