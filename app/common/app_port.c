@@ -74,6 +74,22 @@ int app_port_setup(struct app_port *p, const struct app_port_queues *q)
 		fprintf(stderr, "%s: %s: configure: %s\n", p->prog, p->name, strerror(-ret));
 		return ret;
 	}
+	/* Before the queues: a payload pool sized at queue setup must take the largest frame. */
+	if (q->mtu != 0) {
+		ret = rte_eth_dev_set_mtu(p->port_id, q->mtu);
+		if (ret < 0) {
+			struct rte_eth_dev_info info;
+
+			if (rte_eth_dev_info_get(p->port_id, &info) == 0)
+				fprintf(stderr, "%s: %s: MTU %u: %s (the port takes %u to %u)\n",
+					p->prog, p->name, q->mtu, strerror(-ret), info.min_mtu,
+					info.max_mtu);
+			else
+				fprintf(stderr, "%s: %s: MTU %u: %s\n", p->prog, p->name, q->mtu,
+					strerror(-ret));
+			return ret;
+		}
+	}
 	if (q->split_ptype)
 		ret = rxq_setup_split(p, q);
 	else

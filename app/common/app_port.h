@@ -42,6 +42,7 @@ struct app_port_queues {
 	uint16_t tx_ring;            /* 0: no tx queue */
 	uint32_t split_ptype;        /* RTE_PTYPE_* to split after; 0: whole frames in hdr_mp */
 	uint64_t rx_offloads;        /* rte_eth_conf.rxmode.offloads */
+	uint16_t mtu;                /* set before the queues; 0: the port's default */
 };
 
 /* Configure one rx queue (and one tx queue); 0 or a negative errno after a message. */

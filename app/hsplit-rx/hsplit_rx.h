@@ -46,6 +46,7 @@ struct hrx_options {
 	uint32_t ring;             /* rx descriptors */
 	uint32_t mbufs;            /* header and payload mbufs each; 0 = derived */
 	uint32_t burst;
+	uint32_t mtu;              /* the port's MTU; 0 = leave it (1500) */
 	/* tcprx */
 	uint32_t max_conns;
 	uint32_t rcv_chunks;
@@ -174,6 +175,7 @@ struct hrx_run {
 	bool teardown_ok;
 	const char *exit_reason;
 	char port_name[64];           /* the port's name, kept past its close */
+	uint16_t port_mtu;            /* the port's MTU once set up (--mtu or its default) */
 	const uint8_t *pattern;       /* --verify: pattern[i] = i % 251, long enough */
 	uint32_t pattern_len;
 	int error;                    /* first run-time error (negative errno) */

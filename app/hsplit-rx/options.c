@@ -49,6 +49,7 @@ static const struct opt_def opt_defs[] = {
 	{ "ring", T_U32, OFF(ring), 64, 4096, "a descriptor count from 64 to 4096" },
 	{ "mbufs", T_U32, OFF(mbufs), 0, 1u << 22, "0 (derived) or an mbuf count up to 4194304" },
 	{ "burst", T_U32, OFF(burst), 1, 512, "a frame count from 1 to 512" },
+	{ "mtu", T_U32, OFF(mtu), 0, 9198, "0 (leave it) or an MTU from 68 to 9198" },
 	{ "max-conns", T_U32, OFF(max_conns), 1, 65536, "a count from 1 to 65536" },
 	{ "rcv-chunks", T_U32, OFF(rcv_chunks), 4, 65536, "a chunk count from 4 to 65536" },
 	{ "max-ooo", T_U32, OFF(max_ooo), 0, 4096, "0 (= rcv-chunks) or a record count up to 4096" },
@@ -100,6 +101,8 @@ void hrx_usage(FILE *out, const char *prog)
 		"  --chunk SIZE          chunk size of the binding (4K)\n"
 		"  --ring N, --burst N   rx descriptors (1024), frames per poll (64)\n"
 		"  --mbufs N             header and payload mbufs each (0: derived)\n"
+		"  --mtu N               the port's MTU (1500); the MSS follows, and --chunk must\n"
+		"                        hold a whole frame (MTU + 18)\n"
 		"TCP (lib/tcprx):\n"
 		"  --max-conns N         connection slots (64)\n"
 		"  --rcv-chunks N        payload chunks one connection may hold (256)\n"
@@ -398,6 +401,27 @@ static int check_consistent(const char *prog, const struct hrx_options *o)
 
 		snprintf(v, sizeof(v), "%u", o->chunk);
 		return bad(prog, "--chunk %s: expected a power of two from 4K to 2M", v);
+	}
+	if (o->mtu != 0 && o->mtu < 68) {
+		char v[16];
+
+		snprintf(v, sizeof(v), "%u", o->mtu);
+		return bad(prog, "--mtu %s: expected 0 or an MTU from 68 to 9198", v);
+	}
+	/* A payload chunk holds at most one frame's payload; size it for the largest frame. */
+	if (o->mtu + 18u > o->chunk) {
+		char v[48];
+
+		snprintf(v, sizeof(v), "%u with --chunk %u", o->mtu, o->chunk);
+		return bad(prog, "--mtu %s: a chunk must hold a whole frame (MTU + 18 bytes): "
+			   "raise --chunk to the next power of two", v);
+	}
+	if (o->mss != 0 && o->mss + 40u > (o->mtu ? o->mtu : 1500u)) {
+		char v[48];
+
+		snprintf(v, sizeof(v), "%u with MTU %u", o->mss, o->mtu ? o->mtu : 1500u);
+		return bad(prog, "--mss %s: the peer's full segments would not fit the port "
+			   "(at most MTU - 40); raise --mtu or lower --mss", v);
 	}
 	if ((o->stall_after != 0) != (o->stall_ms != 0))
 		return bad(prog, "%s: --stall-after and --stall-ms go together", "stall");

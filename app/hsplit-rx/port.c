@@ -126,6 +126,7 @@ int hrx_port_open(struct hrx_port *p, const struct hrx_options *o)
 		.rx_ring = (uint16_t)o->ring,
 		.tx_ring = TX_RING,
 		.split_ptype = o->addr.family == AF_INET6 ? SPLIT_IPV6_TCP : SPLIT_IPV4_TCP,
+		.mtu = (uint16_t)o->mtu,
 	};
 	unsigned int n = mbufs_needed(o);
 	int ret;

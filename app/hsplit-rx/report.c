@@ -262,6 +262,7 @@ static void summary_json(const struct hrx_run *run, double elapsed)
 	app_json_string(o->listen);
 	printf(",\"port\":");
 	app_json_string(run->port_name);
+	printf(",\"mtu\":%u", run->port_mtu);
 	printf(",\"exit_reason\":");
 	app_json_string(run->exit_reason ? run->exit_reason : "setup");
 	printf(",\"seconds\":%.6f,\"elapsed_seconds\":%.6f,\"active_seconds\":%.6f,\"gbps\":%.4f",

@@ -239,6 +239,8 @@ int hrx_run(struct hrx_run *run)
 	run->t_start = run->tick_ns = hrx_now_ns();
 	app_hist_init(&run->latency);
 	snprintf(run->port_name, sizeof(run->port_name), "%s", run->port.eth.name);
+	if (rte_eth_dev_get_mtu(run->port.eth.port_id, &run->port_mtu) != 0)
+		run->port_mtu = 0;
 	ret = tcprx_setup(run);
 	if (ret == 0) {
 		poll_loop(run);

@@ -98,7 +98,12 @@ struct tcprx_config {
 	 * window is derived from what is left. 0 = 256.
 	 */
 	uint32_t rcv_chunks;
-	uint16_t mss;                 /* MSS we advertise; 0 = MTU - 40 (IPv4) / - 60 (IPv6) */
+	/*
+	 * MSS we advertise; 0 = the port's MTU - 40 (IPv4) / - 60 (IPv6). With
+	 * a port, one above MTU - 40 is refused (-EINVAL) and IPv6 gets at
+	 * most MTU - 60.
+	 */
+	uint16_t mss;
 	/*
 	 * Window scale we offer (0..14). 0xff (default): the smallest shift
 	 * that expresses rcv_chunks segments of our MSS; a coarser one only

@@ -87,6 +87,7 @@ static uint64_t tsc_clock_ns(void *arg)
 static int config_check(const struct tcprx_config *c)
 {
 	unsigned int i;
+	uint16_t mtu;
 
 	if (c->tx_pool == NULL)
 		return TCPRX_FAIL(EINVAL, "create: tx_pool is required (ACKs are sent from it)");
@@ -98,6 +99,13 @@ static int config_check(const struct tcprx_config *c)
 		return TCPRX_FAIL(EINVAL, "create: wscale %u above 14 (RFC 7323 §2.3)", c->wscale);
 	if (c->mss != 0 && c->mss < MIN_MSS)
 		return TCPRX_FAIL(EINVAL, "create: mss %u below %u", c->mss, MIN_MSS);
+	/* An MSS the port's MTU cannot carry: every full segment dropped, a silent stall. */
+	if (c->mss != 0 && rte_eth_dev_is_valid_port(c->port_id) &&
+	    rte_eth_dev_get_mtu(c->port_id, &mtu) == 0 && c->mss > mtu - 40)
+		return TCPRX_FAIL(EINVAL,
+				  "create: mss %u does not fit port %u's MTU %u (IPv4 allows %u); "
+				  "raise the port's MTU or lower mss",
+				  c->mss, c->port_id, mtu, mtu - 40);
 	if (c->delack_us > MAX_DELACK_US)
 		return TCPRX_FAIL(EINVAL, "create: delack_us %u above 500 ms (RFC 9293 MUST-40)",
 				  c->delack_us);
@@ -140,6 +148,7 @@ static void config_defaults(struct tcprx *rx)
 {
 	struct tcprx_config *c = &rx->cfg;
 	uint16_t mtu = RTE_ETHER_MTU;
+	bool mtu_known = false;
 
 	c->max_conns = or_default(c->max_conns, DEFAULT_MAX_CONNS);
 	c->max_half_open = or_default(c->max_half_open, DEFAULT_MAX_HALF_OPEN);
@@ -163,14 +172,18 @@ static void config_defaults(struct tcprx *rx)
 	if (c->wscale == 0xff)
 		c->wscale = MAX_FITTED_WSCALE;
 	if (rte_eth_dev_is_valid_port(c->port_id)) {
-		if (rte_eth_dev_get_mtu(c->port_id, &mtu) != 0)
+		mtu_known = rte_eth_dev_get_mtu(c->port_id, &mtu) == 0;
+		if (!mtu_known)
 			mtu = RTE_ETHER_MTU;
 		if (rte_is_zero_ether_addr(&c->mac))
 			rte_eth_macaddr_get(c->port_id, &c->mac);
 	}
 	config_vlans(rx);
 	rx->mss4 = c->mss ? c->mss : (uint16_t)(mtu - 40);
+	/* An IPv6 header is 20 bytes longer: a given MSS shrinks to fit the port. */
 	rx->mss6 = c->mss ? c->mss : (uint16_t)(mtu - 60);
+	if (mtu_known && rx->mss6 > mtu - 60)
+		rx->mss6 = (uint16_t)(mtu - 60);
 	if (c->rx_burst == NULL) {
 		c->rx_burst = eth_rx_burst;
 		c->rx_arg = rx;

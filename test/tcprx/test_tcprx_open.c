@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include <rte_arp.h>
+#include <rte_bus_vdev.h>
+#include <rte_ethdev.h>
 #include <rte_ip.h>
 
 #include "harness.h"
@@ -395,6 +397,47 @@ static void test_ipv6_handshake_data_and_nd(void **state)
 	assert_int_equal(h_cstats(&p).bytes_delivered, 3000);
 }
 
+/*
+ * The MSS offered must fit the port's MTU: a larger one makes the peer send
+ * segments the port drops, so tcprx_create refuses it; an IPv6 SYN is
+ * offered 20 bytes less than an IPv4 one for the same setting.
+ */
+static void test_mss_fits_the_port_mtu(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_config cfg;
+	struct tcprx *rx = NULL;
+	struct h_peer p4, p6;
+	struct h_frame f;
+	uint16_t port, mtu;
+
+	if (rte_vdev_init("net_ring_mss", NULL) < 0)
+		skip(); /* net_ring comes from Debian's DPDK PMD directory */
+	assert_int_equal(rte_eth_dev_get_port_by_name("net_ring_mss", &port), 0);
+	assert_int_equal(rte_eth_dev_get_mtu(port, &mtu), 0);
+	assert_int_equal(mtu, 1500);
+	h_config(h, &cfg);
+	cfg.port_id = port;
+	cfg.mss = 1461;
+	assert_int_equal(tcprx_create(&cfg, &rx), -EINVAL);
+	cfg.mss = 1460;
+	h_restart(h, &cfg);
+	h_peer_init(&p4, false, 2, 40000, 1000);
+	p4.mss = 1460;
+	h_syn(h, &p4, &f);
+	assert_true(f.has_mss);
+	assert_int_equal(f.mss, 1460);
+	h_peer_init(&p6, true, 3, 40001, 1000);
+	p6.mss = 1440;
+	h_syn(h, &p6, &f);
+	assert_true(f.has_mss);
+	assert_int_equal(f.mss, 1440);
+	h_config(h, &cfg); /* the harness's usual tcprx, off the port, before it goes */
+	cfg.port_id = UINT16_MAX;
+	h_restart(h, &cfg);
+	assert_int_equal(rte_vdev_uninit("net_ring_mss"), 0);
+}
+
 /* SYN, SYN-ACK, ACK: established, left in the accept queue. */
 static void establish_unaccepted(struct harness *h, struct h_peer *p)
 {
@@ -530,6 +573,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_our_address_ignored, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_arp_request_answered, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_handshake_data_and_nd, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_mss_fits_the_port_mtu, h_setup, h_teardown),
 	};
 	int ret;
 

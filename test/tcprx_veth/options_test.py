@@ -40,6 +40,10 @@ BAD = [
     (BASE + ['--ring'], "needs a value"),
     (BASE + ['stray'], "unexpected argument 'stray'"),
     (BASE + ['--config', '/nonexistent/hrx.conf'], '/nonexistent/hrx.conf'),
+    (BASE + ['--mtu', '40'], '--mtu 40: expected 0 or an MTU from 68'),
+    (BASE + ['--mtu', '9000'], '--mtu 9000 with --chunk 4096: a chunk must hold a whole frame'),
+    (BASE + ['--mss', '1461'], '--mss 1461 with MTU 1500'),
+    (BASE + ['--mss', '4000', '--mtu', '4000', '--chunk', '8K'], '--mss 4000 with MTU 4000'),
 ]
 BAD_FILES = [
     ('batch = 0\n', ":1: batch = '0': expected a token count"),
@@ -88,9 +92,19 @@ def main():
             if res['elapsed_seconds'] > 30:
                 fails.append('--seconds 0.3 did not override seconds = 600: ran %.1f s'
                              % res['elapsed_seconds'])
+        # --mtu sets the port's MTU (gen carries jumbo frames)
+        r = run(exe, BASE + ['--mtu', '9000', '--chunk', '16K', '--seconds', '0.3', '--interval', '0',
+                             '--json'])
+        try:
+            res = json.loads(r.stdout)
+        except ValueError:
+            res = None
+        if r.returncode != 0 or res is None or res.get('mtu') != 9000:
+            fails.append('--mtu 9000: exit %d, mtu %s, stderr %r' % (
+                r.returncode, res.get('mtu') if res else None, r.stderr[-600:]))
     for f in fails:
         print('FAIL ' + f)
-    print('%d checks, %d failed' % (len(BAD) + len(BAD_FILES) + 1, len(fails)))
+    print('%d checks, %d failed' % (len(BAD) + len(BAD_FILES) + 2, len(fails)))
     return 1 if fails else 0
 
 

@@ -28,6 +28,11 @@ CASE is <backend>-<what>: afxdp or afpacket, then
                  subinterface), hsplit-rx --vlan 100; a second Linux client
                  whose frames are tagged 200 is counted (other_vlan) and
                  gets nothing
+  jumbo          both veth ends at MTU 9000: hsplit-rx --mtu 9000 --chunk 16K
+                 offers MSS 8960 and 16 MiB arrive verified in segments
+                 of about 8.9 KiB; with afxdp (one 4 KiB UMEM frame per
+                 frame, so frames up to 3840 bytes) --mtu 9000 is refused
+                 at startup with the port's MTU range
 Exit 0 pass, 1 fail, 77 skip (not root / no veth).
 """
 import json
@@ -223,6 +228,42 @@ class SynFlood(Case):
               % g['syncookies_rejected'])
 
 
+class Jumbo(Case):
+    """A jumbo-frame wire: the port's MTU set by --mtu, the MSS following it."""
+    MTU = 9000
+    per_conn, limit = 16 * MIB, 60
+    refused_on = 'afxdp'     # its frames stop at 4096 - 256 bytes (AF_XDP headroom)
+
+    def __init__(self, what):
+        super().__init__(what)
+        self.args = ['--mtu', self.MTU, '--chunk', '16K']
+
+    def prepare(self, wire):
+        sh('ip', 'link', 'set', wire.tx_if, 'mtu', self.MTU, ns=wire.tx)
+        sh('ip', 'link', 'set', wire.rx_if, 'mtu', self.MTU, ns=wire.rx)
+
+    def check(self, res, wire_stats, wire):
+        tcp = res['tcp']
+        check(res['mtu'] == self.MTU, 'port MTU %s, want %d' % (res['mtu'], self.MTU))
+        # MSS 8960 less 12 bytes of timestamps; a 1500-byte wire would need 11,500 segments
+        avg = self.per_conn / max(tcp['segs_in'], 1)
+        check(avg > 8000, '%d segments for %d bytes (%.0f on average): not jumbo segments'
+              % (tcp['segs_in'], self.per_conn, avg))
+
+    def refused(self, exe, wire, backend):
+        """hsplit-rx must exit at startup, naming the MTU and the range the port takes."""
+        rx = Receiver(exe, wire, backend, ['--seconds', 5] + self.args)
+        try:
+            status, _ = rx.finish(timeout=60)   # refused: it exits on its own at once
+        finally:
+            rx.kill()
+        err = rx.log(200)
+        check(status != 0, 'hsplit-rx accepted --mtu %d on %s' % (self.MTU, backend))
+        check('MTU %d' % self.MTU in err and 'the port takes 68 to 3822' in err,
+              'no message naming the MTU and the range: %s' % err[-600:])
+        return [line for line in err.splitlines() if 'MTU %d' % self.MTU in line][0]
+
+
 class Vlan(Case):
     """The host kernel has no 802.1Q driver (CONFIG_VLAN_8021Q is not set), so
     no vt.100 subinterface: hrx-wire --vlan plays the switch instead, access
@@ -320,6 +361,8 @@ def make_case(what, wire_bin, flood_bin):
         return SynFlood(what, flood_bin)
     if what == 'vlan':
         return Vlan(what, wire_bin)
+    if what == 'jumbo':
+        return Jumbo(what)
     return None
 
 
@@ -332,6 +375,14 @@ def run(exe, wire_bin, flood_bin, case):
     t0 = time.monotonic()
     with Wire(impair=c.impair, wire_bin=wire_bin, ipv6=c.ipv6) as v:
         c.prepare(v)
+        if getattr(c, 'refused_on', None) == backend:
+            try:
+                said = c.refused(exe, v, backend)
+            except Failed as e:
+                print('FAIL %s: %s' % (case, e))
+                return 1
+            print('PASS %s: refused as it must be (%.1f s): %s' % (case, time.monotonic() - t0, said))
+            return 0
         args = ['--verify', '--json', '--conns', c.conns, '--seconds', c.limit] + c.args
         rx = Receiver(exe, v, backend, args)
         try:
