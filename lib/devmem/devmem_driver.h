@@ -116,6 +116,11 @@ struct devmem_pool_stats {
 				   * and returns other threads still buffer) */
 	uint32_t hold;            /* ever taken from the provider */
 	uint32_t release;         /* ever given back to the provider */
+	/*
+	 * Puts refused and logged: a buffer of another pool or already given
+	 * back to the provider, or (DEVMEM_CHECK_PUTS=1) one the pool holds.
+	 */
+	uint64_t put_refused;
 };
 
 int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_pool **out);

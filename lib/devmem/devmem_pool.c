@@ -13,6 +13,9 @@
  * (written by the polling thread only), release counts buffers given back
  * (atomic, any thread). hold - release is what the pool is responsible for:
  * its cache, its ring and what is in flight.
+ *
+ * struct devmem_pool is in devmem_pool_private.h; creation and the
+ * statistics are in devmem_pool_setup.c.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,54 +26,7 @@
 
 #include <rte_ring.h>
 
-#include "devmem_private.h"
-
-/*
- * A fragment chunk starts with this many references so that handing out a
- * fragment costs no atomic operation; the unused part is given back in one
- * subtraction when the chunk is retired. It fits the 16-bit mbuf refcount
- * and covers 2 MiB / 64 B fragments.
- */
-#define DEVMEM_FRAG_BIAS 32768u
-
-/* cache.owner of a pool being destroyed: no thread has this thread pointer. */
-#define POOL_NO_OWNER ((uintptr_t)0)
-
-struct devmem_pool {
-	/* Polling thread only; first, as the inline fast path in devmem_driver.h reads it. */
-	struct devmem_pool_cache cache;
-	uint32_t refill;
-	uint32_t chunk_size;
-	uint64_t alloc_slow;
-	uint64_t alloc_empty;
-	_Atomic uint32_t hold;      /* stored by the polling thread only */
-
-	/*
-	 * Read-mostly: a copy of cache.owner for the return paths. Other threads
-	 * ask "am I the owner?" on every put; reading cache.owner would pull the
-	 * line the polling thread writes on every alloc (count, alloc_fast).
-	 */
-	uintptr_t owner_for_returns __rte_cache_aligned;
-	const struct devmem_provider_ops *ops;
-	void *provider_priv;
-
-	/* Any thread. */
-	struct rte_ring *ring __rte_cache_aligned;
-	_Atomic uint32_t release;
-	_Atomic bool dying;
-	_Atomic uint64_t recycle_ring;
-	_Atomic uint64_t recycle_ring_full;
-	_Atomic uint64_t recycle_released;
-
-	/* Setup. */
-	uint16_t port_id;
-	uint16_t queue_id;
-	bool zombie;
-	char name[RTE_RING_NAMESIZE];
-};
-
-_Static_assert(offsetof(struct devmem_pool, cache) == 0,
-	       "devmem_pool_cache_of() casts a pool to its cache");
+#include "devmem_pool_private.h"
 
 /*
  * Returns from a thread that does not own the pool: buffered here, one pool
@@ -104,10 +60,39 @@ static inline uintptr_t pool_owner(const struct devmem_pool *pool)
 	return __atomic_load_n(&pool->owner_for_returns, __ATOMIC_RELAXED);
 }
 
+/*
+ * With check_puts the inline fast paths never see their owner, so every
+ * allocation passes pool_take(), which clears the chunk's in-pool mark.
+ */
 static inline void pool_set_owner(struct devmem_pool *pool, uintptr_t owner)
 {
-	__atomic_store_n(&pool->cache.owner, owner, __ATOMIC_RELAXED);
+	__atomic_store_n(&pool->cache.owner, pool->check_puts ? POOL_NO_OWNER : owner,
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&pool->owner_for_returns, owner, __ATOMIC_RELAXED);
+}
+
+/*
+ * check_puts, a debugging aid: a chunk the pool holds has refcount 1, as
+ * one the caller holds alone, so a second put of it would be taken and the
+ * chunk handed out twice. With check_puts each chunk also carries an
+ * in-pool mark, set when it comes home and cleared when it is handed out;
+ * a put that finds the mark set is refused, logged and counted. The cost:
+ * every allocation and put takes the checked slow path.
+ */
+static inline void chunk_set_in_pool(struct devmem_pool *pool, devmem_ref ref, uint32_t in)
+{
+	if (unlikely(pool->check_puts))
+		__atomic_store_n(&devmem_ref_iov(ref)->in_pool, in, __ATOMIC_RELEASE);
+}
+
+static bool chunk_put_twice(struct devmem_pool *pool, struct devmem_iov *iov)
+{
+	if (likely(!pool->check_puts) || !__atomic_exchange_n(&iov->in_pool, 1, __ATOMIC_ACQ_REL))
+		return false;
+	atomic_fetch_add_explicit(&pool->put_refused, 1, memory_order_relaxed);
+	DEVMEM_LOG(ERR, "pool %s: put of chunk %u, which the pool holds already (a second put): "
+		   "refused", pool->name, iov->idx);
+	return true;
 }
 
 /*
@@ -375,6 +360,14 @@ static inline void pool_recycle(struct devmem_pool *pool, devmem_ref ref)
 void devmem_iov_recycle(struct devmem_iov *iov)
 {
 	rte_mbuf_ext_refcnt_set(&iov->shinfo, 1);
+	if (unlikely(iov->pool == NULL)) {
+		/* A put too many: the chunk had gone back to its provider. */
+		DEVMEM_LOG(ERR, "put of chunk %u, which is back with its provider: refused",
+			   iov->idx);
+		return;
+	}
+	if (unlikely(chunk_put_twice(iov->pool, iov)))
+		return;
 	pool_recycle(iov->pool, (uintptr_t)iov | (iov->owner->readable ? 0 : DEVMEM_REF_IOV_TAG));
 }
 
@@ -401,6 +394,7 @@ static bool pool_put_refused(struct devmem_pool *pool, devmem_ref ref)
 		return true;
 	if (iov->pool == pool)
 		return false;
+	atomic_fetch_add_explicit(&pool->put_refused, 1, memory_order_relaxed);
 	DEVMEM_LOG(ERR, "pool %s: put of a buffer owned by %s", pool->name,
 		   iov->pool ? iov->pool->name : "no pool (already free)");
 	return true;
@@ -411,7 +405,7 @@ static inline bool pool_unref(struct devmem_pool *pool, devmem_ref ref)
 	if (unlikely(devmem_ref_is_null(ref) || devmem_ref_iov(ref)->pool != pool) &&
 	    pool_put_refused(pool, ref))
 		return false;
-	return chunk_unref_last(devmem_ref_iov(ref));
+	return chunk_unref_last(devmem_ref_iov(ref)) && !chunk_put_twice(pool, devmem_ref_iov(ref));
 }
 
 /*
@@ -481,7 +475,7 @@ void devmem_pool_put_bulk(struct devmem_pool *pool, const devmem_ref *refs, unsi
 	 * one bounds check, then one copy into the cache.
 	 */
 	if (likely(pool_owner(pool) == devmem_thread_self() && n <= c->size - c->count &&
-		   burst_is_sole_held(pool, refs, n))) {
+		   !pool->check_puts && burst_is_sole_held(pool, refs, n))) {
 		memcpy(&c->refs[c->count], refs, n * sizeof(*refs));
 		c->count += n;
 		c->recycle_cached += n;
@@ -499,6 +493,7 @@ static void pool_take_from_provider(struct devmem_pool *pool, devmem_ref *refs, 
 	for (i = 0; i < n; i++) {
 		devmem_ref_iov(refs[i])->pool = pool;
 		rte_mbuf_ext_refcnt_set(&devmem_ref_iov(refs[i])->shinfo, 1);
+		chunk_set_in_pool(pool, refs[i], 1);
 	}
 	atomic_store_explicit(&pool->hold,
 			      atomic_load_explicit(&pool->hold, memory_order_relaxed) + n,
@@ -539,7 +534,7 @@ static void pool_claim(struct devmem_pool *pool)
 }
 
 /* One buffer, refcount 1 (shared by alloc and frag). */
-static inline devmem_ref pool_take(struct devmem_pool *pool)
+static inline devmem_ref pool_take_one(struct devmem_pool *pool)
 {
 	struct devmem_pool_cache *c = &pool->cache;
 
@@ -556,6 +551,15 @@ static inline devmem_ref pool_take(struct devmem_pool *pool)
 		return 0;
 	pool->alloc_slow++;
 	return c->refs[--c->count];
+}
+
+static inline devmem_ref pool_take(struct devmem_pool *pool)
+{
+	devmem_ref ref = pool_take_one(pool);
+
+	if (ref)
+		chunk_set_in_pool(pool, ref, 0);
+	return ref;
 }
 
 devmem_ref devmem_pool_alloc_slow(struct devmem_pool *pool)
@@ -579,6 +583,9 @@ unsigned int devmem_pool_alloc_bulk_slow(struct devmem_pool *pool, devmem_ref *r
 		done += take;
 	}
 	pool->alloc_slow += done;
+	if (unlikely(pool->check_puts))
+		for (take = 0; take < done; take++)
+			chunk_set_in_pool(pool, refs[take], 0);
 	return done;
 }
 
@@ -643,125 +650,6 @@ void devmem_pool_frag_flush(struct devmem_pool *pool)
 
 /* --- setup and teardown --- */
 
-static int pool_check_params(const struct devmem_pool_params *p, uint32_t chunk_size)
-{
-	if (!rte_is_power_of_2(p->ring_size))
-		return DEVMEM_FAIL(EINVAL, "pool: ring size %u is not a power of two",
-				   p->ring_size);
-	if (p->cache_size > DEVMEM_POOL_CACHE_MAX || p->refill == 0 || p->refill > p->cache_size)
-		return DEVMEM_FAIL(EINVAL,
-				   "pool: cache %u / refill %u: need 1 <= refill <= cache <= %u",
-				   p->cache_size, p->refill, DEVMEM_POOL_CACHE_MAX);
-	if (!rte_is_power_of_2(p->frag_align) || p->frag_align > chunk_size ||
-	    chunk_size / p->frag_align > DEVMEM_FRAG_BIAS)
-		return DEVMEM_FAIL(EINVAL,
-				   "pool: fragment alignment %u: power of two, at least chunk/%u",
-				   p->frag_align, DEVMEM_FRAG_BIAS);
-	return 0;
-}
-
-static void pool_apply_defaults(struct devmem_pool_params *p)
-{
-	if (!p->cache_size)
-		p->cache_size = DEVMEM_POOL_CACHE_DEFAULT;
-	if (!p->refill)
-		p->refill = RTE_MIN(DEVMEM_POOL_REFILL_DEFAULT, p->cache_size);
-	if (!p->ring_size)
-		p->ring_size = DEVMEM_POOL_RING_DEFAULT;
-	if (!p->frag_align)
-		p->frag_align = DEVMEM_FRAG_ALIGN_DEFAULT;
-}
-
-static int pool_init_provider(struct devmem_pool *pool)
-{
-	struct devmem_provider_info info;
-	int ret;
-
-	if (pool->ops->init) {
-		ret = pool->ops->init(pool);
-		if (ret)
-			return ret;
-	}
-	ret = pool->ops->fill_info(pool, &info);
-	if (ret) {
-		if (pool->ops->destroy)
-			pool->ops->destroy(pool);
-		return ret;
-	}
-	pool->chunk_size = info.chunk_size;
-	return 0;
-}
-
-int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_pool **out)
-{
-	static _Atomic uint32_t pool_seq;
-	struct devmem_pool_params p;
-	struct devmem_pool *pool;
-	ssize_t ring_bytes;
-	int ret;
-
-	if (!params || !out || !params->ops || !params->ops->alloc_refs ||
-	    !params->ops->release_ref || !params->ops->fill_info)
-		return DEVMEM_FAIL(EINVAL,
-				   "pool_create: params, out and provider ops are required");
-	*out = NULL;
-	p = *params;
-	pool_apply_defaults(&p);
-
-	/* Aligned: the cache-line sections of struct devmem_pool keep threads apart. */
-	pool = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*pool), RTE_CACHE_LINE_SIZE));
-	if (!pool)
-		return DEVMEM_FAIL(ENOMEM, "pool_create: out of memory");
-	memset(pool, 0, sizeof(*pool));
-	pool->ops = p.ops;
-	pool->provider_priv = p.provider_priv;
-	pool->port_id = p.port_id;
-	pool->queue_id = p.queue_id;
-	snprintf(pool->name, sizeof(pool->name), "%s", p.name ? p.name : "");
-	if (!pool->name[0])
-		snprintf(pool->name, sizeof(pool->name), "devmem_pool_%u",
-			 atomic_fetch_add(&pool_seq, 1));
-
-	ret = pool_init_provider(pool);
-	if (ret) {
-		free(pool);
-		return ret;
-	}
-	ret = pool_check_params(&p, pool->chunk_size);
-	if (ret)
-		goto fail_provider;
-
-	ret = -ENOMEM;
-	pool->cache.size = p.cache_size;
-	pool->refill = p.refill;
-	pool->cache.frag_align = p.frag_align;
-	pool->cache.frag_chunk_size = pool->chunk_size;
-	pool->cache.refs = aligned_alloc(RTE_CACHE_LINE_SIZE,
-					 RTE_ALIGN_CEIL(p.cache_size * sizeof(devmem_ref),
-							RTE_CACHE_LINE_SIZE));
-	/* RING_F_EXACT_SZ: exactly ring_size entries fit, in a ring of the next power of two. */
-	ring_bytes = rte_ring_get_memsize(rte_align32pow2(p.ring_size + 1));
-	if (!pool->cache.refs || ring_bytes < 0)
-		goto fail_provider;
-	/* Plain memory: pools work before (or without) rte_eal_init(). */
-	pool->ring = aligned_alloc(RTE_CACHE_LINE_SIZE,
-				   RTE_ALIGN_CEIL(ring_bytes, RTE_CACHE_LINE_SIZE));
-	if (!pool->ring || rte_ring_init(pool->ring, pool->name, p.ring_size, RING_F_EXACT_SZ) != 0)
-		goto fail_provider;
-	*out = pool;
-	DEVMEM_LOG(DEBUG, "pool %s: cache %u refill %u ring %u", pool->name, p.cache_size, p.refill,
-		   p.ring_size);
-	return 0;
-
-fail_provider:
-	if (pool->ops->destroy)
-		pool->ops->destroy(pool);
-	free(pool->ring);
-	free(pool->cache.refs);
-	free(pool);
-	return ret == -ENOMEM ? DEVMEM_FAIL(ENOMEM, "pool_create: out of memory") : ret;
-}
-
 void devmem_pool_destroy(struct devmem_pool *pool)
 {
 	uint32_t hold;
@@ -791,51 +679,7 @@ void devmem_pool_destroy(struct devmem_pool *pool)
 	pool_count_release(pool); /* drop destroy's own count */
 }
 
-/* --- introspection --- */
-
-void devmem_pool_get_stats(const struct devmem_pool *pool, struct devmem_pool_stats *st)
-{
-	struct devmem_pool *p = (struct devmem_pool *)pool;
-
-	memset(st, 0, sizeof(*st));
-	if (!pool)
-		return;
-	st->alloc_fast = p->cache.alloc_fast;
-	st->alloc_slow = p->alloc_slow;
-	st->alloc_empty = p->alloc_empty;
-	st->recycle_cached = p->cache.recycle_cached;
-	st->recycle_ring = atomic_load_explicit(&p->recycle_ring, memory_order_relaxed);
-	st->recycle_ring_full = atomic_load_explicit(&p->recycle_ring_full, memory_order_relaxed);
-	st->recycle_released = atomic_load_explicit(&p->recycle_released, memory_order_relaxed);
-	st->frag_allocs = p->cache.frag_allocs;
-	st->cached = p->cache.count;
-	st->ring = rte_ring_count(p->ring);
-	st->hold = atomic_load(&p->hold);
-	st->release = atomic_load(&p->release);
-	st->in_flight = st->hold - st->release - st->cached - st->ring;
-}
-
-struct devmem_pool *devmem_ref_pool(devmem_ref ref)
-{
-	return devmem_ref_is_null(ref) ? NULL : devmem_ref_iov(ref)->pool;
-}
-
-uint32_t devmem_pool_chunk_size(const struct devmem_pool *pool)
-{
-	return pool ? pool->chunk_size : 0;
-}
-
-void *devmem_pool_provider_priv(const struct devmem_pool *pool)
-{
-	return pool->provider_priv;
-}
-
-int devmem_pool_provider_info(const struct devmem_pool *pool, struct devmem_provider_info *info)
-{
-	if (!pool || !info)
-		return DEVMEM_FAIL(EINVAL, "pool_provider_info: pool and info are required");
-	return pool->ops->fill_info(pool, info);
-}
+/* --- introspection (the rest: devmem_pool_setup.c) --- */
 
 uint32_t devmem_pool_count_zombies(void)
 {

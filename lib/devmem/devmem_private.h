@@ -46,6 +46,7 @@ struct devmem_iov {
 	struct devmem_pool *pool;  /* pool that handed it out; NULL when free */
 	uint32_t idx;              /* index in owner->iovs */
 	uint32_t token;            /* token table slot while granted (debug aid) */
+	uint32_t in_pool;          /* pools with check_puts: 1 while the pool holds it */
 };
 
 _Static_assert(offsetof(struct devmem_iov, shinfo) ==

@@ -390,6 +390,64 @@ static void test_bulk_with_a_bad_entry_loses_nothing(void **state)
 	test_rig_down(&rig);
 }
 
+/*
+ * DEVMEM_CHECK_PUTS=1: a chunk put twice (devmem_pool_put, the bulk put,
+ * or devmem_ref_put after its refcount says the pool holds it) is refused,
+ * logged and counted, and never handed out twice. Without the check the
+ * second put is taken (a chunk in the pool and one held alone both have
+ * refcount 1): that is what the first half shows.
+ */
+static void test_check_puts_refuses_a_second_put(void **state)
+{
+	struct devmem_pool_stats st;
+	devmem_ref a, b, refs[8];
+	struct test_rig rig;
+	unsigned int i, j;
+
+	(void)state;
+	/* Unchecked: the second put lands, and the same chunk comes out twice. */
+	test_rig_up(&rig, SPEC_1M, 0, NULL);
+	a = devmem_pool_alloc(rig.pool);
+	devmem_pool_put(rig.pool, a);
+	devmem_pool_put(rig.pool, a);
+	assert_true(devmem_pool_alloc(rig.pool) == a && devmem_pool_alloc(rig.pool) == a);
+	devmem_pool_put(rig.pool, a);
+	test_rig_down(&rig);
+
+	assert_int_equal(setenv("DEVMEM_CHECK_PUTS", "1", 1), 0);
+	test_rig_up(&rig, SPEC_1M, 0, NULL);
+	assert_int_equal(unsetenv("DEVMEM_CHECK_PUTS"), 0);
+	a = devmem_pool_alloc(rig.pool);
+	assert_true(a != 0);
+	devmem_pool_put(rig.pool, a);
+	devmem_pool_put(rig.pool, a);                 /* second put: refused */
+	devmem_ref_put(a);                            /* third, by refcount: refused */
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.put_refused, 2);
+	assert_int_equal(rte_mbuf_ext_refcnt_read(&devmem_ref_iov(a)->shinfo), 1);
+	a = devmem_pool_alloc(rig.pool);
+	b = devmem_pool_alloc(rig.pool);
+	assert_true(a != b);                          /* never handed out twice */
+
+	/* The bulk put: a burst given back twice, the second time refused whole. */
+	assert_int_equal(devmem_pool_alloc_bulk(rig.pool, refs, 8), 8);
+	devmem_pool_put_bulk(rig.pool, refs, 8);
+	devmem_pool_put_bulk(rig.pool, refs, 8);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.put_refused, 10);
+	assert_int_equal(devmem_pool_alloc_bulk(rig.pool, refs, 8), 8);
+	for (i = 0; i < 8; i++)
+		for (j = i + 1; j < 8; j++)
+			assert_true(refs[i] != refs[j]);
+	devmem_pool_put_bulk(rig.pool, refs, 8);
+	devmem_pool_put(rig.pool, a);
+	devmem_pool_put(rig.pool, b);
+	assert_accounting(&rig);
+	devmem_pool_get_stats(rig.pool, &st);
+	assert_int_equal(st.in_flight, 0);
+	test_rig_down(&rig);
+}
+
 /* --- buffered remote returns: when they flush --- */
 
 struct put_job {
@@ -709,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_remote_returns_under_contention),
 		cmocka_unit_test(test_bulk_moves_a_burst_through_the_cache),
 		cmocka_unit_test(test_bulk_with_a_bad_entry_loses_nothing),
+		cmocka_unit_test(test_check_puts_refuses_a_second_put),
 		cmocka_unit_test(test_remote_returns_flush_by_batch_call_and_exit),
 		cmocka_unit_test(test_destroy_collects_buffered_returns),
 		cmocka_unit_test(test_owner_refill_flushes_its_own_returns),

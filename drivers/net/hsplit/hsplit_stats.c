@@ -68,6 +68,7 @@ static const struct xstat_def xstat_defs[] = {
 	POOL_XSTAT("pool_recycle_cached", recycle_cached),
 	POOL_XSTAT("pool_recycle_ring", recycle_ring),
 	POOL_XSTAT("pool_frag_allocs", frag_allocs),
+	POOL_XSTAT("pool_put_refused", put_refused),
 	TXQ_XSTAT("packets", packets),
 	TXQ_XSTAT("errors", errors),
 };
