@@ -646,6 +646,37 @@ static void test_ooo_full_dropped_then_retransmitted(void **state)
 	assert_int_equal(rte_mempool_in_use_count(h->hdr_mp), 0);
 }
 
+
+/*
+ * Urgent data is in-line data (doc/tcprx.md; RFC 6093 §5 recommends it):
+ * segments with URG set, from a sender that uses it (Linux never does on
+ * its own), are taken like any others, in order and out of order, and
+ * every byte reaches the application with its ACK.
+ */
+static void test_urgent_data_is_inline(void **state)
+{
+	struct harness *h = *state;
+	struct h_peer p;
+	struct h_seg s;
+	struct h_frame f;
+	int rc;
+
+	h_peer_init(&p, false, 2, 40000, 0x02000000);
+	h_open(h, &p);
+	s = h_data(&p, 0, 1000);
+	s.flags |= 0x20; /* URG */
+	h_send(h, &p, &s);
+	s = h_data(&p, 2000, 1000); /* out of order, also urgent */
+	s.flags |= 0x20;
+	h_send(h, &p, &s);
+	s = h_data(&p, 1000, 1000);
+	h_send(h, &p, &s);
+	h_settle(h, &p, &f);
+	assert_int_equal(f.ack, h_seq(&p, 3000));
+	assert_int_equal(h_recv(h, &p, &rc), 3000);
+	assert_int_equal(h_cstats(&p).bytes_delivered, 3000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +694,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_segment_ack_rate_limit, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_challenge_ack_cap, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_ooo_full_dropped_then_retransmitted, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_urgent_data_is_inline, h_setup, h_teardown),
 	};
 	int ret;
 
