@@ -35,6 +35,7 @@ struct hrx_conn {
 	uint32_t stall_ms;          /* how long that stall lasts */
 	uint64_t stall_until;       /* ns; 0 = not stalling */
 	bool reset;
+	struct tcprx_conn_info agreed; /* at accept: the handshake's options */
 	bool drained;               /* the last service ended with -EAGAIN: nothing left to read */
 	bool due;                   /* on the loop's list of connections to service */
 	uint32_t live_idx;          /* where run->live holds it */
@@ -94,9 +95,11 @@ struct hrx_conn *hrx_conn_open(struct hrx_run *run, struct tcprx_conn *tc, uint3
 	c->tc = tc;
 	c->id = id;
 	c->t_open = hrx_now_ns();
-	if (tcprx_conn_info(tc, &info) == 0)
+	if (tcprx_conn_info(tc, &info) == 0) {
 		snprintf(c->remote, sizeof(c->remote), "%s:%u",
 			 tcprx_addr_format(&info.remote, addr, sizeof(addr)), info.remote_port);
+		c->agreed = info;
+	}
 	app_behaviour(run, c);
 	tcprx_conn_set_user(tc, c);
 	if (!run->opt->quiet)
@@ -443,6 +446,11 @@ static void result_add(struct hrx_run *run, const struct hrx_conn *c, uint64_t n
 	r->verify_errors = c->verify_errors;
 	r->seconds = (double)((c->t_last ? c->t_last : now) - c->t_open) / 1e9;
 	r->reset = c->reset;
+	r->peer_mss = c->agreed.peer_mss;
+	r->snd_wscale = c->agreed.snd_wscale;
+	r->rcv_wscale = c->agreed.rcv_wscale;
+	r->ts_ok = c->agreed.ts_ok;
+	r->sack_ok = c->agreed.sack_ok;
 	r->cs = c->cs;
 }
 

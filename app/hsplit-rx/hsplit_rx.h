@@ -145,6 +145,10 @@ struct hrx_conn_result {
 	uint64_t bytes, bytes_verified, verify_errors;
 	double seconds;
 	bool reset;
+	/* what the handshake agreed (tcprx_conn_info at accept) */
+	uint16_t peer_mss;
+	uint8_t snd_wscale, rcv_wscale;
+	bool ts_ok, sack_ok;
 	struct tcprx_conn_stats cs;
 };
 

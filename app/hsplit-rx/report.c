@@ -302,6 +302,9 @@ static void summary_json(const struct hrx_run *run, double elapsed)
 		printf(",\"bytes\":%" PRIu64 ",\"bytes_verified\":%" PRIu64 ",\"verify_errors\":%" PRIu64
 		       ",\"seconds\":%.6f,\"reset\":%s,", r->bytes, r->bytes_verified, r->verify_errors,
 		       r->seconds, r->reset ? "true" : "false");
+		printf("\"peer_mss\":%u,\"ts\":%s,\"sack\":%s,\"peer_wscale\":%u,\"our_wscale\":%u,",
+		       r->peer_mss, r->ts_ok ? "true" : "false", r->sack_ok ? "true" : "false",
+		       r->snd_wscale, r->rcv_wscale);
 		json_conn_stats(&r->cs);
 		printf("}");
 	}

@@ -28,6 +28,12 @@ CASE is <backend>-<what>: afxdp or afpacket, then
                  subinterface), hsplit-rx --vlan 100; a second Linux client
                  whose frames are tagged 200 is counted (other_vlan) and
                  gets nothing
+  minimal        a sender that offers no timestamps, no SACK and no window
+                 scaling, with MSS 536 (the options a small embedded stack
+                 such as lwIP offers by default: Linux with those sysctls
+                 off), through the reordering, lossy wire: the handshake
+                 agrees on none of them, recovery works without SACK and
+                 PAWS, and 4 MiB arrive verified
   jumbo          both veth ends at MTU 9000: hsplit-rx --mtu 9000 --chunk 16K
                  offers MSS 8960 and 16 MiB arrive verified in segments
                  of about 8.9 KiB; with afxdp (one 4 KiB UMEM frame per
@@ -228,6 +234,35 @@ class SynFlood(Case):
               % g['syncookies_rejected'])
 
 
+class Minimal(Case):
+    """The peer offers nothing but an MSS: no TS, no SACK, no window scale."""
+    impair = REORDER
+    per_conn, limit = 4 * MIB, 60
+    MSS = 536
+
+    def prepare(self, wire):
+        for knob in ('tcp_timestamps', 'tcp_sack', 'tcp_window_scaling'):
+            sh('sysctl', '-qw', 'net.ipv4.%s=0' % knob, ns=wire.tx)
+        # It announces MSS 536 and sends no more (a 576-byte path), as lwIP's TCP_MSS does.
+        sh('ip', 'route', 'replace', wire.rx_ip + '/32', 'dev', wire.tx_if, 'mtu', 'lock', '576',
+           'advmss', self.MSS, ns=wire.tx)
+
+    def check(self, res, wire_stats, wire):
+        conn, tcp = res['conns'][0], res['tcp']
+        agreed = {k: conn.get(k) for k in ('peer_mss', 'ts', 'sack', 'peer_wscale', 'our_wscale')}
+        check(agreed == {'peer_mss': self.MSS, 'ts': False, 'sack': False, 'peer_wscale': 0,
+                         'our_wscale': 0},
+              'the handshake agreed %s with a peer that offered only MSS %d' % (agreed, self.MSS))
+        check(tcp['segs_in'] >= self.per_conn // self.MSS,
+              '%d segments for %d bytes: the sender did not send %d-byte segments'
+              % (tcp['segs_in'], self.per_conn, self.MSS))
+        check(wire_stats is not None and wire_stats['a_reordered'] > 0 and wire_stats['a_dropped'] > 0,
+              'the wire neither reordered nor dropped: %s' % wire_stats)
+        check(tcp['segs_ooo'] > 0, 'no out-of-order segment through a reordering wire')
+        check(tcp['segs_paws'] == 0 and tcp['paws_reordered'] == 0,
+              'PAWS acted without timestamps: %d / %d' % (tcp['segs_paws'], tcp['paws_reordered']))
+
+
 class Jumbo(Case):
     """A jumbo-frame wire: the port's MTU set by --mtu, the MSS following it."""
     MTU = 9000
@@ -363,6 +398,8 @@ def make_case(what, wire_bin, flood_bin):
         return Vlan(what, wire_bin)
     if what == 'jumbo':
         return Jumbo(what)
+    if what == 'minimal':
+        return Minimal(what)
     return None
 
 
