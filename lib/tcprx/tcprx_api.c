@@ -91,6 +91,12 @@ static int config_check(const struct tcprx_config *c)
 
 	if (c->tx_pool == NULL)
 		return TCPRX_FAIL(EINVAL, "create: tx_pool is required (ACKs are sent from it)");
+	/* Room for the largest frame we send: a tagged IPv6 SYN-ACK with 40 option bytes. */
+	if (rte_pktmbuf_data_room_size(c->tx_pool) < RTE_PKTMBUF_HEADROOM + TCPRX_TX_FRAME_MAX)
+		return TCPRX_FAIL(EINVAL, "create: tx_pool %s has %u bytes of data room; frames "
+				  "need %u after the %u of headroom", c->tx_pool->name,
+				  rte_pktmbuf_data_room_size(c->tx_pool), TCPRX_TX_FRAME_MAX,
+				  RTE_PKTMBUF_HEADROOM);
 	if ((c->rx_burst == NULL || c->tx_burst == NULL) && !rte_eth_dev_is_valid_port(c->port_id))
 		return TCPRX_FAIL(ENODEV, "create: port %u does not exist", c->port_id);
 	if (c->max_conns > MAX_CONNS)

@@ -57,6 +57,8 @@ static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 
 #define TCPRX_PREFETCH_CONNS 256u
 /* Ethernet + 802.1Q + IPv4 + TCP + NOP NOP TS: the longest pure ACK from a template */
 #define TCPRX_ACK_TMPL_MAX  (14 + 4 + 20 + 20 + 12)
+/* The largest frame tcprx builds: Ethernet + 802.1Q, IPv6, TCP with 40 option bytes. */
+#define TCPRX_TX_FRAME_MAX  (14 + 4 + 40 + 20 + 40)
 #define TCPRX_SACK_RECENT   4
 #define TCPRX_TS_PAWS_IDLE_MS (24ull * 24 * 3600 * 1000) /* RFC 7323 §5.5: 24 days */
 /*

@@ -438,6 +438,23 @@ static void test_mss_fits_the_port_mtu(void **state)
 	assert_int_equal(rte_vdev_uninit("net_ring_mss"), 0);
 }
 
+/* A tx pool whose mbufs cannot hold our largest frame is refused at create. */
+static void test_tx_pool_too_small(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_config cfg;
+	struct tcprx *rx = NULL;
+	struct rte_mempool *small;
+
+	small = rte_pktmbuf_pool_create("h_tx_small", 63, 0, 0, RTE_PKTMBUF_HEADROOM + 64,
+					SOCKET_ID_ANY);
+	assert_non_null(small);
+	h_config(h, &cfg);
+	cfg.tx_pool = small;
+	assert_int_equal(tcprx_create(&cfg, &rx), -EINVAL);
+	rte_mempool_free(small);
+}
+
 /* SYN, SYN-ACK, ACK: established, left in the accept queue. */
 static void establish_unaccepted(struct harness *h, struct h_peer *p)
 {
@@ -574,6 +591,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arp_request_answered, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_handshake_data_and_nd, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_mss_fits_the_port_mtu, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_pool_too_small, h_setup, h_teardown),
 	};
 	int ret;
 
