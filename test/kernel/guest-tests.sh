@@ -62,14 +62,39 @@ nsim_orphaned_pools() {
 	done | python3 "$(dirname "${BASH_SOURCE[0]}")/orphaned_pools.py"
 }
 
+# Run NET_RX once on every online CPU, so that each frees the skbs other
+# CPUs left on its defer list. TCP's recvmsg hands a consumed skb back to
+# the CPU that allocated it (skb_attempt_defer_free(), to skb->alloc_cpu:
+# the CPU that ran the NAPI poll), and only net_rx_action() on that CPU, or
+# the list growing to half of net.core.skb_defer_max, frees it. In a quiet
+# guest the CPU that ran the last stream's NAPI may not run NET_RX again,
+# and the page pool those skbs' provider buffers belong to, detached when
+# its queue or device went, then waits for them for good: its binding
+# keeps the dma-buf mapped and with it the module in use. A UDP datagram
+# sent over loopback from a CPU goes through that CPU's own backlog.
+nsim_flush_defer_lists() {
+	local c
+	if ! ip netns pids nsim-flush >/dev/null 2>&1; then
+		ip netns add nsim-flush 2>/dev/null
+		ip -n nsim-flush link set lo up || return 1
+	fi
+	for c in $(seq 0 $(($(getconf _NPROCESSORS_ONLN) - 1))); do
+		ip netns exec nsim-flush taskset -c "$c" \
+			bash -c 'echo flush >/dev/udp/127.0.0.1/9' 2>/dev/null
+	done
+	return 0
+}
+
 # rmmod netdevsim, waiting up to 30 s: a devmem binding's free and the DMA
 # references netdevsim's bus devices give back on unmap (patch 1) both run
 # from workqueues after the binding's last user has gone, and each live
 # mapping keeps the module in use until then. A quiet tier needs no wait.
+# Every second of the wait, every CPU runs NET_RX once (see above).
 nsim_rmmod() {
 	local i
 	for i in $(seq 300); do
 		rmmod netdevsim 2>/dev/null && { [ "$i" = 1 ] || echo "rmmod after $((i - 1))00 ms"; return 0; }
+		[ $((i % 10)) = 1 ] && nsim_flush_defer_lists
 		sleep 0.1
 	done
 	echo "netdevsim refcnt $(cat /sys/module/netdevsim/refcnt 2>&1) after 30 s"
