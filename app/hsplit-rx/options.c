@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include <rte_common.h>
+#include <rte_ether.h>
 
 #include "app_common.h"
 #include "hsplit_rx.h"
@@ -369,6 +370,7 @@ static int bad(const char *prog, const char *fmt, const char *arg)
 static int check_consistent(const char *prog, const struct hrx_options *o)
 {
 	static const char *const backends[] = { "afxdp", "afpacket", "kq", "pcap", "gen", "peer" };
+	uint32_t port_mtu = o->mtu ? o->mtu : RTE_ETHER_MTU; /* what --mss must fit */
 	bool known = false;
 	unsigned int i;
 
@@ -416,10 +418,10 @@ static int check_consistent(const char *prog, const struct hrx_options *o)
 		return bad(prog, "--mtu %s: a chunk must hold a whole frame (MTU + 18 bytes): "
 			   "raise --chunk to the next power of two", v);
 	}
-	if (o->mss != 0 && o->mss + 40u > (o->mtu ? o->mtu : 1500u)) {
+	if (o->mss != 0 && o->mss + 40u > port_mtu) {
 		char v[48];
 
-		snprintf(v, sizeof(v), "%u with MTU %u", o->mss, o->mtu ? o->mtu : 1500u);
+		snprintf(v, sizeof(v), "%u with MTU %u", o->mss, port_mtu);
 		return bad(prog, "--mss %s: the peer's full segments would not fit the port "
 			   "(at most MTU - 40); raise --mtu or lower --mss", v);
 	}

@@ -68,6 +68,7 @@ int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_po
 {
 	static _Atomic uint32_t pool_seq;
 	struct devmem_pool_params p;
+	const char *check;
 	struct devmem_pool *pool;
 	ssize_t ring_bytes;
 	int ret;
@@ -85,7 +86,8 @@ int devmem_pool_create(const struct devmem_pool_params *params, struct devmem_po
 	if (!pool)
 		return DEVMEM_FAIL(ENOMEM, "pool_create: out of memory");
 	memset(pool, 0, sizeof(*pool));
-	pool->check_puts = getenv("DEVMEM_CHECK_PUTS") && strcmp(getenv("DEVMEM_CHECK_PUTS"), "0");
+	check = getenv("DEVMEM_CHECK_PUTS");
+	pool->check_puts = check != NULL && strcmp(check, "0") != 0;
 	pool->ops = p.ops;
 	pool->provider_priv = p.provider_priv;
 	pool->port_id = p.port_id;

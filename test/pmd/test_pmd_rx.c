@@ -101,6 +101,36 @@ static void check_devmem_payload(const struct rte_mbuf *pay, uint32_t seq, size_
 				 off + i, dev[i], rte_pmd_hsplit_gen_byte(seq + i));
 }
 
+/* Two peer ports wired to each other (nb, nc: the names port_up picks next, name_len each). */
+static void peer_pair_up(char *nb, char *nc, size_t name_len, uint16_t *pb, uint16_t *pc)
+{
+	struct pmd_port_cfg p = { .nb_rxq = 1 };
+	char args_b[64], args_c[64];
+
+	snprintf(args_b, sizeof(args_b), "backend=peer,peer=net_hsplit%u", port_seq + 1);
+	snprintf(args_c, sizeof(args_c), "backend=peer,peer=net_hsplit%u", port_seq);
+	p.devargs = args_b;
+	*pb = port_up(&p, nb, name_len);
+	p.devargs = args_c;
+	*pc = port_up(&p, nc, name_len);
+}
+
+/* gen's 1514-byte frames after a trip through a peer: one segment, every payload byte intact. */
+static void check_frames_back(struct rte_mbuf *const *back, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *b = rte_pktmbuf_mtod(back[i], const uint8_t *);
+		uint32_t seq = rte_be_to_cpu_32(((const struct rte_tcp_hdr *)(b + 34))->sent_seq);
+
+		assert_int_equal(back[i]->pkt_len, 1514);
+		assert_int_equal(back[i]->nb_segs, 1);
+		for (j = 54; j < 1514; j++)
+			assert_int_equal(b[j], rte_pmd_hsplit_gen_byte(seq + j - 54));
+	}
+}
+
 static void test_proto_split_ipv4_tcp_devmem(void **state)
 {
 	struct pmd_port_cfg c = { .devargs = "backend=gen,count=200,flows=1,dmabuf=memfd:size=8M",
@@ -456,14 +486,13 @@ static void test_pinned_extbuf_payload_pool_refuses_a_binding(void **state)
 static void test_devmem_extbuf_pool_as_payload_pool(void **state)
 {
 	struct devmem_binding_params bp = { .chunk_size = 4096 };
-	struct pmd_port_cfg p = { .nb_rxq = 1 };
 	struct devmem_dmabuf *dmabuf;
 	struct devmem_binding *binding;
 	struct rte_mempool *mp;
 	struct rte_mbuf *pkts[64], *back[64];
 	const uint8_t *view;
 	size_t size;
-	char name[32], nb[32], nc[32], args_b[64], args_c[64];
+	char name[32], nb[32], nc[32];
 	unsigned int i, j, n;
 	uint16_t port, pb, pc;
 
@@ -516,22 +545,10 @@ static void test_devmem_extbuf_pool_as_payload_pool(void **state)
 	}
 
 	/* Out through a peer pair: the device reads the payloads by IOVA as well. */
-	snprintf(args_b, sizeof(args_b), "backend=peer,peer=net_hsplit%u", port_seq + 1);
-	snprintf(args_c, sizeof(args_c), "backend=peer,peer=net_hsplit%u", port_seq);
-	p.devargs = args_b;
-	pb = port_up(&p, nb, sizeof(nb));
-	p.devargs = args_c;
-	pc = port_up(&p, nc, sizeof(nc));
+	peer_pair_up(nb, nc, sizeof(nb), &pb, &pc);
 	assert_int_equal(rte_eth_tx_burst(pb, 0, pkts, (uint16_t)n), n);
 	assert_int_equal(rx_some(pc, 0, back, 64), 64);
-	for (i = 0; i < 64; i++) {
-		const uint8_t *b = rte_pktmbuf_mtod(back[i], const uint8_t *);
-		uint32_t seq = rte_be_to_cpu_32(((const struct rte_tcp_hdr *)(b + 34))->sent_seq);
-
-		assert_int_equal(back[i]->pkt_len, 1514);
-		for (j = 54; j < 1514; j++)
-			assert_int_equal(b[j], rte_pmd_hsplit_gen_byte(seq + j - 54));
-	}
+	check_frames_back(back, 64);
 	rte_pktmbuf_free_bulk(back, 64);
 	pmd_port_close(pb, nb);
 	pmd_port_close(pc, nc);
@@ -648,36 +665,20 @@ static void test_peer_tx_of_devmem_payload(void **state)
 	struct pmd_port_cfg a = { .devargs = "backend=gen,count=32,dmabuf=memfd:size=4M", .nb_rxq = 1,
 			      .split = true,
 			      .proto_hdr = SPLIT_IPV4_TCP };
-	struct pmd_port_cfg p = { .nb_rxq = 1 };
 	struct rte_mbuf *pkts[32], *back[32];
-	char na[32], nb[32], nc[32], args_b[64], args_c[64];
+	char na[32], nb[32], nc[32];
 	uint16_t pa, pb, pc, sent;
 	unsigned int i, n;
 
 	(void)state;
 	pa = port_up(&a, na, sizeof(na));
-	/* nb and nc are the next two names port_up will pick */
-	snprintf(args_b, sizeof(args_b), "backend=peer,peer=net_hsplit%u", port_seq + 1);
-	snprintf(args_c, sizeof(args_c), "backend=peer,peer=net_hsplit%u", port_seq);
-	p.devargs = args_b;
-	pb = port_up(&p, nb, sizeof(nb));
-	p.devargs = args_c;
-	pc = port_up(&p, nc, sizeof(nc));
+	peer_pair_up(nb, nc, sizeof(nb), &pb, &pc);
 	n = rx_some(pa, 0, pkts, 32);
 	assert_int_equal(n, 32);
 	sent = rte_eth_tx_burst(pb, 0, pkts, (uint16_t)n);
 	assert_int_equal(sent, n);
 	assert_int_equal(rx_some(pc, 0, back, 32), 32);
-	for (i = 0; i < 32; i++) {
-		const uint8_t *b = rte_pktmbuf_mtod(back[i], const uint8_t *);
-		uint32_t seq = rte_be_to_cpu_32(((const struct rte_tcp_hdr *)(b + 34))->sent_seq);
-		uint32_t j;
-
-		assert_int_equal(back[i]->pkt_len, 1514);
-		assert_int_equal(back[i]->nb_segs, 1);
-		for (j = 54; j < 1514; j++)
-			assert_int_equal(b[j], rte_pmd_hsplit_gen_byte(seq + j - 54));
-	}
+	check_frames_back(back, 32);
 	/* and back the other way: one-segment host mbufs go out as they are */
 	assert_int_equal(rte_eth_tx_burst(pc, 0, back, 32), 32);
 	assert_int_equal(rx_some(pb, 0, pkts, 32), 32);
