@@ -243,11 +243,17 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 	config_defaults(rx);
 	rx->bucket_mask = rte_align32pow2(rx->cfg.max_conns * 2) - 1;
 	rx->buckets = calloc(rx->bucket_mask + 1, sizeof(*rx->buckets));
-	if (rx->buckets == NULL) {
-		uint32_t nb = rx->bucket_mask + 1;
+	if (rx->buckets == NULL ||
+	    tcprx_fifo_init(&rx->ready, rx->cfg.max_conns,
+			    offsetof(struct tcprx_conn, ready_slot)) < 0 ||
+	    tcprx_fifo_init(&rx->delack, rx->cfg.max_conns,
+			    offsetof(struct tcprx_conn, delack_slot)) < 0) {
+		uint32_t nb = rx->cfg.max_conns;
 
+		tcprx_fifo_free(&rx->ready);
+		free(rx->buckets);
 		free(rx);
-		return TCPRX_FAIL(ENOMEM, "create: no memory for %u buckets", nb);
+		return TCPRX_FAIL(ENOMEM, "create: no memory for the tables of %u connections", nb);
 	}
 	/*
 	 * The ring holds every chunk the budget lets a connection hold
@@ -273,10 +279,7 @@ int tcprx_create(const struct tcprx_config *cfg, struct tcprx **out)
 	TAILQ_INIT(&rx->half_open);
 	TAILQ_INIT(&rx->accept_q);
 	TAILQ_INIT(&rx->linger);
-	TAILQ_INIT(&rx->delack_q);
-	TAILQ_INIT(&rx->lowwin_q);
 	TAILQ_INIT(&rx->all_conns);
-	TAILQ_INIT(&rx->ready_q);
 	TAILQ_INIT(&rx->recheck_q);
 	rx->now = rx->cfg.clock(rx->cfg.clock_arg);
 	tcprx_telemetry_add(rx);
@@ -301,6 +304,8 @@ void tcprx_destroy(struct tcprx *rx)
 	}
 	tcprx_tx_flush(rx);
 	tcprx_tx_spares_free(rx);
+	tcprx_fifo_free(&rx->delack);
+	tcprx_fifo_free(&rx->ready);
 	free(rx->buckets);
 	free(rx);
 }
@@ -471,7 +476,7 @@ static int recv_run(struct tcprx_conn *c, struct devmem_frag *frags, struct tcpr
 		return got;
 	for (i = 0; i < (unsigned int)got; i++)
 		bytes += run[i].len;
-	c->st.bytes_delivered += bytes;
+	c->bytes_delivered += bytes;
 	c->inq_head = (c->inq_head + (uint32_t)got) & c->inq_mask;
 	c->inq_count -= (uint32_t)got;
 	return got;
@@ -501,7 +506,7 @@ static int recv_frags(struct tcprx_conn *c, struct devmem_frag *frags, struct tc
 	if (got) {
 		/* one atomic add per call: tcprx_dontneed on another thread subtracts */
 		atomic_fetch_add_explicit(&c->tokens_out, got, memory_order_relaxed);
-		c->st.tokens_granted += got;
+		c->tokens_granted += got;
 		return (int)got;
 	}
 	if (c->inq_count)
@@ -622,6 +627,9 @@ int tcprx_conn_stats(const struct tcprx_conn *c, struct tcprx_conn_stats *st)
 	*st = c->st;
 	st->segs_in += c->fast_segs_in;
 	st->bytes_in_order += c->fast_bytes_in_order;
+	st->bytes_delivered = c->bytes_delivered;
+	st->tokens_granted = c->tokens_granted;
+	st->acks_out = c->acks_out;
 	st->tokens_returned = atomic_load_explicit(&c->tokens_returned, memory_order_relaxed);
 	st->token_bad_returns = ts.bad_returns;
 	return 0;

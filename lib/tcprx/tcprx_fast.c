@@ -99,6 +99,7 @@ void tcprx_fast_conn_prefetch(struct tcprx *rx, uint32_t bucket_plus1)
 	if (c != NULL) {
 		rte_prefetch0(c);
 		rte_prefetch0((const uint8_t *)c + RTE_CACHE_LINE_SIZE);
+		rte_prefetch0((const uint8_t *)c + 2 * RTE_CACHE_LINE_SIZE);
 	}
 }
 
@@ -185,6 +186,8 @@ static void fast_ack_defer(struct tcprx_conn *c)
 	}
 	c->ack_deferred = true;
 	rx->ack_defer[rx->nb_ack_defer++] = c;
+	rte_prefetch0(c->ack_tmpl); /* the burst's end builds the ACK from it */
+	rte_prefetch0(c->ack_tmpl + RTE_CACHE_LINE_SIZE);
 }
 
 /*
@@ -358,15 +361,17 @@ void tcprx_ready_note(struct tcprx_conn *c)
 {
 	if (c->on_ready || !c->accepted)
 		return;
-	TAILQ_INSERT_TAIL(&c->rx->ready_q, c, ready);
+	tcprx_fifo_push(&c->rx->ready, c);
 	c->on_ready = true;
+	/* tcprx_recv takes tokens from its table after this poll: fetch the table's head now */
+	rte_prefetch0(c->tokens);
 }
 
 void tcprx_ready_forget(struct tcprx_conn *c)
 {
 	if (!c->on_ready)
 		return;
-	TAILQ_REMOVE(&c->rx->ready_q, c, ready);
+	tcprx_fifo_remove(&c->rx->ready, c);
 	c->on_ready = false;
 }
 
@@ -374,10 +379,10 @@ struct tcprx_conn *tcprx_ready_next(struct tcprx *rx)
 {
 	struct tcprx_conn *c;
 
-	if (rx == NULL || (c = TAILQ_FIRST(&rx->ready_q)) == NULL)
+	if (rx == NULL || (c = tcprx_fifo_first(&rx->ready)) == NULL)
 		return NULL;
-	TAILQ_REMOVE(&rx->ready_q, c, ready);
+	tcprx_fifo_pop(&rx->ready);
 	c->on_ready = false;
-	rte_prefetch0(TAILQ_FIRST(&rx->ready_q));
+	tcprx_conn_prefetch_app(tcprx_fifo_second(&rx->ready));
 	return c;
 }

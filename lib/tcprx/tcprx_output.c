@@ -274,7 +274,7 @@ static void send_ack_from_template(struct tcprx_conn *c)
 	else
 		rx->st.tx_drops++;
 	acked_now(c);
-	c->st.acks_out++;
+	c->acks_out++;
 	if (m != NULL)
 		tx_queue(rx, m);
 }
@@ -285,7 +285,7 @@ void tcprx_send_ack(struct tcprx_conn *c)
 	struct tcp_out o;
 	uint8_t *p;
 
-	if (c->local.family == AF_INET && !(c->sack_ok && (c->ooo_count || c->dsack))) {
+	if (c->key_v4 && !(c->sack_ok && (c->ooo_count || c->dsack))) {
 		send_ack_from_template(c);
 		return;
 	}
@@ -298,7 +298,7 @@ void tcprx_send_ack(struct tcprx_conn *c)
 		p = opt_sack(p, c);
 	o.opt_len = (uint8_t)(p - o.opt);
 	acked_now(c);
-	c->st.acks_out++;
+	c->acks_out++;
 	send_tcp(c->rx, &o);
 }
 

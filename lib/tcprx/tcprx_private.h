@@ -12,6 +12,7 @@
 #include <rte_common.h>
 #include <rte_log.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_prefetch.h>
 
 #include "tcprx.h"
 
@@ -165,15 +166,28 @@ struct tcprx_conn {
 	uint32_t ts_prev;        /* the TS.Recent that the latest raise replaced (PAWS tolerance) */
 	uint32_t ts_prev_seq;    /* RCV.NXT at that raise */
 	uint64_t delack_due;
-	/* --- below: the fast path writes ts_recent_ms at most once per ACK, nothing else --- */
+	/*
+	 * --- third line: what the application's calls and the ACK read and
+	 * write (tcprx_recv, readiness, delayed ACK); the fast path writes
+	 * ts_recent_ms at most once per ACK and the queue slots, and
+	 * prefetches the line with the first two ---
+	 */
 	uint64_t ts_recent_ms;   /* when ts_recent was set, for PAWS idle expiry */
+	void *user;
+	struct devmem_token_table *tokens;
+	uint64_t bytes_delivered; /* st.bytes_delivered and st.tokens_granted live here */
+	uint64_t tokens_granted;
+	uint32_t ready_slot;     /* in rx->ready while on_ready (tcprx_fifo.c) */
+	uint32_t delack_slot;    /* in rx->delack while on_delack */
 	uint32_t ts_offset;      /* our TSval = clock ms + offset */
 	uint16_t rcv_mss;        /* the MSS we advertised */
 	bool fin_received;
 	bool reset;              /* reset by the peer: recv says ECONNRESET */
-	bool on_lowwin;
-	uint32_t fin_seq;
+	bool on_lowwin;          /* advertised less than half the window: window updates apply */
+	bool dsack;              /* the next ACK reports [dsack_left, dsack_right) as duplicate */
 
+	/* --- cold: handshake, slow path, lists --- */
+	uint32_t fin_seq;
 	struct tcprx_conn *hash_next;
 	uint32_t hash;
 	struct tcprx_addr local, remote;
@@ -186,10 +200,8 @@ struct tcprx_conn {
 	struct tcprx_ooo *ooo;
 	uint32_t sack_recent[TCPRX_SACK_RECENT]; /* a seq inside each recently changed block */
 	uint32_t sack_recent_count;
-	bool dsack;              /* the next ACK reports [dsack_left, dsack_right) as duplicate */
 	uint32_t dsack_left, dsack_right;
 
-	struct devmem_token_table *tokens;
 	_Atomic uint64_t tokens_returned;
 
 	/* timers */
@@ -199,31 +211,50 @@ struct tcprx_conn {
 	uint64_t last_oow_ack;   /* when we last ACKed a dataless invalid segment */
 	uint32_t challenge_count;
 
-	void *user;
 	struct tcprx_conn_stats st;
 
 	TAILQ_ENTRY(tcprx_conn) list;    /* half_open, accept_q, linger or app-owned (none) */
-	TAILQ_ENTRY(tcprx_conn) delack;
-	TAILQ_ENTRY(tcprx_conn) lowwin;
 	TAILQ_ENTRY(tcprx_conn) all;
-	TAILQ_ENTRY(tcprx_conn) ready;   /* rx->ready_q: the application has something to recv */
 	/* set by tcprx_dontneed (any thread) until the poll looks at this window again */
 	_Atomic bool returned;
 	struct tcprx_conn *_Atomic returned_next; /* rx->returned: pushed by tcprx_dontneed */
 	TAILQ_ENTRY(tcprx_conn) recheck; /* rx->recheck_q: returned, not yet looked at */
 	bool on_recheck;
 
-	/* the pure ACK's headers, IPv4 only (tcprx_acktmpl.c); len 0 = not built yet */
-	uint8_t ack_tmpl[TCPRX_ACK_TMPL_MAX] __rte_aligned(8);
+	/*
+	 * --- the pure ACK's headers, IPv4 only (tcprx_acktmpl.c), on lines of
+	 * their own that whoever defers or times an ACK prefetches; len 0 = not
+	 * built yet ---
+	 */
+	uint8_t ack_tmpl[TCPRX_ACK_TMPL_MAX] __rte_cache_aligned;
 	uint8_t ack_tmpl_len, ack_tmpl_l2;
 	uint32_t ack_tmpl_ipsum, ack_tmpl_tcpsum; /* sums of the fixed bytes */
+	uint64_t acks_out;       /* st.acks_out lives here */
 };
 
-/* What the fast path touches fits two cache lines (connections are allocated line-aligned). */
+/*
+ * What the fast path touches fits two cache lines, what recv and the ACK add
+ * a third, and the ACK template two of its own (connections are allocated
+ * line-aligned).
+ */
 static_assert(offsetof(struct tcprx_conn, rx) == 64, "tcprx_conn: hot first line");
 static_assert(offsetof(struct tcprx_conn, delack_due) + 8 <= 128, "tcprx_conn: hot second line");
+static_assert(offsetof(struct tcprx_conn, ts_recent_ms) == 128, "tcprx_conn: third line");
+static_assert(offsetof(struct tcprx_conn, dsack) < 192, "tcprx_conn: third line");
+static_assert(offsetof(struct tcprx_conn, acks_out) + 8 <=
+	      offsetof(struct tcprx_conn, ack_tmpl) + 2 * 64, "tcprx_conn: the ACK's two lines");
 
 TAILQ_HEAD(tcprx_conn_list, tcprx_conn);
+
+/*
+ * A queue of connections in an array it owns (tcprx_fifo.c): each
+ * connection at most once, its slot kept in the connection at slot_off.
+ */
+struct tcprx_fifo {
+	struct tcprx_conn **entry;
+	uint32_t mask, head, tail;
+	size_t slot_off;
+};
 
 struct tcprx_listener {
 	struct tcprx_addr addr; /* family 0 = any of ours */
@@ -247,12 +278,13 @@ struct tcprx {
 	unsigned int nb_ack_defer;
 	bool fast_untagged;      /* untagged frames are ours: the fast path may take them */
 	uint64_t fast_segs;      /* segments the fast path took (tcprx_stats fast_path) */
-	struct tcprx_conn_list ready_q;   /* tcprx_ready_next */
+	struct tcprx_fifo ready;          /* tcprx_ready_next */
+	struct tcprx_fifo delack;         /* delayed ACKs, in deadline order */
 	struct tcprx_conn_list recheck_q; /* tokens came back: look at their windows */
 	struct tcprx_conn *_Atomic returned; /* pushed by tcprx_dontneed, taken by the poll */
 	uint32_t nb_conns, nb_half_open, nb_backlog;
 	uint32_t inq_size;       /* ring entries per connection */
-	struct tcprx_conn_list half_open, accept_q, linger, delack_q, lowwin_q, all_conns;
+	struct tcprx_conn_list half_open, accept_q, linger, all_conns;
 
 	struct tcprx_listener listeners[TCPRX_MAX_LISTENERS];
 	unsigned int nb_listeners;
@@ -314,6 +346,31 @@ static inline void tcprx_chunk_unit_note(struct tcprx_conn *c, uint32_t len)
 		c->seg_avg8 = len << 3;
 	else
 		c->seg_avg8 = c->seg_avg8 - (c->seg_avg8 >> 3) + len;
+}
+
+/*
+ * Fetch ahead what a connection's ACK (delayed or deferred) will read: the
+ * first three lines and the template's two. NULL: nothing.
+ */
+static inline void tcprx_conn_prefetch_ack(const struct tcprx_conn *c)
+{
+	if (c == NULL)
+		return;
+	rte_prefetch0(c);
+	rte_prefetch0((const uint8_t *)c + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0((const uint8_t *)c + 2 * RTE_CACHE_LINE_SIZE);
+	rte_prefetch0(c->ack_tmpl);
+	rte_prefetch0(c->ack_tmpl + RTE_CACHE_LINE_SIZE);
+}
+
+/* The same for what the application's next tcprx_recv reads: the first three lines. */
+static inline void tcprx_conn_prefetch_app(const struct tcprx_conn *c)
+{
+	if (c == NULL)
+		return;
+	rte_prefetch0(c);
+	rte_prefetch0((const uint8_t *)c + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0((const uint8_t *)c + 2 * RTE_CACHE_LINE_SIZE);
 }
 
 /* tcprx_fast.c: header prediction for in-order data, ACKs once per burst, readiness */
@@ -408,6 +465,56 @@ void tcprx_tx_flush(struct tcprx *rx);
 void tcprx_ack_from_template(struct tcprx_conn *conn, struct rte_mbuf *m, uint16_t wnd,
 			     uint32_t tsval);
 void tcprx_tx_spares_free(struct tcprx *rx);
+
+/* tcprx_fifo.c: the readiness and delayed-ACK queues */
+int tcprx_fifo_init(struct tcprx_fifo *f, uint32_t max_conns, size_t slot_off);
+void tcprx_fifo_free(struct tcprx_fifo *f);
+void tcprx_fifo_compact(struct tcprx_fifo *f);
+
+static inline uint32_t *tcprx_fifo_slot(const struct tcprx_fifo *f, struct tcprx_conn *c)
+{
+	return (uint32_t *)((uint8_t *)c + f->slot_off);
+}
+
+/* Append c (not in f). */
+static inline void tcprx_fifo_push(struct tcprx_fifo *f, struct tcprx_conn *c)
+{
+	if (unlikely(f->tail - f->head > f->mask))
+		tcprx_fifo_compact(f); /* full: at most max_conns of it are live */
+	f->entry[f->tail & f->mask] = c;
+	*tcprx_fifo_slot(f, c) = f->tail++;
+}
+
+/* Take c (in f) out: its slot becomes a hole. */
+static inline void tcprx_fifo_remove(struct tcprx_fifo *f, struct tcprx_conn *c)
+{
+	f->entry[*tcprx_fifo_slot(f, c) & f->mask] = NULL;
+}
+
+/* The oldest entry, NULL when empty; holes before it are dropped. */
+static inline struct tcprx_conn *tcprx_fifo_first(struct tcprx_fifo *f)
+{
+	while (f->head != f->tail) {
+		struct tcprx_conn *c = f->entry[f->head & f->mask];
+
+		if (c != NULL)
+			return c;
+		f->head++;
+	}
+	return NULL;
+}
+
+/* Take out the entry tcprx_fifo_first returned. */
+static inline void tcprx_fifo_pop(struct tcprx_fifo *f)
+{
+	f->entry[f->head++ & f->mask] = NULL;
+}
+
+/* The entry after the first, if it is the next slot: what to prefetch. */
+static inline struct tcprx_conn *tcprx_fifo_second(const struct tcprx_fifo *f)
+{
+	return f->tail - f->head > 1 ? f->entry[(f->head + 1) & f->mask] : NULL;
+}
 
 /* tcprx_telemetry.c: /tcprx/list and /tcprx/stats,<id> */
 void tcprx_telemetry_add(struct tcprx *rx);

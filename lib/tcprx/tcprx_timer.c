@@ -3,8 +3,8 @@
  * Timers. A pure receiver needs few: the delayed ACK (RFC 9293 MUST-40: at
  * most 500 ms; we default to 1 ms, a poll-mode stack can afford it), SYN-ACK
  * retransmission in SYN-RECEIVED, FIN retransmission in LAST-ACK, and the
- * end of TIME-WAIT. Delayed ACKs all have the same delay, so their queue is
- * in deadline order and only its head is looked at; the other lists are
+ * end of TIME-WAIT. Delayed ACKs all have the same delay, so their queue
+ * (tcprx_fifo.c) is in deadline order and only its head is looked at; the other lists are
  * bounded (half-open) or short (lingering) and are scanned once a millisecond.
  */
 #include "tcprx_private.h"
@@ -19,7 +19,7 @@ void tcprx_delack_arm(struct tcprx_conn *c)
 	if (c->on_delack)
 		return;
 	c->delack_due = c->rx->now + (uint64_t)c->rx->cfg.delack_us * 1000;
-	TAILQ_INSERT_TAIL(&c->rx->delack_q, c, delack);
+	tcprx_fifo_push(&c->rx->delack, c);
 	c->on_delack = true;
 }
 
@@ -27,16 +27,24 @@ void tcprx_delack_cancel(struct tcprx_conn *c)
 {
 	if (!c->on_delack)
 		return;
-	TAILQ_REMOVE(&c->rx->delack_q, c, delack);
+	tcprx_fifo_remove(&c->rx->delack, c);
 	c->on_delack = false;
 }
 
+/*
+ * The ACKs due, oldest first. Their connections were last touched a delay
+ * ago, so the next one's lines are fetched while this one's ACK is built.
+ */
 static void delack_expire(struct tcprx *rx)
 {
 	struct tcprx_conn *c;
 
-	while ((c = TAILQ_FIRST(&rx->delack_q)) != NULL && c->delack_due <= rx->now)
-		tcprx_send_ack(c); /* cancels the timer */
+	while ((c = tcprx_fifo_first(&rx->delack)) != NULL && c->delack_due <= rx->now) {
+		tcprx_fifo_pop(&rx->delack);
+		c->on_delack = false;
+		tcprx_conn_prefetch_ack(tcprx_fifo_second(&rx->delack));
+		tcprx_send_ack(c);
+	}
 }
 
 /* RFC 6298 §5.5 style backoff: rto, 2 rto, 4 rto... */

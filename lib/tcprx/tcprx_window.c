@@ -120,21 +120,12 @@ static bool sws_worth_opening(const struct tcprx_conn *c, uint32_t edge)
 
 static void lowwin_track(struct tcprx_conn *c, uint32_t wnd)
 {
-	bool low = wnd < window_full(c) / 2 && c->state == TCPRX_ESTABLISHED;
-
-	if (low && !c->on_lowwin)
-		TAILQ_INSERT_TAIL(&c->rx->lowwin_q, c, lowwin);
-	else if (!low && c->on_lowwin)
-		TAILQ_REMOVE(&c->rx->lowwin_q, c, lowwin);
-	c->on_lowwin = low;
+	c->on_lowwin = wnd < window_full(c) / 2 && c->state == TCPRX_ESTABLISHED;
 }
 
 /* No more data is expected or wanted: stop looking for window updates to send it. */
 void tcprx_window_untrack(struct tcprx_conn *c)
 {
-	if (!c->on_lowwin)
-		return;
-	TAILQ_REMOVE(&c->rx->lowwin_q, c, lowwin);
 	c->on_lowwin = false;
 }
 

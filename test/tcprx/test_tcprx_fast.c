@@ -328,6 +328,77 @@ static void test_ready_at_accept(void **state)
 	assert_int_equal(h_recv(h, &p, NULL), 500);
 }
 
+/* A full segment, then another: the first arms p's delayed ACK, the second's ACK cancels it. */
+static void arm_and_cancel(struct harness *h, struct h_peer *p, struct h_peer **all, uint32_t *off)
+{
+	h_send_data(h, p, *off, H_MSS);
+	h_expect_none(h);
+	h_send_data(h, p, *off + H_MSS, H_MSS);
+	*off += 2 * H_MSS;
+	h_expect(h, p, H_ACK_OF(h_seq(p, *off)), NULL);
+	assert_ptr_equal(ready_peer(h, all, 3), p);
+	assert_null(tcprx_ready_next(h->rx));
+	assert_int_equal(h_recv(h, p, NULL), 2 * H_MSS);
+	assert_int_equal(h_dontneed(h, p, 2), 2);
+}
+
+/*
+ * The delayed-ACK and readiness queues are arrays of twice max_conns
+ * (tcprx_fifo.c). A delayed ACK armed at one segment and cancelled by the
+ * next one's ACK leaves a hole; behind a timer not yet due the holes fill
+ * the array, which is then compacted, moving the live entries forward.
+ * With max_conns 3 (arrays of 8) and 20 such rounds: the timers still fire
+ * on time and in order, and a moved entry is still cancelled by its
+ * connection's ACK (no stray delayed ACK later, no other timer lost).
+ */
+static void test_queues_compact_behind_a_waiting_timer(void **state)
+{
+	struct harness *h = *state;
+	struct tcprx_config cfg;
+	struct h_peer p, q, r;
+	struct h_peer *all[] = { &p, &q, &r };
+	uint32_t off = 0;
+	unsigned int i;
+
+	h_config(h, &cfg);
+	cfg.max_conns = 3;
+	cfg.delack_us = 1000;
+	h_restart(h, &cfg);
+	h_peer_init(&p, false, 2, 40000, 0x3a000000);
+	h_peer_init(&q, false, 3, 40001, 0x3b000000);
+	h_peer_init(&r, false, 4, 40002, 0x3c000000);
+	h_open(h, &p);
+	h_open(h, &q);
+	h_open(h, &r);
+	/* q waits at the head, a hole, r waits, then p's holes until the array is compacted. */
+	h_send_data(h, &q, 0, H_MSS);
+	assert_ptr_equal(ready_peer(h, all, 3), &q);
+	assert_int_equal(h_recv(h, &q, NULL), H_MSS);
+	arm_and_cancel(h, &p, all, &off);
+	h_send_data(h, &r, 0, H_MSS);
+	assert_ptr_equal(ready_peer(h, all, 3), &r);
+	assert_int_equal(h_recv(h, &r, NULL), H_MSS);
+	for (i = 0; i < 20; i++)
+		arm_and_cancel(h, &p, all, &off);
+	/* r's second segment: ACKed at once, and its (moved) timer cancelled. */
+	h_send_data(h, &r, H_MSS, H_MSS);
+	h_expect(h, &r, H_ACK_OF(h_seq(&r, 2 * H_MSS)), NULL);
+	/* p armed behind q: nothing before the delay, then q's ACK and p's, in that order. */
+	h_send_data(h, &p, off, H_MSS);
+	h_advance_us(h, 999);
+	h_poll(h);
+	h_expect_none(h);
+	h_advance_us(h, 2);
+	h_poll(h);
+	h_expect(h, &q, H_ACK_OF(h_seq(&q, H_MSS)), NULL);
+	h_expect(h, &p, H_ACK_OF(h_seq(&p, off + H_MSS)), NULL);
+	h_advance_us(h, 5000);
+	h_poll(h);
+	h_expect_none(h);
+	assert_int_equal(h_cstats(&r).acks_out, 1);
+	assert_int_equal(h_cstats(&q).acks_out, 1);
+}
+
 /*
  * The one-entry cache points at the connection the last frame went to.
  * Closed, and the same 4-tuple opened again: frames reach the new one (and
@@ -527,6 +598,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ack_template_vlan_no_ts, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_ready_list, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_ready_at_accept, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_queues_compact_behind_a_waiting_timer, h_setup,
+						h_teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_cache_on_close_and_reuse, h_setup,
 						h_teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_cache_alternating, h_setup, h_teardown),
