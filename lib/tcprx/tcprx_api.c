@@ -399,22 +399,28 @@ int tcprx_input_burst(struct tcprx *rx, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /*
- * With many connections, look two frames ahead: the bucket of frame i + 2
- * and the connection of frame i + 1 are fetched while frame i is processed
- * (tcprx_fast_bucket_prefetch). A few connections stay in cache anyway.
+ * With many connections, look three frames ahead: while frame i is
+ * processed, the bucket of frame i + 3, the connection of frame i + 2 and
+ * the in-order ring slot of frame i + 1 are fetched (tcprx_fast.c), each
+ * stage reading what the one before brought in. A few connections stay in
+ * cache anyway.
  */
 static void input_with_lookahead(struct tcprx *rx, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint32_t ahead[64];
 	uint16_t i;
 
-	for (i = 0; i < n && i < 2; i++)
+	for (i = 0; i < n && i < 3; i++)
 		ahead[i] = tcprx_fast_bucket_prefetch(rx, pkts[i]);
+	for (i = 0; i < n && i < 2; i++)
+		tcprx_fast_conn_prefetch(rx, ahead[i]);
 	for (i = 0; i < n; i++) {
+		if (i + 3 < n)
+			ahead[i + 3] = tcprx_fast_bucket_prefetch(rx, pkts[i + 3]);
 		if (i + 2 < n)
-			ahead[i + 2] = tcprx_fast_bucket_prefetch(rx, pkts[i + 2]);
+			tcprx_fast_conn_prefetch(rx, ahead[i + 2]);
 		if (i + 1 < n)
-			tcprx_fast_conn_prefetch(rx, ahead[i + 1]);
+			tcprx_fast_ring_prefetch(rx, ahead[i + 1]);
 		rx->lookahead_bucket = ahead[i];
 		tcprx_input_frame(rx, pkts[i]);
 	}

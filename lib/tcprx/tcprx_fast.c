@@ -104,6 +104,21 @@ void tcprx_fast_conn_prefetch(struct tcprx *rx, uint32_t bucket_plus1)
 }
 
 /*
+ * The last stage, one frame ahead: the in-order ring slot the frame's
+ * segment would go to, read from the connection the stage before fetched.
+ * A guess (the bucket's first connection, the ring's tail now): a wrong one
+ * costs a useless prefetch.
+ */
+void tcprx_fast_ring_prefetch(struct tcprx *rx, uint32_t bucket_plus1)
+{
+	const struct tcprx_conn *c;
+
+	if (bucket_plus1 == 0 || (c = rx->buckets[bucket_plus1 - 1]) == NULL)
+		return;
+	rte_prefetch0(&c->inq[(c->inq_head + c->inq_count) & c->inq_mask]);
+}
+
+/*
  * The frame-level half of the prediction: untagged IPv4 to our MAC, checked
  * by the device, no IP options or fragments, a 20-byte TCP header or one
  * with the aligned timestamp, ACK or ACK|PSH only, payload in one piece.

@@ -377,6 +377,7 @@ static inline void tcprx_conn_prefetch_app(const struct tcprx_conn *c)
 bool tcprx_fast_input(struct tcprx *rx, struct rte_mbuf *m);
 uint32_t tcprx_fast_bucket_prefetch(struct tcprx *rx, const struct rte_mbuf *m);
 void tcprx_fast_conn_prefetch(struct tcprx *rx, uint32_t bucket_plus1);
+void tcprx_fast_ring_prefetch(struct tcprx *rx, uint32_t bucket_plus1);
 void tcprx_fast_acks_flush(struct tcprx *rx);
 void tcprx_ack_defer_forget(struct tcprx_conn *conn);
 void tcprx_ready_note(struct tcprx_conn *conn);
