@@ -44,6 +44,8 @@ static void usage(FILE *out, const char *prog)
 		"                   (default rcv_chunks / 2)\n"
 		"  --seg-bytes N    payload per segment the senders write, %u..%u (default %u);\n"
 		"                   below %u tcprx offers the MSS those segments fill\n"
+		"  --delack-us N    tcprx's delayed-ACK bound, 1..500000 us (default: the\n"
+		"                   library's, 1000); an ACK for a lone segment waits this long\n"
 		"  --polls N        each window is N loop rounds (a multiple of 64) instead of\n"
 		"                   --seconds: fixed work, for instruction counts under callgrind\n"
 		"  --json           one JSON object on stdout\n"
@@ -102,6 +104,7 @@ static int parse_options(int argc, char **argv, void *arg)
 		{ "rcv-chunks", required_argument, NULL, 'k' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "seg-bytes", required_argument, NULL, 'g' },
+		{ "delack-us", required_argument, NULL, 'd' },
 		{ "polls", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -135,6 +138,9 @@ static int parse_options(int argc, char **argv, void *arg)
 		case 'g':
 			st = parse_count(argv[0], "--seg-bytes", optarg, TB_MIN_SEG_BYTES,
 					 TB_MSS_PAYLOAD, &opt->seg_bytes);
+			break;
+		case 'd':
+			st = parse_count(argv[0], "--delack-us", optarg, 1, 500000, &opt->delack_us);
 			break;
 		case 'p':
 			st = parse_count(argv[0], "--polls", optarg, 64, 1u << 30, &opt->polls);

@@ -202,7 +202,7 @@ static void measure_cell(struct tb_run *run, struct tb_cell *c)
 	c->batch = run->opt->batch ? run->opt->batch : RTE_MIN(c->rcv_chunks / 2, TB_HOLD_MAX);
 	if (c->batch == 0)
 		c->batch = 1;
-	ret = tb_port_open(&p, c->conns, c->rcv_chunks, c->batch, run->opt->seg_bytes);
+	ret = tb_port_open(&p, c->conns, c->rcv_chunks, c->batch, run->opt);
 	if (ret == 0) {
 		t0 = rte_rdtsc();
 		ret = tb_connect_all(&p, run->opt->polls ? TB_CONNECT_SECONDS_POLLS :

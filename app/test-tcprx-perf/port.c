@@ -53,6 +53,7 @@ static int stack_create(struct tb_port *p)
 	cfg.max_half_open = p->conns + 64;
 	cfg.accept_backlog = p->conns + 64;
 	cfg.rcv_chunks = p->rcv_chunks;
+	cfg.delack_us = p->delack_us;
 	/*
 	 * Small segments: offer the MSS they fill. The window is counted in
 	 * full-sized segments, so against a 1460 MSS a sender of 64-byte ones
@@ -77,7 +78,7 @@ static int stack_create(struct tb_port *p)
 }
 
 int tb_port_open(struct tb_port *p, uint32_t conns, uint32_t rcv_chunks, uint32_t batch,
-		 uint32_t seg_bytes)
+		 const struct tb_options *opt)
 {
 	struct app_port_queues q = {
 		.rx_ring = TB_RING,
@@ -92,7 +93,8 @@ int tb_port_open(struct tb_port *p, uint32_t conns, uint32_t rcv_chunks, uint32_
 	p->conns = conns;
 	p->rcv_chunks = rcv_chunks;
 	p->batch = batch;
-	p->seg_bytes = seg_bytes;
+	p->seg_bytes = opt->seg_bytes;
+	p->delack_us = opt->delack_us;
 	p->bc = calloc(conns, sizeof(*p->bc));
 	p->eth.prog = "tcprx-bench";
 	p->eth.hdr_mp = app_port_pool("tcprx-bench", "tb_hdr", 4 * TB_RING + 4096, TB_POOL_CACHE,

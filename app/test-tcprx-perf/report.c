@@ -25,7 +25,12 @@ static void print_header(const struct tb_run *run)
 	printf("machine: %s, %ld cores online, %s, %s, hugepages %s\n", m.cpu, m.cores, m.kernel,
 	       m.dpdk, m.hugepages ? "yes" : "no (--no-huge)");
 	printf("lcore %u on cpu %u; net_hsplit split after TCP, payload in a strict memfd dmabuf; "
-	       "tcprx_poll(%u)\n\n", run->lcore, rte_lcore_to_cpu_id((int)run->lcore), TB_BURST);
+	       "tcprx_poll(%u)", run->lcore, rte_lcore_to_cpu_id((int)run->lcore), TB_BURST);
+	if (run->opt->delack_us)
+		printf("; delayed ACKs after %u us", run->opt->delack_us);
+	else
+		printf("; tcprx's default delayed-ACK bound");
+	printf("\n\n");
 }
 
 static void cell_line(const char *label, const struct tb_stats *s, bool ns)
@@ -155,10 +160,11 @@ void tb_report_json(const struct tb_run *run)
 	printf("{\"bench\":\"hsplit-tcprx-bench\",");
 	app_json_machine_open();
 	printf("},\"lcore\":%u,\"cpu\":%u,\"reps\":%u,\"seconds\":%.3f,\"segment_bytes\":%u,"
+	       "\"delack_us\":%u,"
 	       "\"target_ns\":%.0f,\"flat_target_ns\":%.0f,\"flat_target_conns\":%u,\"polls\":%u,"
 	       "\"errors\":%u,\"cells\":[", run->lcore, rte_lcore_to_cpu_id((int)run->lcore),
-	       run->opt->reps, run->opt->seconds, run->opt->seg_bytes, TB_TARGET_NS,
-	       TB_FLAT_TARGET_NS, TB_FLAT_CONNS, run->opt->polls, run->errors);
+	       run->opt->reps, run->opt->seconds, run->opt->seg_bytes, run->opt->delack_us,
+	       TB_TARGET_NS, TB_FLAT_TARGET_NS, TB_FLAT_CONNS, run->opt->polls, run->errors);
 	for (i = 0; i < run->opt->nb_cells; i++) {
 		if (i)
 			putchar(',');

@@ -43,6 +43,7 @@ struct tb_options {
 	uint32_t rcv_chunks;     /* 0: by connection count (see tb_cell_rcv_chunks) */
 	uint32_t batch;          /* tokens returned per tcprx_dontneed; 0: rcv_chunks / 2 */
 	uint32_t seg_bytes;      /* payload per gen segment, TB_MIN_SEG_BYTES..TB_MSS_PAYLOAD */
+	uint32_t delack_us;      /* tcprx's delayed-ACK bound; 0: the library's default */
 	/*
 	 * Not 0: every window (warm-up and timed) is this many loop rounds
 	 * instead of `seconds`, so a run under callgrind does a fixed amount
@@ -107,7 +108,7 @@ struct tb_conn {
 
 /* The port, its pools, the stack and the app's connections for one cell. */
 struct tb_port {
-	uint32_t conns, rcv_chunks, batch, seg_bytes;
+	uint32_t conns, rcv_chunks, batch, seg_bytes, delack_us;
 	struct app_port eth;      /* pools, vdev, queues (app/common/app_port.h) */
 	struct tcprx *rx;
 	struct tb_conn *bc;       /* indexed by gen flow (remote port - 10000) */
@@ -123,7 +124,7 @@ uint32_t tb_cell_rcv_chunks(const struct tb_options *opt, uint32_t conns);
 
 /* port.c */
 int tb_port_open(struct tb_port *p, uint32_t conns, uint32_t rcv_chunks, uint32_t batch,
-		 uint32_t seg_bytes);
+		 const struct tb_options *opt);
 /* Closes everything; -1 when mbufs, chunks or bindings were not all returned. */
 int tb_port_close(struct tb_port *p);
 
