@@ -64,10 +64,11 @@ static struct tcprx_conn *fast_lookup(struct tcprx *rx, uint32_t laddr, uint32_t
 }
 
 /*
- * Lookahead, two frames ahead of the one processed: the bucket of the
- * frame after next (its 4-tuple hash), then the connection the next one's
- * bucket names, both lines of its hot state. At thousands of connections
- * the table and the connections are not in cache; by the time the frame is
+ * Lookahead (tcprx_poll, from TCPRX_PREFETCH_CONNS connections on), three
+ * stages ahead of the frame processed: the bucket of a frame (its 4-tuple
+ * hash), then the three hot lines of the connection its bucket names, then
+ * that connection's in-order ring slot. At thousands of connections the
+ * table and the connections are not in cache; by the time the frame is
  * processed they are. Reads only headers the driver has just written.
  * Returns the bucket index + 1, or 0 when the frame is not IPv4 TCP.
  */
