@@ -97,11 +97,8 @@ void tcprx_fast_conn_prefetch(struct tcprx *rx, uint32_t bucket_plus1)
 	if (bucket_plus1 == 0)
 		return;
 	c = rx->buckets[bucket_plus1 - 1];
-	if (c != NULL) {
-		rte_prefetch0(c);
-		rte_prefetch0((const uint8_t *)c + RTE_CACHE_LINE_SIZE);
-		rte_prefetch0((const uint8_t *)c + 2 * RTE_CACHE_LINE_SIZE);
-	}
+	if (c != NULL)
+		tcprx_conn_prefetch_hot(c);
 }
 
 /*
@@ -393,12 +390,14 @@ void tcprx_ready_forget(struct tcprx_conn *c)
 
 struct tcprx_conn *tcprx_ready_next(struct tcprx *rx)
 {
-	struct tcprx_conn *c;
+	struct tcprx_conn *c, *next;
 
 	if (rx == NULL || (c = tcprx_fifo_first(&rx->ready)) == NULL)
 		return NULL;
 	tcprx_fifo_pop(&rx->ready);
 	c->on_ready = false;
-	tcprx_conn_prefetch_app(tcprx_fifo_second(&rx->ready));
+	next = tcprx_fifo_second(&rx->ready); /* two ahead: the application reads c now */
+	if (next != NULL)
+		tcprx_conn_prefetch_hot(next);
 	return c;
 }

@@ -348,29 +348,22 @@ static inline void tcprx_chunk_unit_note(struct tcprx_conn *c, uint32_t len)
 		c->seg_avg8 = c->seg_avg8 - (c->seg_avg8 >> 3) + len;
 }
 
-/*
- * Fetch ahead what a connection's ACK (delayed or deferred) will read: the
- * first three lines and the template's two. NULL: nothing.
- */
+/* Fetch ahead a connection's three hot lines: the fast path's and recv's. */
+static inline void tcprx_conn_prefetch_hot(const struct tcprx_conn *c)
+{
+	rte_prefetch0(c);
+	rte_prefetch0((const uint8_t *)c + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0((const uint8_t *)c + 2 * RTE_CACHE_LINE_SIZE);
+}
+
+/* What its ACK (delayed or deferred) will read: those and the template's two. NULL: nothing. */
 static inline void tcprx_conn_prefetch_ack(const struct tcprx_conn *c)
 {
 	if (c == NULL)
 		return;
-	rte_prefetch0(c);
-	rte_prefetch0((const uint8_t *)c + RTE_CACHE_LINE_SIZE);
-	rte_prefetch0((const uint8_t *)c + 2 * RTE_CACHE_LINE_SIZE);
+	tcprx_conn_prefetch_hot(c);
 	rte_prefetch0(c->ack_tmpl);
 	rte_prefetch0(c->ack_tmpl + RTE_CACHE_LINE_SIZE);
-}
-
-/* The same for what the application's next tcprx_recv reads: the first three lines. */
-static inline void tcprx_conn_prefetch_app(const struct tcprx_conn *c)
-{
-	if (c == NULL)
-		return;
-	rte_prefetch0(c);
-	rte_prefetch0((const uint8_t *)c + RTE_CACHE_LINE_SIZE);
-	rte_prefetch0((const uint8_t *)c + 2 * RTE_CACHE_LINE_SIZE);
 }
 
 /* tcprx_fast.c: header prediction for in-order data, ACKs once per burst, readiness */
@@ -511,7 +504,11 @@ static inline void tcprx_fifo_pop(struct tcprx_fifo *f)
 	f->entry[f->head++ & f->mask] = NULL;
 }
 
-/* The entry after the first, if it is the next slot: what to prefetch. */
+/*
+ * The entry in the slot after the head's, or NULL (a hole, or none): after
+ * a pop, the one two places behind the entry popped, what its caller
+ * prefetches, so each entry's lines are asked for two turns before its own.
+ */
 static inline struct tcprx_conn *tcprx_fifo_second(const struct tcprx_fifo *f)
 {
 	return f->tail - f->head > 1 ? f->entry[(f->head + 1) & f->mask] : NULL;

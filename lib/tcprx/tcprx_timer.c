@@ -33,7 +33,7 @@ void tcprx_delack_cancel(struct tcprx_conn *c)
 
 /*
  * The ACKs due, oldest first. Their connections were last touched a delay
- * ago, so the next one's lines are fetched while this one's ACK is built.
+ * ago, so their lines are fetched two ACKs ahead of building theirs.
  */
 static void delack_expire(struct tcprx *rx)
 {
