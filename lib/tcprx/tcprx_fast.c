@@ -90,13 +90,16 @@ uint32_t tcprx_fast_bucket_prefetch(struct tcprx *rx, const struct rte_mbuf *m)
 	return b + 1;
 }
 
+/* The lookahead's guess at a frame's connection: its bucket's first, or NULL. */
+static const struct tcprx_conn *lookahead_conn(const struct tcprx *rx, uint32_t bucket_plus1)
+{
+	return bucket_plus1 ? rx->buckets[bucket_plus1 - 1] : NULL;
+}
+
 void tcprx_fast_conn_prefetch(struct tcprx *rx, uint32_t bucket_plus1)
 {
-	const struct tcprx_conn *c;
+	const struct tcprx_conn *c = lookahead_conn(rx, bucket_plus1);
 
-	if (bucket_plus1 == 0)
-		return;
-	c = rx->buckets[bucket_plus1 - 1];
 	if (c != NULL)
 		tcprx_conn_prefetch_hot(c);
 }
@@ -109,11 +112,10 @@ void tcprx_fast_conn_prefetch(struct tcprx *rx, uint32_t bucket_plus1)
  */
 void tcprx_fast_ring_prefetch(struct tcprx *rx, uint32_t bucket_plus1)
 {
-	const struct tcprx_conn *c;
+	const struct tcprx_conn *c = lookahead_conn(rx, bucket_plus1);
 
-	if (bucket_plus1 == 0 || (c = rx->buckets[bucket_plus1 - 1]) == NULL)
-		return;
-	rte_prefetch0(&c->inq[(c->inq_head + c->inq_count) & c->inq_mask]);
+	if (c != NULL)
+		rte_prefetch0(&c->inq[(c->inq_head + c->inq_count) & c->inq_mask]);
 }
 
 /*
@@ -199,8 +201,7 @@ static void fast_ack_defer(struct tcprx_conn *c)
 	}
 	c->ack_deferred = true;
 	rx->ack_defer[rx->nb_ack_defer++] = c;
-	rte_prefetch0(c->ack_tmpl); /* the burst's end builds the ACK from it */
-	rte_prefetch0(c->ack_tmpl + RTE_CACHE_LINE_SIZE);
+	tcprx_conn_prefetch_ack_tmpl(c); /* the burst's end builds the ACK from it */
 }
 
 /*
@@ -263,8 +264,6 @@ bool tcprx_fast_input(struct tcprx *rx, struct rte_mbuf *m)
 	c = fast_lookup(rx, laddr, raddr, (uint32_t)f.th->src_port << 16 | f.th->dst_port);
 	if (c == NULL || !fast_conn_predicts(c, &f))
 		return false;
-	/* the ring slot this segment goes to: cold at thousands of connections */
-	rte_prefetch0(&c->inq[(c->inq_head + c->inq_count) & c->inq_mask]);
 	if (m->nb_segs == 1) {
 		piece = (struct devmem_mbuf_span){ .m = m, .off = f.hdr_end, .len = f.len };
 		m->pkt_len = m->data_len;

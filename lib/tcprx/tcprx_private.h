@@ -356,14 +356,20 @@ static inline void tcprx_conn_prefetch_hot(const struct tcprx_conn *c)
 	rte_prefetch0((const uint8_t *)c + 2 * RTE_CACHE_LINE_SIZE);
 }
 
-/* What its ACK (delayed or deferred) will read: those and the template's two. NULL: nothing. */
+/* The ACK template's two lines. */
+static inline void tcprx_conn_prefetch_ack_tmpl(const struct tcprx_conn *c)
+{
+	rte_prefetch0(c->ack_tmpl);
+	rte_prefetch0(c->ack_tmpl + RTE_CACHE_LINE_SIZE);
+}
+
+/* What its ACK (delayed or deferred) will read: the hot lines and the template. NULL: nothing. */
 static inline void tcprx_conn_prefetch_ack(const struct tcprx_conn *c)
 {
 	if (c == NULL)
 		return;
 	tcprx_conn_prefetch_hot(c);
-	rte_prefetch0(c->ack_tmpl);
-	rte_prefetch0(c->ack_tmpl + RTE_CACHE_LINE_SIZE);
+	tcprx_conn_prefetch_ack_tmpl(c);
 }
 
 /* tcprx_fast.c: header prediction for in-order data, ACKs once per burst, readiness */
