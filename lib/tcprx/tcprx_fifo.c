@@ -14,7 +14,7 @@
  * A connection is in a FIFO at most once, so live entries never exceed
  * max_conns; holes can pile up between the head and the tail (a delayed
  * ACK armed and cancelled at every segment), and when the array is full
- * they are squeezed out in one pass (fifo_compact), which renumbers the
+ * they are squeezed out in one pass (tcprx_fifo_compact), which renumbers the
  * live entries' slots. The array has room for twice max_conns, so a
  * compaction frees at least half of it and costs at most two moves per push
  * spread over the pushes since the last one. The queue operations are

@@ -4,8 +4,9 @@
  * most 500 ms; we default to 1 ms, a poll-mode stack can afford it), SYN-ACK
  * retransmission in SYN-RECEIVED, FIN retransmission in LAST-ACK, and the
  * end of TIME-WAIT. Delayed ACKs all have the same delay, so their queue
- * (tcprx_fifo.c) is in deadline order and only its head is looked at; the other lists are
- * bounded (half-open) or short (lingering) and are scanned once a millisecond.
+ * (tcprx_fifo.c) is in deadline order and only its head is looked at; the
+ * other lists are bounded (half-open) or short (lingering) and are scanned
+ * once a millisecond.
  */
 #include "tcprx_private.h"
 
