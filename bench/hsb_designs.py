@@ -139,6 +139,7 @@ class Design:
     latency = True
     no_latency = None   # why a design without latency has none
     busy_poll = False   # a busy-polling design: its cells report the share busy-polled
+    optional = False    # runs only when --designs names it
 
     def probe(self, ctx):
         return None
@@ -284,6 +285,13 @@ class HsplitWire(Design):
         self.name = 'hsplit-' + backend
         self.title = 'hsplit over ' + backend
 
+    # more net_hsplit devargs for this design
+    devargs = ''
+
+    def device(self, ctx):
+        """What the receiving veth needs for this design while it runs (a context manager)."""
+        return contextlib.nullcontext()
+
     def argv(self, ctx, cell):
         eal = ['-l', ctx.cpus.receiver, '--no-pci', '--no-shconf',
                '--file-prefix', 'hsb%d' % os.getpid(),
@@ -292,7 +300,7 @@ class HsplitWire(Design):
         args = ['--listen', '%s:%d' % (self.dst, PORT), '--backend', self.backend,
                 '--iface', ctx.wire.rx_if, '--dmabuf', self.dmabuf,
                 # net_hsplit times its driver half and its emulated device apart (xstats)
-                '--devargs', 'cycle_stats=1',
+                '--devargs', 'cycle_stats=1' + self.devargs,
                 '--conns', cell['flows'], '--json', '--interval', '0']
         if cell['workload'] == 'latency':
             args += ['--latency', '--msg', cell['msg']]
@@ -311,6 +319,10 @@ class HsplitWire(Design):
     dst = HSPLIT_IP
 
     def run(self, ctx, cell):
+        with self.device(ctx):
+            return self.run_rx(ctx, cell)
+
+    def run_rx(self, ctx, cell):
         rx = NsProcess(self.argv(ctx, cell), ctx.wire.rx, ready_word='listening on')
         if not rx.wait_ready(60):
             rc, out, err = rx.finish(5, stop=STOP)
@@ -329,6 +341,33 @@ class HsplitWire(Design):
         # the stack's and the device's counters say why a run was slow
         res['receiver'] = {k: recv.get(k) for k in ('tcp', 'tcprx', 'xstats', 'active_seconds')}
         res.update(driver_halves(recv.get('xstats') or {}))
+        return res
+
+
+class HsplitAfxdpNative(HsplitWire):
+    """(6b) afxdp in native mode: veth runs the XDP program in its own NAPI, deferred as
+    for kernel-busypoll (napi_defer_hard_irqs, gro_flush_timeout), and the socket asks to
+    be busy-polled (busy_budget=64). Kernels that give a copy-mode AF_XDP socket no NAPI
+    id (6.13 and later) cannot busy-poll it: net_hsplit then says so and stops, and the
+    deferred NAPI runs from its timer in softirq. The cell's note says which happened."""
+    optional = True
+    busy_poll = True
+    devargs = ',xdp_mode=native,busy_budget=64'
+
+    def __init__(self):
+        super().__init__('afxdp')
+        self.name = 'hsplit-afxdp-native'
+        self.title = 'hsplit over afxdp, native XDP, deferred NAPI'
+
+    def device(self, ctx):
+        return hsb_wire.NapiBusyPoll(ctx.wire.rx, ctx.wire.rx_if, gro=False)
+
+    def run_rx(self, ctx, cell):
+        busy0, rx0 = hsb_wire.napi_sample(ctx.wire.rx)
+        res = super().run_rx(ctx, cell)
+        busy1, rx1 = hsb_wire.napi_sample(ctx.wire.rx)
+        if busy0 is not None and busy1 is not None:
+            res['busy_polled'], res['rx_packets'] = busy1 - busy0, rx1 - rx0
         return res
 
 
@@ -439,6 +478,7 @@ def all_designs():
         KernelQueue('kernel-devmem', 'kernel devmem TCP', 'devmem'),
         KernelQueue('kernel-zcrx', 'io_uring zcrx', 'zcrx'),
         HsplitWire('afxdp'),
+        HsplitAfxdpNative(),
         HsplitWire('afpacket'),
         HsplitGen(),
         HsplitKq(),

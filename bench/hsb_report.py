@@ -66,9 +66,11 @@ def summarize_cell(runs, busy_poll=False):
         'device_cycles_pkt': spread([r.get('device_cycles_pkt') for r in ok]),
     }
     if busy_poll and ok:
-        out['notes'].append('busy-polled %s%% of packets (BusyPollRxPackets), receiver slept %s '
-                            'times' % (fmt_spread(out['busy_polled_pct'], digits=0),
-                                       fmt_spread(out['rx_sleeps'], digits=0)))
+        note = 'busy-polled %s%% of packets (BusyPollRxPackets)' % fmt_spread(
+            out['busy_polled_pct'], digits=0)
+        if out['rx_sleeps']:  # hsplit-rx never sleeps and does not count
+            note += ', receiver slept %s times' % fmt_spread(out['rx_sleeps'], digits=0)
+        out['notes'].append(note)
     lats = [r['latency'] for r in ok if r.get('latency')]
     if lats:
         for key in ('p50_ns', 'p99_ns', 'p999_ns'):

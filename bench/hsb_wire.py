@@ -200,8 +200,10 @@ class NapiBusyPoll:
     DEFER_HARD_IRQS = 2
     GRO_FLUSH_TIMEOUT_NS = 200000   # the fallback when the poller is not running
 
-    def __init__(self, ns, dev):
-        self.ns, self.dev, self.saved = ns, dev, None
+    def __init__(self, ns, dev, gro=True):
+        """gro: turn GRO on for the run (a socket receiver); an XDP program gives veth
+        its NAPI without it."""
+        self.ns, self.dev, self.saved, self.gro = ns, dev, None, gro
 
     def _sysfs(self, name):
         return '/sys/class/net/%s/%s' % (self.dev, name)
@@ -217,14 +219,16 @@ class NapiBusyPoll:
         return 'on' if 'generic-receive-offload: on' in out else 'off'
 
     def describe(self):
-        return ('GRO on %s (its NAPI), napi_defer_hard_irqs=%d, gro_flush_timeout=%d ns'
-                % (self.dev, self.DEFER_HARD_IRQS, self.GRO_FLUSH_TIMEOUT_NS))
+        return ('%s on %s (its NAPI), napi_defer_hard_irqs=%d, gro_flush_timeout=%d ns'
+                % ('GRO' if self.gro else 'XDP', self.dev, self.DEFER_HARD_IRQS,
+                   self.GRO_FLUSH_TIMEOUT_NS))
 
     def __enter__(self):
         self.saved = (self._gro(), self._read('napi_defer_hard_irqs'),
                       self._read('gro_flush_timeout'))
         try:
-            sh('ethtool', '-K', self.dev, 'gro', 'on', ns=self.ns)
+            if self.gro:
+                sh('ethtool', '-K', self.dev, 'gro', 'on', ns=self.ns)
             self._write('napi_defer_hard_irqs', self.DEFER_HARD_IRQS)
             self._write('gro_flush_timeout', self.GRO_FLUSH_TIMEOUT_NS)
         except RuntimeError:
@@ -237,6 +241,22 @@ class NapiBusyPoll:
         self._write('gro_flush_timeout', flush)
         self._write('napi_defer_hard_irqs', defer)
         sh('ethtool', '-K', self.dev, 'gro', gro, ns=self.ns, check=False)
+
+
+def napi_sample(ns):
+    """(TcpExt BusyPollRxPackets, packets received by every device but lo) of a namespace:
+    the share of its receive work that busy polls did, as hsb-krecv reports it."""
+    lines = sh('cat', '/proc/net/netstat', ns=ns).stdout.splitlines()
+    busy = None
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith('TcpExt:') and 'BusyPollRxPackets' in names.split():
+            busy = int(values.split()[names.split().index('BusyPollRxPackets')])
+    rx = 0
+    for line in sh('cat', '/proc/net/dev', ns=ns).stdout.splitlines()[2:]:
+        name, fields = line.split(':', 1)
+        if name.strip() != 'lo':
+            rx += int(fields.split()[1])
+    return busy, rx
 
 
 # ------------------------------------------------------------- hugepages

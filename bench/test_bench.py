@@ -12,6 +12,10 @@
                                   hsplit with the best kernel design
     test_bench.py latency BUILD   the stable latency format, line by line,
                                   with its latency target line
+    test_bench.py native BUILD    the optional hsplit-afxdp-native design
+                                  (--designs names it): it runs every cell,
+                                  notes the share busy-polled, and its
+                                  receiver reports the socket's NAPI id
     test_bench.py cli BUILD       bad command lines and an unavailable netem
 
 No timing is asserted: the figures must only be sane (non-zero, finite,
@@ -30,10 +34,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH = os.path.join(HERE, 'hsplit-bench')
 KERNEL = ('kernel-recv', 'kernel-zerocopy', 'kernel-busypoll')
 HSPLIT_WIRE = ('hsplit-afxdp', 'hsplit-afpacket')
+OPTIONAL = ('hsplit-afxdp-native',)   # not in the default run
 RUNNABLE = KERNEL + HSPLIT_WIRE + ('hsplit-gen',)
 PROBED = ('kernel-devmem', 'kernel-zcrx')
 NEEDS_BACKEND = ('hsplit-kq',)
-WIRE_LATENCY = KERNEL + HSPLIT_WIRE
+WIRE_LATENCY = KERNEL + HSPLIT_WIRE + OPTIONAL
 
 failures = []
 
@@ -79,7 +84,7 @@ def check_design(d, cell_defs):
             continue
         check(positive(c['gbps']), '%s %s: goodput > 0' % (name, cid))
         check(positive(c['rx_cpu_per_gb']), '%s %s: receiver CPU per GB > 0' % (name, cid))
-        if name in HSPLIT_WIRE:
+        if name in HSPLIT_WIRE + OPTIONAL:
             check(positive(c.get('driver_cycles_pkt')) and positive(c.get('device_cycles_pkt')),
                   '%s %s: net_hsplit timed its driver half and its device (cycle_stats=1)'
                   % (name, cid))
@@ -290,6 +295,40 @@ def test_latency(build):
     return 1 if failures else 0
 
 
+def test_native(build):
+    with tempfile.TemporaryDirectory() as out:
+        r = bench(build, '--quick', '--no-plots', '--designs', 'hsplit-afxdp-native',
+                  '--out', out)
+        if r.returncode == 77:
+            print('# skip: ' + r.stderr.strip()[-300:])
+            return 77
+        if not check(r.returncode == 0, 'hsplit-bench --designs hsplit-afxdp-native exits 0 '
+                     '(%d): %s' % (r.returncode, r.stderr.strip()[-1500:])):
+            return 1
+        with open(os.path.join(out, 'results.json')) as f:
+            doc = json.load(f)
+        names = [d['name'] for d in doc['designs']]
+        check(names == ['hsplit-afxdp-native'], 'the one design asked for: %s' % names)
+        d = doc['designs'][0]
+        check_design(d, doc['cell_defs'])
+        check(all('busy-polled' in ' '.join(c['notes']) for c in d['cells'].values()),
+              'hsplit-afxdp-native: every cell notes the share busy-polled')
+        for cid, runs in d['runs'].items():
+            for run in runs:
+                # hsplit-rx reports the non-zero xstats: no NAPI id is no key
+                xs = (run.get('receiver') or {}).get('xstats') or {}
+                napi = xs.get('backend_afxdp_napi_id', 0)
+                check(xs.get('backend_afxdp_busy_polls', 0) > 0 and
+                      run.get('busy_polled') is not None,
+                      '%s: net_hsplit busy-polled and the namespace\'s count was read (%s, %s)'
+                      % (cid, xs.get('backend_afxdp_busy_polls'), run.get('busy_polled')))
+                if napi == 0:
+                    check(run.get('busy_polled') == 0,
+                          '%s: no NAPI id for the socket, no packet busy-polled (%s)'
+                          % (cid, run.get('busy_polled')))
+    return 1 if failures else 0
+
+
 def test_cli(build):
     for args, what in ((['--reps', '0'], '--reps 0'), (['--designs', 'nope'], 'unknown design'),
                        (['--sizes', '12'], 'a size below 16'), (['--cpus', 'x'], '--cpus x'),
@@ -308,13 +347,14 @@ def test_cli(build):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ('run', 'latency', 'cli'):
-        print('usage: test_bench.py run|latency|cli BUILD', file=sys.stderr)
+    if len(sys.argv) != 3 or sys.argv[1] not in ('run', 'latency', 'native', 'cli'):
+        print('usage: test_bench.py run|latency|native|cli BUILD', file=sys.stderr)
         return 2
     if os.geteuid() != 0:
         print('# skip: needs root')
         return 77
-    return {'run': test_run, 'latency': test_latency, 'cli': test_cli}[sys.argv[1]](sys.argv[2])
+    return {'run': test_run, 'latency': test_latency, 'native': test_native,
+            'cli': test_cli}[sys.argv[1]](sys.argv[2])
 
 
 if __name__ == '__main__':

@@ -72,6 +72,15 @@ static void log_capture_begin(void)
 	rte_openlog_stream(log_stream);
 }
 
+/* Ends the capture, whatever it holds. */
+static void log_capture_end(void)
+{
+	rte_openlog_stream(NULL);
+	fclose(log_stream);
+	free(log_buf);
+	log_buf = NULL;
+}
+
 /* Ends the capture and checks the messages mention `needle`. */
 static void log_capture_expect(const char *needle)
 {
@@ -147,6 +156,7 @@ static uint64_t now_ms(void)
 
 struct rig {
 	const struct hsplit_backend_ops *ops;
+	const char *extra;           /* more devargs for rig_open(), or NULL */
 	char ns[32];
 	char host_if[IF_NAMESIZE];   /* in our namespace; the backend's iface */
 	char peer_if[IF_NAMESIZE];   /* in rig->ns */
@@ -275,11 +285,12 @@ static int open_with(const struct hsplit_backend_ops *ops, const char *args,
 
 static struct hsplit_backend *rig_open(struct rig *r)
 {
-	char args[64];
+	char args[128];
 	uint64_t until;
 	int ret;
 
-	snprintf(args, sizeof(args), "iface=%s", r->host_if);
+	snprintf(args, sizeof(args), "iface=%s%s%s", r->host_if, r->extra ? "," : "",
+		 r->extra ? r->extra : "");
 	ret = open_with(r->ops, args, &r->be);
 	assert_int_equal(ret, 0);
 	for (until = now_ms() + 3000; !r->ops->link_up(r->be) && now_ms() < until;)
@@ -406,11 +417,11 @@ static void test_rx_sees_exactly_the_sent_frames(void **state)
 
 	rig_up(r);
 	rig_open(r);
-#ifndef HSPLIT_AFXDP_XDP_FLAGS
-	/* The documented default: generic (SKB) mode, which ip shows as xdpgeneric. */
-	if (r->ops == &hsplit_backend_afxdp_ops)
+	/* The mode asked for: generic by default, which ip shows as xdpgeneric; native as xdp. */
+	if (r->ops == &hsplit_backend_afxdp_ops && r->extra == NULL)
 		assert_int_equal(sh("ip link show dev %s | grep -q 'xdpgeneric'", r->host_if), 0);
-#endif
+	if (r->ops == &hsplit_backend_afxdp_ops && r->extra != NULL)
+		assert_int_equal(sh("ip link show dev %s | grep -Eq ' xdp( |$)'", r->host_if), 0);
 	memset(seen, 0, sizeof(seen));
 	send_from_peer(r, 0, 100);
 	assert_int_equal(drain_backend(r, 100, 3000, DIR_TO_BACKEND, seen), 100);
@@ -598,6 +609,102 @@ static void test_afxdp_bad_queue(void **state)
 	assert_int_equal(open_with(&hsplit_backend_afxdp_ops, args, &be), -EINVAL);
 	log_capture_expect("queue=5");
 	assert_null(be);
+}
+
+/* xdp_mode and busy_budget take only their documented values. */
+static void test_afxdp_bad_mode_and_budget(void **state)
+{
+	struct rig *r = *state;
+	struct hsplit_backend *be = NULL;
+	char args[96];
+
+	rig_up(r);
+	snprintf(args, sizeof(args), "iface=%s,xdp_mode=fast", r->host_if);
+	log_capture_begin();
+	assert_int_equal(open_with(&hsplit_backend_afxdp_ops, args, &be), -EINVAL);
+	log_capture_expect("bad devarg xdp_mode=fast: accepted generic or native");
+	snprintf(args, sizeof(args), "iface=%s,busy_budget=1025", r->host_if);
+	log_capture_begin();
+	assert_int_equal(open_with(&hsplit_backend_afxdp_ops, args, &be), -EINVAL);
+	log_capture_expect("bad devarg busy_budget=1025");
+	snprintf(args, sizeof(args), "iface=%s,busy_budget=-1", r->host_if);
+	log_capture_begin();
+	assert_int_equal(open_with(&hsplit_backend_afxdp_ops, args, &be), -EINVAL);
+	log_capture_expect("bad devarg busy_budget=-1");
+	assert_null(be);
+}
+
+static uint64_t xstat_of(struct rig *r, const char *name)
+{
+	struct hsplit_backend_xstat xs[32];
+	int n = r->ops->xstats_get(r->be, xs, RTE_DIM(xs)), i;
+
+	assert_true(n > 0 && n <= (int)RTE_DIM(xs));
+	for (i = 0; i < n; i++)
+		if (strcmp(xs[i].name, name) == 0)
+			return xs[i].value;
+	fail_msg("no xstat %s", name);
+	return 0;
+}
+
+/* TcpExt BusyPollRxPackets of this namespace: packets busy polls took. */
+static uint64_t busy_polled_packets(void)
+{
+	char names[4096], values[4096], *n, *v, *ns, *vs;
+	uint64_t found = 0;
+	FILE *f = fopen("/proc/net/netstat", "r");
+
+	assert_non_null(f);
+	while (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
+		if (strncmp(names, "TcpExt:", 7) != 0)
+			continue;
+		for (n = strtok_r(names, " \n", &ns), v = strtok_r(values, " \n", &vs); n && v;
+		     n = strtok_r(NULL, " \n", &ns), v = strtok_r(NULL, " \n", &vs))
+			if (strcmp(n, "BusyPollRxPackets") == 0)
+				found = strtoull(v, NULL, 10);
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * busy_budget on a native-mode socket, with the device's "interrupts"
+ * deferred: every frame still arrives exactly once, and either the kernel
+ * gave the socket a NAPI id and busy polls took frames, or it gave none
+ * (AF_XDP copy mode on Linux 6.13 and later) and the backend said so and
+ * stopped polling rather than make a system call per burst for nothing.
+ */
+static void test_afxdp_busy_budget_polls_or_says_why_not(void **state)
+{
+	static bool seen[MAX_SEQ];
+	struct rig *r = *state;
+	uint64_t polls, busy_before;
+	unsigned int i;
+
+	rig_up(r);
+	assert_int_equal(sh("echo 2 > /sys/class/net/%s/napi_defer_hard_irqs", r->host_if), 0);
+	assert_int_equal(sh("echo 200000 > /sys/class/net/%s/gro_flush_timeout", r->host_if), 0);
+	busy_before = busy_polled_packets();
+	log_capture_begin();
+	rig_open(r);
+	memset(seen, 0, sizeof(seen));
+	send_from_peer(r, 0, 200);
+	assert_int_equal(drain_backend(r, 200, 3000, DIR_TO_BACKEND, seen), 200);
+	for (i = 0; i < 200; i++)
+		assert_true(seen[i]);
+	assert_int_equal(xstat_of(r, "afxdp_busy_poll_errors"), 0);
+	if (xstat_of(r, "afxdp_napi_id") == 0) {
+		log_capture_expect("busy_budget=64: the kernel gave the socket no NAPI id");
+		TEST_NOTE("this kernel gives copy-mode AF_XDP sockets no NAPI id: not busy-polled");
+		polls = xstat_of(r, "afxdp_busy_polls");
+		send_from_peer(r, 200, 100);
+		assert_int_equal(drain_backend(r, 100, 3000, DIR_TO_BACKEND, NULL), 100);
+		assert_int_equal(xstat_of(r, "afxdp_busy_polls"), polls); /* stopped */
+	} else {
+		log_capture_end();
+		assert_true(xstat_of(r, "afxdp_busy_polls") > 0);
+		assert_true(busy_polled_packets() > busy_before);
+	}
 }
 
 /* ---- pcap ---- */
@@ -832,6 +939,10 @@ static void test_kq_refused_without_the_kernel_patch(void **state)
 
 static struct rig afp_rig = { .ops = &hsplit_backend_afpacket_ops, .peer_fd = -1 };
 static struct rig xdp_rig = { .ops = &hsplit_backend_afxdp_ops, .peer_fd = -1 };
+static struct rig xdp_native_rig = { .ops = &hsplit_backend_afxdp_ops, .peer_fd = -1,
+				     .extra = "xdp_mode=native" };
+static struct rig xdp_busy_rig = { .ops = &hsplit_backend_afxdp_ops, .peer_fd = -1,
+				   .extra = "xdp_mode=native,busy_budget=64" };
 
 #define RIG_CASE(fn, rig) cmocka_unit_test_prestate_setup_teardown(fn, NULL, rig_teardown, &(rig))
 
@@ -839,6 +950,8 @@ static void cleanup_at_exit(void)
 {
 	rig_down(&afp_rig);
 	rig_down(&xdp_rig);
+	rig_down(&xdp_native_rig);
+	rig_down(&xdp_busy_rig);
 }
 
 /* meson's timeout sends SIGTERM: leave no namespace or veth behind. */
@@ -868,6 +981,14 @@ int main(void)
 		RIG_CASE(test_afxdp_bad_queue, xdp_rig),
 		RIG_CASE(test_mac_and_link_state, xdp_rig),
 		RIG_CASE(test_vanished_iface_gives_enodev, xdp_rig),
+		RIG_CASE(test_afxdp_bad_mode_and_budget, xdp_rig),
+	};
+	const struct CMUnitTest afxdp_native[] = {
+		RIG_CASE(test_rx_sees_exactly_the_sent_frames, xdp_native_rig),
+		RIG_CASE(test_rx_frames_valid_until_rx_done, xdp_native_rig),
+		RIG_CASE(test_tx_reaches_peer_and_not_own_rx, xdp_native_rig),
+		RIG_CASE(test_vlan_tag_arrives_in_place, xdp_native_rig),
+		RIG_CASE(test_afxdp_busy_budget_polls_or_says_why_not, xdp_busy_rig),
 	};
 	const struct CMUnitTest pcap[] = {
 		cmocka_unit_test(test_pcap_bad_files),
@@ -887,6 +1008,7 @@ int main(void)
 	signal(SIGINT, cleanup_on_signal);
 	failed += cmocka_run_group_tests_name("afpacket", afpacket, NULL, NULL);
 	failed += cmocka_run_group_tests_name("afxdp", afxdp, NULL, NULL);
+	failed += cmocka_run_group_tests_name("afxdp_native", afxdp_native, NULL, NULL);
 	failed += cmocka_run_group_tests_name("pcap", pcap, pcap_setup, pcap_teardown);
 	failed += cmocka_run_group_tests_name("kq", kq, NULL, NULL);
 	return failed;

@@ -10,12 +10,25 @@
  * tx_burst copies frames into free transmit chunks, submits them and kicks
  * the kernel; completed chunks come back on the next tx_burst.
  *
- * Mode: generic XDP (XDP_FLAGS_SKB_MODE) with copy binding. It works on any
- * netdev, veth included; native mode on veth only delivers redirected frames
- * when the peer also runs an XDP program, so it is not the default.
- * HSPLIT_AFXDP_XDP_FLAGS is the knob until a devarg exists. libxdp loads its
- * default program, which redirects only our queue to the socket and passes
- * every other queue to the kernel stack.
+ * Mode: xdp_mode=generic (the default, XDP_FLAGS_SKB_MODE) works on any
+ * netdev: the kernel runs the XDP program and copies the frame into the UMEM
+ * in the sender's softirq, on whatever cpu that is. xdp_mode=native
+ * (XDP_FLAGS_DRV_MODE) needs driver support; on veth it gives the receiving
+ * end a NAPI that a busy poller can run. Both bind in copy mode. libxdp loads
+ * its default program, which redirects only our queue to the socket and
+ * passes every other queue to the kernel stack.
+ *
+ * busy_budget=N (0: off) sets SO_PREFER_BUSY_POLL and SO_BUSY_POLL_BUDGET on
+ * the socket, and rx_burst calls recvfrom() whenever the ring holds less
+ * than a burst: the kernel then runs the device's NAPI (the XDP program and
+ * the copy into the UMEM) in that call, on our core, instead of in softirq.
+ * The kernel polls only a socket it gave a NAPI id: a driver-mode socket
+ * before Linux 6.13, a zero-copy one since (copy mode, which this backend
+ * binds, lost it there). So once frames have come, the socket's
+ * SO_INCOMING_NAPI_ID decides: 0 turns busy polling off with a warning
+ * rather than spend a system call per poll on nothing. The device also
+ * needs napi_defer_hard_irqs and gro_flush_timeout set, or softirq keeps
+ * taking the frames first (doc/net_hsplit.md, "afxdp").
  */
 #include <errno.h>
 #include <linux/bpf.h>
@@ -32,15 +45,12 @@
 #include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 
 #include "hsplit_backends.h"
 #include "hsplit_log.h"
 #include "hsplit_netdev.h"
-
-#ifndef HSPLIT_AFXDP_XDP_FLAGS
-#define HSPLIT_AFXDP_XDP_FLAGS XDP_FLAGS_SKB_MODE
-#endif
 
 #define XSK_NB_FRAMES   4096u
 #define XSK_FRAME_SIZE  XSK_UMEM__DEFAULT_FRAME_SIZE
@@ -48,6 +58,14 @@
 #define XSK_TX_FRAMES   (XSK_NB_FRAMES - XSK_RX_FRAMES)
 #define XSK_RING_SIZE   2048u   /* every ring; fill holds all receive chunks */
 #define XSK_KICK_TRIES  64u     /* generic mode sends a bounded batch per kick */
+#define XSK_BUSY_POLL_US 20u    /* SO_BUSY_POLL: any non-zero value enables it */
+#define XSK_BUSY_BUDGET_MAX 1024u
+
+struct afxdp_conf {
+	struct hsplit_netdev_conf nd; /* first: the netdev parsers write it */
+	bool native;
+	uint32_t busy_budget;
+};
 
 struct xdp_backend {
 	struct hsplit_backend be;
@@ -63,8 +81,13 @@ struct xdp_backend {
 	uint32_t rx_oldest;      /* ring index of the oldest descriptor handed out */
 	uint32_t rx_out;         /* descriptors handed out, not yet rx_done */
 	uint32_t tx_nfree;
+	uint32_t busy_budget;    /* 0: no busy polling (never asked, or no NAPI to poll) */
+	uint32_t napi_id;        /* SO_INCOMING_NAPI_ID once frames came, 0: none */
+	bool napi_checked;
 	uint64_t tx_free[XSK_TX_FRAMES];
 	uint64_t tx_dropped;
+	uint64_t busy_polls;     /* recvfrom() calls that ran the device's NAPI */
+	uint64_t busy_poll_errors;
 };
 
 static struct xdp_backend *to_xdp(struct hsplit_backend *be)
@@ -112,6 +135,39 @@ static int check_queue(const struct xdp_backend *xb, uint32_t queue)
 	return -EINVAL;
 }
 
+static int on_xdp_mode(const char *v, void *c)
+{
+	struct afxdp_conf *conf = c;
+
+	if (strcmp(v, "generic") != 0 && strcmp(v, "native") != 0)
+		return -EINVAL;
+	conf->native = strcmp(v, "native") == 0;
+	return 0;
+}
+
+static int on_busy_budget(const char *v, void *c)
+{
+	uint64_t x;
+	int ret = hsplit_arg_u64(v, 0, XSK_BUSY_BUDGET_MAX, &x);
+
+	((struct afxdp_conf *)c)->busy_budget = (uint32_t)x;
+	return ret;
+}
+
+static const struct hsplit_backend_arg afxdp_args[] = {
+	HSPLIT_NETDEV_ARG_IFACE,
+	HSPLIT_NETDEV_ARG_QUEUE,
+	{ "xdp_mode", on_xdp_mode, "generic or native" },
+	{ "busy_budget", on_busy_budget, "0 (no busy polling) .. 1024 frames per poll" },
+};
+
+static int afxdp_args_parse(const struct hsplit_backend_params *params, struct afxdp_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	return hsplit_backend_args_parse(params, &hsplit_backend_afxdp_ops, afxdp_args,
+					 RTE_DIM(afxdp_args), conf);
+}
+
 static int create_umem(struct xdp_backend *xb)
 {
 	struct xsk_umem_config cfg = {
@@ -137,13 +193,13 @@ static int create_umem(struct xdp_backend *xb)
 	return 0;
 }
 
-static int create_socket(struct xdp_backend *xb, uint32_t queue)
+static int create_socket(struct xdp_backend *xb, uint32_t queue, bool native)
 {
 	struct xsk_socket_config cfg = {
 		.rx_size = XSK_RING_SIZE,
 		.tx_size = XSK_RING_SIZE,
 		.libxdp_flags = 0, /* load libxdp's default redirect program */
-		.xdp_flags = HSPLIT_AFXDP_XDP_FLAGS,
+		.xdp_flags = native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE,
 		.bind_flags = XDP_COPY,
 	};
 	int ret = xsk_socket__create(&xb->xsk, xb->nd.name, queue, xb->umem, &xb->rx, &xb->tx,
@@ -151,8 +207,28 @@ static int create_socket(struct xdp_backend *xb, uint32_t queue)
 
 	if (ret < 0) {
 		xb->xsk = NULL;
-		return fail(xb, "xsk_socket__create (needs CAP_NET_ADMIN, CAP_BPF)", -ret);
+		return fail(xb, native ? "xsk_socket__create, xdp_mode=native (needs driver XDP, "
+					 "CAP_NET_ADMIN, CAP_BPF)" :
+					 "xsk_socket__create (needs CAP_NET_ADMIN, CAP_BPF)", -ret);
 	}
+	return 0;
+}
+
+/* The kernel's preferred busy polling on our socket (Linux 5.11). */
+static int enable_busy_poll(struct xdp_backend *xb, uint32_t budget)
+{
+	int fd = xsk_socket__fd(xb->xsk), one = 1, usecs = XSK_BUSY_POLL_US;
+	int b = (int)budget;
+
+	if (budget == 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof(one)) < 0)
+		return fail(xb, "busy_budget: SO_PREFER_BUSY_POLL (Linux 5.11 or later)", errno);
+	if (setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof(usecs)) < 0)
+		return fail(xb, "busy_budget: SO_BUSY_POLL (needs CAP_NET_ADMIN)", errno);
+	if (setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &b, sizeof(b)) < 0)
+		return fail(xb, "busy_budget: SO_BUSY_POLL_BUDGET (needs CAP_NET_ADMIN)", errno);
+	xb->busy_budget = budget;
 	return 0;
 }
 
@@ -189,11 +265,12 @@ static void xdp_close(struct hsplit_backend *be)
 static int xdp_open(const struct hsplit_backend_params *params, struct hsplit_backend **out)
 {
 	const char *port_name = params->port_name;
-	struct hsplit_netdev_conf conf, *args = &conf;
+	struct afxdp_conf conf;
+	const struct hsplit_netdev_conf *args = &conf.nd;
 	struct xdp_backend *xb = calloc(1, sizeof(*xb));
 	int ret;
 
-	ret = hsplit_netdev_args_parse(params, &hsplit_backend_afxdp_ops, true, &conf);
+	ret = afxdp_args_parse(params, &conf);
 	if (ret < 0) {
 		free(xb);
 		return ret;
@@ -210,7 +287,9 @@ static int xdp_open(const struct hsplit_backend_params *params, struct hsplit_ba
 	if (ret == 0)
 		ret = create_umem(xb);
 	if (ret == 0)
-		ret = create_socket(xb, args->queue);
+		ret = create_socket(xb, args->queue, conf.native);
+	if (ret == 0)
+		ret = enable_busy_poll(xb, conf.busy_budget);
 	if (ret == 0)
 		ret = prime_rings(xb);
 	if (ret < 0) {
@@ -221,6 +300,42 @@ static int xdp_open(const struct hsplit_backend_params *params, struct hsplit_ba
 	return 0;
 }
 
+/*
+ * Run the device's NAPI in this thread: a non-blocking recvfrom() on a
+ * busy-polling socket polls it once, up to busy_budget frames. Errors only
+ * count: the frames still come through softirq and the gro_flush_timeout
+ * timer, and a vanished device is noticed by the caller.
+ */
+static void busy_poll(struct xdp_backend *xb)
+{
+	xb->busy_polls++;
+	if (recvfrom(xsk_socket__fd(xb->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL) < 0 &&
+	    errno != EAGAIN && errno != EBUSY && errno != EINTR)
+		xb->busy_poll_errors++;
+}
+
+/*
+ * The first frames have come: the kernel has given the socket whatever NAPI
+ * id it will. Without one a recvfrom() polls nothing, so stop calling it.
+ */
+static void check_napi_id(struct xdp_backend *xb)
+{
+	unsigned int id = 0;
+	socklen_t len = sizeof(id);
+
+	xb->napi_checked = true;
+	if (getsockopt(xsk_socket__fd(xb->xsk), SOL_SOCKET, SO_INCOMING_NAPI_ID, &id, &len) < 0)
+		id = 0;
+	xb->napi_id = id;
+	if (id != 0)
+		return;
+	HSPLIT_LOG(WARNING, "%s: backend=afxdp iface=%s: busy_budget=%u: the kernel gave the "
+		   "socket no NAPI id (copy mode on Linux 6.13 or later, generic mode, or a "
+		   "driver without one), so it cannot busy-poll: busy polling is off, frames "
+		   "come through softirq", xb->be.port_name, xb->nd.name, xb->busy_budget);
+	xb->busy_budget = 0;
+}
+
 static int xdp_rx_burst(struct hsplit_backend *be, struct hsplit_frame *frames, unsigned int n)
 {
 	struct xdp_backend *xb = to_xdp(be);
@@ -228,7 +343,11 @@ static int xdp_rx_burst(struct hsplit_backend *be, struct hsplit_frame *frames, 
 
 	if (xb->nd.gone)
 		return -ENODEV;
+	if (xb->busy_budget > 0 && xsk_cons_nb_avail(&xb->rx, n) < n)
+		busy_poll(xb);
 	got = xsk_ring_cons__peek(&xb->rx, n, &idx);
+	if (unlikely(xb->busy_budget > 0 && !xb->napi_checked && got > 0))
+		check_napi_id(xb);
 	if (got == 0)
 		return hsplit_netdev_vanished(&xb->nd, false) ? -ENODEV : 0;
 	if (xb->rx_out == 0)
@@ -361,9 +480,9 @@ static int xdp_mac_addr(struct hsplit_backend *be, uint8_t mac[6])
 
 static int afxdp_args_check(const struct hsplit_backend_params *params)
 {
-	struct hsplit_netdev_conf conf;
+	struct afxdp_conf conf;
 
-	return hsplit_netdev_args_parse(params, &hsplit_backend_afxdp_ops, true, &conf);
+	return afxdp_args_parse(params, &conf);
 }
 
 /*
@@ -376,7 +495,8 @@ static int xdp_xstats_get(struct hsplit_backend *be, struct hsplit_backend_xstat
 {
 	static const char *const names[] = {
 		"afxdp_rx_dropped", "afxdp_rx_ring_full", "afxdp_rx_fill_ring_empty",
-		"afxdp_rx_invalid_descs", "afxdp_tx_dropped",
+		"afxdp_rx_invalid_descs", "afxdp_tx_dropped", "afxdp_busy_polls",
+		"afxdp_busy_poll_errors", "afxdp_napi_id",
 	};
 	struct xdp_backend *xb = to_xdp(be);
 	struct xdp_statistics st;
@@ -395,10 +515,13 @@ static int xdp_xstats_get(struct hsplit_backend *be, struct hsplit_backend_xstat
 	xs[2].value = st.rx_fill_ring_empty_descs;
 	xs[3].value = st.rx_invalid_descs;
 	xs[4].value = xb->tx_dropped;
+	xs[5].value = xb->busy_polls;
+	xs[6].value = xb->busy_poll_errors;
+	xs[7].value = xb->napi_id;
 	return RTE_DIM(names);
 }
 
-static const char *const afxdp_keys[] = { "iface", "queue", NULL };
+static const char *const afxdp_keys[] = { "iface", "queue", "xdp_mode", "busy_budget", NULL };
 
 const struct hsplit_backend_ops hsplit_backend_afxdp_ops = {
 	.name = "afxdp",

@@ -15,14 +15,14 @@
 #include "hsplit_log.h"
 #include "hsplit_netdev.h"
 
-static int on_iface(const char *v, void *c)
+int hsplit_netdev_arg_iface(const char *v, void *c)
 {
 	struct hsplit_netdev_conf *conf = c;
 
 	return hsplit_arg_string(v, conf->iface, sizeof(conf->iface));
 }
 
-static int on_queue(const char *v, void *c)
+int hsplit_netdev_arg_queue(const char *v, void *c)
 {
 	uint64_t x;
 	int ret = hsplit_arg_u64(v, 0, 4095, &x);
@@ -32,8 +32,8 @@ static int on_queue(const char *v, void *c)
 }
 
 static const struct hsplit_backend_arg netdev_args[] = {
-	{ "iface", on_iface, "a network interface name of at most 15 characters" },
-	{ "queue", on_queue, "a netdev queue index 0..4095" },
+	HSPLIT_NETDEV_ARG_IFACE,
+	HSPLIT_NETDEV_ARG_QUEUE,
 };
 
 int hsplit_netdev_args_parse(const struct hsplit_backend_params *params,

@@ -18,6 +18,17 @@ struct hsplit_netdev_conf {
 	uint32_t queue;
 };
 
+/*
+ * The iface= and queue= entries, for a backend whose own table adds keys of
+ * its own: its conf must start with a struct hsplit_netdev_conf.
+ */
+int hsplit_netdev_arg_iface(const char *v, void *conf);
+int hsplit_netdev_arg_queue(const char *v, void *conf);
+#define HSPLIT_NETDEV_ARG_IFACE \
+	{ "iface", hsplit_netdev_arg_iface, "a network interface name of at most 15 characters" }
+#define HSPLIT_NETDEV_ARG_QUEUE \
+	{ "queue", hsplit_netdev_arg_queue, "a netdev queue index 0..4095" }
+
 /* Parse params->args for ops (queue= only when with_queue). */
 int hsplit_netdev_args_parse(const struct hsplit_backend_params *params,
 			     const struct hsplit_backend_ops *ops, bool with_queue,
