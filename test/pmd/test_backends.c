@@ -614,22 +614,20 @@ static void test_afxdp_bad_queue(void **state)
 /* xdp_mode and busy_budget take only their documented values. */
 static void test_afxdp_bad_mode_and_budget(void **state)
 {
-	struct rig *r = *state;
 	struct hsplit_backend *be = NULL;
-	char args[96];
 
-	rig_up(r);
-	snprintf(args, sizeof(args), "iface=%s,xdp_mode=fast", r->host_if);
+	(void)state; /* the values are refused before any interface is touched */
 	log_capture_begin();
-	assert_int_equal(open_with(&hsplit_backend_afxdp_ops, args, &be), -EINVAL);
+	assert_int_equal(open_with(&hsplit_backend_afxdp_ops, "iface=lo,xdp_mode=fast", &be),
+			 -EINVAL);
 	log_capture_expect("bad devarg xdp_mode=fast: accepted generic or native");
-	snprintf(args, sizeof(args), "iface=%s,busy_budget=1025", r->host_if);
 	log_capture_begin();
-	assert_int_equal(open_with(&hsplit_backend_afxdp_ops, args, &be), -EINVAL);
+	assert_int_equal(open_with(&hsplit_backend_afxdp_ops, "iface=lo,busy_budget=1025", &be),
+			 -EINVAL);
 	log_capture_expect("bad devarg busy_budget=1025");
-	snprintf(args, sizeof(args), "iface=%s,busy_budget=-1", r->host_if);
 	log_capture_begin();
-	assert_int_equal(open_with(&hsplit_backend_afxdp_ops, args, &be), -EINVAL);
+	assert_int_equal(open_with(&hsplit_backend_afxdp_ops, "iface=lo,busy_budget=-1", &be),
+			 -EINVAL);
 	log_capture_expect("bad devarg busy_budget=-1");
 	assert_null(be);
 }
