@@ -12,7 +12,8 @@
  *
  * Mode: xdp_mode=generic (the default, XDP_FLAGS_SKB_MODE) works on any
  * netdev: the kernel runs the XDP program and copies the frame into the UMEM
- * in the sender's softirq, on whatever cpu that is. xdp_mode=native
+ * in the receive softirq of whichever cpu took the frame (on veth, the
+ * sender's). xdp_mode=native
  * (XDP_FLAGS_DRV_MODE) needs driver support; on veth it gives the receiving
  * end a NAPI that a busy poller can run. Both bind in copy mode. libxdp loads
  * its default program, which redirects only our queue to the socket and
@@ -86,7 +87,7 @@ struct xdp_backend {
 	bool napi_checked;
 	uint64_t tx_free[XSK_TX_FRAMES];
 	uint64_t tx_dropped;
-	uint64_t busy_polls;     /* recvfrom() calls that ran the device's NAPI */
+	uint64_t busy_polls;     /* recvfrom() calls made to busy-poll */
 	uint64_t busy_poll_errors;
 };
 
