@@ -144,6 +144,10 @@ class Design:
     def probe(self, ctx):
         return None
 
+    def device(self, ctx):
+        """What the receiving device needs for this design while it runs (a context manager)."""
+        return contextlib.nullcontext()
+
     def run(self, ctx, cell):
         raise NotImplementedError
 
@@ -154,10 +158,6 @@ class KernelSocket(Design):
 
     def __init__(self, name, title, mode):
         self.name, self.title, self.mode = name, title, mode
-
-    def device(self, ctx):
-        """What the receiving device needs for this design while it runs (a context manager)."""
-        return contextlib.nullcontext()
 
     def run(self, ctx, cell):
         with self.device(ctx):
@@ -287,10 +287,6 @@ class HsplitWire(Design):
 
     # more net_hsplit devargs for this design
     devargs = ''
-
-    def device(self, ctx):
-        """What the receiving veth needs for this design while it runs (a context manager)."""
-        return contextlib.nullcontext()
 
     def argv(self, ctx, cell):
         eal = ['-l', ctx.cpus.receiver, '--no-pci', '--no-shconf',

@@ -100,16 +100,25 @@ def check_design(d, cell_defs):
                       % (name, cid, r.get('bytes'), snd.get('bytes')))
 
 
+def run_json(build, out, what, *args):
+    """hsplit-bench with args, writing into out: (its result, results.json), or
+    (77, None) when it skips, (1, None) when it failed."""
+    r = bench(build, *(args + ('--out', out)))
+    if r.returncode == 77:
+        print('# skip: ' + r.stderr.strip()[-300:])
+        return 77, None
+    if not check(r.returncode == 0, '%s exits 0 (%d): %s'
+                 % (what, r.returncode, r.stderr.strip()[-1500:])):
+        return 1, None
+    with open(os.path.join(out, 'results.json')) as f:
+        return r, json.load(f)
+
+
 def test_run(build):
     with tempfile.TemporaryDirectory() as out:
-        r = bench(build, '--quick', '--out', out)
-        if r.returncode == 77:
-            print('# skip: ' + r.stderr.strip()[-300:])
-            return 77
-        check(r.returncode == 0, 'hsplit-bench --quick exits 0 (%d): %s'
-              % (r.returncode, r.stderr.strip()[-1500:]))
-        with open(os.path.join(out, 'results.json')) as f:
-            doc = json.load(f)
+        r, doc = run_json(build, out, 'hsplit-bench --quick', '--quick')
+        if doc is None:
+            return r
         check(doc.get('format') == 'hsplit-bench/1', 'results.json has the format tag')
         names = [d['name'] for d in doc['designs']]
         check(names == list(KERNEL + PROBED + HSPLIT_WIRE + ('hsplit-gen',) + NEEDS_BACKEND),
@@ -297,16 +306,10 @@ def test_latency(build):
 
 def test_native(build):
     with tempfile.TemporaryDirectory() as out:
-        r = bench(build, '--quick', '--no-plots', '--designs', 'hsplit-afxdp-native',
-                  '--out', out)
-        if r.returncode == 77:
-            print('# skip: ' + r.stderr.strip()[-300:])
-            return 77
-        if not check(r.returncode == 0, 'hsplit-bench --designs hsplit-afxdp-native exits 0 '
-                     '(%d): %s' % (r.returncode, r.stderr.strip()[-1500:])):
-            return 1
-        with open(os.path.join(out, 'results.json')) as f:
-            doc = json.load(f)
+        r, doc = run_json(build, out, 'hsplit-bench --designs hsplit-afxdp-native', '--quick',
+                          '--no-plots', '--designs', 'hsplit-afxdp-native')
+        if doc is None:
+            return r
         names = [d['name'] for d in doc['designs']]
         check(names == ['hsplit-afxdp-native'], 'the one design asked for: %s' % names)
         d = doc['designs'][0]
