@@ -19,18 +19,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/guest-args.sh"
 [ -n "$build" ] && [ -n "$modbase" ] && [ -n "$kver" ] ||
 	{ echo "Bail out! guest-tests.sh: --build, --modbase and --kver are required"; exit 1; }
-check() { # name, command...: pass when the command succeeds
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		pass "$name"
-	else
-		fail "$name"
-	fi
-	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
-	return 0
-}
-comment() { sed 's/^/# /'; }
 
 # What may still hold netdevsim: user processes (kernel threads left out),
 # and page pools with buffers out in each namespace (orphaned pools move to
@@ -100,54 +88,6 @@ nsim_rmmod() {
 	echo "netdevsim refcnt $(cat /sys/module/netdevsim/refcnt 2>&1) after 30 s"
 	nsim_holders_dump
 	rmmod netdevsim
-}
-
-# The guest's modules are the extracted Debian tree, not the host's.
-kmod() { modprobe -d "$modbase" -S "$kver" "$@"; }
-
-# Run a cmocka (TAP) program and fold its cases into our stream as
-# "<prefix>: <case>". Cases listed in `must_run` may not skip here: in the
-# guest their device exists, so a skip means the test did not test.
-declare -A must_run=()
-run_tap() { # prefix, command...
-	local prefix=$1 rc out
-	shift
-	out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$@" 2>&1)
-	rc=$?
-	fold_tap "$prefix" "$rc" <<<"$out"
-}
-
-fold_tap() { # prefix, exit status; TAP on stdin
-	local prefix=$1 rc=$2 line name reason="" plan=0 seen=0 failed0=$failed
-	while IFS= read -r line; do
-		case $line in
-		1..*) plan=${line#1..} ;;
-		"ok "[0-9]*" # SKIP "*|"not ok "[0-9]*" # SKIP "*)
-			seen=$((seen + 1))
-			name=${line##*# SKIP }
-			if [ -n "${must_run[$name]:-}" ]; then
-				fail "$prefix: $name (skipped in the guest, where it must run: ${reason:-no reason given})"
-			else
-				skip "$prefix: $name" "${reason:-skipped}"
-			fi
-			reason="" ;;
-		"ok "[0-9]*" - "*)
-			seen=$((seen + 1)); pass "$prefix: ${line#ok * - }"; reason="" ;;
-		"not ok "[0-9]*" - "*)
-			seen=$((seen + 1)); fail "$prefix: ${line#not ok * - }"; reason="" ;;
-		"# SKIP: "*)
-			reason=${line#\# SKIP: }; echo "$line" ;;
-		\#*) echo "$line" ;;
-		*) echo "# $line" ;;
-		esac
-	done
-	if [ "$seen" -lt "$plan" ]; then
-		fail "$prefix: only $seen of $plan cases reported (exit status $rc)"
-	elif [ "$seen" = 0 ]; then
-		fail "$prefix: reported no case at all (exit status $rc)"
-	elif [ "$rc" != 0 ] && [ "$failed" = "$failed0" ]; then
-		fail "$prefix: exited with status $rc although no case failed"
-	fi
 }
 
 # ---- the kernel ----

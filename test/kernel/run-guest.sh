@@ -13,6 +13,8 @@
 # Usage: test/kernel/run-guest.sh [--build DIR] [--timeout SECONDS]
 #                                 [--script GUEST_SCRIPT] [-- GUEST_ARGS...]
 # Environment: HSPLIT_SKIP_KERNEL_TESTS=1 skips (exit 77);
+# HSPLIT_GUEST_KERNEL=debian12 boots Debian 12's 6.1 instead of the pinned
+# kernel (test/kernel/pin.sh; give it --script guest-debian12.sh);
 # HSPLIT_KERNEL_APPEND adds to the guest's kernel command line
 # (e.g. swiotlb=force).
 # Exit: the guest script's status (0 all passed, 1 failures), 77 skipped,
@@ -63,24 +65,29 @@ case $(LC_ALL=C ldd $busybox 2>&1 || true) in *'not a dynamic executable'*) ;; *
 	die "$build/test/devmem/test_dmabuf not built: run config/build.sh plain first"
 
 kdir=$kcache/$KVER
-modbase=$kdir/root/usr          # modprobe -d: <modbase>/lib/modules/$KVER
+modbase=$kdir/root${KMODREL:+/$KMODREL}   # modprobe -d: <modbase>/lib/modules/$KVER
 moddir=$modbase/lib/modules/$KVER
+vmlinuz=$kdir/root/$KIMAGE
 
 # The Debian kernel and its modules, extracted and indexed once.
 prepare_kernel() {
 	[ -e "$kdir/kernel.ok" ] && return 0
-	kfetch "linux-binary-$KVER" "linux-modules-$KVER"
+	local p
+	# shellcheck disable=SC2086 # KPKGS is a list
+	kfetch $KPKGS
 	note "extracting Linux $KVER into $kdir"
 	rm -rf "$kdir/root" && mkdir -p "$kdir/root"
-	dpkg-deb -x "$(kdeb "linux-binary-$KVER")" "$kdir/root"
-	dpkg-deb -x "$(kdeb "linux-modules-$KVER")" "$kdir/root"
-	[ -r "$moddir/vmlinuz" ] || die "linux-binary-$KVER has no usr/lib/modules/$KVER/vmlinuz"
+	for p in $KPKGS; do
+		dpkg-deb -x "$(kdeb "$p")" "$kdir/root"
+	done
+	[ -r "$vmlinuz" ] || die "$KPKGS hold no $KIMAGE"
 	depmod -b "$modbase" "$KVER" 2>"$kdir/depmod.log" ||
 		die "depmod for $KVER failed; see $kdir/depmod.log"
 	touch "$kdir/kernel.ok"
 }
 
-# Modules /init loads before it can reach the host (virtio-pci is built in).
+# Modules /init loads before it can reach the host; virtio-pci too where it
+# is a module (Debian 12's 6.1), not built in (7.2).
 initramfs_modules=(9pnet_virtio 9p)
 
 # busybox + /init + the 9p modules, decompressed, in load order.
@@ -95,7 +102,10 @@ prepare_initramfs() {
 	cp "$top/test/kernel/guest-init.sh" "$tmp/init"
 	chmod 755 "$tmp/init"
 	: >"$tmp/modules/order"
-	for m in "${initramfs_modules[@]}"; do
+	local mods=("${initramfs_modules[@]}")
+	[ -n "$(find "$moddir/kernel/drivers/virtio" -name 'virtio_pci.ko*' 2>/dev/null)" ] &&
+		mods=(virtio_pci "${mods[@]}")
+	for m in "${mods[@]}"; do
 		while read -r line; do
 			set -- $line
 			[ "$1" = insmod ] || continue
@@ -103,7 +113,10 @@ prepare_initramfs() {
 			base=$(basename "$2"); base=${base%.xz}
 			grep -qx "[0-9]*-$base" "$tmp/modules/order" && continue
 			n=$((n + 1))
-			xz -dc "$2" >"$tmp/modules/$n-$base"
+			case $2 in # Debian compresses modules since 6.x, not in 6.1
+			*.xz) xz -dc "$2" >"$tmp/modules/$n-$base" ;;
+			*) cp "$2" "$tmp/modules/$n-$base" ;;
+			esac
 			echo "$n-$base" >>"$tmp/modules/order"
 		done < <(modprobe -d "$modbase" -S "$KVER" --show-depends "$m" 2>&1 ||
 			die "module $m not found in $KVER")
@@ -129,6 +142,8 @@ t1=$(date +%s.%N)
 # the guest as a failed case, not as a dead tier.
 if [ -n "${HSPLIT_SKIP_NETDEVSIM:-}" ] && [ "$HSPLIT_SKIP_NETDEVSIM" != 0 ]; then
 	netdevsim_arg=
+elif [ "${HSPLIT_GUEST_KERNEL:-pinned}" != pinned ]; then
+	netdevsim_arg="error:kernel-patches/ are built for the pinned kernel, not $KVER"
 elif ko=$("$top/kernel-patches/build-netdevsim.sh" 2>"$kcache/build-netdevsim.err"); then
 	netdevsim_arg=$ko
 else
@@ -150,7 +165,7 @@ run_qemu() {
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 		-accel tcg -cpu max -smp 2 -m 2G \
 		-display none -monitor none -serial "file:$console" -no-reboot \
-		-kernel "$moddir/vmlinuz" -initrd "$kdir/initramfs.cpio.gz" \
+		-kernel "$vmlinuz" -initrd "$kdir/initramfs.cpio.gz" \
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init ${HSPLIT_KERNEL_APPEND:-}" \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap" \
