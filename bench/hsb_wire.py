@@ -50,6 +50,7 @@ class Wire(VethPair):
                          tx_addr=TX_IP + '/24', rx_addr=KERNEL_IP + '/24', mtu=mtu)
         self.netem = netem
         self.notes = []
+        self.tsval_ms = False   # the sender's TSval counts ms: no usec-TS route here
 
     def setup(self):
         super().setup()
@@ -63,8 +64,8 @@ class Wire(VethPair):
 
     def describe(self):
         return ('veth between two network namespaces, MTU %d; sender: tx checksum, TSO, GSO '
-                'off (wire-sized frames), TCP_NODELAY, tcp_timestamps=2 with microsecond '
-                'TSval' % (self.mtu or 1500))
+                'off (wire-sized frames), TCP_NODELAY, tcp_timestamps=2 with %s TSval'
+                % (self.mtu or 1500, 'millisecond' if self.tsval_ms else 'microsecond'))
 
     def _sender_tcp(self):
         """Microsecond TCP timestamps without a random offset, in the sender's namespace only."""
@@ -72,7 +73,10 @@ class Wire(VethPair):
         try:
             netns.set_usec_ts_route(self.tx, self.tx_if, PREFIX + '/24')
         except RuntimeError as e:
-            self.notes.append('no tcp_usec_ts route (%s): hsplit latency is in ms, not us' % e)
+            # Linux before 6.7: TSval counts milliseconds; hsplit-rx is told so
+            self.tsval_ms = True
+            self.notes.append('no tcp_usec_ts route (%s): hsplit latency has 1 ms resolution'
+                              % str(e).splitlines()[-1])
 
     def _add_netem(self):
         r = sh('tc', 'qdisc', 'add', 'dev', self.tx_if, 'root', 'netem', *self.netem.split(),

@@ -254,25 +254,28 @@ static void verify_frag(struct hrx_run *run, struct hrx_conn *c, const struct de
  * --msg; the segment carrying that byte left the sender at its TSval (Linux
  * with tcp_timestamps=2 and a usec-TS route: CLOCK_MONOTONIC microseconds
  * mod 2^32, our clock too). Microsecond resolution: the sub-µs part is not
- * on the wire. A TSval ahead of now (EDT pacing stamps departure time) is 0.
+ * on the wire. Without the route, or before Linux 6.7, the TSval counts
+ * CLOCK_MONOTONIC milliseconds instead (--tsval-ms). A TSval ahead of now
+ * (EDT pacing stamps departure time) is 0.
  */
 static void latency_record(struct hrx_run *run, const struct hrx_conn *c,
 			   const struct devmem_frag *f, const struct tcprx_tsval *ts, int n,
 			   uint64_t now)
 {
 	uint64_t msg = run->opt->msg, off = c->offset;
-	uint32_t now_us = (uint32_t)(now / 1000);
+	uint64_t tick_ns = run->opt->tsval_ms ? 1000000 : 1000;
+	uint32_t now_ticks = (uint32_t)(now / tick_ns);
 	int i;
 
 	for (i = 0; i < n; off += f[i].frag_size, i++) {
 		uint64_t start = (off + msg - 1) / msg * msg, end = off + f[i].frag_size;
-		int32_t us = (int32_t)(now_us - ts[i].val);
+		int32_t ticks = (int32_t)(now_ticks - ts[i].val);
 
 		for (; start < end; start += msg) {
 			if (!ts[i].present)
 				run->tot.latency_no_ts++;
 			else
-				app_hist_add(&run->latency, us > 0 ? (uint64_t)us * 1000 : 0);
+				app_hist_add(&run->latency, ticks > 0 ? (uint64_t)ticks * tick_ns : 0);
 		}
 	}
 }

@@ -63,6 +63,7 @@ struct hrx_options {
 	uint64_t stall_after;      /* per connection: after this many bytes ... */
 	uint32_t stall_ms;         /* ... return no token for this long (once) */
 	bool latency;              /* one-way latency of each message from the sender's TSval */
+	bool tsval_ms;             /* the sender's TSval counts ms (Linux < 6.7), not us */
 	uint32_t msg;              /* message size: a message starts every msg stream bytes */
 	uint32_t random_app;       /* a seed: hold and repeated stalls drawn at random; 0 = off */
 	/* when to stop (0 = never) */

@@ -67,6 +67,7 @@ static const struct opt_def opt_defs[] = {
 	{ "stall-ms", T_U32, OFF(stall_ms), 0, 600000, "milliseconds from 0 to 600000" },
 	{ "random-app", T_U32, OFF(random_app), 0, UINT32_MAX, "a seed from 1 to 4294967295, or 0 (off)" },
 	{ "latency", T_FLAG, OFF(latency), 0, 0, NULL },
+	{ "tsval-ms", T_FLAG, OFF(tsval_ms), 0, 0, NULL },
 	{ "msg", T_SIZE, OFF(msg), 1, 1u << 30, "a message size in bytes from 1 to 1G" },
 	{ "conns", T_SIZE, OFF(exit_conns), 0, UINT64_MAX, "a connection count" },
 	{ "bytes", T_SIZE, OFF(exit_bytes), 0, UINT64_MAX, "a byte count (K/M/G suffixes)" },
@@ -122,6 +123,8 @@ void hrx_usage(FILE *out, const char *prog)
 		"                        after 0..2 x stall-after bytes, for 0..stall-ms\n"
 		"  --latency             one-way latency of every message: now - the sender's\n"
 		"                        TSval (Linux: tcp_timestamps=2 and a usec-TS route)\n"
+		"  --tsval-ms            the sender's TSval counts milliseconds (Linux before 6.7,\n"
+		"                        or no usec-TS route): latency in whole milliseconds\n"
 		"  --msg SIZE            message size for --latency: one starts every SIZE bytes (64)\n"
 		"stop after (0 = never; SIGINT/SIGTERM always stop):\n"
 		"  --conns N             N connections have ended\n"

@@ -101,4 +101,7 @@ if __name__ == '__main__':
     # set_usec_ts_route's worker, run inside the namespace by `ip netns exec`
     if len(sys.argv) != 4 or sys.argv[1] != 'usec-ts-route':
         sys.exit('usage: netns.py usec-ts-route DEV PREFIX')
-    _usec_ts_route_here(sys.argv[2], sys.argv[3])
+    try:
+        _usec_ts_route_here(sys.argv[2], sys.argv[3])
+    except OSError as e:   # EINVAL: a kernel before 6.7, which has no such feature
+        sys.exit(str(e))
