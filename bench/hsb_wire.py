@@ -44,11 +44,12 @@ class Wire(VethPair):
     """hsplit_tools' veth pair with a kernel address, an MTU, the sender's clock and netem."""
     TOOLS = ('ip', 'ethtool', 'taskset')
 
-    def __init__(self, mtu=1500, netem=None, tag=None):
+    def __init__(self, mtu=1500, netem=None, tag=None, rps_cpu=None):
         tag = tag or str(os.getpid() % 100000)
         super().__init__('hsbs' + tag, 'hsbr' + tag, 'vs' + tag, 'vr' + tag,
                          tx_addr=TX_IP + '/24', rx_addr=KERNEL_IP + '/24', mtu=mtu)
         self.netem = netem
+        self.rps_cpu = rps_cpu
         self.notes = []
         self.tsval_ms = False   # the sender's TSval counts ms: no usec-TS route here
 
@@ -57,6 +58,8 @@ class Wire(VethPair):
         self._sender_tcp()
         if self.netem:
             self._add_netem()
+        if self.rps_cpu is not None:
+            self._steer_receive(self.rps_cpu)
 
     # the RX queue the benchmark's flows arrive on (devmem and zcrx take it)
     queue = 0
@@ -77,6 +80,17 @@ class Wire(VethPair):
             self.tsval_ms = True
             self.notes.append('no tcp_usec_ts route (%s): hsplit latency has 1 ms resolution'
                               % str(e).splitlines()[-1])
+
+    def _steer_receive(self, cpu):
+        """RPS on the receiver's veth: its receive processing (the kernel's TCP, or
+        generic XDP and AF_XDP's copy) runs on cpu, as behind a NIC whose interrupt
+        is on the receiving core, instead of in the sender's softirq."""
+        queues = '/sys/class/net/%s/queues' % self.rx_if
+        r = sh('sh', '-c', 'for q in %s/rx-*; do echo %x > $q/rps_cpus || exit 1; done'
+               % (queues, 1 << cpu), ns=self.rx, check=False)
+        if r.returncode != 0:
+            raise Unavailable('RPS on %s (rps_cpus): %s' % (self.rx_if, r.stderr.strip()))
+        self.notes.append('RPS: %s\'s receive processing on cpu %d' % (self.rx_if, cpu))
 
     def _add_netem(self):
         r = sh('tc', 'qdisc', 'add', 'dev', self.tx_if, 'root', 'netem', *self.netem.split(),
@@ -102,8 +116,8 @@ class NetdevsimWire(Wire):
     queue = 1
     kind = 'netdevsim'
 
-    def __init__(self, mtu=1500, netem=None, tag=None):
-        super().__init__(mtu=mtu, netem=netem, tag=tag)
+    def __init__(self, mtu=1500, netem=None, tag=None, rps_cpu=None):
+        super().__init__(mtu=mtu, netem=netem, tag=tag, rps_cpu=rps_cpu)
         if not os.path.isdir(self.BUS):
             raise Unavailable('no %s: load the patched netdevsim first (the kernel tier does: '
                               'test/kernel/guest-bench.sh)' % self.BUS)

@@ -16,7 +16,9 @@
                                   (--designs names it): it runs every cell,
                                   notes the share busy-polled, and its
                                   receiver reports the socket's NAPI id
-    test_bench.py cli BUILD       bad command lines and an unavailable netem
+    test_bench.py cli BUILD       bad command lines, an unavailable netem, and
+                                  --rps (receive processing on the receiver's
+                                  cpu) with one kernel and one hsplit design
 
 No timing is asserted: the figures must only be sane (non-zero, finite,
 bytes the same on both ends). Exit 77 (skip) when not root.
@@ -369,6 +371,16 @@ def test_cli(build):
     check(r.returncode == 0 or (r.returncode == 77 and 'netem' in r.stderr),
           'netem either works or is refused naming netem: %d %s' % (r.returncode,
                                                                     r.stderr.strip()[-300:]))
+    with tempfile.TemporaryDirectory() as out:
+        r, doc = run_json(build, out, 'hsplit-bench --rps', '--rps', '--quick', '--no-plots',
+                          '--designs', 'kernel-recv,hsplit-afxdp', '--workloads', 'sizes',
+                          '--sizes', '64K')
+        if doc is not None:
+            check('RPS: ' in doc['wire'] and 'on cpu %d' % doc['cpus'][1] in doc['wire'],
+                  '--rps: the wire says receive processing is on the receiver\'s cpu: %s'
+                  % doc['wire'])
+            for d in doc['designs']:
+                check_design(d, doc['cell_defs'])
     return 1 if failures else 0
 
 
