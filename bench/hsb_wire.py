@@ -76,6 +76,8 @@ class Wire(VethPair):
         try:
             netns.set_usec_ts_route(self.tx, self.tx_if, PREFIX + '/24')
         except RuntimeError as e:
+            if not netns.usec_ts_route_refused(e):
+                raise
             # Linux before 6.7: TSval counts milliseconds; hsplit-rx is told so
             self.tsval_ms = True
             self.notes.append('no tcp_usec_ts route (%s): hsplit latency has 1 ms resolution'
@@ -86,11 +88,13 @@ class Wire(VethPair):
         generic XDP and AF_XDP's copy) runs on cpu, as behind a NIC whose interrupt
         is on the receiving core, instead of in the sender's softirq."""
         queues = '/sys/class/net/%s/queues' % self.rx_if
-        r = sh('sh', '-c', 'for q in %s/rx-*; do echo %x > $q/rps_cpus || exit 1; done'
-               % (queues, 1 << cpu), ns=self.rx, check=False)
+        r = sh('sh', '-c', 'for q in %s/rx-*; do echo %x > $q/rps_cpus || exit 1; '
+               'cat $q/rps_cpus; done' % (queues, 1 << cpu), ns=self.rx, check=False)
         if r.returncode != 0:
             raise Unavailable('RPS on %s (rps_cpus): %s' % (self.rx_if, r.stderr.strip()))
-        self.notes.append('RPS: %s\'s receive processing on cpu %d' % (self.rx_if, cpu))
+        masks = sorted(set(int(m.replace(',', ''), 16) for m in r.stdout.split()))
+        self.notes.append('RPS: %s\'s receive processing on cpu %d (rps_cpus read back: %s)'
+                          % (self.rx_if, cpu, ' '.join('%x' % m for m in masks)))
 
     def _add_netem(self):
         r = sh('tc', 'qdisc', 'add', 'dev', self.tx_if, 'root', 'netem', *self.netem.split(),

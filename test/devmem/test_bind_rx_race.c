@@ -139,7 +139,10 @@ static void test_bind_unbind_while_port_churns(void **state)
 	TEST_NOTE("%lu binds, %lu refused (port away), %lu re-registrations, %lu registry reads, "
 		  "%u restarts", bound, refused, atomic_load(&cycles), reads,
 		  atomic_load(&drv.restarts));
-	assert_int_equal(bound + refused, i);
+	/* Both sides of the race happened: binds installed (and restarted the
+	 * queue) while the churner ran, and binds found the port away. */
+	assert_true(bound > 0 && atomic_load(&drv.restarts) > 0);
+	assert_true(refused > 0);
 
 	/* Whatever the interleaving, the registry still works afterwards. */
 	devmem_port_unregister(PORT);

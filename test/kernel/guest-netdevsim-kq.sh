@@ -65,7 +65,9 @@ kq_diagnose() {
 # hsplit-rx on the leased queue, the kernel's TCP sending 64 MiB; tso on|off.
 kq_receive() {
 	local tso=$1 log=/run/kq-hrx-$1.json err=/run/kq-hrx-$1.err pid i rc sent
-	ip netns exec nsim-kqtx ethtool -K "$kq_tx" tso "$tso" >/dev/null 2>&1
+	# read back: an "off" case that ran with TSO on would repeat the "on" case
+	check "kq: the sender's TSO is $tso" bash -c "ip netns exec nsim-kqtx ethtool -K $kq_tx tso $tso &&
+		ip netns exec nsim-kqtx ethtool -k $kq_tx | grep -x 'tcp-segmentation-offload: $tso'"
 	ip netns exec nsim-kqrx "$build/app/hsplit-rx" --no-huge -m 512 --no-pci -l 0 \
 		--file-prefix "hsplit-kq-$tso" -- --listen $kq_rx_ip:$kq_port --backend kq \
 		--iface "$kq_rx" --queue $kq_q --dmabuf udmabuf:size=16M --chunk 4K --verify \

@@ -36,9 +36,10 @@ mq_setup() {
 }
 
 # steer PORT QUEUE: TCP/IPv4 frames to PORT (streams and AF_PACKET frames
-# alike) arrive on the receiver's RX queue QUEUE.
+# alike) arrive on the receiver's RX queue QUEUE. Judged by ethtool's
+# message, not its status (nsim_steer): ethtool 6.1 exits 0 on a refusal.
 steer() {
-	ip netns exec nsim-mrx ethtool -N "$mq_rx" flow-type tcp4 dst-port "$1" action "$2"
+	nsim_steer nsim-mrx "$mq_rx" "$1" "$2"
 }
 
 # mq_listen NAME PORT BYTES WHERE: start devmem_rx stream on the bound queue

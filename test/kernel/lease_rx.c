@@ -119,6 +119,8 @@ static void refusals_unbound(int a_fd, int memfd)
 	refuse(a_fd, "of a queue without a memory provider", ENODATA, t_none);
 	if (env.oneq_ifindex > 0)
 		refuse(a_fd, "of the only queue of a port", EBUSY, t_oneq);
+	else if (env.oneq_named)
+		tap(false, "the one-queue port given (%s) exists", env.oneq_named);
 	refuse_eperm(a_fd);
 	if (sh("ip link set dev %s down", env.rx_if) == 0) {
 		refuse(a_fd, "of a port that is down", ENETDOWN, t_none);
@@ -500,8 +502,10 @@ int main(int argc, char **argv)
 	env.port = atoi(argv[3]);
 	env.tx_netns = argv[4];
 	env.tx_if = argv[5];
-	if (argc > 6)
+	if (argc > 6 && argv[6][0] != '\0') {
+		env.oneq_named = argv[6];
 		env.oneq_ifindex = (int)if_nametoindex(argv[6]);
+	}
 	env.rx_ifindex = (int)if_nametoindex(env.rx_if);
 	snprintf(path, sizeof(path), "/sys/class/net/%s/address", env.rx_if);
 	f = fopen(path, "r");

@@ -37,6 +37,7 @@
 /* The setup, from the command line (lease_rx.c). */
 struct lease_env {
 	const char *rx_if, *tx_if, *tx_netns;
+	const char *oneq_named;         /* ONEQ_IF as given, NULL: not given */
 	int rx_ifindex, oneq_ifindex;
 	int queue;                      /* the leased queue */
 	int port;                       /* the TCP port the ntuple rule steers to it */

@@ -64,12 +64,14 @@ static unsigned int rx_some(uint16_t port, uint16_t q, struct rte_mbuf **pkts, u
 	return got;
 }
 
+/* A named xstat's value; a name the port does not have fails the test. */
 static uint64_t xstat(uint16_t port, const char *name)
 {
-	uint64_t id, v = UINT64_MAX;
+	uint64_t id, v = 0;
 
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
-		rte_eth_xstats_get_by_id(port, &id, &v, 1);
+	if (rte_eth_xstats_get_id_by_name(port, name, &id) != 0)
+		fail_msg("port %u has no xstat named %s", port, name);
+	assert_int_equal(rte_eth_xstats_get_by_id(port, &id, &v, 1), 1);
 	return v;
 }
 

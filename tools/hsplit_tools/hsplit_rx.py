@@ -133,8 +133,10 @@ class Wire(VethPair):
         sh('sysctl', '-qw', 'net.ipv4.tcp_timestamps=2', ns=self.tx)
         try:
             netns.set_usec_ts_route(self.tx, self.tx_if, RX_IP + '/32')
-        except RuntimeError:
-            return False
+        except RuntimeError as e:
+            if netns.usec_ts_route_refused(e):
+                return False
+            raise
         return True
 
     def send(self, nbytes, conns=1, timeout=60, msg=0, gap_ms=0):

@@ -6,6 +6,7 @@ Standard library only: set_usec_ts_route() runs this file as a script inside
 the namespace, where nothing else of the package is imported.
 """
 import os
+import re
 import shutil
 import socket
 import struct
@@ -86,6 +87,19 @@ def _usec_ts_route_here(dev, prefix):
     if err:
         raise OSError(-err, 'RTM_NEWROUTE %s dev %s features tcp_usec_ts: %s'
                       % (prefix, dev, os.strerror(-err)))
+
+
+def kernel_before(major, minor):
+    """This machine's kernel is older than major.minor."""
+    m = re.match(r'(\d+)\.(\d+)', os.uname().release)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) < (major, minor)
+
+
+def usec_ts_route_refused(err):
+    """set_usec_ts_route failed with err (its RuntimeError): True when that is the
+    kernel's age (tcp_usec_ts came in Linux 6.7; before, the TSval counts ms), else
+    err is a real failure and the caller should raise it."""
+    return kernel_before(6, 7) and 'Invalid argument' in str(err)
 
 
 def set_usec_ts_route(ns, dev, prefix):
