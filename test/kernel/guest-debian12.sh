@@ -61,7 +61,7 @@ bench_native() {
 }
 bench_native
 
-# test/tcprx_veth cases: exit 0 pass, 77 skip, else fail with the output.
+# test/tcprx_veth cases: exit 0 passes; a skip (77) fails here, as anything else.
 tcprx_veth() { # case
 	local out rc
 	out=$(PYTHONPATH="$here/../../tools" python3 "$here/../tcprx_veth/veth_rx_test.py" \
