@@ -139,10 +139,12 @@ static void test_bind_unbind_while_port_churns(void **state)
 	TEST_NOTE("%lu binds, %lu refused (port away), %lu re-registrations, %lu registry reads, "
 		  "%u restarts", bound, refused, atomic_load(&cycles), reads,
 		  atomic_load(&drv.restarts));
-	/* Both sides of the race happened: binds installed (and restarted the
-	 * queue) while the churner ran, and binds found the port away. */
+	/*
+	 * Binds were installed (and restarted the queue) while the churner ran.
+	 * Whether one also found the port away is up to the scheduler (a
+	 * trixie tree saw 0 of 11,085), so that is noted, not asserted.
+	 */
 	assert_true(bound > 0 && atomic_load(&drv.restarts) > 0);
-	assert_true(refused > 0);
 
 	/* Whatever the interleaving, the registry still works afterwards. */
 	devmem_port_unregister(PORT);

@@ -214,10 +214,12 @@ mq_del_device() {
 	# The receiver's binding outlives the device and still maps the
 	# dma-buf through it: that mapping keeps netdevsim loaded (patch 1).
 	if kill -0 $mq_rxpid 2>/dev/null; then
-		if rmmod netdevsim 2>/dev/null; then
+		if out=$(rmmod netdevsim 2>&1); then
 			fail "rmmod refused while the deleted device's binding still maps the dma-buf"
-		else
+		elif [[ $out == *"is in use"* ]]; then
 			pass "rmmod refused while the deleted device's binding still maps the dma-buf"
+		else
+			fail "rmmod refused as in use while the deleted device's binding maps the dma-buf: $out"
 		fi
 	else
 		fail "receiver still holding its binding after del_device (it had exited)"

@@ -422,6 +422,12 @@ static void lease_qreset(struct devmem_dmabuf *a)
  * with ENODEV and the file outlives the device. The port comes back from
  * the netns it was moved to first (it keeps its name, not its ifindex).
  */
+/*
+ * Exit 0 when rmmod refuses because the module is in use: not when it
+ * fails for another reason (not loaded, no tool), nor when it unloads.
+ */
+#define RMMOD_REFUSED_IN_USE "rmmod netdevsim 2>&1 | grep -q 'is in use'"
+
 static void lease_del_device(struct devmem_dmabuf *a)
 {
 	struct lease l;
@@ -446,8 +452,8 @@ static void lease_del_device(struct devmem_dmabuf *a)
 	 * and unmaps the dma-buf through it when this socket closes; the
 	 * mapping keeps netdevsim loaded (and the device's memory alive).
 	 */
-	rc = sh("rmmod netdevsim 2>/dev/null");
-	tap(rc != 0, "rmmod refused while the deleted device's binding maps the dma-buf");
+	rc = sh(RMMOD_REFUSED_IN_USE);
+	tap(rc == 0, "rmmod refused (in use) while the deleted device's binding maps the dma-buf");
 	hnl_net_close(&env.nl);
 }
 
@@ -470,8 +476,8 @@ static void lease_revocations(struct devmem_dmabuf *a)
 	tap(rc == 0, "after ifdown/ifup the queue can be leased again (%s)", errname(-rc));
 
 	/* rmmod while the device is open */
-	rc = sh("rmmod netdevsim 2>/dev/null");
-	tap(rc != 0, "rmmod netdevsim refused while " LEASE_DEV " is open");
+	rc = sh(RMMOD_REFUSED_IN_USE);
+	tap(rc == 0, "rmmod netdevsim refused (in use) while " LEASE_DEV " is open");
 
 	/* A netns move: the port unregisters from this namespace. */
 	if (rc != 0 && l.fd >= 0) {

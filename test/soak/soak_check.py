@@ -175,6 +175,8 @@ def check_end(a, fam, fails):
                         rep['tokens_dropped_at_reset']))
     if tcp['token_bad_returns']:
         fails.append('%s: %d bad token returns' % (fam.name, tcp['token_bad_returns']))
+    if not x.get('rx_q0_packets'):   # only non-zero xstats are reported: none at all?
+        fails.append('%s: no xstats snapshot (rx_q0_packets missing)' % fam.name)
     if x.get('rx_q0_payload_pool_empty_drops', 0):
         fails.append('%s: %d frames dropped for an empty payload pool'
                      % (fam.name, x['rx_q0_payload_pool_empty_drops']))
