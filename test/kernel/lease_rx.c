@@ -418,16 +418,16 @@ static void lease_qreset(struct devmem_dmabuf *a)
 	lease_close(&l);
 }
 
-/* del_device of the leased port's netdevsim device: the lease is revoked
- * with ENODEV and the file outlives the device. The port comes back from
- * the netns it was moved to first (it keeps its name, not its ifindex).
- */
 /*
  * Exit 0 when rmmod refuses because the module is in use: not when it
  * fails for another reason (not loaded, no tool), nor when it unloads.
  */
 #define RMMOD_REFUSED_IN_USE "rmmod netdevsim 2>&1 | grep -q 'is in use'"
 
+/* del_device of the leased port's netdevsim device: the lease is revoked
+ * with ENODEV and the file outlives the device. The port comes back from
+ * the netns it was moved to first (it keeps its name, not its ifindex).
+ */
 static void lease_del_device(struct devmem_dmabuf *a)
 {
 	struct lease l;
@@ -480,7 +480,7 @@ static void lease_revocations(struct devmem_dmabuf *a)
 	tap(rc == 0, "rmmod netdevsim refused (in use) while " LEASE_DEV " is open");
 
 	/* A netns move: the port unregisters from this namespace. */
-	if (rc != 0 && l.fd >= 0) {
+	if (rc == 0 && l.fd >= 0) {
 		held_batch(&l, a);
 		sh("ip link set dev %s netns %s", env.rx_if, strrchr(env.tx_netns, '/') + 1);
 		expect_revoked(&l, ENODEV, "moving the port to another netns");
