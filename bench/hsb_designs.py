@@ -300,7 +300,7 @@ class HsplitWire(Design):
                 '--conns', cell['flows'], '--json', '--interval', '0']
         if cell['workload'] == 'latency':
             args += ['--latency', '--msg', cell['msg']]
-            if getattr(ctx.wire, 'tsval_ms', False):
+            if ctx.wire.tsval_ms:
                 args.append('--tsval-ms')
         return [ctx.progs.hsplit_rx] + [str(x) for x in eal] + ['--'] + \
             [str(x) for x in args + self.extra_args(ctx)]

@@ -71,17 +71,12 @@ class Wire(VethPair):
                 % (self.mtu or 1500, 'millisecond' if self.tsval_ms else 'microsecond'))
 
     def _sender_tcp(self):
-        """Microsecond TCP timestamps without a random offset, in the sender's namespace only."""
-        sh('sysctl', '-qw', 'net.ipv4.tcp_timestamps=2', ns=self.tx)
-        try:
-            netns.set_usec_ts_route(self.tx, self.tx_if, PREFIX + '/24')
-        except RuntimeError as e:
-            if not netns.usec_ts_route_refused(e):
-                raise
-            # Linux before 6.7: TSval counts milliseconds; hsplit-rx is told so
-            self.tsval_ms = True
-            self.notes.append('no tcp_usec_ts route (%s): hsplit latency has 1 ms resolution'
-                              % str(e).splitlines()[-1])
+        """Microsecond TCP timestamps without a random offset, in the sender's namespace
+        only; before Linux 6.7 milliseconds, which hsplit-rx is told (--tsval-ms)."""
+        self.tsval_ms = not netns.sender_clock(self.tx, self.tx_if, PREFIX + '/24')
+        if self.tsval_ms:
+            self.notes.append('no tcp_usec_ts route (Linux %s refuses it: EINVAL): hsplit '
+                              'latency has 1 ms resolution' % os.uname().release)
 
     def _steer_receive(self, cpu):
         """RPS on the receiver's veth: its receive processing (the kernel's TCP, or

@@ -63,14 +63,11 @@ def positive(spread):
     return bool(spread) and spread['median'] > 0 and math.isfinite(spread['median'])
 
 
-def ms_tsval(doc):
-    """The sender's TSval counted milliseconds (a kernel before 6.7): hsplit's
-    latencies are whole milliseconds, and a fast message measures 0."""
-    return 'hsplit latency has 1 ms resolution' in doc['wire']
-
-
-def check_design(d, cell_defs, ms_latency=False):
-    name = d['name']
+def check_design(d, doc):
+    name, cell_defs = d['name'], doc['cell_defs']
+    # the sender's TSval counted milliseconds (a kernel before 6.7): hsplit's
+    # latencies are whole milliseconds, and a fast message measures 0
+    ms_latency = 'hsplit latency has 1 ms resolution' in doc['wire']
     if name in PROBED:
         check(str(d.get('unsupported', '')).startswith('unsupported on '),
               '%s: says why it cannot run: %r' % (name, d.get('unsupported')))
@@ -152,7 +149,7 @@ def test_run(build):
         check(names == list(KERNEL + PROBED + HSPLIT_WIRE + ('hsplit-gen',) + NEEDS_BACKEND),
               'all nine designs: %s' % names)
         for d in doc['designs']:
-            check_design(d, doc['cell_defs'], ms_tsval(doc))
+            check_design(d, doc)
         busy = [d for d in doc['designs'] if d['name'] == 'kernel-busypoll'][0]
         if not busy.get('unsupported'):
             check_busy_poll(busy, doc)
@@ -341,7 +338,7 @@ def test_native(build):
         names = [d['name'] for d in doc['designs']]
         check(names == ['hsplit-afxdp-native'], 'the one design asked for: %s' % names)
         d = doc['designs'][0]
-        check_design(d, doc['cell_defs'], ms_tsval(doc))
+        check_design(d, doc)
         check(all('busy-polled' in ' '.join(c['notes']) for c in d['cells'].values()),
               'hsplit-afxdp-native: every cell notes the share busy-polled')
         for cid, runs in d['runs'].items():
@@ -389,7 +386,7 @@ def test_cli(build):
             check(want in doc['wire'], '--rps: the kernel took the receiver\'s cpu mask: %s'
                   % doc['wire'])
             for d in doc['designs']:
-                check_design(d, doc['cell_defs'], ms_tsval(doc))
+                check_design(d, doc)
     return 1 if failures else 0
 
 

@@ -826,7 +826,7 @@ static void write_pcap(const char *name, unsigned int count)
 
 static void test_pcap_bad_files(void **state)
 {
-	char want[128];
+	char want[128], garbage[128];
 
 	(void)state;
 	log_capture_begin();
@@ -837,8 +837,8 @@ static void test_pcap_bad_files(void **state)
 	pcap_open(NULL, "no/such/dir.pcap", false, -ENOENT);
 	log_capture_expect("tx_pcap=");
 	/* Not a capture file at all. */
-	snprintf(want, sizeof(want), "%s/garbage.pcap", pcap_dir);
-	assert_int_equal(write_text(want, "garbage, not a capture file\n"), 0);
+	snprintf(garbage, sizeof(garbage), "%s/garbage.pcap", pcap_dir);
+	assert_int_equal(write_text(garbage, "garbage, not a capture file\n"), 0);
 	log_capture_begin();
 	pcap_open("garbage.pcap", NULL, false, -EINVAL);
 	log_capture_expect("rx_pcap=");

@@ -127,17 +127,10 @@ class Wire(VethPair):
         super().teardown()
 
     def usec_timestamps(self):
-        """The sender stamps TSval with its send time in µs (see set_usec_ts_route):
-        True. False where the kernel refuses the route (before Linux 6.7): TSval is
-        then the send time in ms, and hsplit-rx needs --tsval-ms."""
-        sh('sysctl', '-qw', 'net.ipv4.tcp_timestamps=2', ns=self.tx)
-        try:
-            netns.set_usec_ts_route(self.tx, self.tx_if, RX_IP + '/32')
-        except RuntimeError as e:
-            if netns.usec_ts_route_refused(e):
-                return False
-            raise
-        return True
+        """The sender stamps TSval with its send time in µs: True. False before
+        Linux 6.7, where it counts ms and hsplit-rx needs --tsval-ms
+        (netns.sender_clock)."""
+        return netns.sender_clock(self.tx, self.tx_if, RX_IP + '/32')
 
     def send(self, nbytes, conns=1, timeout=60, msg=0, gap_ms=0):
         """pattern_send.py in the sender namespace (msg > 0: messages of msg bytes

@@ -5,6 +5,7 @@ the one route iproute2 6.1 cannot spell (tcp_usec_ts).
 Standard library only: set_usec_ts_route() runs this file as a script inside
 the namespace, where nothing else of the package is imported.
 """
+import errno
 import os
 import re
 import shutil
@@ -95,20 +96,31 @@ def kernel_before(major, minor):
     return bool(m) and (int(m.group(1)), int(m.group(2))) < (major, minor)
 
 
-def usec_ts_route_refused(err):
-    """set_usec_ts_route failed with err (its RuntimeError): True when that is the
-    kernel's age (tcp_usec_ts came in Linux 6.7; before, the TSval counts ms), else
-    err is a real failure and the caller should raise it."""
-    return kernel_before(6, 7) and 'Invalid argument' in str(err)
-
-
 def set_usec_ts_route(ns, dev, prefix):
     """In namespace ns, route prefix ("10.99.0.2/32") out of dev with the route
     feature RTAX_FEATURE_TCP_USEC_TS, which iproute2 6.1 cannot spell. With
     net.ipv4.tcp_timestamps=2 as well (no per-connection offset), Linux's TSval
     on connections over this route is CLOCK_MONOTONIC in microseconds, mod 2^32
-    (kernel 6.7 and later): the send time, which hsplit-rx --latency reads."""
-    sh(sys.executable, os.path.abspath(__file__), 'usec-ts-route', dev, prefix, ns=ns)
+    (kernel 6.7 and later): the send time, which hsplit-rx --latency reads.
+    True; False where the kernel is older than 6.7 and refuses the feature
+    (EINVAL): its TSval is then CLOCK_MONOTONIC in milliseconds (hsplit-rx
+    --tsval-ms). Any other failure raises RuntimeError."""
+    r = sh(sys.executable, os.path.abspath(__file__), 'usec-ts-route', dev, prefix, ns=ns,
+           check=False)
+    if r.returncode == errno.EINVAL and kernel_before(6, 7):
+        return False
+    if r.returncode != 0:
+        raise RuntimeError('usec-ts-route %s dev %s in %s: exit %d: %s'
+                           % (prefix, dev, ns, r.returncode, r.stderr.strip()))
+    return True
+
+
+def sender_clock(ns, dev, prefix):
+    """The sender's TCP timestamps as hsplit-rx --latency reads them: no random
+    offset (tcp_timestamps=2) and, over prefix, microseconds where the kernel has
+    the route feature. True: a microsecond TSval; False: milliseconds."""
+    sh('sysctl', '-qw', 'net.ipv4.tcp_timestamps=2', ns=ns)
+    return set_usec_ts_route(ns, dev, prefix)
 
 
 if __name__ == '__main__':
@@ -117,5 +129,6 @@ if __name__ == '__main__':
         sys.exit('usage: netns.py usec-ts-route DEV PREFIX')
     try:
         _usec_ts_route_here(sys.argv[2], sys.argv[3])
-    except OSError as e:   # EINVAL: a kernel before 6.7, which has no such feature
-        sys.exit(str(e))
+    except OSError as e:   # the errno is the status: EINVAL is a kernel before 6.7
+        print(e, file=sys.stderr)
+        sys.exit(e.errno or 1)
